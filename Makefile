@@ -1,0 +1,58 @@
+# firestats: `make demo` renders the sample reports, `make test` runs the tests.
+# Both start from nothing but Python 3.11+ and make: they create .venv and install into it.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.firestats-installed
+FONT_OK := $(VENV)/.firestats-font
+RAW := data/raw
+PROCESSED := data/processed
+REPORTS := reports
+
+.PHONY: demo test lab setup sample prepare clean
+
+demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
+	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
+
+test: setup ## run the test suite
+	$(BIN)/python -m pytest
+
+lab: setup ## open the notebooks in JupyterLab with the firestats kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+setup: $(INSTALLED) $(FONT_OK)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "firestats needs Python 3.11 or newer ($(PYTHON) is older); run: make PYTHON=python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+		echo "python's venv module is missing; installing Debian's python3-venv"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
+		$(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name firestats --display-name "Python (firestats)" >/dev/null
+	@touch $@
+
+# Charts need a font that draws Chinese. Debian's packages where this user may install them,
+# else a pip-installable Noto Sans CJK into the venv.
+$(FONT_OK): $(INSTALLED)
+	@$(BIN)/python -m firestats.fonts >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-cjk; \
+		else \
+			$(BIN)/python -m pip install --quiet -e '.[test,cjk-font]'; \
+		fi; }
+	@echo "Chinese chart font: $$($(BIN)/python -m firestats.fonts)"
+	@touch $@
+
+sample: setup ## generate the sample raw exports if data/raw has none
+	@if [ -z "$$(find $(RAW) -type f ! -name '.gitkeep' 2>/dev/null)" ]; then \
+		$(BIN)/firestats sample --out $(RAW); fi
+
+prepare: sample
+	$(BIN)/firestats prepare $(RAW) --out $(PROCESSED)
+
+clean: ## remove generated data and reports (raw data is kept)
+	rm -rf $(PROCESSED)/*.parquet $(PROCESSED)/*.json $(REPORTS)/*

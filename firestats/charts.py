@@ -1,0 +1,101 @@
+"""The charts behind the figures, drawn with a Chinese font and sized for an A4 page.
+
+Each function takes figures (Series or seconds), returns a matplotlib Figure and leaves
+no global pyplot state behind, so reports and tests can draw many in one process.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from firestats.fonts import use_cjk_font
+
+WIDTH_IN = 7.5  # fits an A4 page's text width with margins
+ACCENT = "#c0392b"  # fire-service red
+MUTED = "#7f8c8d"
+
+
+def _figure(height_in: float = 3.2) -> Figure:
+    use_cjk_font()
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=110, layout="constrained")
+    return fig
+
+
+def _tidy(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def type_mix(by_type: pd.Series) -> Figure:
+    """Horizontal bars of incidents per type (count of incidents), largest first."""
+    fig = _figure(2.8)
+    ax = fig.add_subplot()
+    data = by_type.sort_values()
+    total = max(int(data.sum()), 1)
+    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
+    for bar, value in zip(bars, data.to_numpy()):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value}起 ({value / total:.0%})",
+                va="center", fontsize=9)
+    ax.set_xlabel("警情数（起）")
+    ax.set_title("警情类型构成")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(data.max(), 1) * 1.25)
+    return fig
+
+
+def monthly(counts: pd.Series, year: int) -> Figure:
+    """Bars of incidents per month 1..12 (count of incidents)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar([f"{m}月" for m in counts.index], counts.to_numpy(), color=ACCENT)
+    ax.set_ylabel("警情数（起）")
+    ax.set_title(f"{year}年各月接处警数量")
+    _tidy(ax)
+    return fig
+
+
+def hourly(counts: pd.Series) -> Figure:
+    """Bars of incidents per hour of the day 0..23 (count of incidents, by time received)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+    ax.set_xticks(range(0, 24, 2), [f"{h}时" for h in range(0, 24, 2)])
+    ax.set_ylabel("警情数（起）")
+    ax.set_title("接警时段分布（按接警时间）")
+    _tidy(ax)
+    return fig
+
+
+def response_times(seconds: pd.Series, within_s: int) -> Figure:
+    """Histogram of dispatch-to-arrival times in minutes, with the threshold, median and P90 marked."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    minutes = seconds.dropna().to_numpy() / 60
+    limit = within_s / 60
+    if minutes.size:
+        top = max(np.percentile(minutes, 99), limit) * 1.1
+        ax.hist(np.clip(minutes, 0, top), bins=np.arange(0, top + 0.5, 0.5), color=ACCENT, alpha=0.85)
+        median, p90 = np.percentile(minutes, [50, 90])
+        ax.axvline(median, color="#34495e", linestyle="--", linewidth=1.2, label=f"中位数 {median:.1f} 分钟")
+        ax.axvline(p90, color=MUTED, linestyle=":", linewidth=1.4, label=f"90%分位 {p90:.1f} 分钟")
+    else:
+        ax.text(0.5, 0.5, "无可计算的响应时间", transform=ax.transAxes, ha="center", va="center")
+    ax.axvline(limit, color="#27ae60", linewidth=2, label=f"{limit:g} 分钟线")
+    ax.set_xlabel("出动至到场用时（分钟）")
+    ax.set_ylabel("警情数（起）")
+    ax.set_title(f"出动至到场用时分布（n={minutes.size}）")
+    ax.legend(frameon=False, fontsize=9)
+    _tidy(ax)
+    return fig
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

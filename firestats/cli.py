@@ -1,0 +1,145 @@
+"""The ``firestats`` command line: prepare data, print figures, render one report or all."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from firestats import __version__
+
+DATA_DIR = Path("data/processed")
+REPORTS_DIR = Path("reports")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"firestats: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="firestats")
+def main() -> None:
+    """Turn a fire rescue station's raw exports into checked figures and offline Chinese reports.
+
+    \b
+    Typical run:
+      firestats prepare data/raw --out data/processed
+      firestats figures --data data/processed --station 城东站 --year 2025
+      firestats batch --data data/processed --out reports
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
+              help="Folder for the cleaned Parquet tables and quality.json.")
+def prepare(inputs: tuple[Path, ...], out_dir: Path) -> None:
+    """Read exports (files or folders), clean them, and write Parquet plus a quality summary.
+
+    Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
+    printed at the end shows that the counts add up. Raw files are only read.
+    """
+    from firestats.prepare import prepare as run
+    from firestats.readers import InputError
+
+    try:
+        dataset = run(inputs, out_dir)
+    except InputError as exc:
+        _fail(str(exc))
+    q = dataset.quality
+    click.echo(f"{'file':<32} {'in':>7} {'kept':>7} {'merged':>7} {'quarantined':>11}")
+    for f in q["files"]:
+        click.echo(f"{f['source_file']:<32} {f['rows_in']:>7} {f['kept']:>7} {f['merged']:>7} {f['quarantined']:>11}")
+    t = q["totals"]
+    click.echo(f"{'total':<32} {t['rows_in']:>7} {t['kept']:>7} {t['merged']:>7} {t['quarantined']:>11}")
+    for r in q["reasons"]:
+        click.echo(f"  {r['action']:<12} {r['reason']:<26} {r['rows']:>6}  {r['description']}")
+    click.echo(f"wrote {out_dir}")
+
+
+def _station_options(func):
+    func = click.option("--year", type=int, required=True, help="Calendar year, by time received.")(func)
+    func = click.option("--station", required=True, help="Station, spelled any way (城东 / 城东站 / 城东消防救援站).")(func)
+    func = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
+                        show_default=True, help="A folder written by `firestats prepare`.")(func)
+    return func
+
+
+@main.command()
+@_station_options
+def figures(data_dir: Path, station: str, year: int) -> None:
+    """Print one station's figures for a year as JSON (times in seconds, money in 万元)."""
+    from firestats import metrics
+    from firestats.store import load
+
+    try:
+        dataset = load(data_dir)
+        name = dataset.resolve_station(station)
+    except (FileNotFoundError, LookupError) as exc:
+        _fail(str(exc).strip("'\""))
+    result = metrics.station_figures(dataset.incidents, dataset.problems, name, year)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@main.command()
+@_station_options
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
+              help="Reports go to OUT/YEAR/STATION.html.")
+def report(data_dir: Path, station: str, year: int, out_dir: Path) -> None:
+    """Run the station notebook with papermill on a real kernel and render it to HTML."""
+    from firestats.render import render_station
+
+    try:
+        path = render_station(data_dir, station, year, out_dir)
+    except (FileNotFoundError, LookupError) as exc:
+        _fail(str(exc).strip("'\""))
+    click.echo(path)
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
+              help="A folder written by `firestats prepare`.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
+              help="Reports go to OUT/YEAR/STATION.html.")
+def batch(data_dir: Path, out_dir: Path) -> None:
+    """Render a report for every station and year in the data; one failure does not stop the rest.
+
+    Exits 1 when any report failed, naming each with the error it met.
+    """
+    from firestats.batch import render_all
+
+    try:
+        outcome = render_all(data_dir, out_dir)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    click.echo(f"rendered {len(outcome.rendered)} report(s) into {out_dir}")
+    for (station, year), error in outcome.failed.items():
+        click.echo(f"FAILED {station} {year}: {error}", err=True)
+    if outcome.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("data/raw"), show_default=True,
+              help="Folder for the generated exports.")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the bundled sample's).")
+def sample(out_dir: Path, seed: int | None) -> None:
+    """Generate realistic, messy sample incident exports for 5 stations x 3 years."""
+    from firestats import sample as generator
+
+    for path in generator.write_sample(out_dir, generator.SEED if seed is None else seed):
+        click.echo(path)
+
+
+@main.command()
+def fonts() -> None:
+    """Show which font draws Chinese in charts, or how to install one."""
+    from firestats.fonts import FontMissing, cjk_family
+
+    try:
+        click.echo(cjk_family())
+    except FontMissing as exc:
+        _fail(str(exc), code=1)

@@ -1,0 +1,66 @@
+"""Read raw exports, clean them, and write the processed data folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from firestats import clean, readers
+from firestats.store import Dataset, save
+
+
+def load_raw(paths: Iterable[Path | str]) -> tuple[list[pd.DataFrame], list[dict]]:
+    """Read every export under ``paths`` into canonical raw frames, with a note per file."""
+    files = readers.find_inputs(paths)
+    if not files:
+        raise readers.InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, paths))}")
+    known = clean.known_headers()
+    frames, notes = [], []
+    names = _source_names(files)
+    for path in files:
+        table = readers.read_table(path, known)
+        table.frame["source_file"] = names[path]
+        frames.append(clean.to_canonical(table.frame, names[path]))
+        notes.append({"source_file": names[path], "encoding": table.encoding, "header_row": table.header_row,
+                      "ignored_columns": table.ignored_columns})
+    return frames, notes
+
+
+def _source_names(files: list[Path]) -> dict[Path, str]:
+    """Name each file by its file name, or by its path where two files share a name."""
+    counts = pd.Series([f.name for f in files]).value_counts()
+    return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
+
+
+def build(paths: Iterable[Path | str]) -> Dataset:
+    """Read and clean exports into a dataset with its quality summary (nothing is written)."""
+    paths = list(paths)
+    frames, notes = load_raw(paths)
+    result = clean.clean_incidents(frames)
+    return Dataset(result.incidents, result.problems, quality_summary(result, notes))
+
+
+def quality_summary(result: clean.CleanResult, notes: list[dict]) -> dict:
+    """Rows in, kept, merged and quarantined per file and in all, with counts per reason."""
+    per_file = result.accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
+    files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
+    totals = result.accounting[["rows_in", "kept", "merged", "quarantined"]].sum().astype(int).to_dict()
+    reasons = (
+        result.problems.groupby(["action", "reason"]).size().rename("rows").reset_index()
+        .assign(description=lambda t: t["reason"].map(clean.REASONS))
+        .to_dict(orient="records")
+    )
+    return {"files": files, "totals": totals, "reasons": [{k: _plain(v) for k, v in r.items()} for r in reasons]}
+
+
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def prepare(paths: Iterable[Path | str], out_dir: Path | str) -> Dataset:
+    """Read, clean and write exports into ``out_dir`` (Parquet tables and quality.json)."""
+    dataset = build(paths)
+    save(dataset, Path(out_dir))
+    return dataset

@@ -1,0 +1,117 @@
+"""Read spreadsheet and CSV exports into raw tables of cells, with the header row found.
+
+Readers only read: they never parse values or drop records. Each returned row carries the
+file it came from and its row number as the user sees it in a spreadsheet (1-based).
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+# Tried in order: UTF-8 (with or without BOM) fails loudly on GBK bytes, GB18030 decodes any GBK.
+ENCODINGS = ("utf-8-sig", "gb18030")
+# How far below the top a header row may sit under title rows.
+HEADER_SEARCH_ROWS = 30
+
+
+class InputError(Exception):
+    """An input firestats cannot read at all; the message names the file and the cause."""
+
+
+@dataclass
+class RawTable:
+    """The cells of one sheet below its header, as text or as the spreadsheet typed them."""
+
+    path: Path
+    frame: pd.DataFrame  # columns: the export's own headers, then source_file, source_row
+    header_row: int  # 1-based row number of the header
+    encoding: str | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def normalise_header(name: object) -> str:
+    """A header as aliases are written: NFKC (full-width to half-width), no white space."""
+    return "".join(unicodedata.normalize("NFKC", str(name)).split())
+
+
+def find_inputs(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and folders into the readable export files, in a stable order."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(
+                f for f in sorted(p.rglob("*"))
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith((".", "~$"))
+            )
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    return found
+
+
+def read_table(path: Path, known_headers: set[str]) -> RawTable:
+    """Read one export and locate its header row among the first rows by known header names."""
+    suffix = path.suffix.lower()
+    encoding = None
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            grid = pd.read_excel(path, sheet_name=0, header=None, engine="calamine", dtype=object)
+        elif suffix in TEXT_SUFFIXES:
+            text, encoding = _decode(path)
+            sep = "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
+            grid = pd.read_csv(
+                io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                sep=sep, skip_blank_lines=False,
+            )
+        else:
+            raise InputError(f"{path}: not a spreadsheet or CSV export (suffix {path.suffix!r})")
+    except InputError:
+        raise
+    except Exception as exc:  # any reader failure becomes one line naming the file
+        raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    return _locate_header(path, grid, known_headers, encoding)
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: text is neither UTF-8 nor GB18030")
+
+
+def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None) -> RawTable:
+    grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
+    top = grid.head(HEADER_SEARCH_ROWS)
+    scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if pd.notna(v)), axis=1)
+    if scores.empty or scores.max() < 2:
+        raise InputError(
+            f"{path}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            "(expected column names such as 警情编号, 接警时间, 出动站)"
+        )
+    header_row = int(scores.idxmax())
+    headers = [str(v).strip() if pd.notna(v) else "" for v in grid.loc[header_row]]
+    body = grid.loc[header_row + 1 :].copy()
+    body.columns = range(len(headers))
+
+    blank = body.map(lambda v: pd.isna(v) or (isinstance(v, str) and not v.strip()))
+    keep_cols = [i for i, h in enumerate(headers) if h or not blank[i].all()]
+    body = body.loc[~blank.all(axis=1), keep_cols]
+    body.columns = [headers[i] or f"未命名列{i + 1}" for i in keep_cols]
+    ignored = [h for h in body.columns if normalise_header(h) not in known]
+    body["source_file"] = path.name
+    body["source_row"] = body.index.astype("int64")
+    return RawTable(path=path, frame=body.reset_index(drop=True), header_row=header_row,
+                    encoding=encoding, ignored_columns=ignored)

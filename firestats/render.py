@@ -1,0 +1,79 @@
+"""Run a parameterised notebook with papermill on a real kernel and render it to offline HTML."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
+import firestats
+
+# The notebooks live beside the package in a source checkout (the project's layout).
+NOTEBOOKS = Path(firestats.__file__).resolve().parent.parent / "notebooks"
+STATION_NOTEBOOK = NOTEBOOKS / "station_report.ipynb"
+# The kernel of the interpreter running firestats: jupyter_client starts "python3" with
+# sys.executable, so the notebook sees this very library whether or not a kernel is registered.
+KERNEL = "python3"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_name(name: str) -> str:
+    """A file name for a station that keeps its Chinese characters but no path separators."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .")[:100]
+    return cleaned or "_"
+
+
+def report_path(out_dir: Path | str, station: str, year: int) -> Path:
+    """Where a station's report goes: ``OUT/YEAR/STATION.html``."""
+    return Path(out_dir) / str(int(year)) / f"{safe_name(station)}.html"
+
+
+def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int = 600) -> nbformat.NotebookNode:
+    """Execute a notebook with parameters on a fresh kernel; the executed copy goes to ``output``.
+
+    ``timeout_s`` bounds each cell, in seconds. Raises papermill's PapermillExecutionError when a
+    cell fails; the executed notebook, error included, is still written.
+    """
+    return papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+        cwd=str(notebook.parent), progress_bar=False, log_output=False, execution_timeout=timeout_s,
+    )
+
+
+def to_html(nb: nbformat.NotebookNode) -> str:
+    """Render an executed notebook as self-contained HTML: Chinese, code hidden, nothing loaded from the network."""
+    config = Config()
+    # Cells tagged remove-cell (the notebook's own introduction for JupyterLab users) stay out.
+    config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(
+        config=config,
+        template_name="firestats",
+        extra_template_basedirs=[str(resources.files("firestats") / "templates")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="zh",
+    )
+    html, _ = exporter.from_notebook_node(nb)
+    return html
+
+
+def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
+                   notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600) -> Path:
+    """Render one station's year to ``OUT/YEAR/STATION.html`` and return the path."""
+    from firestats.store import load, write_atomic
+
+    canonical = load(data_dir).resolve_station(station)
+    target = report_path(out_dir, canonical, year)
+    params = {"station": canonical, "year": int(year), "data_dir": str(Path(data_dir).resolve())}
+    with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
+        executed = execute(notebook, params, Path(tmp) / notebook.name, timeout_s)
+    write_atomic(target, to_html(executed).encode("utf-8"))
+    return target

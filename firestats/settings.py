@@ -1,0 +1,20 @@
+"""Thresholds the figures are held against, read from one settings file with their sources."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@cache
+def settings() -> dict:
+    """The settings shipped in ``firestats/data/settings.yaml``."""
+    text = resources.files("firestats").joinpath("data/settings.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def within_seconds() -> int:
+    """The arrival threshold for the 'reached within' share, in seconds (default 300)."""
+    return int(settings()["response"]["within_seconds"])

@@ -143,3 +143,7 @@ def fonts() -> None:
         click.echo(cjk_family())
     except FontMissing as exc:
         _fail(str(exc), code=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -64,7 +64,9 @@ def timestamps(values: pd.Series) -> pd.Series:
 
     is_datetime = raw.map(lambda v: isinstance(v, (dt.datetime, dt.date)))
     if is_datetime.any():
-        out[is_datetime] = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce")
+        # Excel keeps times as fractions of a day: round off the float error to whole seconds.
+        stamps = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce")
+        out[is_datetime] = stamps.dt.round("s")
 
     # A number is an Excel serial day, unless it is a compact 20210305143207 typed into a cell.
     number = pd.to_numeric(raw.where(_is_number(raw)), errors="coerce")
@@ -120,7 +122,7 @@ def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> 
 
     cells = text(raw[~is_number])
     parts = cells.str.extract(_NUMBER)
-    value = pd.to_numeric(parts["num"].str.replace(",", "", regex=False), errors="coerce")
+    value = pd.to_numeric(parts["num"].str.replace(",", "", regex=False), errors="coerce").astype("float64")
     value = value.where(parts["sign"].ne("-").fillna(True).astype(bool), -value)
     wan = parts["wan"].notna()
     if unit == "count":

@@ -37,9 +37,14 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _cell(value: Any) -> str:
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{escape(str(value))}</td>"
+
+
 def _table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
     return f'<table class="fs-table {cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -119,7 +124,7 @@ class StationReport:
         ]
         limit = within_seconds() // 60
         note = (
-            f'<p class="fs-note">{limit}分钟内到场占比为派生指标：{escape(settings()["response"]["within_seconds_source"])}</p>'
+            f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
         )
         return HTML(_table(["时段", "样本数 n", "中位数", "90%分位数", f"{limit}分钟内到场占比"], rows) + note)
 

@@ -43,6 +43,8 @@ def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int = 600
     return papermill.execute_notebook(
         str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
         cwd=str(notebook.parent), progress_bar=False, log_output=False, execution_timeout=timeout_s,
+        # ipykernel warns on every start that loopback TCP is unencrypted; in a batch that is noise.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
 
 

@@ -1,0 +1,89 @@
+"""`firestats figures` against the truth the sample generator drew, computed with plain pandas."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from firestats.cli import main
+from firestats.sample import STATIONS, YEARS
+from firestats.schema import INCIDENT_TYPES
+
+PAIRS = [(s, y) for y in YEARS for s in STATIONS]
+
+
+@pytest.fixture(scope="module")
+def data_dir(sample_raw, tmp_path_factory):
+    out = tmp_path_factory.mktemp("truth-processed")
+    result = CliRunner().invoke(main, ["prepare", str(sample_raw), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def figures(data_dir, station, year) -> dict:
+    result = CliRunner().invoke(main, ["figures", "--data", str(data_dir), "--station", station, "--year", str(year)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def expected(truth, station, year) -> dict:
+    """The figures, straight from the generator's truth table."""
+    t = truth.incidents
+    mine = t[(t["station"] == station) & (t["received_at"].dt.year == year)]
+    ok = ~mine["flag_arrival_before_dispatch"]
+    d2a = (mine["arrived_at"] - mine["dispatched_at"]).dt.total_seconds()[ok].dropna()
+    r2a = (mine["arrived_at"] - mine["received_at"]).dt.total_seconds()[ok].dropna()
+    dups = truth.duplicates
+    merged = int(((dups["station"] == station) & (dups["year"] == year)).sum())
+    junk = truth.junk
+    quarantined = int(((junk["station"] == station) & (junk["year"] == year)).fillna(False).sum())
+    return {
+        "station": station,
+        "year": year,
+        "incidents": {"total": len(mine), "by_type": {k: int((mine["type"] == k).sum()) for k in INCIDENT_TYPES}},
+        "people": {"rescued": int(mine["rescued"].sum()), "evacuated": int(mine["evacuated"].sum())},
+        "loss_averted_10k_yuan": round(float(mine["loss_averted_10k_yuan"].sum()), 4),
+        "response": {
+            "dispatch_to_arrival": {"n": len(d2a), "median_s": float(np.median(d2a)),
+                                    "p90_s": float(np.percentile(d2a, 90)),
+                                    "within_5min_share": float((d2a <= 300).sum() / len(d2a))},
+            "received_to_arrival": {"n": len(r2a), "median_s": float(np.median(r2a)),
+                                    "p90_s": float(np.percentile(r2a, 90))},
+        },
+        "monthly": {str(m): int((mine["received_at"].dt.month == m).sum()) for m in range(1, 13)},
+        "hourly": {str(h): int((mine["received_at"].dt.hour == h).sum()) for h in range(24)},
+        "rows": {"in": len(mine) + merged + quarantined, "kept": len(mine), "merged": merged,
+                 "quarantined": quarantined},
+    }
+
+
+@pytest.mark.parametrize("station, year", PAIRS)
+def test_figures_equal_truth(data_dir, truth, station, year):
+    got, want = figures(data_dir, station, year), expected(truth, station, year)
+    for segment in ("dispatch_to_arrival", "received_to_arrival"):
+        for key in ("median_s", "p90_s", "within_5min_share"):
+            if key in want["response"][segment]:
+                assert got["response"][segment][key] == pytest.approx(want["response"][segment].pop(key), abs=1e-9)
+                got["response"][segment].pop(key)
+    assert got == want
+
+
+def test_sample_is_messy_enough_to_matter(truth):
+    t = truth.incidents
+    assert len(truth.duplicates) / len(t) == pytest.approx(0.02, abs=0.006)
+    assert t["flag_arrival_before_dispatch"].sum() > 0
+    shares = t["type"].value_counts(normalize=True)
+    assert shares.index[:2].tolist() in (["社会救助", "火灾扑救"], ["火灾扑救", "社会救助"])
+    assert shares["抢险救援"] > shares["虚假警"] > shares["安保勤务"] > shares["其他"]
+
+
+def test_any_spelling_of_the_station(data_dir):
+    spelled = [figures(data_dir, name, 2024)["incidents"]["total"] for name in ("城东", "城东站", "城东消防救援站")]
+    assert len(set(spelled)) == 1 and spelled[0] > 0
+
+
+def test_unknown_station_is_a_clear_error(data_dir):
+    result = CliRunner().invoke(main, ["figures", "--data", str(data_dir), "--station", "火星站", "--year", "2024"])
+    assert result.exit_code == 2
+    assert "no station '火星站'" in result.output and "城东站" in result.output

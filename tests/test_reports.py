@@ -1,0 +1,89 @@
+"""Reports rendered for real: papermill runs the notebook on a kernel, nbconvert writes the HTML."""
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from firestats.store import load
+
+FIRESTATS = [sys.executable, "-m", "firestats.cli"]
+
+
+class Refs(HTMLParser):
+    """Every src/href attribute, script and image in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs, self.scripts, self.images = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.refs += [attrs[k] for k in ("src", "href") if attrs.get(k)]
+        if tag == "script":
+            self.scripts.append(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+
+
+def parse(html: str) -> Refs:
+    refs = Refs()
+    refs.feed(html)
+    return refs
+
+
+@pytest.fixture(scope="module")
+def batch(prepared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    run = subprocess.run([*FIRESTATS, "batch", "--data", str(prepared), "--out", str(out)],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_batch_renders_one_report_per_station_and_year(batch, prepared):
+    expected = {f"{year}/{station}.html" for station, year in load(prepared).station_years()}
+    assert len(expected) == 15
+    assert {str(p.relative_to(batch)) for p in batch.rglob("*.html")} == expected
+
+
+def test_reports_are_offline_chinese_and_show_no_code(batch):
+    for path in batch.rglob("*.html"):
+        html = path.read_text("utf-8")
+        refs = parse(html)
+        assert re.search(r'<html lang="zh">', html), path
+        assert all(r.startswith(("data:", "#")) for r in refs.refs), [r for r in refs.refs if not r.startswith(("data:", "#"))]
+        assert not any("src" in s for s in refs.scripts), path
+        assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html), path
+        body = html.split("<main>")[1]
+        assert "station_report(" not in body and "import " not in body, path
+        assert "vnd.jupyter.stderr" not in body and "Traceback" not in body, path
+        assert len(refs.images) == 4 and all(i["src"].startswith("data:image/png;base64,") for i in refs.images)
+
+
+def test_report_shows_the_figures(batch, prepared):
+    figures = json.loads(subprocess.run(
+        [*FIRESTATS, "figures", "--data", str(prepared), "--station", "城南站", "--year", "2024"],
+        capture_output=True, text=True, check=True).stdout)
+    html = (batch / "2024" / "城南站.html").read_text("utf-8")
+    assert "城南站 2024年度接处警分析" in html
+    values = re.findall(r'<div class="fs-card-value">([^<]*)</div>', html)
+    assert values[:3] == [str(figures["incidents"]["total"]), str(figures["people"]["rescued"]),
+                          str(figures["people"]["evacuated"])]
+    rows = figures["rows"]
+    assert f'<td class="num">{rows["in"]}</td><td class="num">{rows["kept"]}</td>' in html
+    for type_name, count in figures["incidents"]["by_type"].items():
+        assert f"<td>{type_name}</td><td class=\"num\">{count}</td>" in html
+
+
+def test_report_command_takes_any_spelling(prepared, tmp_path):
+    run = subprocess.run(
+        [*FIRESTATS, "report", "--data", str(prepared), "--station", "城西消防救援站", "--year", "2023",
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert Path(run.stdout.strip()) == tmp_path / "2023" / "城西站.html"
+    assert "城西站 2023年度接处警分析" in (tmp_path / "2023" / "城西站.html").read_text("utf-8")

@@ -31,7 +31,8 @@ class FontMissing(RuntimeError):
 
 
 def _known() -> set[str]:
-    return {f.name for f in font_manager.fontManager.ttflist}
+    # matplotlib's font cache outlives uninstalled fonts: only count files still on disk.
+    return {f.name for f in font_manager.fontManager.ttflist if Path(f.fname).is_file()}
 
 
 def _candidate_files() -> list[Path]:

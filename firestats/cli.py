@@ -62,7 +62,8 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path) -> None:
 
 def _station_options(func):
     func = click.option("--year", type=int, required=True, help="Calendar year, by time received.")(func)
-    func = click.option("--station", required=True, help="Station, spelled any way (城东 / 城东站 / 城东消防救援站).")(func)
+    func = click.option("--station", required=True,
+                        help="Station, spelled any way (城东 / 城东站 / 城东消防救援站).")(func)
     func = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
                         show_default=True, help="A folder written by `firestats prepare`.")(func)
     return func

@@ -22,6 +22,7 @@ from firestats.clean import REASONS
 from firestats.settings import settings, within_seconds
 from firestats.store import Dataset, load
 
+ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
 ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
 
 
@@ -136,12 +137,11 @@ class StationReport:
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
         rows = self.figures["rows"]
-        mine = _table(["输入行", "保留", "重复合并", "隔离"], [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
-        files = _table(
-            ["文件", "输入行", "保留", "重复合并", "隔离"],
-            [[f["source_file"], f["rows_in"], f["kept"], f["merged"], f["quarantined"]] for f in self.dataset.quality["files"]]
-            + [["合计", *(self.dataset.quality["totals"][k] for k in ("rows_in", "kept", "merged", "quarantined"))]],
-        )
+        labels = list(ACCOUNT_LABELS.values())
+        mine = _table(labels, [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
+        quality = self.dataset.quality
+        per_file = [[f["source_file"], *(f[k] for k in ACCOUNT_LABELS)] for f in quality["files"]]
+        files = _table(["文件", *labels], per_file + [["合计", *(quality["totals"][k] for k in ACCOUNT_LABELS)]])
         reasons = _table(
             ["处理", "原因", "行数"],
             [[ACTION_LABELS.get(r["action"], r["action"]), REASONS.get(r["reason"], r["reason"]), r["rows"]]

@@ -275,7 +275,7 @@ def _spell(rng: np.random.Generator, rows: pd.DataFrame) -> pd.DataFrame:
     for name in ("subtype", "district", "address"):
         out[name] = rows[name]
     for name in ("vehicles", "personnel", "rescued", "evacuated", "deaths", "injuries"):
-        out[name] = _spell_counts(rng, rows[name], full_width, unit="人" if name in ("personnel", "rescued", "evacuated") else "辆")
+        out[name] = _spell_counts(rng, rows[name], full_width, unit="辆" if name == "vehicles" else "人")
     out["loss_averted_10k_yuan"] = _spell_loss(rng, rows["loss_averted_10k_yuan"])
     return out
 
@@ -344,6 +344,7 @@ def _write_xlsx(rows: pd.DataFrame, path: Path, layout: str, year: int) -> Path:
     fields, headers = _headers(layout)
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
         book = writer.book
+        book.set_properties({"created": dt.datetime(year + 1, 1, 5)})  # fixed, so the bytes are reproducible
         sheet = book.add_worksheet("接处警")
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         sheet.write(0, 0, f"{year}年度接处警情况统计表")

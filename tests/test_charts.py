@@ -3,7 +3,6 @@
 import warnings
 
 import matplotlib
-import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 

@@ -36,7 +36,8 @@ def test_type_spellings_map_to_the_six_types():
 
 
 def test_missing_required_column_names_file_and_field():
-    frame = pd.DataFrame({"警情编号": ["1"], "出动站": ["城东"], "警情类型": ["火灾"], "source_file": "x.csv", "source_row": 2})
+    frame = pd.DataFrame({"警情编号": ["1"], "出动站": ["城东"], "警情类型": ["火灾"],
+                          "source_file": "x.csv", "source_row": 2})
     with pytest.raises(InputError, match=r"x\.csv: no column for 接警时间 \(received_at\)"):
         to_canonical(frame, "x.csv")
 

@@ -71,4 +71,5 @@ def test_identifiers_stored_as_numbers_read_as_integers():
 
 
 def test_blank():
-    assert parse.is_blank(pd.Series(["", "  ", None, "x", 0], dtype=object)).tolist() == [True, True, True, False, False]
+    blank = parse.is_blank(pd.Series(["", "  ", None, "x", 0], dtype=object))
+    assert blank.tolist() == [True, True, True, False, False]

@@ -56,7 +56,8 @@ def test_reports_are_offline_chinese_and_show_no_code(batch):
         html = path.read_text("utf-8")
         refs = parse(html)
         assert re.search(r'<html lang="zh">', html), path
-        assert all(r.startswith(("data:", "#")) for r in refs.refs), [r for r in refs.refs if not r.startswith(("data:", "#"))]
+        outside = [r for r in refs.refs if not r.startswith(("data:", "#"))]
+        assert not outside, (path, outside)
         assert not any("src" in s for s in refs.scripts), path
         assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html), path
         body = html.split("<main>")[1]
@@ -87,3 +88,26 @@ def test_report_command_takes_any_spelling(prepared, tmp_path):
     assert run.returncode == 0, run.stderr
     assert Path(run.stdout.strip()) == tmp_path / "2023" / "城西站.html"
     assert "城西站 2023年度接处警分析" in (tmp_path / "2023" / "城西站.html").read_text("utf-8")
+
+
+def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
+    """As an analyst opens it: its own kernel (`firestats`), its own folder, no parameters."""
+    import shutil
+
+    import papermill
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from firestats.render import STATION_NOTEBOOK
+
+    if "firestats" not in KernelSpecManager().find_kernel_specs():
+        pytest.skip("the firestats kernel is not registered (make setup registers it)")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copytree(prepared, tmp_path / "data" / "processed")
+    notebook = tmp_path / "notebooks" / STATION_NOTEBOOK.name
+    shutil.copy(STATION_NOTEBOOK, notebook)
+    executed = papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), cwd=str(notebook.parent),
+                                          progress_bar=False)
+    assert executed.metadata.kernelspec.name == "firestats"
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("data:image/png" in o.get("data", {}).get("text/html", "") for o in outputs) == 4

@@ -1,9 +1,10 @@
 """Turn raw export tables into the canonical incident table, accounting for every row.
 
 Every input row ends in exactly one of three places: kept (one row of the incident table),
-merged (a second export of an incident already kept, its blanks filled into the kept row) or
-quarantined (left out, with a reason). Rows whose meaning changed while kept (a value that
-could not be read, an arrival before dispatch) are kept and listed as flagged.
+merged (a second export of an incident already kept, or another responding unit's row of it,
+its blanks filled into the kept row) or quarantined (left out, with a reason). Rows whose
+meaning changed while kept (a value that could not be read, an arrival before dispatch) are
+kept and listed as flagged. Everything here is vectorised: a million rows is the design load.
 """
 
 from __future__ import annotations
@@ -14,27 +15,28 @@ import numpy as np
 import pandas as pd
 
 from firestats import parse
+from firestats.mapping import AMOUNT_UNITS, FieldRule, Mapping, auto_mapping
 from firestats.readers import InputError, normalise_header
 from firestats.schema import (
     FIELDS_BY_NAME,
     FLAG_ARRIVAL_BEFORE_DISPATCH,
     INCIDENT_FIELDS,
-    NUMBER_FIELDS,
     PROVENANCE,
-    TIMESTAMP_FIELDS,
     aliases,
 )
 
 # Reason codes and what a report reader is told about each.
 REASONS: dict[str, str] = {
     "summary_row": "合计/小计/总计行，不是警情记录",
+    "excluded": "按映射规则排除",
     "missing_id": "缺少警情编号",
     "missing_station": "缺少出动站",
     "missing_received_at": "缺少接警时间",
     "bad_received_at": "接警时间无法识别",
     "missing_type": "缺少警情类型",
-    "unknown_type": "警情类型无法归入六类（可在别名表中补充）",
+    "unknown_type": "警情类型无法归入六类（可在别名表或映射中补充）",
     "duplicate": "同一警情重复导出，已合并",
+    "unit_row": "同一警情其他出动单位的记录，已合并",
     "bad_timestamp": "时间无法识别，已置空",
     "bad_number": "数值无法识别，已置空",
     "negative_number": "数值为负，已置空",
@@ -45,6 +47,24 @@ PROBLEM_COLUMNS = [
     "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year",
 ]
 _SUMMARY_WORDS = ("合计", "小计", "总计")
+# What a missing or unreadable required field does to its row.
+_REQUIRED = {
+    "incident_id": ("missing_id", "missing_id"),
+    "station": ("missing_station", "missing_station"),
+    "received_at": ("missing_received_at", "bad_received_at"),
+    "type": ("missing_type", "unknown_type"),
+}
+# When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
+_FOLD_LAST = {"cleared_at", "returned_at"}
+
+
+@dataclass
+class Canonical:
+    """One export in canonical fields, with the problems found while reading its cells."""
+
+    frame: pd.DataFrame  # canonical fields, parsed, plus source_file and source_row
+    problems: pd.DataFrame  # PROBLEM_COLUMNS, before station and year are filled in
+    fold_units: bool = False
 
 
 @dataclass
@@ -56,50 +76,19 @@ class CleanResult:
     accounting: pd.DataFrame  # per source_file: rows_in, kept, merged, quarantined
 
 
-def header_map(headers: list[str]) -> dict[str, str]:
-    """Map an export's headers to canonical field names; the first header for a field wins."""
-    by_alias = {normalise_header(a): f for f, names in aliases()["headers"].items() for a in names}
-    mapping: dict[str, str] = {}
-    for h in headers:
-        field = by_alias.get(normalise_header(h))
-        if field and field not in mapping.values():
-            mapping[h] = field
-    return mapping
-
-
-def known_headers() -> set[str]:
-    """Every header spelling the alias table recognises, normalised."""
-    return {normalise_header(a) for names in aliases()["headers"].values() for a in names}
-
-
-def to_canonical(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Rename one export's columns to canonical fields, marking its 合计/小计 rows; cells stay raw."""
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    mapping = header_map([c for c in frame.columns if c not in PROVENANCE])
-    missing = [f.name for f in INCIDENT_FIELDS if f.required and f.name not in mapping.values()]
-    if missing:
-        labels = "、".join(f"{FIELDS_BY_NAME[m].label} ({m})" for m in missing)
-        raise InputError(f"{source}: no column for {labels}; columns found: {', '.join(map(str, frame.columns))}")
-    cells = frame.drop(columns=list(PROVENANCE))
-    out = frame.rename(columns=mapping).reindex(columns=[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE))
-    out["is_summary"] = _summary_rows(cells)
-    return out
-
-
-def _summary_rows(cells: pd.DataFrame) -> pd.Series:
-    as_text = cells.astype("string").apply(lambda c: c.str.replace(r"\s", "", regex=True))
-    hits = as_text.apply(lambda c: c.str.startswith(_SUMMARY_WORDS).fillna(False).astype(bool))
-    return hits.any(axis=1)
-
-
 def normalise_stations(values: pd.Series) -> pd.Series:
-    """Resolve station spellings to one name: 城东 / 城东站 / 城东消防救援站 -> 城东站."""
+    """Resolve station spellings to one name: 城东 / 城东站 / 城东消防救援站 -> 城东站.
+
+    The suffix rule is for Chinese names; other names (``Mill Hill``, ``32``) are only trimmed.
+    """
     table = aliases()
-    names = parse.text(values).str.replace(r"\s", "", regex=True)
-    explicit = names.map(table.get("station_names") or {}).astype("string")
+    names = parse.text(values).str.replace(r"\s+", " ", regex=True)
+    chinese = names.str.contains(r"[\u4e00-\u9fff]", regex=True).fillna(False).astype(bool)
+    compact = names.str.replace(" ", "", regex=False)
+    explicit = compact.map(table.get("station_names") or {}).astype("string")
     suffixes = sorted(table["station_suffixes"], key=len, reverse=True)
-    stem = names.str.replace(f"({'|'.join(suffixes)})$", "", regex=True)
-    resolved = (stem + "站").where(stem.str.len() > 0, names)
+    stem = compact.str.replace(f"({'|'.join(suffixes)})$", "", regex=True)
+    resolved = (stem + "站").where(stem.str.len() > 0, compact).where(chinese, names)
     return resolved.where(explicit.isna(), explicit).astype("string")
 
 
@@ -114,119 +103,240 @@ def normalise_types(values: pd.Series) -> pd.Series:
     return parse.text(values).str.replace(r"\s", "", regex=True).map(by_alias).astype("string")
 
 
-def clean_incidents(frames: list[pd.DataFrame]) -> CleanResult:
-    """Parse, validate and de-duplicate canonical raw frames (from :func:`to_canonical`)."""
-    raw = pd.concat(frames, ignore_index=True) if frames else to_canonical_empty()
-    parsed, problems = _parse(raw)
-    quarantined = _quarantine(raw, parsed, problems)
+def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = None) -> Canonical:
+    """Read one export's cells into canonical fields through a mapping (default: the alias table)."""
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    headers = [c for c in frame.columns if c not in PROVENANCE]
+    mapping = mapping or auto_mapping(headers)
+    column_of = _resolve_columns(mapping, headers, source)
+    cells = frame[headers]
 
-    valid = parsed[~quarantined]
-    is_dup = valid["incident_id"].duplicated(keep="first")
-    for idx in valid.index[is_dup]:
-        problems.append(_problem(raw, parsed, idx, MERGED, "duplicate", "incident_id"))
-    incidents = valid.groupby("incident_id", sort=False, as_index=False).first()
-    incidents = _flag_arrival_before_dispatch(incidents, problems)
+    out = frame[list(PROVENANCE)].copy()
+    skip = _summary_rows(cells)
+    problems = [_rows(out, skip, QUARANTINE, "summary_row", "", cells.iloc[:, 0] if headers else None)]
+    for rule in mapping.exclude:
+        value = parse.text(cells[column_of[rule.column]])
+        hit = _excluded(value, rule) & ~skip
+        problems.append(_rows(out, hit, QUARANTINE, "excluded", rule.column, rule.describe()))
+        skip |= hit
 
-    problem_frame = pd.DataFrame(problems, columns=PROBLEM_COLUMNS).astype({"source_row": "int64"})
-    return CleanResult(incidents, problem_frame, _account(raw, incidents, problem_frame))
-
-
-def to_canonical_empty() -> pd.DataFrame:
-    """An empty raw frame with the canonical columns."""
-    return pd.DataFrame(columns=[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE) + ["is_summary"])
-
-
-def _parse(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    problems: list[dict] = []
-    out = pd.DataFrame(index=raw.index)
-    out["incident_id"] = parse.identifiers(raw["incident_id"])
-    out["station"] = normalise_stations(raw["station"])
-    for name in TIMESTAMP_FIELDS:
-        out[name] = parse.timestamps(raw[name])
-    out["type"] = normalise_types(raw["type"])
+    for rule in mapping.rules:
+        values, raw = _read_field(rule, cells, column_of, out)
+        out[rule.field], found = _checked(out, rule.field, values, raw, skip)
+        problems += found
     for f in INCIDENT_FIELDS:
-        if f.kind == "text":
-            out[f.name] = parse.text(raw[f.name])
-    for name in NUMBER_FIELDS:
-        unit = "10k_yuan" if FIELDS_BY_NAME[name].kind == "amount" else "count"
-        out[name] = parse.numbers(raw[name], unit)
-    for column in PROVENANCE:
-        out[column] = raw[column]
-
-    ok = ~raw["is_summary"].astype(bool)
-    for name in TIMESTAMP_FIELDS[1:]:
-        bad = ok & out[name].isna() & ~parse.is_blank(raw[name])
-        problems += [_problem(raw, out, i, FLAGGED, "bad_timestamp", name) for i in out.index[bad]]
-    for name in NUMBER_FIELDS:
-        blank = parse.is_blank(raw[name])
-        bad = ok & out[name].isna() & ~blank
-        if FIELDS_BY_NAME[name].kind == "count":
-            fractional = out[name].notna() & (out[name] % 1 != 0)
-            bad |= ok & fractional
-            out.loc[fractional, name] = np.nan
-        negative = ok & (out[name] < 0)
-        problems += [_problem(raw, out, i, FLAGGED, "bad_number", name) for i in out.index[bad]]
-        problems += [_problem(raw, out, i, FLAGGED, "negative_number", name) for i in out.index[negative]]
-        out.loc[negative, name] = np.nan
-        if FIELDS_BY_NAME[name].kind == "count":
-            out[name] = out[name].astype("Int64")
-    return out, problems
+        if f.name not in out:
+            out[f.name] = _empty(f.kind, len(out), out.index)
+    out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
+    return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units)
 
 
-def _quarantine(raw: pd.DataFrame, parsed: pd.DataFrame, problems: list[dict]) -> pd.Series:
-    summary = raw["is_summary"].astype(bool)
-    checks = {
-        "missing_id": parsed["incident_id"].isna(),
-        "missing_station": parsed["station"].isna(),
-        "missing_received_at": parse.is_blank(raw["received_at"]),
-        "bad_received_at": parsed["received_at"].isna() & ~parse.is_blank(raw["received_at"]),
-        "missing_type": parse.is_blank(raw["type"]),
-        "unknown_type": parsed["type"].isna() & ~parse.is_blank(raw["type"]),
-    }
-    column_of = {"missing_id": "incident_id", "missing_station": "station", "missing_type": "type",
-                 "unknown_type": "type", "missing_received_at": "received_at", "bad_received_at": "received_at"}
-    problems += [_problem(raw, parsed, i, QUARANTINE, "summary_row", "") for i in raw.index[summary]]
-    failed = summary.copy()
-    for reason, mask in checks.items():
-        mask = mask & ~summary
-        problems += [_problem(raw, parsed, i, QUARANTINE, reason, column_of[reason]) for i in raw.index[mask]]
-        failed |= mask
-    return failed
+def _resolve_columns(mapping: Mapping, headers: list[str], source: str) -> dict[str, str]:
+    """The export header each mapping column names, matched after NFKC and without spaces."""
+    by_norm = {}
+    for h in headers:
+        by_norm.setdefault(normalise_header(h), h)
+    found = {c: by_norm.get(normalise_header(c)) for c in mapping.columns()}
+    missing = [c for c, h in found.items() if h is None]
+    required = [f.name for f in INCIDENT_FIELDS if f.required]
+    absent = [r for r in required if r not in {rule.field for rule in mapping.rules}]
+    if absent:
+        labels = "、".join(f"{FIELDS_BY_NAME[m].label} ({m})" for m in absent)
+        raise InputError(f"{source}: no column for {labels}; columns found: {', '.join(map(str, headers))}")
+    if missing:
+        raise InputError(f"{source}: mapping {mapping.name!r} needs column(s) {', '.join(missing)}, "
+                         f"which the file does not have; columns found: {', '.join(map(str, headers))}")
+    return found
 
 
-def _problem(raw: pd.DataFrame, parsed: pd.DataFrame, idx: int, action: str, reason: str, column: str) -> dict:
-    received = parsed.at[idx, "received_at"]
-    value = raw.at[idx, column] if column else ""
-    return {
-        "source_file": raw.at[idx, "source_file"],
-        "source_row": int(raw.at[idx, "source_row"]),
-        "action": action,
-        "reason": reason,
-        "column": column,
-        "value": "" if pd.isna(value) else str(value),
-        "incident_id": parsed.at[idx, "incident_id"],
-        "station": parsed.at[idx, "station"],
-        "year": received.year if pd.notna(received) else pd.NA,
-    }
+def _summary_rows(cells: pd.DataFrame) -> pd.Series:
+    hit = pd.Series(False, index=cells.index)
+    for column in cells.columns:
+        values = cells[column]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            continue
+        words = parse.text(values).str.replace(r"\s", "", regex=True)
+        hit |= words.str.startswith(_SUMMARY_WORDS).fillna(False).astype(bool)
+    return hit
 
 
-def _flag_arrival_before_dispatch(incidents: pd.DataFrame, problems: list[dict]) -> pd.DataFrame:
+def _excluded(value: pd.Series, rule) -> pd.Series:
+    if rule.equals is not None:
+        hit = value == rule.equals
+    elif rule.among:
+        hit = value.isin(rule.among)
+    else:
+        hit = value.str.contains(rule.pattern, regex=True)
+    return hit.fillna(False).astype(bool)
+
+
+def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str | None],
+                parsed: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """A field's parsed values and the raw text they came from (for blank and problem checks)."""
+    col = {c: cells[column_of[c]] for c in rule.source_columns()}
+    kind = FIELDS_BY_NAME[rule.field].kind
+    if rule.columns:
+        texts = [parse.identifiers(col[c]) for c in rule.columns]
+        raw = texts[0].str.cat(texts[1:], sep="|")
+        return raw, raw
+    if kind == "timestamp":
+        if rule.date:
+            raw = parse.text(col[rule.date]).str.cat(parse.text(col[rule.time]), sep=" ", na_rep="")
+            raw = raw.mask(parse.is_blank(col[rule.date]) & parse.is_blank(col[rule.time]))
+            day = parse.timestamps(col[rule.date], rule.dayfirst).dt.normalize()
+            return day + parse.time_of_day(col[rule.time]), raw
+        if rule.after:
+            raw = parse.text(col[rule.time])
+            return parse.on_day_of(parsed[rule.after], parse.time_of_day(col[rule.time])), raw
+        if rule.seconds_after:
+            raw = parse.text(col[rule.column])
+            seconds = parse.durations(col[rule.column])
+            return parsed[rule.seconds_after] + pd.to_timedelta(seconds, unit="s"), raw
+        return parse.timestamps(col[rule.column], rule.dayfirst), _raw_text(col[rule.column])
+    raw = _raw_text(col[rule.column])
+    if kind == "id":
+        return parse.identifiers(col[rule.column]), raw
+    if kind == "count":
+        return parse.numbers(col[rule.column], "count"), raw
+    if kind == "amount":
+        scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
+        unit = "10k_yuan" if scale == 1.0 else "count"
+        return parse.numbers(col[rule.column], unit) * scale, raw
+    value = _map_values(parse.text(col[rule.column]), rule)
+    if rule.field == "station":
+        return normalise_stations(value), raw
+    if rule.field == "type":
+        return normalise_types(value), raw
+    return value, raw
+
+
+def _raw_text(values: pd.Series) -> pd.Series:
+    return parse.text(values.astype(object).map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore"))
+
+
+def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
+    """Apply a rule's exact value map, then its patterns, then its default."""
+    if not (rule.values or rule.patterns or rule.default):
+        return value
+    mapped = value.map({k.strip(): v for k, v in rule.values.items()}).astype("string")
+    for regex, target in rule.patterns.items():
+        hit = value.str.contains(regex, regex=True).fillna(False).astype(bool)
+        mapped = mapped.mask(mapped.isna() & hit, target)
+    if rule.default is not None:
+        mapped = mapped.mask(mapped.isna() & value.notna(), rule.default)
+    return mapped.fillna(value)
+
+
+def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
+             skip: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """A field's values with impossible ones blanked, and the problem rows that says so."""
+    blank = raw.isna()
+    unreadable = values.isna() & ~blank & ~skip
+    if field in _REQUIRED:
+        missing_reason, bad_reason = _REQUIRED[field]
+        return values, [_rows(out, blank & ~skip, QUARANTINE, missing_reason, field, raw),
+                        _rows(out, unreadable, QUARANTINE, bad_reason, field, raw)]
+    kind = FIELDS_BY_NAME[field].kind
+    if kind == "timestamp":
+        return values, [_rows(out, unreadable, FLAGGED, "bad_timestamp", field, raw)]
+    if kind in ("count", "amount"):
+        fractional = (values.notna() & (values % 1 != 0)).astype(bool) & (kind == "count") & ~skip
+        negative = (values < 0).fillna(False).astype(bool) & ~skip
+        return values.mask(fractional | negative), [
+            _rows(out, unreadable | fractional, FLAGGED, "bad_number", field, raw),
+            _rows(out, negative, FLAGGED, "negative_number", field, raw)]
+    return values, []
+
+
+def _rows(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: str,
+          value: pd.Series | str | None) -> pd.DataFrame:
+    """Problem rows for every row of ``out`` where ``mask`` holds."""
+    idx = mask[mask].index
+    if isinstance(value, pd.Series):
+        shown = value.loc[idx].astype("string").fillna("")
+    else:
+        shown = pd.Series(value or "", index=idx, dtype="string")
+    return pd.DataFrame({
+        "source_file": out.loc[idx, "source_file"], "source_row": out.loc[idx, "source_row"],
+        "action": action, "reason": reason, "column": column, "value": shown,
+    }, index=idx)
+
+
+def _empty(kind: str, n: int, index: pd.Index) -> pd.Series:
+    dtype = {"timestamp": "datetime64[ns]", "count": "float64", "amount": "float64"}.get(kind, "string")
+    return pd.Series(pd.NA if dtype == "string" else np.nan, index=index, dtype=dtype)
+
+
+def clean_incidents(parts: list[Canonical]) -> CleanResult:
+    """Quarantine, de-duplicate (or fold unit rows) and flag canonical exports into one table."""
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    problems = pd.concat([p.problems.reset_index(drop=True) for p in parts], ignore_index=True)
+    fold = pd.Series(np.repeat([p.fold_units for p in parts], [len(p.frame) for p in parts]), dtype=bool)
+    for name in (f.name for f in INCIDENT_FIELDS if f.kind == "count"):
+        frame[name] = frame[name].round().astype("Int64")
+
+    key = frame["source_file"].astype(str) + "\x00" + frame["source_row"].astype(str)
+    bad = problems.loc[problems["action"] == QUARANTINE]
+    quarantined = key.isin(bad["source_file"].astype(str) + "\x00" + bad["source_row"].astype(str))
+    valid = frame[~quarantined]
+    incidents, merged = _merge(valid, fold[~quarantined])
+    incidents = _flag_arrival_before_dispatch(incidents)
+    flagged = incidents[incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]]
+    problems = pd.concat([
+        problems, merged,
+        _rows(flagged, pd.Series(True, index=flagged.index), FLAGGED, "arrival_before_dispatch", "arrived_at",
+              flagged["arrived_at"].astype(str)),
+    ], ignore_index=True)
+    problems = _attribute(problems, frame)
+    return CleanResult(incidents.reset_index(drop=True), problems, _account(frame, incidents, problems))
+
+
+def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep each incident once; later rows of it fill its blanks and are listed as merged."""
+    repeated = valid["incident_id"].duplicated(keep=False)
+    single, multi = valid[~repeated], valid[repeated]
+    later = multi["incident_id"].duplicated(keep="first")
+    reason = np.where(fold[repeated][later], "unit_row", "duplicate")
+    merged = _rows(multi, later, MERGED, "", "incident_id", multi["incident_id"])
+    merged["reason"] = reason
+    groups = multi.groupby("incident_id", sort=False)
+    combined = groups.first()
+    folded = fold[repeated].groupby(multi["incident_id"], sort=False).any()
+    if folded.any():
+        # Unit rows: the first unit's dispatch and arrival, the last unit's clearing; one vehicle per unit row.
+        times = [f.name for f in INCIDENT_FIELDS if f.kind == "timestamp"]
+        firsts = groups[[t for t in times if t not in _FOLD_LAST]].min()
+        lasts = groups[list(_FOLD_LAST)].max()
+        units = groups.size()
+        for frame_part in (firsts, lasts):
+            combined.loc[folded, frame_part.columns] = frame_part.loc[folded]
+        no_vehicles = combined["vehicles"].isna() & folded
+        combined.loc[no_vehicles, "vehicles"] = units[no_vehicles]
+    combined = combined.reset_index()[valid.columns]
+    incidents = pd.concat([single, combined], ignore_index=True)
+    order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
+    return incidents.iloc[order].reset_index(drop=True), merged
+
+
+def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:
     arrived = incidents["arrived_at"]
     early = ((arrived < incidents["dispatched_at"]) | (arrived < incidents["received_at"])).fillna(False)
-    early = early.astype(bool)
-    incidents[FLAG_ARRIVAL_BEFORE_DISPATCH] = early
-    for _, row in incidents[early].iterrows():
-        problems.append({
-            "source_file": row["source_file"], "source_row": int(row["source_row"]),
-            "action": FLAGGED, "reason": "arrival_before_dispatch", "column": "arrived_at",
-            "value": str(row["arrived_at"]), "incident_id": row["incident_id"],
-            "station": row["station"], "year": row["received_at"].year,
-        })
+    incidents[FLAG_ARRIVAL_BEFORE_DISPATCH] = early.astype(bool)
     return incidents
 
 
-def _account(raw: pd.DataFrame, incidents: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
-    rows_in = raw.groupby("source_file", sort=False).size()
+def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give each problem row the incident ID, station and year its input row parsed to."""
+    lookup = frame[["source_file", "source_row", "incident_id", "station"]].assign(
+        year=frame["received_at"].dt.year.astype("Int64"))
+    problems = problems.drop(columns=["incident_id", "station", "year"], errors="ignore")
+    out = problems.merge(lookup, on=["source_file", "source_row"], how="left")
+    out["source_row"] = out["source_row"].astype("int64")
+    return out[PROBLEM_COLUMNS]
+
+
+def _account(frame: pd.DataFrame, incidents: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    rows_in = frame.groupby("source_file", sort=False).size()
     kept = incidents.groupby("source_file", sort=False).size()
     per_action = (
         problems[problems["action"].isin([MERGED, QUARANTINE])]

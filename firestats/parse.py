@@ -1,8 +1,9 @@
 """Vectorised parsers for the cell spellings found in real exports.
 
-Each parser takes a Series of raw cells (strings, numbers or datetimes, as a reader returns
-them) and returns parsed values with missing or unparseable cells as NA. Callers tell the two
-apart with :func:`is_blank`: a cell that is not blank but parses to NA is a problem to report.
+Each parser takes a Series of raw cells (strings, numbers, datetimes or times, as a reader
+returns them) and returns parsed values, with missing or unparseable cells as NA. Callers tell
+the two apart with :func:`is_blank`: a cell that is not blank but parses to NA is a problem to
+report. No parser raises on any cell content.
 """
 
 from __future__ import annotations
@@ -19,17 +20,30 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # not to mistake a count or an ID for a date.
 _SERIAL_RANGE = (20_000.0, 100_000.0)
 
-_DATE_TIME = (
-    r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
-    r"(?:[ T]*(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?)?$"
+_TIME = (
+    r"(?:[ T]*(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
+_YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
 _COMPACT = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})?)?$"
+_YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
+_MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), start=1)}
+_CLOCK = r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
 
 _NUMBER = (
     r"^(?P<sign>[-+]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<wan>万)?(?P<unit>元|人次|辆次|人|辆|台|次|起|个|名|家次|家|份)?$"
 )
+_DURATION_WORDS = (
+    r"^(?:(?P<h>\d+)\s*(?:小时|时|h))?\s*(?:(?P<m>\d+)\s*(?:分钟|分|'|′|min|m))?\s*"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒|\"|″|''|sec|s)?)?$"
+)
+_DURATION_CLOCK = r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
+_YES = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "对"}
+_NO = {"否", "无", "没有", "n", "no", "false", "f", "0", "×", "✗", "不是"}
 
 
 def text(values: pd.Series) -> pd.Series:
@@ -38,52 +52,61 @@ def text(values: pd.Series) -> pd.Series:
     return as_text.mask(as_text == "")
 
 
-def identifiers(values: pd.Series) -> pd.Series:
-    """IDs as text; an ID Excel stored as a number reads ``2023010001``, not ``2023010001.0``."""
-    raw = values.astype(object)
-    integral = raw.map(lambda v: isinstance(v, float) and v.is_integer())
-    return text(raw.where(~integral, raw[integral].map(lambda v: str(int(v)))))
-
-
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a cell holds nothing (NA, or only white space)."""
     return text(values).isna()
 
 
-def timestamps(values: pd.Series) -> pd.Series:
+def _kinds(values: pd.Series) -> pd.Series:
+    """Each cell's Python type name; all 'str' for a text column (the common, fast case)."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return pd.Series("str", index=values.index)
+    return values.map(lambda v: "datetime" if isinstance(v, (dt.datetime, dt.date)) and not isinstance(v, dt.time)
+                      else "time" if isinstance(v, dt.time)
+                      else "number" if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                      else "str")
+
+
+def identifiers(values: pd.Series) -> pd.Series:
+    """IDs as text; an ID Excel stored as a number reads ``2023010001``, not ``2023010001.0``."""
+    kinds = _kinds(values)
+    raw = values.astype(object)
+    numeric = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
+    integral = numeric.notna() & (numeric % 1 == 0)
+    return text(raw.where(~integral, numeric[integral].map(lambda v: str(int(v)))))
+
+
+def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     """Parse timestamps written in any spelling firestats knows; unparseable cells become NaT.
 
     Understood: ``2021-03-05 14:32:07``, ``2021/3/5 14:32``, ``2021年3月5日14时32分07秒``,
-    ``20210305143207``, Excel serial day numbers (as numbers or text), and datetime cells.
-    Result: naive local time, ``datetime64[ns]``.
+    ``20210305143207`` (as text or a number), ``4/23/2025 0:26``, ``04/07/2020 11:53:08 PM``,
+    ``01 Jan 2009``, Excel serial day numbers and datetime cells. ``dayfirst`` reads ``04/07/2020``
+    as 4 July instead of April 7. Result: naive local time, ``datetime64[ns]``, whole seconds.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values.astype("datetime64[ns]")
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    raw = values.astype(object)
+    kinds = _kinds(values)
+    raw = values.astype(object) if (kinds != "str").any() else values
 
-    is_datetime = raw.map(lambda v: isinstance(v, (dt.datetime, dt.date)))
+    is_datetime = kinds == "datetime"
     if is_datetime.any():
         # Excel keeps times as fractions of a day: round off the float error to whole seconds.
         stamps = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce")
         out[is_datetime] = stamps.dt.round("s")
 
-    # A number is an Excel serial day, unless it is a compact 20210305143207 typed into a cell.
-    number = pd.to_numeric(raw.where(_is_number(raw)), errors="coerce")
+    number = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
     is_serial = number.between(*_SERIAL_RANGE)
     if is_serial.any():
         out[is_serial] = _from_serial(number[is_serial])
-    is_compact = number.notna() & ~is_serial & (number % 1 == 0)
-    raw = raw.where(~is_compact, number[is_compact].map(lambda v: str(int(v))))
-
-    rest = ~(is_datetime | is_serial)
+    # A number outside the serial range may be a compact 20210305143207 typed into a cell.
+    is_compact = number.notna() & ~is_serial & (number % 1 == 0) & (number.abs() < 1e15)
+    rest = (kinds == "str") | is_compact
     if rest.any():
-        out[rest] = _from_text(text(raw[rest]))
+        cells = raw[rest].astype(object).where(~is_compact[rest], number[rest & is_compact].map(lambda v: str(int(v))))
+        out[rest] = _from_text(text(cells), dayfirst)
     return out
-
-
-def _is_number(raw: pd.Series) -> pd.Series:
-    return raw.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
 
 
 def _from_serial(days: pd.Series) -> pd.Series:
@@ -92,33 +115,116 @@ def _from_serial(days: pd.Series) -> pd.Series:
     return stamps.dt.round("s")
 
 
-def _from_text(cells: pd.Series) -> pd.Series:
-    parts = cells.str.extract(_DATE_TIME)
-    compact = cells.str.extract(_COMPACT)
-    parts = parts.fillna(compact)
+def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
+    # Most exports use one clean spelling: parse that at C speed, and only the rest by pattern.
+    fast = pd.to_datetime(cells, format="ISO8601", errors="coerce")
+    slow = fast.isna() & cells.notna()
+    if not slow.any():
+        return fast.astype("datetime64[ns]")
+    todo = cells[slow]
+    parts = todo.str.extract(_YEAR_FIRST)
+    parts = parts.fillna(todo.str.extract(_COMPACT).reindex(columns=parts.columns))
+    last = todo.str.extract(_YEAR_LAST)
+    last["mo"], last["d"] = (last["b"], last["a"]) if dayfirst else (last["a"], last["b"])
+    parts = parts.fillna(last[parts.columns])
+    named = todo.str.extract(_MONTH_NAMED)
+    named["mo"] = named["mon"].str.lower().str[:3].map(_MONTHS).astype("string")
+    parts = parts.fillna(named[parts.columns])
+
+    hour = _clock_hour(parts["h"], parts["ampm"])
     canonical = (
         parts["y"] + "-" + parts["mo"].str.zfill(2) + "-" + parts["d"].str.zfill(2) + " "
-        + parts["h"].fillna("0").str.zfill(2) + ":" + parts["mi"].fillna("0").str.zfill(2) + ":"
-        + parts["s"].fillna("0").str.zfill(2)
+        + hour + ":" + parts["mi"].fillna("0").str.zfill(2) + ":" + parts["s"].fillna("0").str.zfill(2)
     )
-    parsed = pd.to_datetime(canonical, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    serial = cells.str.fullmatch(_SERIAL).fillna(False).astype(bool)
+    fast[slow] = pd.to_datetime(canonical, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    serial = todo.str.fullmatch(_SERIAL).fillna(False).astype(bool)
     if serial.any():
-        parsed[serial] = _from_serial(pd.to_numeric(cells[serial]))
-    return parsed.astype("datetime64[ns]")
+        fast[serial[serial].index] = _from_serial(pd.to_numeric(todo[serial]))
+    return fast.astype("datetime64[ns]")
+
+
+def _clock_hour(hours: pd.Series, ampm: pd.Series) -> pd.Series:
+    """Hours as two digits, with 12-hour clock readings (11 PM, 12 AM) turned to 24-hour."""
+    h = pd.to_numeric(hours.fillna("0"), errors="coerce")
+    marker = ampm.str.lower().str[0]
+    is_pm, is_am = marker.eq("p").fillna(False).astype(bool), marker.eq("a").fillna(False).astype(bool)
+    twelve = (is_pm | is_am) & (h > 12)  # "13:00 PM" is no time at all
+    h = h.where(~(is_pm | is_am), h % 12 + is_pm * 12).where(~twelve)
+    return h.astype("Int64").astype("string").str.zfill(2)
+
+
+def time_of_day(values: pd.Series) -> pd.Series:
+    """Parse a time of day (``14:32:07``, ``0:26``, ``14时32分``, ``11:53 PM``, a time cell) as a timedelta."""
+    out = pd.Series(pd.NaT, index=values.index, dtype="timedelta64[ns]")
+    kinds = _kinds(values)
+    raw = values.astype(object)
+    timed = kinds.isin(["time", "datetime"])
+    if timed.any():
+        out[timed] = pd.to_timedelta(raw[timed].map(lambda v: v.strftime("%H:%M:%S")))
+    number = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
+    fraction = number.between(0, 1, inclusive="left")  # Excel stores a time as a fraction of a day
+    if fraction.any():
+        out[fraction] = pd.to_timedelta((number[fraction] * 86400).round(), unit="s")
+    is_text = kinds == "str"
+    if is_text.any():
+        parts = text(raw[is_text]).str.extract(_CLOCK)
+        hour = pd.to_numeric(_clock_hour(parts["h"], parts["ampm"]), errors="coerce")
+        minute, second = (pd.to_numeric(parts[k].fillna("0"), errors="coerce") for k in ("mi", "s"))
+        valid = (hour < 24) & (minute < 60) & (second < 60)
+        seconds = (hour * 3600 + minute * 60 + second).where(valid.fillna(False).astype(bool))
+        out[is_text] = pd.to_timedelta(seconds.astype("float64"), unit="s")
+    return out
+
+
+def on_day_of(base: pd.Series, clock: pd.Series) -> pd.Series:
+    """A time of day placed on the day of ``base``, rolled to the next day when it would fall
+    more than 12 hours before ``base`` (23:58 then 00:03 is five minutes later, not a day earlier)."""
+    stamp = base.dt.normalize() + clock
+    return stamp.where(~(stamp < base - pd.Timedelta(hours=12)), stamp + pd.Timedelta(days=1))
+
+
+def durations(values: pd.Series) -> pd.Series:
+    """Parse durations as seconds: ``5 分 4 秒``, ``5'04"``, ``00:05:04``, ``05:04`` (min:s), ``304``."""
+    kinds = _kinds(values)
+    raw = values.astype(object)
+    out = pd.to_numeric(raw.where(kinds == "number"), errors="coerce").astype("float64")
+    timed = kinds == "time"
+    if timed.any():
+        out[timed] = raw[timed].map(lambda v: v.hour * 3600 + v.minute * 60 + v.second)
+    is_text = kinds == "str"
+    if is_text.any():
+        cells = text(raw[is_text])
+        words = cells.str.extract(_DURATION_WORDS)
+        clock = cells.str.extract(_DURATION_CLOCK)
+        parts = words.where(words.notna().any(axis=1), clock, axis=0)
+        numeric = parts.apply(pd.to_numeric, errors="coerce").astype("float64")
+        seconds = numeric["h"].fillna(0) * 3600 + numeric["m"].fillna(0) * 60 + numeric["s"].fillna(0)
+        out[is_text] = seconds.where(numeric.notna().any(axis=1))
+    return out
+
+
+def flags(values: pd.Series) -> pd.Series:
+    """Parse yes/no cells (``是``, ``" 是"``, ``否 ``, ``Y``, ``1``, ``true``) as a nullable boolean."""
+    cells = text(values.astype(object).map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v))
+    lowered = cells.str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[lowered.isin(_YES).fillna(False).astype(bool)] = True
+    out[lowered.isin(_NO).fillna(False).astype(bool)] = False
+    return out
 
 
 def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> pd.Series:
-    """Parse numbers with full-width digits, thousands separators and units; unparseable -> NA.
+    """Parse numbers with full-width digits, thousands separators and units; unparseable -> NaN.
 
     ``unit="count"``: ``3人`` -> 3, ``1,200`` -> 1200, ``1.5万`` -> 15000.
     ``unit="10k_yuan"`` (a column in 万元): ``1.5万`` and ``1.5万元`` -> 1.5, ``15000元`` -> 1.5,
     a bare ``1.5`` -> 1.5. Result: float64.
     """
-    raw = values.astype(object)
-    is_number = _is_number(raw)
+    kinds = _kinds(values)
+    raw = values.astype(object) if (kinds != "str").any() else values
+    is_number = kinds == "number"
     out = pd.Series(np.nan, index=values.index, dtype="float64")
-    out[is_number] = raw[is_number].astype(float)
+    out[is_number] = pd.to_numeric(raw[is_number], errors="coerce").astype("float64")
 
     cells = text(raw[~is_number])
     parts = cells.str.extract(_NUMBER)

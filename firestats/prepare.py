@@ -8,21 +8,23 @@ from pathlib import Path
 import pandas as pd
 
 from firestats import clean, readers
+from firestats.mapping import Mapping, known_headers
 from firestats.store import Dataset, save
 
 
-def load_raw(paths: Iterable[Path | str]) -> tuple[list[pd.DataFrame], list[dict]]:
-    """Read every export under ``paths`` into canonical raw frames, with a note per file."""
+def load_raw(paths: Iterable[Path | str], mapping: Mapping | None = None) -> tuple[list[clean.Canonical], list[dict]]:
+    """Read every export under ``paths`` into canonical fields, with a note per file."""
+    paths = list(paths)
     files = readers.find_inputs(paths)
     if not files:
         raise readers.InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, paths))}")
-    known = clean.known_headers()
+    known = known_headers(mapping)
     frames, notes = [], []
     names = _source_names(files)
     for path in files:
         table = readers.read_table(path, known)
         table.frame["source_file"] = names[path]
-        frames.append(clean.to_canonical(table.frame, names[path]))
+        frames.append(clean.to_canonical(table.frame, names[path], mapping))
         notes.append({"source_file": names[path], "encoding": table.encoding, "header_row": table.header_row,
                       "ignored_columns": table.ignored_columns})
     return frames, notes
@@ -34,10 +36,9 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
 
 
-def build(paths: Iterable[Path | str]) -> Dataset:
+def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
     """Read and clean exports into a dataset with its quality summary (nothing is written)."""
-    paths = list(paths)
-    frames, notes = load_raw(paths)
+    frames, notes = load_raw(paths, mapping)
     result = clean.clean_incidents(frames)
     return Dataset(result.incidents, result.problems, quality_summary(result, notes))
 
@@ -59,8 +60,8 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def prepare(paths: Iterable[Path | str], out_dir: Path | str) -> Dataset:
+def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None) -> Dataset:
     """Read, clean and write exports into ``out_dir`` (Parquet tables and quality.json)."""
-    dataset = build(paths)
+    dataset = build(paths, mapping)
     save(dataset, Path(out_dir))
     return dataset

@@ -3,7 +3,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from firestats.clean import known_headers
+from firestats.mapping import known_headers
 from firestats.readers import InputError, find_inputs, read_table
 
 HEADER = ["警情编号", "出动站", "接警时间", "警情类型"]
@@ -17,14 +17,14 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str) -> Path:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_csv_encodings_are_detected(tmp_path, encoding):
-    table = read_table(write_csv(tmp_path / "a.csv", [HEADER, *ROWS], encoding), known_headers())
+    table = read_table(write_csv(tmp_path / "a.csv", [HEADER, *ROWS], encoding), known_headers(None))
     assert list(table.frame.columns[:4]) == HEADER
     assert table.frame["出动站"].tolist() == ["城东", "城西站"]
 
 
 def test_header_found_under_title_rows_and_blank_rows_dropped(tmp_path):
     rows = [["2024年接处警统计表", "", "", ""], ["", "", "", ""], HEADER, ROWS[0], ["", "", "", ""], ROWS[1]]
-    table = read_table(write_csv(tmp_path / "a.csv", rows, "gb18030"), known_headers())
+    table = read_table(write_csv(tmp_path / "a.csv", rows, "gb18030"), known_headers(None))
     assert table.header_row == 3
     assert table.frame["source_row"].tolist() == [4, 6]  # the rows a spreadsheet user sees
     assert table.frame["source_file"].tolist() == ["a.csv", "a.csv"]
@@ -34,7 +34,7 @@ def test_xlsx_with_title_row(tmp_path):
     path = tmp_path / "a.xlsx"
     grid = pd.DataFrame([["年度接处警情况统计表", None, None, None], HEADER, *ROWS, ["合计", "2起", None, None]])
     grid.to_excel(path, header=False, index=False)
-    table = read_table(path, known_headers())
+    table = read_table(path, known_headers(None))
     assert table.header_row == 2
     assert table.frame["警情编号"].tolist() == ["A1", "A2", "合计"]
     assert table.frame["source_row"].tolist() == [3, 4, 5]
@@ -43,14 +43,14 @@ def test_xlsx_with_title_row(tmp_path):
 def test_unrecognised_headers_name_the_file(tmp_path):
     path = write_csv(tmp_path / "other.csv", [["a", "b"], ["1", "2"]], "utf-8")
     with pytest.raises(InputError, match=r"other\.csv: no header row found"):
-        read_table(path, known_headers())
+        read_table(path, known_headers(None))
 
 
 def test_junk_with_a_spreadsheet_name_is_one_clear_error(tmp_path):
     path = tmp_path / "junk.xlsx"
     path.write_bytes(b"\x00\x01 not a workbook")
     with pytest.raises(InputError, match=r"junk\.xlsx: cannot be read"):
-        read_table(path, known_headers())
+        read_table(path, known_headers(None))
 
 
 def test_find_inputs_expands_folders_and_skips_lock_files(tmp_path):

@@ -9,6 +9,7 @@ kept and listed as flagged. Everything here is vectorised: a million rows is the
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -220,7 +221,9 @@ def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
         return value
     mapped = value.map({k.strip(): v for k, v in rule.values.items()}).astype("string")
     for regex, target in rule.patterns.items():
-        hit = value.str.contains(regex, regex=True).fillna(False).astype(bool)
+        with warnings.catch_warnings():  # a user's pattern may have groups; only the match matters
+            warnings.simplefilter("ignore", UserWarning)
+            hit = value.str.contains(regex, regex=True).fillna(False).astype(bool)
         mapped = mapped.mask(mapped.isna() & hit, target)
     if rule.default is not None:
         mapped = mapped.mask(mapped.isna() & value.notna(), rule.default)

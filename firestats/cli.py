@@ -36,18 +36,23 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
               help="Folder for the cleaned Parquet tables and quality.json.")
-def prepare(inputs: tuple[Path, ...], out_dir: Path) -> None:
+@click.option("--mapping", "mapping_name", default=None,
+              help="A shipped mapping by name (pudong, lfb, sf, dublin) or a mapping file's path. "
+                   "Default: recognise Chinese headers through the alias table.")
+def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None) -> None:
     """Read exports (files or folders), clean them, and write Parquet plus a quality summary.
 
     Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
     printed at the end shows that the counts add up. Raw files are only read.
     """
+    from firestats.mapping import MappingError, load_mapping
     from firestats.prepare import prepare as run
     from firestats.readers import InputError
 
     try:
-        dataset = run(inputs, out_dir)
-    except InputError as exc:
+        mapping = load_mapping(mapping_name) if mapping_name else None
+        dataset = run(inputs, out_dir, mapping)
+    except (InputError, MappingError) as exc:
         _fail(str(exc))
     q = dataset.quality
     click.echo(f"{'file':<32} {'in':>7} {'kept':>7} {'merged':>7} {'quarantined':>11}")

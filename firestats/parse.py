@@ -170,7 +170,7 @@ def time_of_day(values: pd.Series) -> pd.Series:
         parts = text(raw[is_text]).str.extract(_CLOCK)
         hour = pd.to_numeric(_clock_hour(parts["h"], parts["ampm"]), errors="coerce")
         minute, second = (pd.to_numeric(parts[k].fillna("0"), errors="coerce") for k in ("mi", "s"))
-        valid = (hour < 24) & (minute < 60) & (second < 60)
+        valid = parts["h"].notna() & (hour < 24) & (minute < 60) & (second < 60)
         seconds = (hour * 3600 + minute * 60 + second).where(valid.fillna(False).astype(bool))
         out[is_text] = pd.to_timedelta(seconds.astype("float64"), unit="s")
     return out

@@ -1,0 +1,143 @@
+"""Real public exports (../shared/real-data) through the shipped mappings, against plain pandas.
+
+Each expectation below is computed straight from the file with pandas, without firestats, the
+way an analyst would check a figure by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from firestats import metrics
+from firestats.mapping import load_mapping
+from firestats.prepare import build
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not present at {REAL}")
+
+
+def chinese_station(name: str) -> str:
+    return re.sub(r"(消防救援站|消防站|救援站|中队|站)$", "", name.strip()) + "站"
+
+
+def in_order(received: pd.Series, dispatched: pd.Series, arrived: pd.Series) -> pd.Series:
+    """False only where the arrival is recorded before the call or the dispatch (a missing time is no evidence)."""
+    return ~((arrived < dispatched) | (arrived < received))
+
+
+def pudong(frame: pd.DataFrame, times) -> pd.DataFrame:
+    frame = frame.drop_duplicates(["立案时间", "所属队站", "火警地址"])
+    received, dispatched, arrived = (times(frame[c]) for c in ("立案时间", "中队出动时间", "中队到场时间"))
+    return pd.DataFrame({
+        "station": frame["所属队站"].map(chinese_station),
+        "received": received,
+        "type": frame["实/虚警"].str.strip().map({"实警": "火灾扑救", "虚警": "虚假警"}),
+        "call_to_arrival_s": (arrived - received).dt.total_seconds().where(in_order(received, dispatched, arrived)),
+    })
+
+
+def pudong_csv() -> pd.DataFrame:
+    frame = pd.read_csv(REAL / "pudong-fire-alarms" / "每日火警详情.csv", encoding="utf-8-sig", dtype=str)
+    return pudong(frame, lambda s: pd.to_datetime(s, format="%m/%d/%Y %H:%M"))
+
+
+def pudong_xlsx() -> pd.DataFrame:
+    frame = pd.read_excel(REAL / "pudong-fire-alarms" / "每日火警详情.xlsx", engine="openpyxl")
+    return pudong(frame.astype({"实/虚警": str, "所属队站": str}), lambda s: pd.to_datetime(s).dt.round("s"))
+
+
+def lfb(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(REAL / "lfb-incidents" / name, dtype=str)
+    received = pd.to_datetime(frame["DateOfCall"] + " " + frame["TimeOfCall"], format="mixed")
+    return pd.DataFrame({
+        "station": frame["IncidentStationGround"].str.strip(),
+        "received": received,
+        "type": frame["IncidentGroup"].map({"Fire": "火灾扑救", "Special Service": "抢险救援", "False Alarm": "虚假警"}),
+        "call_to_arrival_s": pd.to_numeric(frame["FirstPumpArriving_AttendanceTime"]),
+    })
+
+
+SF_TYPES = {
+    "Traffic Collision": "抢险救援", "Water Rescue": "抢险救援", "Gas Leak (Natural and LP Gases)": "抢险救援",
+    "Electrical Hazard": "抢险救援", "Fuel Spill": "抢险救援", "HazMat": "抢险救援", "Explosion": "抢险救援",
+    "Industrial Accidents": "抢险救援", "Extrication / Entrapped (Machinery, Vehicle)": "抢险救援",
+    "Elevator / Escalator Rescue": "社会救助", "Citizen Assist / Service Call": "社会救助", "Assist Police": "社会救助",
+}
+
+
+def sf(name: str) -> pd.DataFrame:
+    units = pd.read_csv(REAL / "sf-fire-calls" / name, dtype=str)
+    units = units[units["Station Area"].fillna("").str.strip() != ""]
+    when = {c: pd.to_datetime(units[c], format="%m/%d/%Y %I:%M:%S %p")
+            for c in ("Received DtTm", "Dispatch DtTm", "On Scene DtTm")}
+    units = units.assign(**when)
+    incidents = units.groupby("Incident Number").agg(
+        station=("Station Area", "first"), call=("Call Type", "first"), received=("Received DtTm", "min"),
+        dispatched=("Dispatch DtTm", "min"), arrived=("On Scene DtTm", "min"))
+    kind = incidents["call"].map(SF_TYPES)
+    kind = kind.fillna(pd.Series(np.where(incidents["call"].str.endswith("Fire"), "火灾扑救", None), kind.index))
+    ok = in_order(incidents["received"], incidents["dispatched"], incidents["arrived"])
+    return pd.DataFrame({
+        "station": incidents["station"].str.strip(), "received": incidents["received"], "type": kind.fillna("其他"),
+        "call_to_arrival_s": (incidents["arrived"] - incidents["received"]).dt.total_seconds().where(ok),
+    })
+
+
+def dublin() -> pd.DataFrame:
+    frame = pd.read_csv(REAL / "dublin-fire-brigade" / "Fire Incident.csv", dtype=str)
+    received = pd.to_datetime(frame["Date"] + " " + frame["TOC"], format="%d/%m/%Y %H:%M:%S")
+    clock = pd.to_timedelta(frame["IA"])
+    arrived = received.dt.normalize() + clock
+    arrived = arrived.where(arrived >= received - pd.Timedelta(hours=12), arrived + pd.Timedelta(days=1))
+    dispatched = received.dt.normalize() + pd.to_timedelta(frame["ORD"])
+    dispatched = dispatched.where(dispatched >= received - pd.Timedelta(hours=12), dispatched + pd.Timedelta(days=1))
+    desc = frame["Description"]
+    kind = np.select([desc.str.contains("ALARM|AFA"), desc.str.startswith("F/"), desc.str.startswith("S/S")],
+                     ["虚假警", "火灾扑救", "抢险救援"], "其他")
+    return pd.DataFrame({
+        "station": frame["Station Name"].str.replace("Rathfarnharm", "Rathfarnham"),
+        "received": received, "type": kind,
+        "call_to_arrival_s": (arrived - received).dt.total_seconds().where(in_order(received, dispatched, arrived)),
+    })
+
+
+CASES = {
+    "pudong-csv": ("pudong", "pudong-fire-alarms/每日火警详情.csv", pudong_csv),
+    "pudong-xlsx": ("pudong", "pudong-fire-alarms/每日火警详情.xlsx", pudong_xlsx),
+    "lfb-2023": ("lfb", "lfb-incidents/df_i.csv", lambda: lfb("df_i.csv")),
+    "lfb-2009": ("lfb", "lfb-incidents/LFB Incident data.csv", lambda: lfb("LFB Incident data.csv")),
+    "sf-2020": ("sf", "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv",
+                lambda: sf("jnhamid_Fire_Department_Calls_for_Service.csv")),
+    "sf-2009-2019": ("sf", "sf-fire-calls/tony-and-friends_Fire_Department_Calls_for_Service (1).csv",
+                     lambda: sf("tony-and-friends_Fire_Department_Calls_for_Service (1).csv")),
+    "dublin": ("dublin", "dublin-fire-brigade/Fire Incident.csv", dublin),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_shipped_mapping_matches_plain_pandas(case):
+    mapping, path, independent = CASES[case]
+    data = build([REAL / path], load_mapping(mapping))
+    want = independent()
+    want["year"] = want["received"].dt.year
+
+    expected_pairs = {(s, int(y)): n for (s, y), n in want.groupby(["station", "year"]).size().items()}
+    got_pairs = {(s, y): len(metrics.station_year(data.incidents, s, y)) for s, y in data.station_years()}
+    assert got_pairs == expected_pairs
+
+    totals = data.quality["totals"]
+    assert totals["rows_in"] == totals["kept"] + totals["merged"] + totals["quarantined"]
+    assert metrics.type_counts(data.incidents).loc[lambda s: s > 0].to_dict() == want["type"].value_counts().to_dict()
+
+    for (station, year), group in want.groupby(["station", "year"]):
+        figures = metrics.station_figures(data.incidents, data.problems, station, year)
+        seconds = group["call_to_arrival_s"].dropna()
+        got = figures["response"]["received_to_arrival"]
+        assert got["n"] == len(seconds), (station, year)
+        if len(seconds):
+            assert got["median_s"] == pytest.approx(float(np.median(seconds))), (station, year)

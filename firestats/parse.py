@@ -29,6 +29,7 @@ _COMPACT = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?P<mi>\d{2})(
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+_NS_RANGE = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31"))
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
 _CLOCK = r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
@@ -39,7 +40,7 @@ _NUMBER = (
 )
 _DURATION_WORDS = (
     r"^(?:(?P<h>\d+)\s*(?:小时|时|h))?\s*(?:(?P<m>\d+)\s*(?:分钟|分|'|′|min|m))?\s*"
-    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒|\"|″|''|sec|s)?)?$"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒|\"|″|′′|''|sec|s)?)?$"
 )
 _DURATION_CLOCK = r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
 _YES = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "对"}
@@ -93,8 +94,8 @@ def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     is_datetime = kinds == "datetime"
     if is_datetime.any():
         # Excel keeps times as fractions of a day: round off the float error to whole seconds.
-        stamps = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce")
-        out[is_datetime] = stamps.dt.round("s")
+        stamps = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce", format="mixed")
+        out[is_datetime] = _to_ns(stamps.dt.round("s"))
 
     number = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
     is_serial = number.between(*_SERIAL_RANGE)
@@ -117,10 +118,10 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     # Most exports use one clean spelling: parse that at C speed, and only the rest by pattern.
-    fast = pd.to_datetime(cells, format="ISO8601", errors="coerce")
+    fast = _to_ns(pd.to_datetime(cells, format="ISO8601", errors="coerce"))
     slow = fast.isna() & cells.notna()
     if not slow.any():
-        return fast.astype("datetime64[ns]")
+        return fast
     todo = cells[slow]
     parts = todo.str.extract(_YEAR_FIRST)
     parts = parts.fillna(todo.str.extract(_COMPACT).reindex(columns=parts.columns))
@@ -136,11 +137,17 @@ def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
         parts["y"] + "-" + parts["mo"].str.zfill(2) + "-" + parts["d"].str.zfill(2) + " "
         + hour + ":" + parts["mi"].fillna("0").str.zfill(2) + ":" + parts["s"].fillna("0").str.zfill(2)
     )
-    fast[slow] = pd.to_datetime(canonical, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    fast[slow] = _to_ns(pd.to_datetime(canonical, format="%Y-%m-%d %H:%M:%S", errors="coerce"))
     serial = todo.str.fullmatch(_SERIAL).fillna(False).astype(bool)
     if serial.any():
         fast[serial[serial].index] = _from_serial(pd.to_numeric(todo[serial]))
-    return fast.astype("datetime64[ns]")
+    return fast
+
+
+def _to_ns(stamps: pd.Series) -> pd.Series:
+    """Timestamps in nanoseconds; years pandas cannot hold that way (0001, 9999) become NaT."""
+    inside = (stamps >= _NS_RANGE[0]) & (stamps <= _NS_RANGE[1])
+    return stamps.where(inside).astype("datetime64[ns]")
 
 
 def _clock_hour(hours: pd.Series, ampm: pd.Series) -> pd.Series:

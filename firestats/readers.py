@@ -94,24 +94,60 @@ def _decode(path: Path) -> tuple[str, str]:
 
 def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None) -> RawTable:
     grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
-    top = grid.head(HEADER_SEARCH_ROWS)
-    scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if pd.notna(v)), axis=1)
+    top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
+    scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
     if scores.empty or scores.max() < 2:
         raise InputError(
             f"{path}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
             "(expected column names such as 警情编号, 接警时间, 出动站)"
         )
     header_row = int(scores.idxmax())
-    headers = [str(v).strip() if pd.notna(v) else "" for v in grid.loc[header_row]]
-    body = grid.loc[header_row + 1 :].copy()
+    headers = list(top.loc[header_row])
+    # A two-row header (a merged group title above its columns) scores better read together.
+    for upper, lower in ((header_row - 1, header_row), (header_row, header_row + 1)):
+        if upper in top.index and lower in top.index:
+            joined = _two_row_names(list(top.loc[upper]), list(top.loc[lower]), known)
+            if sum(normalise_header(h) in known for h in joined) > scores[header_row]:
+                headers, header_row = joined, lower
+                break
+    body = grid.loc[header_row + 1 :]
     body.columns = range(len(headers))
-
-    blank = body.map(lambda v: pd.isna(v) or (isinstance(v, str) and not v.strip()))
+    blank = pd.DataFrame({i: _blank(body[i]) for i in body.columns})
     keep_cols = [i for i, h in enumerate(headers) if h or not blank[i].all()]
-    body = body.loc[~blank.all(axis=1), keep_cols]
-    body.columns = [headers[i] or f"未命名列{i + 1}" for i in keep_cols]
+    body = body.loc[~blank.all(axis=1), keep_cols].copy()
+    body.columns = _unique([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
     ignored = [h for h in body.columns if normalise_header(h) not in known]
     body["source_file"] = path.name
     body["source_row"] = body.index.astype("int64")
     return RawTable(path=path, frame=body.reset_index(drop=True), header_row=header_row,
                     encoding=encoding, ignored_columns=ignored)
+
+
+def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:
+    """Column names of a two-row header: a merged title spreads right over its blank cells."""
+    filled, last = [], ""
+    for cell in upper:
+        last = cell or last
+        filled.append(last)
+    names = []
+    for group, below, own in zip(filled, lower, upper):
+        options = [group + below, below, own] if below else [own]
+        names.append(next((o for o in options if normalise_header(o) in known), below or own))
+    return names
+
+
+def _blank(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column.isna()
+    as_text = column.astype("string")
+    return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header names made unique (a repeated 备注 becomes 备注（2）), so no column hides another."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
+    return out

@@ -61,3 +61,26 @@ def test_find_inputs_expands_folders_and_skips_lock_files(tmp_path):
     assert find_inputs([tmp_path]) == [a]
     with pytest.raises(InputError, match="missing.csv: no such file"):
         find_inputs([tmp_path / "missing.csv"])
+
+
+def test_two_row_header_with_a_merged_group_title(tmp_path):
+    path = tmp_path / "two.xlsx"
+    grid = pd.DataFrame([
+        ["警情编号", "出动站", "时间", None, None, "警情类型"],
+        [None, None, "接警时间", "出动时间", "到场时间", None],
+        ["A1", "城东", "2024-01-01 10:00:00", "2024-01-01 10:01:00", "2024-01-01 10:05:00", "火灾"],
+    ])
+    grid.to_excel(path, header=False, index=False)
+    table = read_table(path, known_headers(None))
+    assert table.header_row == 2
+    assert list(table.frame.columns[:6]) == ["警情编号", "出动站", "接警时间", "出动时间", "到场时间", "警情类型"]
+    assert table.frame["到场时间"].tolist() == ["2024-01-01 10:05:00"]
+
+
+def test_tsv_and_repeated_headers(tmp_path):
+    path = tmp_path / "a.tsv"
+    path.write_text("\n".join(["\t".join([*HEADER, "备注", "备注"]), "\t".join([*ROWS[0], "x", "y"])]), "utf-8")
+    table = read_table(path, known_headers(None))
+    assert list(table.frame.columns[4:6]) == ["备注", "备注（2）"]
+    assert table.frame["备注（2）"].tolist() == ["y"]
+    assert "备注（2）" in table.ignored_columns

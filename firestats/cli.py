@@ -32,37 +32,62 @@ def main() -> None:
     """
 
 
+MAPPING_OPTION = click.option(
+    "--mapping", "mapping_name", default=None,
+    help="A shipped mapping by name (pudong, lfb, sf, dublin) or a mapping file's path. "
+         "Default: recognise Chinese headers through the alias table.")
+
+
+def _read(action, mapping_name: str | None):
+    """Run a read with the named mapping; an unreadable input or mapping is one line and exit 2."""
+    from firestats.mapping import MappingError, load_mapping
+    from firestats.readers import InputError
+
+    try:
+        return action(load_mapping(mapping_name) if mapping_name else None)
+    except (InputError, MappingError) as exc:
+        _fail(str(exc))
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
               help="Folder for the cleaned Parquet tables and quality.json.")
-@click.option("--mapping", "mapping_name", default=None,
-              help="A shipped mapping by name (pudong, lfb, sf, dublin) or a mapping file's path. "
-                   "Default: recognise Chinese headers through the alias table.")
+@MAPPING_OPTION
 def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None) -> None:
     """Read exports (files or folders), clean them, and write Parquet plus a quality summary.
 
     Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
     printed at the end shows that the counts add up. Raw files are only read.
     """
-    from firestats.mapping import MappingError, load_mapping
     from firestats.prepare import prepare as run
-    from firestats.readers import InputError
+    from firestats.quality import describe
 
-    try:
-        mapping = load_mapping(mapping_name) if mapping_name else None
-        dataset = run(inputs, out_dir, mapping)
-    except (InputError, MappingError) as exc:
-        _fail(str(exc))
-    q = dataset.quality
-    click.echo(f"{'file':<32} {'in':>7} {'kept':>7} {'merged':>7} {'quarantined':>11}")
-    for f in q["files"]:
-        click.echo(f"{f['source_file']:<32} {f['rows_in']:>7} {f['kept']:>7} {f['merged']:>7} {f['quarantined']:>11}")
-    t = q["totals"]
-    click.echo(f"{'total':<32} {t['rows_in']:>7} {t['kept']:>7} {t['merged']:>7} {t['quarantined']:>11}")
-    for r in q["reasons"]:
-        click.echo(f"  {r['action']:<12} {r['reason']:<26} {r['rows']:>6}  {r['description']}")
+    dataset = _read(lambda mapping: run(inputs, out_dir, mapping), mapping_name)
+    click.echo("\n".join(describe(dataset)))
     click.echo(f"wrote {out_dir}")
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@MAPPING_OPTION
+@click.option("--examples", default=3, show_default=True, help="Example rows shown per reason.")
+def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) -> None:
+    """Show what prepare would keep, merge and quarantine, and why, without writing anything.
+
+    \b
+    Exit codes: 0 clean, 1 some rows have problems (listed by reason, with file, row and
+    column), 2 a file or mapping cannot be read at all.
+    """
+    from firestats.prepare import build
+    from firestats.quality import describe, problem_rows
+
+    dataset = _read(lambda mapping: build(inputs, mapping), mapping_name)
+    click.echo("\n".join(describe(dataset, examples)))
+    problems = problem_rows(dataset.problems)
+    click.echo(f"{len(problems.drop_duplicates(['source_file', 'source_row']))} row(s) with problems"
+               if len(problems) else "clean: every row kept")
+    sys.exit(1 if len(problems) else 0)
 
 
 def _station_options(func):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from firestats import clean, readers
 from firestats.mapping import Mapping, known_headers
+from firestats.quality import quality_summary
 from firestats.store import Dataset, save
 
 
@@ -41,23 +42,6 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     frames, notes = load_raw(paths, mapping)
     result = clean.clean_incidents(frames)
     return Dataset(result.incidents, result.problems, quality_summary(result, notes))
-
-
-def quality_summary(result: clean.CleanResult, notes: list[dict]) -> dict:
-    """Rows in, kept, merged and quarantined per file and in all, with counts per reason."""
-    per_file = result.accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
-    files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
-    totals = result.accounting[["rows_in", "kept", "merged", "quarantined"]].sum().astype(int).to_dict()
-    reasons = (
-        result.problems.groupby(["action", "reason"]).size().rename("rows").reset_index()
-        .assign(description=lambda t: t["reason"].map(clean.REASONS))
-        .to_dict(orient="records")
-    )
-    return {"files": files, "totals": totals, "reasons": [{k: _plain(v) for k, v in r.items()} for r in reasons]}
-
-
-def _plain(value: object) -> object:
-    return value.item() if hasattr(value, "item") else value
 
 
 def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None) -> Dataset:

@@ -1,0 +1,63 @@
+"""Where every input row went, as text for the terminal: per file, then per reason with examples."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+
+from firestats.clean import FLAGGED, MERGED, QUARANTINE, REASONS, CleanResult
+from firestats.store import Dataset
+
+ACCOUNT_KEYS = ("rows_in", "kept", "merged", "quarantined")
+# Merging the rows of one incident's responding units is how such exports work, not a problem.
+EXPECTED_MERGES = {"unit_row"}
+_ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out first
+
+
+def quality_summary(result: CleanResult, notes: list[dict]) -> dict:
+    """Rows in, kept, merged and quarantined per file and in all, with counts per reason."""
+    per_file = result.accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
+    files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
+    totals = result.accounting[list(ACCOUNT_KEYS)].sum().astype(int).to_dict()
+    reasons = (
+        result.problems.groupby(["action", "reason"]).size().rename("rows").reset_index()
+        .assign(description=lambda t: t["reason"].map(REASONS))
+        .to_dict(orient="records")
+    )
+    return {"files": files, "totals": totals, "reasons": [{k: _plain(v) for k, v in r.items()} for r in reasons]}
+
+
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align text in a terminal, counting a Chinese character as two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 1)
+
+
+def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems a user should look at: quarantined and flagged rows, and duplicate exports."""
+    expected = (problems["action"] == MERGED) & problems["reason"].isin(EXPECTED_MERGES)
+    return problems[~expected]
+
+
+def describe(dataset: Dataset, examples: int = 3) -> list[str]:
+    """Lines that account for every row: a table per file, then each reason with example rows."""
+    q = dataset.quality
+    width = max([len(f["source_file"]) * 2 for f in q["files"]] + [10]) + 2
+    lines = [_pad("file", width) + "".join(f"{k:>12}" for k in ACCOUNT_KEYS)]
+    for f in q["files"]:
+        lines.append(_pad(f["source_file"], width) + "".join(f"{f[k]:>12}" for k in ACCOUNT_KEYS))
+    lines.append(_pad("total", width) + "".join(f"{q['totals'][k]:>12}" for k in ACCOUNT_KEYS))
+    order = dataset.problems["action"].map(_ACTION_ORDER)
+    problems = dataset.problems.assign(_order=order).sort_values(["_order", "reason"], kind="stable")
+    for (_, action, reason), rows in problems.groupby(["_order", "action", "reason"], sort=False):
+        lines.append(f"{action} · {reason} · {len(rows)} row(s): {REASONS.get(reason, reason)}")
+        for _, row in rows.head(examples).iterrows():
+            where = f"{row['source_file']} row {row['source_row']}"
+            cell = f", column {row['column']} = {row['value']!r}" if row["column"] else ""
+            lines.append(f"    {where}{cell}")
+    return lines

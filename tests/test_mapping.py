@@ -1,0 +1,148 @@
+"""Mapping files: every rule kind on a small export, and clear errors for broken mappings."""
+
+import hashlib
+import textwrap
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from firestats import metrics
+from firestats.cli import main
+from firestats.mapping import MappingError, load_mapping, shipped
+from firestats.prepare import build
+from firestats.readers import InputError
+
+UNITS_CSV = """\
+Call,Unit,Date,Call time,Dispatched,On scene,Clear,Kind,Area,Cost (yuan),Attend s,Note
+A1,E1,05/01/2024,23:58:00,23:59:10,00:03:00,00:40:00,Structure Fire,Ground 1,"15,000",302,
+A1,T2,05/01/2024,23:58:00,23:59:40,00:02:30,00:55:00,Structure Fire,Ground 1,,310,
+B7,E3,06/01/2024,10:00:00,10:01:00,10:06:00,10:30:00,Lift stuck,Ground 2,0,360,
+C9,E1,06/01/2024,11:00:00,11:01:00,11:04:00,11:20:00,Training,Ground 1,,240,
+D2,E1,07/01/2024,12:00:00,12:01:00,12:05:00,12:30:00,Cat in tree,Ground 2,,300,test call
+"""
+
+MAPPING = """\
+name: units
+dayfirst: true
+fold_units: true
+fields:
+  incident_id: Call
+  station: Area
+  received_at: {date: Date, time: Call time}
+  dispatched_at: {time: Dispatched, after: received_at}
+  arrived_at: {time: On scene, after: received_at}
+  cleared_at: {time: Clear, after: received_at}
+  type:
+    column: Kind
+    values: {Lift stuck: 社会救助}
+    patterns: {"Fire$": 火灾扑救}
+    default: 其他
+  subtype: Kind
+  loss_averted_10k_yuan: {column: Cost (yuan), unit: yuan}
+exclude:
+  - {column: Kind, equals: Training, reason: "training run, not an incident"}
+  - {column: Note, pattern: "^test", reason: test call}
+"""
+
+
+@pytest.fixture
+def export(tmp_path):
+    (tmp_path / "units.csv").write_text(UNITS_CSV, "utf-8")
+    (tmp_path / "units.yaml").write_text(MAPPING, "utf-8")
+    return tmp_path
+
+
+def test_every_rule_kind(export):
+    data = build([export / "units.csv"], load_mapping(export / "units.yaml"))
+    incidents = data.incidents.set_index("incident_id")
+    assert list(incidents.index) == ["A1", "B7"]
+    a1 = incidents.loc["A1"]
+    # day-first date, a call just before midnight, first dispatch and arrival past midnight, last clear
+    assert a1["received_at"] == pd.Timestamp("2024-01-05 23:58:00")
+    assert a1["dispatched_at"] == pd.Timestamp("2024-01-05 23:59:10")
+    assert a1["arrived_at"] == pd.Timestamp("2024-01-06 00:02:30")
+    assert a1["cleared_at"] == pd.Timestamp("2024-01-06 00:55:00")
+    assert a1["vehicles"] == 2  # one per unit row
+    assert a1["type"] == "火灾扑救" and incidents.loc["B7", "type"] == "社会救助"
+    assert a1["loss_averted_10k_yuan"] == 1.5
+    reasons = data.problems.groupby("reason")["source_row"].apply(list).to_dict()
+    assert reasons == {"unit_row": [3], "excluded": [5, 6]}
+    assert data.quality["totals"] == {"rows_in": 5, "kept": 2, "merged": 1, "quarantined": 2}
+    excluded = data.problems[data.problems["reason"] == "excluded"]["value"].tolist()
+    assert excluded == ["training run, not an incident", "test call"]
+    assert metrics.response_seconds(data.incidents)["dispatch_to_arrival"].tolist() == [200.0, 300.0]
+
+
+def test_seconds_after_another_field(tmp_path):
+    (tmp_path / "a.csv").write_text(UNITS_CSV, "utf-8")
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        dayfirst: true
+        fields:
+          incident_id: Unit
+          station: Area
+          received_at: {date: Date, time: Call time}
+          arrived_at: {seconds_after: received_at, column: Attend s}
+          type: {column: Kind, default: 其他}
+        """), "utf-8")
+    data = build([tmp_path / "a.csv"], load_mapping(tmp_path / "m.yaml"))
+    first = data.incidents.iloc[0]
+    assert first["arrived_at"] - first["received_at"] == pd.Timedelta(seconds=302)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("fields: {incident_id: a}", "fields.station is required"),
+        ("fields: {when: a}", "fields.when: not a canonical field"),
+        ("fields: {incident_id: a, station: b, received_at: {colum: c}, type: d}", "unknown key(s) ['colum']"),
+        ("fields: {incident_id: a, station: b, received_at: c, type: {column: d, patterns: {'(': x}}}",
+         "not a valid regular expression"),
+        ("fields: {incident_id: a, station: b, received_at: c, arrived_at: {time: t, after: gone}, type: d}",
+         "arrived_at -> gone"),
+        ("nothing: here", "needs a 'fields:' section"),
+        ("fields: [", "not valid YAML"),
+    ],
+)
+def test_broken_mappings_name_the_file_and_key(tmp_path, body, message):
+    path = tmp_path / "broken.yaml"
+    path.write_text(body, "utf-8")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_mapping_columns_missing_from_the_file(export):
+    (export / "other.csv").write_text("Call,Area\nA1,x\n", "utf-8")
+    with pytest.raises(InputError, match=r"other\.csv: mapping 'units' needs column\(s\)"):
+        build([export / "other.csv"], load_mapping(export / "units.yaml"))
+
+
+def test_shipped_mappings_load():
+    assert {"pudong", "lfb", "sf", "dublin"} <= set(shipped())
+    for name in shipped():
+        assert load_mapping(name).rules
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_validate_exit_codes_and_writes_nothing(export, tmp_path_factory):
+    before = {p.name: sha(p) for p in export.iterdir()}
+    runner = CliRunner()
+    problems = runner.invoke(main, ["validate", str(export / "units.csv"), "--mapping", str(export / "units.yaml")])
+    assert problems.exit_code == 1
+    assert "quarantined · excluded · 2 row(s)" in problems.output
+    assert "units.csv row 5, column Kind = 'training run, not an incident'" in problems.output
+
+    clean_dir = tmp_path_factory.mktemp("clean")
+    (clean_dir / "ok.csv").write_text("警情编号,出动站,接警时间,警情类型\nA,城东,2024-01-01 10:00:00,火灾\n", "utf-8")
+    clean = runner.invoke(main, ["validate", str(clean_dir)])
+    assert clean.exit_code == 0 and "clean: every row kept" in clean.output
+
+    unreadable = runner.invoke(main, ["validate", str(export / "units.yaml")])
+    assert unreadable.exit_code == 2
+    assert unreadable.output.strip().count("\n") == 0 and "units.yaml" in unreadable.output
+    assert {p.name: sha(p) for p in export.iterdir()} == before
+    assert sorted(p.name for p in clean_dir.iterdir()) == ["ok.csv"]

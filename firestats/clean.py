@@ -9,7 +9,6 @@ kept and listed as flagged. Everything here is vectorised: a million rows is the
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +46,8 @@ QUARANTINE, MERGED, FLAGGED = "quarantined", "merged", "flagged"
 PROBLEM_COLUMNS = [
     "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year",
 ]
-_SUMMARY_WORDS = ("合计", "小计", "总计")
+# 合计 / 小 计 / 总　计 at the start of a cell, spaced out or not (full-width spaces too).
+_SUMMARY = r"^[\s\x{3000}]*[合小总][\s\x{3000}]*计"
 # What a missing or unreadable required field does to its row.
 _REQUIRED = {
     "incident_id": ("missing_id", "missing_id"),
@@ -83,12 +83,12 @@ def normalise_stations(values: pd.Series) -> pd.Series:
     The suffix rule is for Chinese names; other names (``Mill Hill``, ``32``) are only trimmed.
     """
     table = aliases()
-    names = parse.text(values).str.replace(r"\s+", " ", regex=True)
-    chinese = names.str.contains(r"[\u4e00-\u9fff]", regex=True).fillna(False).astype(bool)
-    compact = names.str.replace(" ", "", regex=False)
+    names = parse.replace(parse.text(values), r"\s+", " ")
+    chinese = parse.matches(names, r"[\x{4e00}-\x{9fff}]")
+    compact = parse.replace(names, " ", "")
     explicit = compact.map(table.get("station_names") or {}).astype("string")
     suffixes = sorted(table["station_suffixes"], key=len, reverse=True)
-    stem = compact.str.replace(f"({'|'.join(suffixes)})$", "", regex=True)
+    stem = parse.replace(compact, f"({'|'.join(suffixes)})$", "")
     resolved = (stem + "站").where(stem.str.len() > 0, compact).where(chinese, names)
     return resolved.where(explicit.isna(), explicit).astype("string")
 
@@ -101,7 +101,7 @@ def normalise_station(name: str) -> str:
 def normalise_types(values: pd.Series) -> pd.Series:
     """Map type spellings to one of the six canonical types; unknown spellings become NA."""
     by_alias = {a: t for t, names in aliases()["types"].items() for a in names}
-    return parse.text(values).str.replace(r"\s", "", regex=True).map(by_alias).astype("string")
+    return parse.replace(parse.text(values), r"\s", "").map(by_alias).astype("string")
 
 
 def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = None) -> Canonical:
@@ -153,11 +153,8 @@ def _resolve_columns(mapping: Mapping, headers: list[str], source: str) -> dict[
 def _summary_rows(cells: pd.DataFrame) -> pd.Series:
     hit = pd.Series(False, index=cells.index)
     for column in cells.columns:
-        values = cells[column]
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            continue
-        words = parse.text(values).str.replace(r"\s", "", regex=True)
-        hit |= words.str.startswith(_SUMMARY_WORDS).fillna(False).astype(bool)
+        if not pd.api.types.is_numeric_dtype(cells[column].dtype):
+            hit |= parse.matches(cells[column], _SUMMARY)
     return hit
 
 
@@ -167,7 +164,7 @@ def _excluded(value: pd.Series, rule) -> pd.Series:
     elif rule.among:
         hit = value.isin(rule.among)
     else:
-        hit = value.str.contains(rule.pattern, regex=True)
+        return parse.matches(value, rule.pattern)
     return hit.fillna(False).astype(bool)
 
 
@@ -193,8 +190,8 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
             raw = parse.text(col[rule.column])
             seconds = parse.durations(col[rule.column])
             return parsed[rule.seconds_after] + pd.to_timedelta(seconds, unit="s"), raw
-        return parse.timestamps(col[rule.column], rule.dayfirst), _raw_text(col[rule.column])
-    raw = _raw_text(col[rule.column])
+        return parse.timestamps(col[rule.column], rule.dayfirst), parse.text(col[rule.column])
+    raw = parse.text(col[rule.column])
     if kind == "id":
         return parse.identifiers(col[rule.column]), raw
     if kind == "count":
@@ -211,19 +208,13 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
     return value, raw
 
 
-def _raw_text(values: pd.Series) -> pd.Series:
-    return parse.text(values.astype(object).map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore"))
-
-
 def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
     """Apply a rule's exact value map, then its patterns, then its default."""
     if not (rule.values or rule.patterns or rule.default):
         return value
     mapped = value.map({k.strip(): v for k, v in rule.values.items()}).astype("string")
     for regex, target in rule.patterns.items():
-        with warnings.catch_warnings():  # a user's pattern may have groups; only the match matters
-            warnings.simplefilter("ignore", UserWarning)
-            hit = value.str.contains(regex, regex=True).fillna(False).astype(bool)
+        hit = parse.matches(value, regex)
         mapped = mapped.mask(mapped.isna() & hit, target)
     if rule.default is not None:
         mapped = mapped.mask(mapped.isna() & value.notna(), rule.default)

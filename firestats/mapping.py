@@ -7,12 +7,13 @@ used by short name (``--mapping pudong``); any other mapping is used by path.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from firestats.readers import normalise_header
@@ -146,10 +147,7 @@ def _rule(name: str, body: Any, dayfirst: bool, where: str) -> FieldRule:
     if body.get("unit") and body["unit"] not in AMOUNT_UNITS:
         raise MappingError(f"{where}: unit must be one of {sorted(AMOUNT_UNITS)}")
     for regex in body.get("patterns") or {}:
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            raise MappingError(f"{where}: pattern {regex!r} is not a valid regular expression ({exc})") from exc
+        _check_pattern(regex, where)
     return FieldRule(
         name, column=body.get("column"), columns=tuple(body.get("columns") or ()), date=body.get("date"),
         time=body.get("time"), after=body.get("after"), seconds_after=body.get("seconds_after"),
@@ -159,12 +157,22 @@ def _rule(name: str, body: Any, dayfirst: bool, where: str) -> FieldRule:
     )
 
 
+def _check_pattern(regex: str, where: str) -> None:
+    """Patterns run in Arrow's RE2 engine: no look-arounds or back-references."""
+    try:
+        pc.match_substring_regex(pa.array([""]), str(regex))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise MappingError(f"{where}: pattern {regex!r} is not a valid regular expression (RE2 syntax): {exc}") from exc
+
+
 def _exclude(body: Any, where: str) -> ExcludeRule:
     if not isinstance(body, dict) or "column" not in body:
         raise MappingError(f"{where}: an exclusion needs a column and one of equals, in, pattern")
     _no_unknown(body, EXCLUDE_KEYS, where, "exclusion")
     if sum(k in body for k in ("equals", "in", "pattern")) != 1:
         raise MappingError(f"{where}: give exactly one of equals, in, pattern")
+    if "pattern" in body:
+        _check_pattern(body["pattern"], where)
     return ExcludeRule(str(body["column"]), None if "equals" not in body else str(body["equals"]),
                        tuple(map(str, body.get("in") or ())), body.get("pattern"), str(body.get("reason", "")))
 

@@ -1,0 +1,98 @@
+"""Benchmark: `firestats prepare` on 1,000,000 messy incident rows against the floor.
+
+The input is a GB18030 CSV whose four time columns mix four spellings
+(2021-03-05 14:32:07, 2021/3/5 14:32:07, 2021年3月5日14时32分07秒, 20210305143207), with
+drifting station and type names and numbers carrying units. The floor is the least any reader
+must do: pyarrow reading the same file, plus one clean-format ``to_datetime`` per time column.
+Each side runs in a fresh process, so peak memory (max RSS) is that side's alone.
+
+    python benchmarks/bench_prepare.py [--rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TIME_COLUMNS = ["接警时间", "出动时间", "到场时间", "结束时间"]
+FLOOR = """
+import sys
+import pandas as pd
+import pyarrow.csv as pv
+table = pv.read_csv(sys.argv[1], read_options=pv.ReadOptions(encoding="gb18030"),
+                    convert_options=pv.ConvertOptions(column_types={c: "string" for c in sys.argv[2:]}))
+frame = table.to_pandas()
+for column in sys.argv[2:]:
+    pd.to_datetime(frame[column], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+"""
+
+
+def messy_csv(path: Path, rows: int, seed: int = 7) -> None:
+    """Write ``rows`` incidents as a GB18030 CSV with four timestamp spellings, vectorised."""
+    rng = np.random.default_rng(seed)
+    received = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86400, rows), unit="s")
+    offsets = np.cumsum(rng.lognormal(np.log([45, 240, 1500]), 0.4, size=(rows, 3)), axis=1).round()
+    stamps = [pd.Series(received)] + [pd.Series(received + pd.to_timedelta(offsets[:, i], unit="s")) for i in range(3)]
+    style = rng.integers(0, 4, rows)
+    frame = pd.DataFrame({"警情编号": pd.Series(np.arange(rows)).map("{:09d}".format)})
+    stations = np.array(["城东", "城东站", "城东消防救援站", "城西站", "高新区消防救援站", "城南"])
+    frame["出动站"] = stations[rng.integers(0, len(stations), rows)]
+    for column, values in zip(TIME_COLUMNS, stamps):
+        spelled = pd.Series("", index=values.index, dtype=object)
+        for s, fmt in enumerate(["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y年%m月%d日%H时%M分%S秒", "%Y%m%d%H%M%S"]):
+            mask = style == s
+            spelled[mask] = values[mask].dt.strftime(fmt)
+        frame[column] = spelled
+    types = np.array(["火灾扑救", "火灾", "灭火", "抢险救援", "社会救助", "救助", "安保勤务", "虚假警情"])
+    frame["警情类型"] = types[rng.integers(0, len(types), rows)]
+    frame["出动车辆"] = pd.Series(rng.integers(1, 6, rows)).astype(str) + np.where(rng.random(rows) < 0.1, "辆", "")
+    frame["抢救人数"] = np.where(rng.random(rows) < 0.2, pd.Series(rng.integers(1, 5, rows)).astype(str) + "人", "")
+    frame["挽回损失(万元)"] = np.where(rng.random(rows) < 0.3, (rng.random(rows) * 10).round(1).astype(str) + "万", "")
+    frame["地址"] = "人民路" + pd.Series(rng.integers(1, 999, rows)).astype(str) + "号"
+    duplicated = frame.sample(frac=0.02, random_state=seed)
+    pd.concat([frame, duplicated]).to_csv(path, index=False, encoding="gb18030")
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB) of one command run in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "incidents.csv"
+        start = time.perf_counter()
+        messy_csv(csv, args.rows)
+        print(f"generated {csv.stat().st_size / 2**20:.0f} MiB in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        floor = [timed([sys.executable, "-c", FLOOR, str(csv), *TIME_COLUMNS]) for _ in range(args.repeat)]
+        prepare = [timed([sys.executable, "-m", "firestats.cli", "prepare", str(csv), "--out", f"{tmp}/out"])
+                   for _ in range(args.repeat)]
+    best_floor, best_prepare = min(t for t, _ in floor), min(t for t, _ in prepare)
+    result = {
+        "rows": args.rows, "floor_s": round(best_floor, 2), "prepare_s": round(best_prepare, 2),
+        "ratio": round(best_prepare / best_floor, 2), "prepare_peak_mib": round(max(m for _, m in prepare)),
+        "floor_peak_mib": round(max(m for _, m in floor)),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -86,7 +86,7 @@ def normalise_stations(values: pd.Series) -> pd.Series:
     names = parse.replace(parse.text(values), r"\s+", " ")
     chinese = parse.matches(names, r"[\x{4e00}-\x{9fff}]")
     compact = parse.replace(names, " ", "")
-    explicit = compact.map(table.get("station_names") or {}).astype("string")
+    explicit = parse.lookup(compact, table.get("station_names") or {})
     suffixes = sorted(table["station_suffixes"], key=len, reverse=True)
     stem = parse.replace(compact, f"({'|'.join(suffixes)})$", "")
     resolved = (stem + "站").where(stem.str.len() > 0, compact).where(chinese, names)
@@ -101,7 +101,7 @@ def normalise_station(name: str) -> str:
 def normalise_types(values: pd.Series) -> pd.Series:
     """Map type spellings to one of the six canonical types; unknown spellings become NA."""
     by_alias = {a: t for t, names in aliases()["types"].items() for a in names}
-    return parse.replace(parse.text(values), r"\s", "").map(by_alias).astype("string")
+    return parse.lookup(parse.replace(parse.text(values), r"\s", ""), by_alias)
 
 
 def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = None) -> Canonical:
@@ -212,7 +212,7 @@ def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
     """Apply a rule's exact value map, then its patterns, then its default."""
     if not (rule.values or rule.patterns or rule.default):
         return value
-    mapped = value.map({k.strip(): v for k, v in rule.values.items()}).astype("string")
+    mapped = parse.lookup(value, {k.strip(): v for k, v in rule.values.items()})
     for regex, target in rule.patterns.items():
         hit = parse.matches(value, regex)
         mapped = mapped.mask(mapped.isna() & hit, target)

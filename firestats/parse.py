@@ -27,12 +27,20 @@ _TIME = (
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
 _YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
-_COMPACT = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})?)?$"
+_REWRITES = (  # RE2 replacements that turn year-first spellings into 2021-3-5 14:32:07
+    (r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$", r"\1-\2-\3 \4:\5:\6"),
+    (r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$", r"\1-\2-\3 \4:\5"),
+    (r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3"),
+    (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]*", r"\1-\2-\3 "),
+    (r"(\d{1,2})[时点](\d{1,2})分(\d{1,2})秒?$", r"\1:\2:\3"),
+    (r"(\d{1,2})[时点](\d{1,2})分?$", r"\1:\2"),
+    (r"(:\d{1,2})\.\d+$", r"\1"),
+)
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _NS_RANGE = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31"))
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+_MONTHS = {m: str(i) for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
 _CLOCK = r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
 
@@ -70,6 +78,13 @@ def text(values: pd.Series) -> pd.Series:
     return _series(_blank_to_null(array), values.index)
 
 
+def lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Each cell looked up in a table (NA where absent), hashing each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    found = pd.array([table.get(u) for u in uniques] + [None], dtype="string[pyarrow]")
+    return pd.Series(found.take(codes), index=values.index)  # code -1 (NA) takes the trailing None
+
+
 def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
     """The named groups of a regular expression (RE2 syntax) in each cell; no match or "" is NA."""
     found = pc.extract_regex(_arrow(values), pattern)
@@ -104,11 +119,19 @@ def _kinds(values: pd.Series) -> pd.Series:
                       else "str")
 
 
+def _numeric(raw: pd.Series, kinds: pd.Series) -> pd.Series:
+    """The number cells as floats, NaN elsewhere (no work at all for a text column)."""
+    is_number = kinds == "number"
+    if not is_number.any():
+        return pd.Series(np.nan, index=raw.index)
+    return pd.to_numeric(raw.where(is_number), errors="coerce").astype("float64")
+
+
 def identifiers(values: pd.Series) -> pd.Series:
     """IDs as text; an ID Excel stored as a number reads ``2023010001``, not ``2023010001.0``."""
     kinds = _kinds(values)
     raw = values.astype(object)
-    numeric = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
+    numeric = _numeric(raw, kinds)
     integral = numeric.notna() & (numeric % 1 == 0)
     return text(raw.where(~integral, numeric[integral].map(lambda v: str(int(v)))))
 
@@ -133,7 +156,7 @@ def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
         stamps = pd.to_datetime(raw[is_datetime].astype(str), errors="coerce", format="mixed")
         out[is_datetime] = _to_ns(stamps.dt.round("s"))
 
-    number = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
+    number = _numeric(raw, kinds)
     is_serial = number.between(*_SERIAL_RANGE)
     if is_serial.any():
         out[is_serial] = _from_serial(number[is_serial])
@@ -153,19 +176,28 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
-    # Most exports use one clean spelling: parse that at C speed, and only the rest by pattern.
-    fast = _to_ns(pd.to_datetime(cells, format="ISO8601", errors="coerce"))
+    # Year-first spellings (most of any Chinese export) are rewritten to Y-M-D H:M:S by a few
+    # regex replacements and parsed at C speed; only what is left goes through extraction.
+    array = _arrow(cells)
+    for pattern, replacement in _REWRITES:
+        array = pc.replace_substring_regex(array, pattern, replacement)
+    rewritten = _series(pc.utf8_trim_whitespace(array), cells.index)
+    fast = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        todo = fast.isna() & rewritten.notna()
+        if not todo.any():
+            return fast
+        fast[todo] = _to_ns(pd.to_datetime(rewritten[todo], format=fmt, errors="coerce"))
     slow = fast.isna() & cells.notna()
     if not slow.any():
         return fast
     todo = cells[slow]
     parts = extract(todo, _YEAR_FIRST)
-    parts = parts.fillna(extract(todo, _COMPACT).reindex(columns=parts.columns))
     last = extract(todo, _YEAR_LAST)
     last["mo"], last["d"] = (last["b"], last["a"]) if dayfirst else (last["a"], last["b"])
     parts = parts.fillna(last[parts.columns])
     named = extract(todo, _MONTH_NAMED)
-    named["mo"] = named["mon"].str.lower().str[:3].map(_MONTHS).astype("string")
+    named["mo"] = lookup(named["mon"].str.lower().str[:3], _MONTHS)
     parts = parts.fillna(named[parts.columns])
 
     hour = _clock_hour(parts["h"], parts["ampm"])
@@ -208,7 +240,7 @@ def time_of_day(values: pd.Series) -> pd.Series:
     timed = kinds.isin(["time", "datetime"])
     if timed.any():
         out[timed] = pd.to_timedelta(raw[timed].map(lambda v: v.strftime("%H:%M:%S")))
-    number = pd.to_numeric(raw.where(kinds == "number"), errors="coerce")
+    number = _numeric(raw, kinds)
     fraction = number.between(0, 1, inclusive="left")  # Excel stores a time as a fraction of a day
     if fraction.any():
         out[fraction] = pd.to_timedelta((number[fraction] * 86400).round(), unit="s")
@@ -234,7 +266,7 @@ def durations(values: pd.Series) -> pd.Series:
     """Parse durations as seconds: ``5 分 4 秒``, ``5'04"``, ``00:05:04``, ``05:04`` (min:s), ``304``."""
     kinds = _kinds(values)
     raw = values.astype(object)
-    out = pd.to_numeric(raw.where(kinds == "number"), errors="coerce").astype("float64")
+    out = _numeric(raw, kinds).astype("float64")
     timed = kinds == "time"
     if timed.any():
         out[timed] = raw[timed].map(lambda v: v.hour * 3600 + v.minute * 60 + v.second)

@@ -27,14 +27,13 @@ _TIME = (
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
 _YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
-_REWRITES = (  # RE2 replacements that turn year-first spellings into 2021-3-5 14:32:07
-    (r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$", r"\1-\2-\3 \4:\5:\6"),
-    (r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$", r"\1-\2-\3 \4:\5"),
-    (r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3"),
-    (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?[ T]*", r"\1-\2-\3 "),
-    (r"(\d{1,2})[时点](\d{1,2})分(\d{1,2})秒?$", r"\1:\2:\3"),
-    (r"(\d{1,2})[时点](\d{1,2})分?$", r"\1:\2"),
-    (r"(:\d{1,2})\.\d+$", r"\1"),
+_CANONICAL = r"\1-\2-\3 \4:\5:\6"
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}$"
+_REWRITES = (  # RE2 replacements turning year-first spellings into 2021-3-5 14:32:07 (or a prefix of it)
+    (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]*(\d{1,2})[:时点](\d{1,2})"
+     r"(?:[:分](\d{1,2})(?:\.\d+)?)?[分秒]?)?$", _CANONICAL),
+    (r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$", _CANONICAL),
+    (r"[ :]+$", ""),  # what the optional parts left empty
 )
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
@@ -179,15 +178,20 @@ def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     # Year-first spellings (most of any Chinese export) are rewritten to Y-M-D H:M:S by a few
     # regex replacements and parsed at C speed; only what is left goes through extraction.
     array = _arrow(cells)
-    for pattern, replacement in _REWRITES:
-        array = pc.replace_substring_regex(array, pattern, replacement)
-    rewritten = _series(pc.utf8_trim_whitespace(array), cells.index)
+    spelled = pc.invert(pc.fill_null(pc.match_substring_regex(array, _ISO), True))
+    if pc.any(spelled).as_py():
+        todo = pc.filter(array, spelled)
+        for pattern, replacement in _REWRITES:
+            todo = pc.replace_substring_regex(todo, pattern, replacement)
+        array = pc.replace_with_mask(array, spelled, todo)
+    # Parse each shape with its exact format: a failing cell costs pandas far more than a good one.
+    colons = pd.Series(pc.fill_null(pc.count_substring(array, ":"), -1).to_numpy(), index=cells.index)
+    rewritten = _series(array, cells.index)
     fast = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        todo = fast.isna() & rewritten.notna()
-        if not todo.any():
-            return fast
-        fast[todo] = _to_ns(pd.to_datetime(rewritten[todo], format=fmt, errors="coerce"))
+    for count, fmt in ((2, "%Y-%m-%d %H:%M:%S"), (1, "%Y-%m-%d %H:%M"), (0, "%Y-%m-%d")):
+        shaped = colons == count
+        if shaped.any():
+            fast[shaped] = _to_ns(pd.to_datetime(rewritten[shaped], format=fmt, errors="coerce"))
     slow = fast.isna() & cells.notna()
     if not slow.any():
         return fast

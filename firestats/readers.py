@@ -7,7 +7,6 @@ file it came from and its row number as the user sees it in a spreadsheet (1-bas
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 # Tried in order: UTF-8 (with or without BOM) fails loudly on GBK bytes, GB18030 decodes any GBK.
 ENCODINGS = ("utf-8-sig", "gb18030")
-_BLANK_LINE = re.compile(rb"(^|\n)[ \t]*\r?(\n|$)")
 # How far below the top a header row may sit under title rows.
 HEADER_SEARCH_ROWS = 30
 
@@ -87,12 +85,18 @@ def _parse_text(data: bytes, sep: str) -> pd.DataFrame:
     options = {"header": None, "dtype": str, "keep_default_na": False, "sep": sep}
     # Arrow's reader is an order of magnitude faster, but it skips blank lines (shifting row
     # numbers) and rejects ragged rows (a title line above the header): those go to pandas' own.
-    if not _BLANK_LINE.search(data):
+    if not _has_blank_line(data):
         try:
             return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
         except (pa.ArrowInvalid, ValueError):
             pass
     return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, **options)
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """An empty line anywhere but at the very end (byte searches, not a regex: files are large)."""
+    body = data.rstrip(b"\r\n")
+    return body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
 
 
 def _decode(path: Path) -> tuple[str, str]:

@@ -41,7 +41,8 @@ _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _NS_RANGE = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31"))
 _MONTHS = {m: str(i) for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
-_CLOCK = r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$"
+_CLOCK = (r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?"
+          r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$")
 
 _NUMBER = (
     r"^(?P<sign>[-+]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"

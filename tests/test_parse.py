@@ -126,7 +126,8 @@ def test_time_of_day_rolls_past_midnight():
 @pytest.mark.parametrize(
     "cell, seconds",
     [("5 分 4 秒", 304), ("5分4秒", 304), ("5'04\"", 304), ("5′04″", 304), ("00:05:04", 304), ("05:04", 304),
-     ("304", 304), (304, 304), ("304.5", 304.5), ("8 分", 480), ("45秒", 45), ("1小时2分", 3720), (dt.time(0, 5, 4), 304)],
+     ("304", 304), (304, 304), ("304.5", 304.5), ("8 分", 480), ("45秒", 45), ("1小时2分", 3720),
+     (dt.time(0, 5, 4), 304)],
 )
 def test_durations(cell, seconds):
     assert parse.durations(pd.Series([cell], dtype=object)).iloc[0] == seconds

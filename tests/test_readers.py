@@ -1,3 +1,4 @@
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -84,3 +85,40 @@ def test_tsv_and_repeated_headers(tmp_path):
     assert list(table.frame.columns[4:6]) == ["备注", "备注（2）"]
     assert table.frame["备注（2）"].tolist() == ["y"]
     assert "备注（2）" in table.ignored_columns
+
+
+def test_fast_and_careful_csv_readers_agree(tmp_path):
+    """Files without blank lines take Arrow's reader; what it reads equals pandas' own reader."""
+    from firestats.readers import _parse_text
+
+    lines = ["警情编号,出动站,地址,接警时间,警情类型", 'A1,城东,"人民路1号, 2楼",2024-01-01 10:00:00,火灾',
+             'A2,城西,"说""明""",,抢险', "A3,,,2024/1/3 9:00,"]
+    data = "\r\n".join(lines).encode("utf-8")
+    fast = _parse_text(data, ",")
+    careful = pd.read_csv(io.BytesIO(data), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    pd.testing.assert_frame_equal(fast.astype(object), careful.astype(object), check_column_type=False)
+    with_blank = _parse_text(data.replace(b"\r\nA2", b"\r\n\r\nA2"), ",")
+    assert len(with_blank) == len(careful) + 1  # the blank line keeps its row, so row numbers stay true
+
+
+def test_old_xls_workbook_with_a_date_cell(tmp_path):
+    import datetime as dt
+
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("接处警")
+    sheet.write(0, 0, "2024年接处警统计表")
+    for c, name in enumerate(HEADER):
+        sheet.write(1, c, name)
+    stamp = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm:ss")
+    sheet.write(2, 0, "A1")
+    sheet.write(2, 1, "城东")
+    sheet.write(2, 2, dt.datetime(2024, 1, 1, 10, 0, 5), stamp)
+    sheet.write(2, 3, "火灾")
+    book.save(str(tmp_path / "old.xls"))
+    from firestats.prepare import build
+
+    data = build([tmp_path / "old.xls"])
+    assert data.incidents[["incident_id", "station", "type"]].iloc[0].tolist() == ["A1", "城东站", "火灾扑救"]
+    assert data.incidents["received_at"].iloc[0] == pd.Timestamp("2024-01-01 10:00:05")

@@ -51,13 +51,16 @@ def pudong_xlsx() -> pd.DataFrame:
     return pudong(frame.astype({"实/虚警": str, "所属队站": str}), lambda s: pd.to_datetime(s).dt.round("s"))
 
 
+LFB_TYPES = {"Fire": "火灾扑救", "Special Service": "抢险救援", "False Alarm": "虚假警"}
+
+
 def lfb(name: str) -> pd.DataFrame:
     frame = pd.read_csv(REAL / "lfb-incidents" / name, dtype=str)
     received = pd.to_datetime(frame["DateOfCall"] + " " + frame["TimeOfCall"], format="mixed")
     return pd.DataFrame({
         "station": frame["IncidentStationGround"].str.strip(),
         "received": received,
-        "type": frame["IncidentGroup"].map({"Fire": "火灾扑救", "Special Service": "抢险救援", "False Alarm": "虚假警"}),
+        "type": frame["IncidentGroup"].map(LFB_TYPES),
         "call_to_arrival_s": pd.to_numeric(frame["FirstPumpArriving_AttendanceTime"]),
     })
 

@@ -1,3 +1,4 @@
+import hashlib
 import subprocess
 import sys
 
@@ -37,7 +38,9 @@ def test_prepare_unreadable_file_is_one_line_naming_it(tmp_path):
 
 
 def test_prepare_reports_the_row_accounting(sample_raw, tmp_path):
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sample_raw.iterdir()}
     result = CliRunner().invoke(main, ["prepare", str(sample_raw), "--out", str(tmp_path)])
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sample_raw.iterdir()} == before
     assert result.exit_code == 0, result.output
     total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
     rows_in, kept, merged, quarantined = map(int, total)

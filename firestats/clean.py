@@ -261,6 +261,14 @@ def _empty(kind: str, n: int, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA if dtype == "string" else np.nan, index=index, dtype=dtype)
 
 
+def empty_result() -> CleanResult:
+    """The result of cleaning no incident exports at all: empty tables with the right columns."""
+    headers = ["警情编号", "出动站", "接警时间", "警情类型"]
+    frame = pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    frame["source_file"], frame["source_row"] = pd.Series(dtype=object), pd.Series(dtype="int64")
+    return clean_incidents([to_canonical(frame, "")])
+
+
 def clean_incidents(parts: list[Canonical]) -> CleanResult:
     """Quarantine, de-duplicate (or fold unit rows) and flag canonical exports into one table."""
     frame = pd.concat([p.frame for p in parts], ignore_index=True)

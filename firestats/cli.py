@@ -101,8 +101,9 @@ def _station_options(func):
 
 @main.command()
 @_station_options
-def figures(data_dir: Path, station: str, year: int) -> None:
-    """Print one station's figures for a year as JSON (times in seconds, money in 万元)."""
+@click.option("--names", "show_names", is_flag=True, help="Show people's names in full (default: masked, 张*三).")
+def figures(data_dir: Path, station: str, year: int, show_names: bool) -> None:
+    """Print one station's figures for a year as JSON (times in seconds, money in 万元, rates 0..1)."""
     from firestats import metrics
     from firestats.store import load
 
@@ -111,7 +112,7 @@ def figures(data_dir: Path, station: str, year: int) -> None:
         name = dataset.resolve_station(station)
     except (FileNotFoundError, LookupError) as exc:
         _fail(str(exc).strip("'\""))
-    result = metrics.station_figures(dataset.incidents, dataset.problems, name, year)
+    result = metrics.all_figures(dataset, name, year, show_names)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from firestats.readers import normalise_header
+from firestats.readers import match_headers, normalise_header
 from firestats.schema import FIELDS_BY_NAME, aliases
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
@@ -195,13 +195,8 @@ def _ordered(rules: list[FieldRule], source: str) -> tuple[FieldRule, ...]:
 
 def auto_mapping(headers: list[str]) -> Mapping:
     """A mapping made from the alias table: the first header for each field wins."""
-    by_alias = {normalise_header(a): f for f, names in aliases()["headers"].items() for a in names}
-    rules: dict[str, FieldRule] = {}
-    for h in headers:
-        name = by_alias.get(normalise_header(h))
-        if name and name not in rules:
-            rules[name] = FieldRule(name, column=h)
-    return Mapping("auto", tuple(rules.values()))
+    found = match_headers(headers, aliases()["headers"])
+    return Mapping("auto", tuple(FieldRule(name, column=h) for name, h in found.items()))
 
 
 def known_headers(mapping: Mapping | None) -> set[str]:

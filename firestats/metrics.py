@@ -11,9 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from firestats import activities, training
 from firestats.clean import MERGED, QUARANTINE
 from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_TYPES
-from firestats.settings import within_seconds
+from firestats.scoring import load_table
+from firestats.settings import score_table_name, within_seconds
+from firestats.store import Dataset
 
 # Response segments: name -> (start field, end field).
 SEGMENTS = {
@@ -104,3 +107,16 @@ def station_figures(
         "hourly": {int(k): int(v) for k, v in hourly_counts(mine).items()},
         "rows": row_accounting(incidents, problems, station, year),
     }
+
+
+def all_figures(dataset: Dataset, station: str, year: int, show_names: bool = False) -> dict[str, Any]:
+    """Every figure of a station's year: incidents, plus ``assessments`` and ``activities``
+    (each None when the station has no such records that year). Names are masked unless allowed."""
+    figures = station_figures(dataset.incidents, dataset.problems, station, year)
+    table = load_table(score_table_name())
+    scored = training.score(dataset.assessments, table) if len(dataset.assessments) else dataset.assessments
+    figures["assessments"] = (training.training_figures(scored, station, year, table, show_names)
+                              if len(scored) else None)
+    figures["activities"] = (activities.activity_figures(dataset.activities, station, year)
+                             if len(dataset.activities) else None)
+    return figures

@@ -1,4 +1,4 @@
-"""Read raw exports, clean them, and write the processed data folder."""
+"""Read raw exports of all three record families, clean them, and write the processed data folder."""
 
 from __future__ import annotations
 
@@ -7,28 +7,38 @@ from pathlib import Path
 
 import pandas as pd
 
-from firestats import clean, readers
+from firestats import activities, clean, readers, training
 from firestats.mapping import Mapping, known_headers
 from firestats.quality import quality_summary
 from firestats.store import Dataset, save
 
+FAMILIES = ("incidents", "assessments", "activities")
 
-def load_raw(paths: Iterable[Path | str], mapping: Mapping | None = None) -> tuple[list[clean.Canonical], list[dict]]:
-    """Read every export under ``paths`` into canonical fields, with a note per file."""
+
+def family_of(columns: list[str], mapping: Mapping | None) -> str:
+    """Which record family a table holds, judged by how many of its headers each family knows."""
+    if mapping is not None:
+        return "incidents"
+    names = {readers.normalise_header(c) for c in columns}
+    known = {"incidents": known_headers(None), "assessments": training.headers(), "activities": activities.headers()}
+    return max(FAMILIES, key=lambda family: len(names & known[family]))  # ties go to incidents, listed first
+
+
+def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None) -> list[tuple[str, readers.RawTable]]:
+    """Every export under ``paths``, read and labelled with its record family."""
     paths = list(paths)
     files = readers.find_inputs(paths)
     if not files:
         raise readers.InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, paths))}")
-    known = known_headers(mapping)
-    frames, notes = [], []
+    known = known_headers(mapping) if mapping else known_headers(None) | training.headers() | activities.headers()
     names = _source_names(files)
+    tables = []
     for path in files:
         table = readers.read_table(path, known)
         table.frame["source_file"] = names[path]
-        frames.append(clean.to_canonical(table.frame, names[path], mapping))
-        notes.append({"source_file": names[path], "encoding": table.encoding, "header_row": table.header_row,
-                      "ignored_columns": table.ignored_columns})
-    return frames, notes
+        columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
+        tables.append((family_of(columns, mapping), table))
+    return tables
 
 
 def _source_names(files: list[Path]) -> dict[Path, str]:
@@ -39,9 +49,40 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
 
 def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
     """Read and clean exports into a dataset with its quality summary (nothing is written)."""
-    frames, notes = load_raw(paths, mapping)
-    result = clean.clean_incidents(frames)
-    return Dataset(result.incidents, result.problems, quality_summary(result, notes))
+    incident_parts, notes, records, accounting = [], [], {"assessments": [], "activities": []}, []
+    problems = []
+    for family, table in read_all(paths, mapping):
+        name = table.frame["source_file"].iloc[0] if len(table.frame) else table.path.name
+        notes.append({"source_file": name, "family": family, "encoding": table.encoding,
+                      "header_row": table.header_row, "ignored_columns": table.ignored_columns})
+        if family == "incidents":
+            incident_parts.append(clean.to_canonical(table.frame, name, mapping))
+            continue
+        reader = training.to_records if family == "assessments" else activities.to_records
+        kept, found = reader(table.frame, name)
+        records[family].append(kept)
+        problems.append(found)
+        accounting.append(_account(name, kept, found, family))
+    result = clean.clean_incidents(incident_parts) if incident_parts else clean.empty_result()
+    table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
+                      ignore_index=True)
+    every_problem = pd.concat([result.problems, *problems], ignore_index=True)
+    return Dataset(
+        result.incidents, every_problem, quality_summary(table, every_problem, notes),
+        _stack(records["assessments"], training.RECORD_COLUMNS), _stack(records["activities"], activities.RECORD_COLUMNS),
+    )
+
+
+def _account(name: str, kept: pd.DataFrame, problems: pd.DataFrame, family: str) -> dict:
+    """Records in = kept + quarantined for a score sheet or ledger (a wide sheet: one per person and item)."""
+    keys = ["source_file", "source_row", "column"] if family == "assessments" else ["source_file", "source_row"]
+    quarantined = len(problems[problems["action"] == clean.QUARANTINE].drop_duplicates(keys))
+    return {"source_file": name, "rows_in": len(kept) + quarantined, "kept": len(kept), "merged": 0,
+            "quarantined": quarantined}
+
+
+def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None) -> Dataset:

@@ -6,22 +6,25 @@ import unicodedata
 
 import pandas as pd
 
-from firestats.clean import FLAGGED, MERGED, QUARANTINE, REASONS, CleanResult
+from firestats import activities, clean, training
+from firestats.clean import FLAGGED, MERGED, QUARANTINE
 from firestats.store import Dataset
 
 ACCOUNT_KEYS = ("rows_in", "kept", "merged", "quarantined")
+# What each reason means, for every record family (incident wording wins where codes coincide).
+REASONS = {**activities.REASONS, **training.REASONS, **clean.REASONS}
 # Merging the rows of one incident's responding units is how such exports work, not a problem.
 EXPECTED_MERGES = {"unit_row"}
 _ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out first
 
 
-def quality_summary(result: CleanResult, notes: list[dict]) -> dict:
+def quality_summary(accounting: pd.DataFrame, problems: pd.DataFrame, notes: list[dict]) -> dict:
     """Rows in, kept, merged and quarantined per file and in all, with counts per reason."""
-    per_file = result.accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
+    per_file = accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
     files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
-    totals = result.accounting[list(ACCOUNT_KEYS)].sum().astype(int).to_dict()
+    totals = accounting[list(ACCOUNT_KEYS)].sum().astype(int).to_dict()
     reasons = (
-        result.problems.groupby(["action", "reason"]).size().rename("rows").reset_index()
+        problems.groupby(["action", "reason"]).size().rename("rows").reset_index()
         .assign(description=lambda t: t["reason"].map(REASONS))
         .to_dict(orient="records")
     )

@@ -44,6 +44,17 @@ def normalise_header(name: object) -> str:
     return "".join(unicodedata.normalize("NFKC", str(name)).split())
 
 
+def match_headers(headers: list[str], table: dict[str, list[str]]) -> dict[str, str]:
+    """Which export header is each field (``table``: field -> spellings); the first header wins."""
+    by_alias = {normalise_header(a): f for f, names in table.items() for a in names}
+    found: dict[str, str] = {}
+    for h in headers:
+        name = by_alias.get(normalise_header(h))
+        if name and name not in found:
+            found[name] = h
+    return found
+
+
 def find_inputs(paths: Iterable[Path | str]) -> list[Path]:
     """Expand files and folders into the readable export files, in a stable order."""
     found: list[Path] = []
@@ -132,7 +143,7 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
     blank = pd.DataFrame({i: _blank(body[i]) for i in body.columns})
     keep_cols = [i for i, h in enumerate(headers) if h or not blank[i].all()]
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
-    body.columns = _unique([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
+    body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
     ignored = [h for h in body.columns if normalise_header(h) not in known]
     body["source_file"] = path.name
     body["source_row"] = body.index.astype("int64")
@@ -160,8 +171,8 @@ def _blank(column: pd.Series) -> pd.Series:
     return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)
 
 
-def _unique(names: list[str]) -> list[str]:
-    """Header names made unique (a repeated 备注 becomes 备注（2）), so no column hides another."""
+def unique_names(names: list[str]) -> list[str]:
+    """Names made unique (a repeated 备注 becomes 备注（2）), so no column or person hides another."""
     seen: dict[str, int] = {}
     out = []
     for name in names:

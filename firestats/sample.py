@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from firestats import sample_sheets
 from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_FIELDS, INCIDENT_TYPES
 
 SEED = 20251231
@@ -364,5 +365,11 @@ def _write_xlsx(rows: pd.DataFrame, path: Path, layout: str, year: int) -> Path:
 
 
 def write_sample(out_dir: Path | str, seed: int = SEED) -> list[Path]:
-    """Generate the sample and write its exports into ``out_dir``; returns the files written."""
-    return write_exports(generate(seed), out_dir, seed)
+    """Generate the sample (incidents, score sheets, ledgers) into ``out_dir``; returns the files written."""
+    written = write_exports(generate(seed), out_dir, seed)
+    return written + sample_sheets.write(generate_sheets(seed), Path(out_dir), seed)
+
+
+def generate_sheets(seed: int = SEED) -> sample_sheets.SheetsSample:
+    """The truth behind the sample score sheets and ledgers (same stations and years as the incidents)."""
+    return sample_sheets.generate(list(STATIONS), list(YEARS), seed)

@@ -15,6 +15,11 @@ def settings() -> dict:
     return yaml.safe_load(text)
 
 
+def score_table_name() -> str:
+    """The score table assessments are graded with (a shipped version or a path)."""
+    return str(settings()["assessments"]["score_table"])
+
+
 def within_seconds() -> int:
     """The arrival threshold for the 'reached within' share, in seconds (default 300)."""
     return int(settings()["response"]["within_seconds"])

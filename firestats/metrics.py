@@ -68,9 +68,10 @@ def hourly_counts(incidents: pd.DataFrame) -> pd.Series:
 
 
 def row_accounting(incidents: pd.DataFrame, problems: pd.DataFrame, station: str, year: int) -> dict[str, int]:
-    """Input rows attributed to a station and year: in = kept + merged + quarantined (rows)."""
+    """Incident rows attributed to a station and year: in = kept + merged + quarantined (rows)."""
     kept = len(station_year(incidents, station, year))
-    here = ((problems["station"] == station) & (problems["year"] == year)).fillna(False).astype(bool)
+    incident_rows = problems["family"] == "incidents" if "family" in problems else True
+    here = ((problems["station"] == station) & (problems["year"] == year) & incident_rows).fillna(False).astype(bool)
     mine = problems[here]
     unique = mine.drop_duplicates(["source_file", "source_row"])
     merged = int((unique["action"] == MERGED).sum())

@@ -61,15 +61,16 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
         reader = training.to_records if family == "assessments" else activities.to_records
         kept, found = reader(table.frame, name)
         records[family].append(kept)
-        problems.append(found)
+        problems.append(found.assign(family=family))
         accounting.append(_account(name, kept, found, family))
     result = clean.clean_incidents(incident_parts) if incident_parts else clean.empty_result()
     table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
                       ignore_index=True)
-    every_problem = pd.concat([result.problems, *problems], ignore_index=True)
+    every_problem = pd.concat([result.problems.assign(family="incidents"), *problems], ignore_index=True)
     return Dataset(
         result.incidents, every_problem, quality_summary(table, every_problem, notes),
-        _stack(records["assessments"], training.RECORD_COLUMNS), _stack(records["activities"], activities.RECORD_COLUMNS),
+        _stack(records["assessments"], training.RECORD_COLUMNS),
+        _stack(records["activities"], activities.RECORD_COLUMNS),
     )
 
 

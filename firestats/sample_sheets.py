@@ -21,7 +21,12 @@ from firestats.activities import spec as activity_spec
 from firestats.catalogue import catalogue
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"
+GIVEN = (
+    "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子"
+    "杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮"
+    "政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航"
+    "弘"
+)
 # Typical result (median) and spread per item, in the item's unit, for a fit 25-year-old.
 ABILITY = {
     "3000米跑": (815.0, 45.0), "1000米跑": (262.0, 15.0), "100米负重跑": (17.0, 1.2),
@@ -103,7 +108,8 @@ def _tests(rng: np.random.Generator, station: str, year: int, people: pd.DataFra
     start = pd.Timestamp(f"{year}-01-01")
     sessions = [("周测", start + pd.Timedelta(days=7 * w + int(rng.integers(0, 5))),
                  tuple(rng.choice(WEEKLY_ITEMS, size=2, replace=False))) for w in range(52)]
-    sessions += [("月考", pd.Timestamp(f"{year}-{m:02d}-{int(rng.integers(20, 28))}"), tuple(ABILITY)) for m in range(1, 13)]
+    sessions += [("月考", pd.Timestamp(f"{year}-{m:02d}-{int(rng.integers(20, 28))}"), tuple(ABILITY))
+                 for m in range(1, 13)]
     sessions += [("比武", pd.Timestamp(f"{year}-11-{int(rng.integers(5, 25))}"), ("3000米跑", "单杠引体向上"))]
     for kind, date, items in sessions:
         if date.year != year:
@@ -165,8 +171,9 @@ def write(sample: SheetsSample, out_dir: Path, seed: int) -> list[Path]:
         written.append(_weekly_csv(rng, tests[tests["kind"] == "周测"], out_dir / f"每周一测成绩_{year}.csv"))
         written.append(_wide_xlsx(rng, tests[tests["kind"] == "月考"], out_dir / f"月考成绩_{year}.xlsx", year,
                                   list(ABILITY), f"{year}年度月考成绩登记表"))
-        written.append(_wide_xlsx(rng, tests[tests["kind"] == "比武"], out_dir / f"比武成绩_{year}.xlsx", year,
-                                  sorted(tests.loc[tests["kind"] == "比武", "item"].unique()), f"{year}年度岗位练兵比武成绩"))
+        contest = tests[tests["kind"] == "比武"]
+        written.append(_wide_xlsx(rng, contest, out_dir / f"比武成绩_{year}.xlsx", year,
+                                  sorted(contest["item"].unique()), f"{year}年度岗位练兵比武成绩"))
         ledger = sample.activities[sample.activities["date"].dt.year == year]
         junk = sample.junk[(sample.junk["year"] == year) & (sample.junk["family"] == "activities")]
         written.append(_ledger(rng, ledger, junk, out_dir / f"工作台账_{year}.csv", year))

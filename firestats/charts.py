@@ -94,6 +94,57 @@ def response_times(seconds: pd.Series, within_s: int) -> Figure:
     return fig
 
 
+def weekly_rates(weekly: pd.DataFrame, year: int) -> Figure:
+    """Pass and excellent rates (per cent) of each weekly test across the year."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    if len(weekly):
+        ax.plot(weekly.index, weekly["pass_rate"] * 100, marker="o", markersize=3, color=ACCENT, label="及格率")
+        ax.plot(weekly.index, weekly["excellent_rate"] * 100, marker="s", markersize=3, color="#2c3e50",
+                label="优秀率")
+        ax.legend(frameon=False, fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "本年度无每周一测记录", transform=ax.transAxes, ha="center", va="center")
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("周次")
+    ax.set_ylabel("比例（%）")
+    ax.set_title(f"{year}年每周一测及格率与优秀率")
+    _tidy(ax)
+    return fig
+
+
+def item_rates(by_item: dict) -> Figure:
+    """Pass and excellent rates (per cent) by item, weakest item at the top."""
+    fig = _figure(0.5 + 0.4 * max(len(by_item), 1))
+    ax = fig.add_subplot()
+    rows = sorted(by_item.items(), key=lambda kv: kv[1]["pass_rate"] or 0, reverse=True)
+    names = [name for name, _ in rows]
+    y = np.arange(len(rows))
+    ax.barh(y + 0.2, [r["pass_rate"] * 100 for _, r in rows], height=0.4, color=ACCENT, label="及格率")
+    ax.barh(y - 0.2, [r["excellent_rate"] * 100 for _, r in rows], height=0.4, color="#2c3e50", label="优秀率")
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("比例（%）")
+    ax.set_title("各科目及格率与优秀率")
+    ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def activity_totals(totals: pd.Series) -> Figure:
+    """Bars of the year's activity totals by category (each in its own unit)."""
+    fig = _figure(0.6 + 0.32 * max(len(totals), 1))
+    ax = fig.add_subplot()
+    data = totals.sort_values()
+    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
+    for bar, value in zip(bars, data.to_numpy()):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:g}", va="center", fontsize=9)
+    ax.set_title("工作台账年度合计")
+    ax.set_xlim(0, max(float(data.max()) if len(data) else 1, 1) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
 def to_png(fig: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()

@@ -17,9 +17,11 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from firestats import charts, metrics
-from firestats.clean import REASONS
-from firestats.settings import settings, within_seconds
+from firestats import activities, charts, metrics, training
+from firestats.privacy import redact
+from firestats.quality import REASONS
+from firestats.scoring import ScoreTable, load_table
+from firestats.settings import score_table_name, settings, within_seconds
 from firestats.store import Dataset, load
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
@@ -40,7 +42,12 @@ def _share(value: float | None) -> str:
 
 def _cell(value: Any) -> str:
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{escape(str(value))}</td>"
+    return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{_text(value)}</td>"
+
+
+def _text(value: Any) -> str:
+    """Text from the data, made safe for a shared report: escaped, identity and phone numbers hidden."""
+    return escape(redact(str(value)))
 
 
 def _table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
@@ -64,6 +71,7 @@ class StationReport:
     year: int
     figures: dict[str, Any]
     incidents: pd.DataFrame
+    table: ScoreTable
 
     def header(self) -> HTML:
         """The report title, the period covered and when it was made."""
@@ -154,9 +162,113 @@ class StationReport:
         )
 
 
-def station_report(data_dir: Path | str, station: str, year: int) -> StationReport:
-    """Load a prepared data folder and compute one station's year (station spelled any way)."""
+    # --- training assessments ------------------------------------------------------------
+
+    def training_summary(self) -> HTML:
+        """Tests held, participants and overall rates, with the score table named."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML('<p class="fs-note">本年度无训练考核记录。</p>')
+        t = a["score_table"]
+        notice = "" if t["official"] else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
+        rows = [*([f"{kind}（次）", a["tests"][kind]] for kind in training.KINDS),
+                ["参考人数（人）", a["participants"]], ["有效成绩（项次）", a["results"]],
+                ["缺考（项次）", a["absent"]], ["免考（项次）", a["exempt"]],
+                ["总体及格率", _share(a["overall"]["pass_rate"])],
+                ["总体优秀率", _share(a["overall"]["excellent_rate"])]]
+        weakest = "、".join(a["weakest_items"]) or "—"
+        return HTML(_table(["项目", "数值"], rows)
+                    + f'<p class="fs-note">评分表：{_text(t["title"])}（{_text(t["version"])}）{_text(notice)}</p>'
+                    + f"<p><strong>薄弱科目</strong>（及格率最低）：{_text(weakest)}</p>")
+
+    def training_by_item(self) -> HTML:
+        """Pass and excellent rates by item, as a table and a chart."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        rows = [[item, r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), r["mean_points"]]
+                for item, r in a["by_item"].items()]
+        html = _table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
+        return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
+
+    def training_by_month(self) -> HTML:
+        """Pass and excellent rates by month."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        rows = [[f"{m}月", r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), r["mean_points"]]
+                for m, r in a["by_month"].items()]
+        return HTML(_table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
+
+    def weekly_chart(self) -> HTML:
+        """The weekly tests across the year."""
+        if self.figures["assessments"] is None:
+            return HTML("")
+        scored = training.score(self.dataset.assessments, self.table)
+        weekly = training.weekly_rates(scored, self.station, self.year, self.table)
+        return chart(charts.weekly_rates(weekly, self.year), "每周一测及格率与优秀率")
+
+    def people_trend(self) -> HTML:
+        """Each person's mean points per month, and competition placings."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        months = sorted({m for by_month in a["people"].values() for m in by_month})
+        rows = [[person, *(by_month.get(m, "—") for m in months)] for person, by_month in a["people"].items()]
+        html = _table(["人员", *(f"{m}月" for m in months)], rows)
+        if a["competitions"]:
+            html += "<h3>比武名次</h3>" + _table(["日期", "人员", "名次"],
+                                               [[c["date"], c["person"], c["rank"]] for c in a["competitions"]])
+        return HTML(html)
+
+    # --- activity ledgers ------------------------------------------------------------------
+
+    def activities_table(self) -> HTML:
+        """The year's activity totals, each in its unit; a category with no records says so."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML('<p class="fs-note">本年度无工作台账记录。</p>')
+        rows = []
+        for name, category in activities.spec()["categories"].items():
+            value = figures[category["figure"]]
+            if category["figure"] in activities.LISTED:
+                continue
+            if category["figure"] == "licences":
+                value = "、".join(f"{k} {v}人" for k, v in value.items()) if value else None
+                rows.append([name, value or "无记录", ""])
+            else:
+                rows.append([name, "无记录" if value is None else value, category["unit"]])
+        return HTML(_table(["类别", "合计", "单位"], rows))
+
+    def activities_chart(self) -> HTML:
+        """The year's activity totals as bars."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML("")
+        totals = pd.Series({name: figures[c["figure"]] for name, c in activities.spec()["categories"].items()
+                            if c["figure"] not in (*activities.LISTED, "licences") and figures[c["figure"]]})
+        return chart(charts.activity_totals(totals), "工作台账年度合计")
+
+    def honours(self) -> HTML:
+        """Awards and competition results of the year, as lists."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML("")
+        parts = []
+        for key, title in (("awards", "获奖情况"), ("competitions", "比武竞赛")):
+            entries = figures[key]
+            items = "".join(f"<li>{_text(e['date'])} {_text(e['content'])}</li>" for e in entries)
+            parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else '<p class="fs-note">无记录</p>'))
+        return HTML("".join(parts))
+
+
+def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False) -> StationReport:
+    """Load a prepared data folder and compute one station's year (station spelled any way).
+
+    People are named in full only with ``show_names``; otherwise as 张*三.
+    """
     dataset = load(data_dir)
     name = dataset.resolve_station(station)
-    figures = metrics.station_figures(dataset.incidents, dataset.problems, name, int(year))
-    return StationReport(dataset, name, int(year), figures, metrics.station_year(dataset.incidents, name, int(year)))
+    figures = metrics.all_figures(dataset, name, int(year), show_names)
+    return StationReport(dataset, name, int(year), figures, metrics.station_year(dataset.incidents, name, int(year)),
+                         load_table(score_table_name()))

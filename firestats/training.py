@@ -188,3 +188,15 @@ def training_figures(scored: pd.DataFrame, station: str, year: int, table: Score
                             for _, rows in trend.groupby(level=0)))),
     }
 
+
+
+def weekly_rates(scored: pd.DataFrame, station: str, year: int, table: ScoreTable) -> pd.DataFrame:
+    """Each weekly test (周测) of the year: ISO week, scored results, pass and excellent rates (0..1)."""
+    mine = scored[(scored["station"] == station) & (scored["date"].dt.year == year) & (scored["kind"] == "周测")]
+    points = mine.dropna(subset=["points"])
+    grouped = points.groupby(points["date"].dt.isocalendar().week.astype(int))["points"]
+    return pd.DataFrame({
+        "n": grouped.size(),
+        "pass_rate": grouped.apply(lambda p: (p >= table.cutoffs["pass"]).mean()),
+        "excellent_rate": grouped.apply(lambda p: (p >= table.cutoffs["excellent"]).mean()),
+    }).rename_axis("week")

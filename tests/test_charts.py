@@ -3,10 +3,13 @@
 import warnings
 
 import matplotlib
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from firestats import charts, metrics
+from firestats import charts, metrics, training
+from firestats.scoring import load_table
+from firestats.settings import score_table_name
 from firestats.store import load
 
 GLYPH_MISSING = r"Glyph .* missing from font"
@@ -25,6 +28,22 @@ def draw_all(incidents):
         charts.hourly(metrics.hourly_counts(incidents)),
         charts.response_times(metrics.response_seconds(incidents)["dispatch_to_arrival"], 300),
     ]
+
+
+@pytest.mark.filterwarnings(f"error:{GLYPH_MISSING}")
+def test_training_and_activity_charts_render_chinese(prepared):
+    data = load(prepared)
+    table = load_table(score_table_name())
+    scored = training.score(data.assessments, table)
+    figures = metrics.all_figures(data, "城东站", 2024)
+    drawn = [
+        charts.weekly_rates(training.weekly_rates(scored, "城东站", 2024, table), 2024),
+        charts.weekly_rates(training.weekly_rates(scored, "城东站", 1999, table), 1999),
+        charts.item_rates(figures["assessments"]["by_item"]),
+        charts.activity_totals(pd.Series({"实地演练": 12, "熟悉单位": 40})),
+    ]
+    for fig in drawn:
+        assert charts.to_png(fig).startswith(b"\x89PNG")
 
 
 @pytest.mark.filterwarnings(f"error:{GLYPH_MISSING}")

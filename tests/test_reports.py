@@ -12,6 +12,8 @@ import pytest
 from firestats.store import load
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
+# type mix, monthly, hourly, response; items, weekly tests; activities
+CHARTS = 7
 
 
 class Refs(HTMLParser):
@@ -63,7 +65,7 @@ def test_reports_are_offline_chinese_and_show_no_code(batch):
         body = html.split("<main>")[1]
         assert "station_report(" not in body and "import " not in body, path
         assert "vnd.jupyter.stderr" not in body and "Traceback" not in body, path
-        assert len(refs.images) == 4 and all(i["src"].startswith("data:image/png;base64,") for i in refs.images)
+        assert len(refs.images) == CHARTS and all(i["src"].startswith("data:image/png;base64,") for i in refs.images)
 
 
 def test_report_shows_the_figures(batch, prepared):
@@ -110,4 +112,19 @@ def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
     assert executed.metadata.kernelspec.name == "firestats"
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("data:image/png" in o.get("data", {}).get("text/html", "") for o in outputs) == 4
+    assert sum("data:image/png" in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
+
+
+def test_report_shows_training_and_activities_without_personal_data(batch):
+    from firestats.sample import generate_sheets
+
+    truth = generate_sheets().assessments
+    html = (batch / "2024" / "城北站.html").read_text("utf-8")
+    body = html.split("<main>")[1]
+    for heading in ("训练考核", "各科目成绩", "每周一测", "工作台账", "获奖情况", "示例评分表"):
+        assert heading in body, heading
+    people = truth[truth["station"] == "城北站"]
+    for column in ("id_number", "phone"):
+        assert not [v for v in people[column].unique() if v in html], column
+    assert not [p for p in people["person"].unique() if p in body]  # names are masked by default
+    assert "[电话已隐去]" in body or "13912345678" not in body

@@ -19,13 +19,16 @@ class BatchOutcome:
     failed: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
-def render_all(data_dir: Path | str, out_dir: Path | str) -> BatchOutcome:
-    """Render a report per (station, year) present in the data, with a progress bar."""
+def render_all(data_dir: Path | str, out_dir: Path | str, **options: object) -> BatchOutcome:
+    """Render a report per (station, year) present in the data, with a progress bar.
+
+    ``options`` go to :func:`firestats.render.render_station` (show_names, score_table).
+    """
     outcome = BatchOutcome()
     pairs = load(data_dir).station_years()
     for station, year in tqdm(pairs, desc="reports", unit="report"):
         try:
-            outcome.rendered.append(render_station(data_dir, station, year, out_dir))
+            outcome.rendered.append(render_station(data_dir, station, year, out_dir, **options))
         except Exception as exc:  # one station's failure must not stop the others
             outcome.failed[(station, year)] = _one_line(exc)
     return outcome

@@ -99,12 +99,22 @@ def _station_options(func):
     return func
 
 
+def _people_options(func):
+    func = click.option("--score-table", default=None,
+                        help="Score table to grade results with: a shipped version or a file's path "
+                             "(default: settings.yaml's, the labelled example table).")(func)
+    func = click.option("--names", "show_names", is_flag=True,
+                        help="Show people's names in full (default: masked as 张*三).")(func)
+    return func
+
+
 @main.command()
 @_station_options
-@click.option("--names", "show_names", is_flag=True, help="Show people's names in full (default: masked, 张*三).")
-def figures(data_dir: Path, station: str, year: int, show_names: bool) -> None:
+@_people_options
+def figures(data_dir: Path, station: str, year: int, show_names: bool, score_table: str | None) -> None:
     """Print one station's figures for a year as JSON (times in seconds, money in 万元, rates 0..1)."""
     from firestats import metrics
+    from firestats.scoring import ScoreTableError
     from firestats.store import load
 
     try:
@@ -112,7 +122,10 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool) -> None:
         name = dataset.resolve_station(station)
     except (FileNotFoundError, LookupError) as exc:
         _fail(str(exc).strip("'\""))
-    result = metrics.all_figures(dataset, name, year, show_names)
+    try:
+        result = metrics.all_figures(dataset, name, year, show_names, score_table)
+    except ScoreTableError as exc:
+        _fail(str(exc))
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
@@ -120,12 +133,13 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool) -> None:
 @_station_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
               help="Reports go to OUT/YEAR/STATION.html.")
-def report(data_dir: Path, station: str, year: int, out_dir: Path) -> None:
+@_people_options
+def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML."""
     from firestats.render import render_station
 
     try:
-        path = render_station(data_dir, station, year, out_dir)
+        path = render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table)
     except (FileNotFoundError, LookupError) as exc:
         _fail(str(exc).strip("'\""))
     click.echo(path)
@@ -136,7 +150,8 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path) -> None:
               help="A folder written by `firestats prepare`.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
               help="Reports go to OUT/YEAR/STATION.html.")
-def batch(data_dir: Path, out_dir: Path) -> None:
+@_people_options
+def batch(data_dir: Path, out_dir: Path, show_names: bool, score_table: str | None) -> None:
     """Render a report for every station and year in the data; one failure does not stop the rest.
 
     Exits 1 when any report failed, naming each with the error it met.
@@ -144,7 +159,7 @@ def batch(data_dir: Path, out_dir: Path) -> None:
     from firestats.batch import render_all
 
     try:
-        outcome = render_all(data_dir, out_dir)
+        outcome = render_all(data_dir, out_dir, show_names=show_names, score_table=score_table)
     except FileNotFoundError as exc:
         _fail(str(exc))
     click.echo(f"rendered {len(outcome.rendered)} report(s) into {out_dir}")

@@ -110,11 +110,13 @@ def station_figures(
     }
 
 
-def all_figures(dataset: Dataset, station: str, year: int, show_names: bool = False) -> dict[str, Any]:
+def all_figures(dataset: Dataset, station: str, year: int, show_names: bool = False,
+                score_table: str | None = None) -> dict[str, Any]:
     """Every figure of a station's year: incidents, plus ``assessments`` and ``activities``
-    (each None when the station has no such records that year). Names are masked unless allowed."""
+    (each None when the station has no such records that year). Names are masked unless allowed;
+    ``score_table`` is a table's version or path (default: the settings')."""
     figures = station_figures(dataset.incidents, dataset.problems, station, year)
-    table = load_table(score_table_name())
+    table = load_table(score_table or score_table_name())
     scored = training.score(dataset.assessments, table) if len(dataset.assessments) else dataset.assessments
     figures["assessments"] = (training.training_figures(scored, station, year, table, show_names)
                               if len(scored) else None)

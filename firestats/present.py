@@ -262,13 +262,15 @@ class StationReport:
         return HTML("".join(parts))
 
 
-def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False) -> StationReport:
+def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False,
+                   score_table: str | None = None) -> StationReport:
     """Load a prepared data folder and compute one station's year (station spelled any way).
 
-    People are named in full only with ``show_names``; otherwise as 张*三.
+    People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
+    score table's version or path (default: the settings').
     """
     dataset = load(data_dir)
     name = dataset.resolve_station(station)
-    figures = metrics.all_figures(dataset, name, int(year), show_names)
-    return StationReport(dataset, name, int(year), figures, metrics.station_year(dataset.incidents, name, int(year)),
-                         load_table(score_table_name()))
+    figures = metrics.all_figures(dataset, name, int(year), show_names, score_table)
+    incidents = metrics.station_year(dataset.incidents, name, int(year))
+    return StationReport(dataset, name, int(year), figures, incidents, load_table(score_table or score_table_name()))

@@ -68,13 +68,19 @@ def to_html(nb: nbformat.NotebookNode) -> str:
 
 
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
-                   notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600) -> Path:
-    """Render one station's year to ``OUT/YEAR/STATION.html`` and return the path."""
+                   notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
+                   score_table: str | None = None) -> Path:
+    """Render one station's year to ``OUT/YEAR/STATION.html`` and return the path.
+
+    ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
+    version or path (default: the settings').
+    """
     from firestats.store import load, write_atomic
 
     canonical = load(data_dir).resolve_station(station)
     target = report_path(out_dir, canonical, year)
-    params = {"station": canonical, "year": int(year), "data_dir": str(Path(data_dir).resolve())}
+    params = {"station": canonical, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
+              "show_names": show_names, "score_table": score_table}
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed = execute(notebook, params, Path(tmp) / notebook.name, timeout_s)
     write_atomic(target, to_html(executed).encode("utf-8"))

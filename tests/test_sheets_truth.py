@@ -146,3 +146,19 @@ def test_names_shown_only_when_asked(data_dir):
     assert all("*" in p for p in people_masked) and not any("*" in p for p in people_named)
     assert len(people_named) == len(people_masked)
     assert {mask_name(p) for p in people_named} == {p.split("（")[0] for p in people_masked}
+
+
+def test_a_units_own_score_table(data_dir, tmp_path, request):
+    """A unit's table, passed by path, grades the same results and names itself in the figures."""
+    own = yaml.safe_load((request.config.rootpath / REPO_TABLE).read_text("utf-8"))
+    own.update(version="ours-2025", title="本单位评分表", official=True, cutoffs={"pass": 95, "good": 97, "excellent": 99})
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(own, allow_unicode=True), "utf-8")
+    args = ["figures", "--data", str(data_dir), "--station", "城东", "--year", "2024"]
+    default = json.loads(CliRunner().invoke(main, args).output)["assessments"]
+    ours = json.loads(CliRunner().invoke(main, [*args, "--score-table", str(path)]).output)["assessments"]
+    assert ours["score_table"] == {"version": "ours-2025", "title": "本单位评分表", "official": True}
+    assert ours["overall"]["pass_rate"] < default["overall"]["pass_rate"]
+    assert ours["overall"]["mean_points"] == default["overall"]["mean_points"]
+    missing = CliRunner().invoke(main, [*args, "--score-table", str(tmp_path / "none.yaml")])
+    assert missing.exit_code == 2 and "no such score table" in missing.output

@@ -59,6 +59,22 @@ def monthly(counts: pd.Series, year: int) -> Figure:
     return fig
 
 
+def monthly_compare(this: pd.Series, last: pd.Series | None, year: int) -> Figure:
+    """Incidents per month this year, with last year's as a line where there is one."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = [f"{m}月" for m in this.index]
+    ax.bar(labels, this.to_numpy(), color=ACCENT, label=f"{year}年")
+    if last is not None:
+        ax.plot(labels, last.to_numpy(), color="#2c3e50", marker="o", markersize=4, label=f"{year - 1}年")
+    ax.set_ylabel("警情数（起）")
+    title = f"各月接处警数量同比（{year}年与{year - 1}年）" if last is not None else f"{year}年各月接处警（无上年数据）"
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=9)
+    _tidy(ax)
+    return fig
+
+
 def hourly(counts: pd.Series) -> Figure:
     """Bars of incidents per hour of the day 0..23 (count of incidents, by time received)."""
     fig = _figure()

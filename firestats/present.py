@@ -17,11 +17,11 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from firestats import activities, charts, metrics, training
+from firestats import activities, charts, compare, exports, findings, metrics, narrative, notable, training
 from firestats.privacy import redact
 from firestats.quality import REASONS
 from firestats.scoring import ScoreTable, load_table
-from firestats.settings import score_table_name, settings, within_seconds
+from firestats.settings import min_percentile_n, score_table_name, settings, within_seconds
 from firestats.store import Dataset, load
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
@@ -34,6 +34,36 @@ def duration(seconds: float | None) -> str:
         return "—"
     whole = int(round(seconds))
     return f"{whole // 60}分{whole % 60:02d}秒"
+
+
+def percentile(seconds: float | None, n: int) -> str:
+    """A percentile for a reader, or why it is withheld: below the settings' n it is not stable."""
+    least = min_percentile_n()
+    if n < least:
+        return f"样本不足（n={n}<{least}），不计算"
+    return duration(seconds)
+
+
+def _number(value: float) -> str:
+    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+
+def _value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "比例":
+        return f"{value:.1%}"
+    if unit == "秒":
+        return duration(value)
+    return f"{_number(round(value, 2))}{unit}"
+
+
+def _change(change: float | None, unit: str) -> str:
+    if change is None:
+        return "—"
+    if unit == "比例":
+        return f"{change * 100:+.1f}个百分点"
+    return f"{change:+.0f}秒" if unit == "秒" else f"{round(change, 2):+g}{unit}"
 
 
 def _share(value: float | None) -> str:
@@ -72,6 +102,7 @@ class StationReport:
     figures: dict[str, Any]
     incidents: pd.DataFrame
     table: ScoreTable
+    last_year: dict[str, Any] | None = None  # the same figures a year earlier; None when it has no records
 
     def header(self) -> HTML:
         """The report title, the period covered and when it was made."""
@@ -91,7 +122,7 @@ class StationReport:
             ("营救被困人员", f"{f['people']['rescued']}", "人"),
             ("疏散遇险人员", f"{f['people']['evacuated']}", "人"),
             ("挽回经济损失", f"{f['loss_averted_10k_yuan']:,.1f}", "万元"),
-            ("出动至到场中位数", duration(response["median_s"]), f"n={response['n']}"),
+            ("出动至到场中位数", percentile(response["median_s"], response["n"]), f"n={response['n']}"),
             (f"{within_seconds() // 60}分钟内到场占比", _share(response["within_5min_share"]), "派生指标"),
         ]
         html = "".join(
@@ -126,10 +157,12 @@ class StationReport:
         """Response times: n, median and P90 per segment, and the share within the threshold."""
         r = self.figures["response"]
         rows = [
-            ["出动至到场", r["dispatch_to_arrival"]["n"], duration(r["dispatch_to_arrival"]["median_s"]),
-             duration(r["dispatch_to_arrival"]["p90_s"]), _share(r["dispatch_to_arrival"]["within_5min_share"])],
-            ["接警至到场", r["received_to_arrival"]["n"], duration(r["received_to_arrival"]["median_s"]),
-             duration(r["received_to_arrival"]["p90_s"]), "—"],
+            ["出动至到场", r["dispatch_to_arrival"]["n"],
+             *(percentile(r["dispatch_to_arrival"][k], r["dispatch_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
+             _share(r["dispatch_to_arrival"]["within_5min_share"])],
+            ["接警至到场", r["received_to_arrival"]["n"],
+             *(percentile(r["received_to_arrival"][k], r["received_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
+             "—"],
         ]
         limit = within_seconds() // 60
         note = (
@@ -161,6 +194,64 @@ class StationReport:
             f"<h3>全部数据（按文件）</h3>{files}<h3>问题原因</h3>{reasons}"
         )
 
+
+    # --- the annual report ---------------------------------------------------------------
+
+    def annual_block(self) -> list[str]:
+        """The annual report's data sentences, every figure filled (as in ``STATION.txt``)."""
+        return narrative.annual_block(self.figures, notable.rare_summary(self.incidents))
+
+    def annual_data(self) -> HTML:
+        """年度数据: the copy-ready block, then each figure as written beside its exact value."""
+        block = "".join(f"<p>{_text(p)}</p>" for p in self.annual_block())
+        rows = [[f.label, f.text, "无记录" if f.exact is None else _number(f.exact), f.unit]
+                for f in narrative.annual_figures(self.figures).values()]
+        return HTML(f'<div class="fs-block">{block}</div>'
+                    '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
+                    + _table(["指标", "文中写法", "确切数值", "单位"], rows))
+
+    def year_on_year(self) -> HTML:
+        """Same period last year for each headline figure, with the change."""
+        rows = compare.year_on_year(self.figures, self.last_year)
+        if rows is None:
+            return HTML(f'<p class="fs-note">无{self.year - 1}年同期数据，不作同比比较。</p>')
+        body = [[r["label"], _value(r["this"], r["unit"]), _value(r["last"], r["unit"]),
+                 _change(r["change"], r["unit"]), "—" if r["change_pct"] is None else f"{r['change_pct']:+.1f}%"]
+                for r in rows]
+        return HTML(_table(["指标", f"{self.year}年", f"{self.year - 1}年", "增减", "增减幅度"], body))
+
+    def monthly_compare_chart(self) -> HTML:
+        """Incidents per month, this year against last."""
+        last = None
+        if self.last_year is not None:
+            last = metrics.monthly_counts(metrics.station_year(self.dataset.incidents, self.station, self.year - 1))
+        return chart(charts.monthly_compare(metrics.monthly_counts(self.incidents), last, self.year),
+                     "各月接处警同比")
+
+    def notable_incidents(self) -> HTML:
+        """The year's notable incidents: most rescued, longest on scene, rare kinds."""
+        parts = []
+        for title, rows in (("营救人数最多", notable.most_rescued(self.incidents)),
+                            ("现场处置时间最长", notable.longest_on_scene(self.incidents)),
+                            ("少见警情", notable.rare_kinds(self.incidents))):
+            table = (_table(["日期", "类型", "子类", "简述"], rows.values.tolist()) if len(rows)
+                     else '<p class="fs-note">无</p>')
+            parts.append(f"<h3>{title}</h3>{table}")
+        return HTML("".join(parts))
+
+    def problems_found(self) -> HTML:
+        """存在问题, each stated with its number and the rule (and source) that found it."""
+        found = findings.all_findings(self.figures, self.incidents)
+        if not found:
+            return HTML('<p class="fs-note">按现行规则，数据未显示明显问题。</p>')
+        items = "".join(f"<li>{_text(f.text)}<br><span class='fs-note'>规则：{_text(f.rule)}；依据：{_text(f.source)}"
+                        "</span></li>" for f in found)
+        return HTML(f'<ol class="fs-findings">{items}</ol>')
+
+    def glossary(self) -> HTML:
+        """Every figure's definition, unit and source."""
+        return HTML(_table(["指标", "定义", "单位", "来源"],
+                           [[g["term"], g["definition"], g["unit"], g["source"]] for g in exports.glossary()]))
 
     # --- training assessments ------------------------------------------------------------
 
@@ -271,6 +362,9 @@ def station_report(data_dir: Path | str, station: str, year: int, show_names: bo
     """
     dataset = load(data_dir)
     name = dataset.resolve_station(station)
-    figures = metrics.all_figures(dataset, name, int(year), show_names, score_table)
-    incidents = metrics.station_year(dataset.incidents, name, int(year))
-    return StationReport(dataset, name, int(year), figures, incidents, load_table(score_table or score_table_name()))
+    year = int(year)
+    figures = metrics.all_figures(dataset, name, year, show_names, score_table)
+    incidents = metrics.station_year(dataset.incidents, name, year)
+    last = (metrics.all_figures(dataset, name, year - 1, show_names, score_table)
+            if (name, year - 1) in dataset.station_years() else None)
+    return StationReport(dataset, name, year, figures, incidents, load_table(score_table or score_table_name()), last)

@@ -75,6 +75,8 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
     version or path (default: the settings').
     """
+    from firestats.exports import write_beside
+    from firestats.present import station_report
     from firestats.store import load, write_atomic
 
     canonical = load(data_dir).resolve_station(station)
@@ -83,5 +85,7 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
               "show_names": show_names, "score_table": score_table}
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed = execute(notebook, params, Path(tmp) / notebook.name, timeout_s)
-    write_atomic(target, to_html(executed).encode("utf-8"))
+    report = station_report(data_dir, canonical, year, show_names, score_table)
+    write_beside(target, report.figures, report.annual_block())
+    write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target

@@ -32,13 +32,14 @@ STATIONS: dict[str, tuple[int, float, tuple[str, ...]]] = {
 # 2025 national shares (万起): 火灾扑救 83.7, 抢险救援 44.2, 社会救助 85.8, 安保勤务 14.3, 虚假警 16.4;
 # 其他 is a sliver for what fits none.
 TYPE_WEIGHTS = dict(zip(INCIDENT_TYPES, (83.7, 44.2, 85.8, 14.3, 16.4, 1.2)))
+# Subtypes with their weights: the rare kinds (山体滑坡, 危化品泄漏 …) stay rare.
 SUBTYPES = {
-    "火灾扑救": ("建筑火灾", "车辆火灾", "电动自行车火灾", "垃圾杂物火灾", "草地山林火灾"),
-    "抢险救援": ("交通事故", "水域救援", "危化品泄漏", "建筑坍塌", "山体滑坡"),
-    "社会救助": ("电梯困人", "摘除马蜂窝", "开门救助", "动物救助", "高空救助"),
-    "安保勤务": ("大型活动安保", "重要会议保卫", "考试保障"),
-    "虚假警": ("误报", "恶意报警", "自动报警误报"),
-    "其他": ("其他",),
+    "火灾扑救": {"建筑火灾": 35, "车辆火灾": 20, "电动自行车火灾": 20, "垃圾杂物火灾": 22, "草地山林火灾": 3},
+    "抢险救援": {"交通事故": 70, "其他抢险": 13, "水域救援": 8, "危化品泄漏": 4, "建筑坍塌": 3, "山体滑坡": 2},
+    "社会救助": {"电梯困人": 35, "摘除马蜂窝": 30, "开门救助": 20, "动物救助": 12, "高空救助": 3},
+    "安保勤务": {"大型活动安保": 1, "重要会议保卫": 1, "考试保障": 1},
+    "虚假警": {"误报": 1, "恶意报警": 1, "自动报警误报": 1},
+    "其他": {"其他": 1},
 }
 # Month weights (Jan..Dec) per type: fires peak in the dry winter and Spring Festival,
 # wasp nests and water rescue in summer.
@@ -143,7 +144,7 @@ def _station_year(rng: np.random.Generator, station: str, code: int, year: int, 
 
     is_fire, is_false = types == "火灾扑救", types == "虚假警"
     dispatched = received + pd.to_timedelta(np.clip(lognormal(45, 0.45), 10, 600), unit="s")
-    departed = dispatched + pd.to_timedelta(np.clip(lognormal(55, 0.35), 15, 400), unit="s")
+    departed = dispatched + pd.to_timedelta(np.clip(lognormal(42, 0.3), 15, 400), unit="s")
     arrived = departed + pd.to_timedelta(np.clip(lognormal(travel, 0.45), 40, 3600), unit="s")
     water = (arrived + pd.to_timedelta(lognormal(80, 0.5), unit="s")).where(is_fire)
     on_scene = np.where(is_fire, lognormal(2400, 0.7), np.where(is_false, lognormal(500, 0.5), lognormal(1500, 0.6)))
@@ -168,7 +169,7 @@ def _station_year(rng: np.random.Generator, station: str, code: int, year: int, 
     injuries = np.where((is_fire | (types == "抢险救援")) & (rng.random(n) < 0.02), rng.integers(1, 3, size=n), 0)
     loss = np.where(is_fire & (rng.random(n) < 0.6), np.round(rng.lognormal(np.log(3), 1.0, size=n), 1), 0.0)
 
-    subtype = [SUBTYPES[t][rng.integers(len(SUBTYPES[t]))] for t in types]
+    subtype = [rng.choice(list(SUBTYPES[t]), p=_norm(SUBTYPES[t].values())) for t in types]
     address = [f"{_ROADS[rng.integers(len(_ROADS))]}{rng.integers(1, 400)}号" for _ in range(n)]
     frame = pd.DataFrame({
         "received_at": received, "dispatched_at": dispatched, "departed_at": departed,

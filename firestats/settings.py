@@ -20,6 +20,11 @@ def score_table_name() -> str:
     return str(settings()["assessments"]["score_table"])
 
 
+def min_percentile_n() -> int:
+    """Fewest incidents a median or 90th percentile is shown for (default 20)."""
+    return int(settings()["percentiles"]["min_n"])
+
+
 def within_seconds() -> int:
     """The arrival threshold for the 'reached within' share, in seconds (default 300)."""
     return int(settings()["response"]["within_seconds"])

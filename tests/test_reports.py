@@ -7,13 +7,14 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from firestats.store import load
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
-# type mix, monthly, hourly, response; items, weekly tests; activities
-CHARTS = 7
+# year on year, type mix, monthly, hourly, response; items, weekly tests; activities
+CHARTS = 8
 
 
 class Refs(HTMLParser):
@@ -128,3 +129,76 @@ def test_report_shows_training_and_activities_without_personal_data(batch):
         assert not [v for v in people[column].unique() if v in html], column
     assert not [p for p in people["person"].unique() if p in body]  # names are masked by default
     assert "[电话已隐去]" in body or "13912345678" not in body
+
+
+def _number(figures: dict, key: str):
+    value = figures
+    for part in key.split("."):
+        value = value[part] if value is not None else None
+    return value
+
+
+BLOCK = {  # wording in the annual text -> key in `firestats figures`, and whether it reads "N余"
+    r"共接处警(\d+)起": ("incidents.total", False),
+    r"其中火灾扑救(\d+)起": ("incidents.by_type.火灾扑救", False),
+    r"抢险救援(\d+)起": ("incidents.by_type.抢险救援", False),
+    r"社会救助(\d+)起": ("incidents.by_type.社会救助", False),
+    r"抢救被困人员(\d+)人": ("people.rescued", False),
+    r"疏散被困人员(\d+)人": ("people.evacuated", False),
+    r"挽回经济财产损失(\d+)万余元": ("loss_averted_10k_yuan", "floor"),
+    r"实地演练(\d+)(余)?次": ("activities.field_drills", True),
+    r"熟悉单位(\d+)(余)?家次": ("activities.unit_visits", True),
+    r"消防水源普查(\d+)次": ("activities.water_source_surveys", False),
+    r"修订完善灭火作战预案(\d+)份": ("activities.preplans_revised", False),
+    r"专项教育(\d+)次": ("activities.special_education", False),
+    r"日常教育(\d+)次": ("activities.routine_education", False),
+    r"主题党日活动(\d+)次": ("activities.party_days", False),
+    r"酒精测试(\d+)次": ("activities.alcohol_tests", False),
+    r"周测(\d+)次": ("assessments.tests.周测", False),
+    r"月考(\d+)次": ("assessments.tests.月考", False),
+    r"参加考核(\d+)人": ("assessments.participants", False),
+    r"培训驾驶员(\d+)人": ("activities.drivers_trained", False),
+    r"培训无人机飞手(\d+)人": ("activities.drone_pilots_trained", False),
+}
+
+
+def test_annual_block_is_filled_from_the_figures(batch, prepared):
+    """Every number in each STATION.txt equals `firestats figures` (余 figures: rounded down to tens)."""
+    for txt in batch.rglob("*.txt"):
+        text = txt.read_text("utf-8-sig")
+        assert "XXX" not in text and "（无记录）" not in text, txt
+        station, year = txt.stem, txt.parent.name
+        figures = json.loads(subprocess.run(
+            [*FIRESTATS, "figures", "--data", str(prepared), "--station", station, "--year", year],
+            capture_output=True, text=True, check=True).stdout)
+        for pattern, (key, approx) in BLOCK.items():
+            found = re.search(pattern, text)
+            assert found, (txt, pattern)
+            value, written = _number(figures, key), int(found.group(1))
+            if approx == "floor":
+                assert written == int(value), (txt, key)
+            elif approx and found.group(2):
+                assert written == value // 10 * 10 < value, (txt, key)
+            else:
+                assert written == value, (txt, key)
+        b2 = re.search(r"(\d+)人成功取得B2", text)
+        assert int(b2.group(1)) == figures["activities"]["licences"].get("B2", 0)
+
+
+def test_exports_beside_each_report(batch):
+    html = batch / "2025" / "城南站.html"
+    for suffix in (".json", ".csv", ".xlsx", ".txt"):
+        assert html.with_suffix(suffix).is_file(), suffix
+    table = pd.read_excel(html.with_suffix(".xlsx"), header=1, engine="calamine")
+    assert list(table.columns) == ["指标", "数值", "单位", "键"]
+    assert table.set_index("键").loc["incidents.total", "指标"] == "接处警总数"
+    csv = pd.read_csv(html.with_suffix(".csv"), encoding="utf-8-sig")
+    saved = json.loads(html.with_suffix(".json").read_text("utf-8"))
+    assert csv.set_index("键").loc["incidents.total", "数值"] == saved["incidents"]["total"]
+
+
+def test_first_year_says_there_is_no_comparison(batch):
+    first = (batch / "2023" / "城东站.html").read_text("utf-8")
+    assert "无2022年同期数据，不作同比比较" in first
+    later = (batch / "2024" / "城东站.html").read_text("utf-8")
+    assert "2023年</th>" in later and "增减幅度" in later

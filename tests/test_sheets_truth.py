@@ -151,7 +151,8 @@ def test_names_shown_only_when_asked(data_dir):
 def test_a_units_own_score_table(data_dir, tmp_path, request):
     """A unit's table, passed by path, grades the same results and names itself in the figures."""
     own = yaml.safe_load((request.config.rootpath / REPO_TABLE).read_text("utf-8"))
-    own.update(version="ours-2025", title="本单位评分表", official=True, cutoffs={"pass": 95, "good": 97, "excellent": 99})
+    own.update(version="ours-2025", title="本单位评分表", official=True,
+               cutoffs={"pass": 95, "good": 97, "excellent": 99})
     path = tmp_path / "ours.yaml"
     path.write_text(yaml.safe_dump(own, allow_unicode=True), "utf-8")
     args = ["figures", "--data", str(data_dir), "--station", "城东", "--year", "2024"]

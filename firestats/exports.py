@@ -1,0 +1,83 @@
+"""Files beside each report: the figures as JSON, CSV and Excel with Chinese headers, and the
+annual-data block as text, so nobody retypes a number."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from firestats.store import write_atomic
+
+HEADERS = ["指标", "数值", "单位", "键"]
+# Words for the parts of keys the glossary does not name one by one.
+_PARTS = {
+    "monthly": "各月接处警", "hourly": "各时段接处警", "by_item": "科目", "by_month": "各月考核",
+    "pass_rate": "及格率", "excellent_rate": "优秀率", "mean_points": "平均分", "n": "样本数",
+    "licences": "取证", "people": "人员", "tests": "考核", "overall": "总体", "assessments": "训练考核",
+    "activities": "工作台账", "response": "响应时间", "incidents": "警情",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@cache
+def glossary() -> list[dict[str, str]]:
+    """Every figure's term, definition, unit and source (``firestats/data/glossary.yaml``)."""
+    return yaml.safe_load(resources.files("firestats").joinpath("data/glossary.yaml").read_text("utf-8"))
+
+
+def flatten(figures: dict[str, Any]) -> pd.DataFrame:
+    """Every number in the figures as a row: Chinese label, value, unit and its dotted key."""
+    known = {g["key"]: g for g in glossary()}
+    rows = []
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
+            entry = known.get(key)
+            label = entry["term"] if entry else "·".join(_PARTS.get(p, p) for p in key.split("."))
+            rows.append([label, value, entry["unit"] if entry else "", key])
+
+    walk({k: v for k, v in figures.items() if k not in ("station", "year")}, "")
+    return pd.DataFrame(rows, columns=HEADERS, dtype=object)
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @) kept as text with a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_beside(html: Path, figures: dict[str, Any], block: list[str]) -> list[Path]:
+    """Write STATION.json, .csv, .xlsx and .txt next to STATION.html; returns their paths."""
+    safe = flatten(figures)
+    for column in ("指标", "单位", "键"):  # the numbers stay numbers
+        safe[column] = safe[column].map(neutralise)
+    title = f"{figures['station']} {figures['year']}年度"
+    paths = {suffix: html.with_suffix(suffix) for suffix in (".json", ".csv", ".xlsx", ".txt")}
+    write_atomic(paths[".json"], json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"))
+    write_atomic(paths[".csv"], safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    write_atomic(paths[".xlsx"], _xlsx(safe, title))
+    write_atomic(paths[".txt"], ("\r\n\r\n".join(block) + "\r\n").encode("utf-8-sig"))
+    return list(paths.values())
+
+
+def _xlsx(table: pd.DataFrame, title: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+        table.to_excel(writer, sheet_name="指标", index=False, startrow=1)
+        sheet = writer.sheets["指标"]
+        sheet.write_string(0, 0, title)
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(3, 3, 40)
+    return buffer.getvalue()

@@ -1,0 +1,116 @@
+"""The annual text's rounding and gaps, the 存在问题 rules at their boundaries, year-on-year, exports."""
+
+import pandas as pd
+import pytest
+
+from firestats import compare, exports, findings, narrative
+from firestats.present import percentile
+
+
+@pytest.mark.parametrize("value, shown", [(0, 0), (9, 9), (10, 10), (19, 10), (123, 120), (999, 990),
+                                          (1000, 1000), (2345, 2300), (45.9, 40)])
+def test_round_down(value, shown):
+    assert narrative.round_down(value) == shown
+
+
+def figures(**parts):
+    base = {"station": "城东站", "year": 2024,
+            "incidents": {"total": 123, "by_type": {"火灾扑救": 40, "抢险救援": 30, "社会救助": 53}},
+            "people": {"rescued": 5, "evacuated": 7}, "loss_averted_10k_yuan": 12.5,
+            "response": {"dispatch_to_arrival": {"n": 100, "median_s": 250.0, "p90_s": 400.0,
+                                                 "within_5min_share": 0.8}},
+            "assessments": None, "activities": None}
+    base.update(parts)
+    return base
+
+
+def test_block_says_no_records_instead_of_zero():
+    block = "".join(narrative.annual_block(figures()))
+    assert "共接处警123起" in block and "挽回经济财产损失12万余元" in block
+    assert "实地演练（无记录）" in block and "取得B2车辆驾驶证（无记录）" in block
+    assert "实地演练0" not in block
+
+
+def test_余_only_where_the_figure_is_not_round():
+    acts = {"field_drills": 120, "unit_visits": 123}
+    texts = {k: f.text for k, f in narrative.annual_figures(figures(activities=acts)).items()}
+    assert texts["drills"] == "120次" and texts["visits"] == "120余家次"
+
+
+# --- 存在问题: every rule just inside and just past its threshold -------------------------
+
+def assessed(rate: float) -> dict:
+    return figures(assessments={"weakest_items": ["双杠臂屈伸"],
+                                "by_item": {"双杠臂屈伸": {"n": 50, "pass_rate": rate}}})
+
+
+def test_weakest_item_boundary():
+    rule = {"below_pass_rate": 0.9, "source": "s"}
+    assert findings.weakest_item(assessed(0.90), rule) is None
+    found = findings.weakest_item(assessed(0.8999), rule)
+    assert found.rule == "weakest_item" and "双杠臂屈伸及格率90.0%" in found.text and found.threshold == 0.9
+
+
+def test_beyond_5min_boundary():
+    rule = {"above_share": 0.2, "source": "s"}
+
+    def within(share):
+        return figures(response={"dispatch_to_arrival": {"n": 100, "within_5min_share": share}})
+
+    assert findings.beyond_5min(within(0.8), rule) is None
+    found = findings.beyond_5min(within(0.79), rule)
+    assert found and "21.0%" in found.text and "n=100" in found.text
+
+
+def incidents(n: int, dispatch_to_arrival_s: float, turnout_s: float = 30, missing: int = 0,
+              month: int = 3, hour: int = 10) -> pd.DataFrame:
+    received = pd.Series([pd.Timestamp(2024, month, 5, hour, 0)] * n)
+    dispatched = received + pd.Timedelta(seconds=30)
+    arrived = dispatched + pd.Timedelta(seconds=dispatch_to_arrival_s)
+    frame = pd.DataFrame({"received_at": received, "dispatched_at": dispatched,
+                          "departed_at": dispatched + pd.Timedelta(seconds=turnout_s), "arrived_at": arrived,
+                          "flag_arrival_before_dispatch": False})
+    frame.loc[: missing - 1, "arrived_at"] = pd.NaT
+    return frame
+
+
+def test_slow_periods_boundary():
+    rule = {"median_above_seconds": 300, "min_n": 20, "source": "s"}
+    assert findings.slow_periods(incidents(20, 300), rule) is None
+    found = findings.slow_periods(incidents(20, 301), rule)
+    assert found and "3月" in found.text and "10时" in found.text
+    assert findings.slow_periods(incidents(19, 900), rule) is None  # too few to judge
+
+
+def test_turnout_boundary():
+    rule = {"above_seconds": 60, "above_share": 0.2, "source": "s"}
+    slow = pd.concat([incidents(8, 200, turnout_s=60), incidents(2, 200, turnout_s=61)], ignore_index=True)
+    assert findings.turnout(slow, rule) is None  # 60 s is within; 20% is not above 20%
+    slower = pd.concat([incidents(7, 200, turnout_s=60), incidents(3, 200, turnout_s=61)], ignore_index=True)
+    assert findings.turnout(slower, rule).value == pytest.approx(0.3)
+
+
+def test_missing_times_boundary():
+    rule = {"above_share": 0.05, "source": "s"}
+    assert findings.missing_times(incidents(100, 200, missing=5), rule) is None
+    assert findings.missing_times(incidents(100, 200, missing=6), rule).value == pytest.approx(0.06)
+
+
+def test_year_on_year():
+    this, last = figures(), figures(incidents={"total": 100, "by_type": {"火灾扑救": 40, "抢险救援": 0}})
+    rows = {r["key"]: r for r in compare.year_on_year(this, last)}
+    assert rows["incidents.total"]["change"] == 23 and rows["incidents.total"]["change_pct"] == pytest.approx(23.0)
+    assert rows["incidents.by_type.抢险救援"]["change_pct"] is None  # from 0: no per cent
+    assert rows["activities.field_drills"]["this"] is None and rows["activities.field_drills"]["change"] is None
+    assert compare.year_on_year(this, None) is None
+
+
+@pytest.mark.parametrize("cell, safe", [("=1+1", "'=1+1"), ("+86", "'+86"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
+                                        ("城东站", "城东站"), (12, 12)])
+def test_spreadsheet_formulas_are_neutralised(cell, safe):
+    assert exports.neutralise(cell) == safe
+
+
+def test_percentiles_withheld_below_n():
+    assert percentile(250.0, 19).startswith("样本不足（n=19<20）")
+    assert percentile(250.0, 20) == "4分10秒"

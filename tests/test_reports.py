@@ -145,7 +145,7 @@ BLOCK = {  # wording in the annual text -> key in `firestats figures`, and wheth
     r"社会救助(\d+)起": ("incidents.by_type.社会救助", False),
     r"抢救被困人员(\d+)人": ("people.rescued", False),
     r"疏散被困人员(\d+)人": ("people.evacuated", False),
-    r"挽回经济财产损失(\d+)万余元": ("loss_averted_10k_yuan", "floor"),
+    r"挽回经济财产损失(\d+)万(余)?元": ("loss_averted_10k_yuan", "floor"),
     r"实地演练(\d+)(余)?次": ("activities.field_drills", True),
     r"熟悉单位(\d+)(余)?家次": ("activities.unit_visits", True),
     r"消防水源普查(\d+)次": ("activities.water_source_surveys", False),

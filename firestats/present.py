@@ -17,7 +17,8 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from firestats import activities, charts, compare, exports, findings, metrics, narrative, notable, training
+from firestats import (activities, charts, compare, exports, findings, metrics, narrative, notable, quality,
+                       training)
 from firestats.privacy import redact
 from firestats.quality import REASONS
 from firestats.scoring import ScoreTable, load_table
@@ -180,18 +181,21 @@ class StationReport:
         rows = self.figures["rows"]
         labels = list(ACCOUNT_LABELS.values())
         mine = _table(labels, [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
-        quality = self.dataset.quality
-        per_file = [[f["source_file"], *(f[k] for k in ACCOUNT_LABELS)] for f in quality["files"]]
-        files = _table(["文件", *labels], per_file + [["合计", *(quality["totals"][k] for k in ACCOUNT_LABELS)]])
-        reasons = _table(
-            ["处理", "原因", "行数"],
-            [[ACTION_LABELS.get(r["action"], r["action"]), REASONS.get(r["reason"], r["reason"]), r["rows"]]
-             for r in self.dataset.quality["reasons"]],
-        )
+        table = quality.station_year_files(self.dataset, self.station, self.year)
+        totals = ["合计", *(int(table[k].sum()) for k in ACCOUNT_LABELS)]
+        files = _table(["文件", *labels], [[r.source_file, *(getattr(r, k) for k in ACCOUNT_LABELS)]
+                                          for r in table.itertuples()] + [totals])
+        counts = quality.station_year_problems(self.dataset, self.station, self.year).groupby(
+            ["action", "reason"]).size()
+        reasons = _table(["处理", "原因", "行数"], [[ACTION_LABELS.get(a, a), REASONS.get(r, r), int(n)]
+                                                   for (a, r), n in counts.items()])
+        lost = quality.unattributed(self.dataset)
         return HTML(
-            f"<h3>本站本年度</h3>{mine}"
-            '<p class="fs-note">输入行 = 保留 + 重复合并 + 隔离。无法确定站点或年份的隔离行只计入下方全部数据。</p>'
-            f"<h3>全部数据（按文件）</h3>{files}<h3>问题原因</h3>{reasons}"
+            f"<h3>本站本年度警情</h3>{mine}"
+            f"<h3>本站本年度各文件（三类记录）</h3>{files}"
+            '<p class="fs-note">输入行 = 保留 + 重复合并 + 隔离。'
+            f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
+            f"<h3>问题原因</h3>{reasons}"
         )
 
 

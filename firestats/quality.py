@@ -64,3 +64,41 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
             cell = f", column {row['column']} = {row['value']!r}" if row["column"] else ""
             lines.append(f"    {where}{cell}")
     return lines
+
+
+def _mine(frame: pd.DataFrame, date: str, station: str, year: int) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[((frame["station"] == station) & (frame[date].dt.year == year)).fillna(False).astype(bool)]
+
+
+def station_year_problems(dataset: Dataset, station: str, year: int) -> pd.DataFrame:
+    """The problem rows attributed to one station's year, of every record family."""
+    p = dataset.problems
+    return p[((p["station"] == station) & (p["year"] == year)).fillna(False).astype(bool)]
+
+
+def station_year_files(dataset: Dataset, station: str, year: int) -> pd.DataFrame:
+    """Per file, the rows of one station's year: rows in = kept + merged + quarantined."""
+    kept = pd.concat([
+        _mine(dataset.incidents, "received_at", station, year)["source_file"],
+        *(_mine(f, "date", station, year)["source_file"] for f in (dataset.assessments, dataset.activities)
+          if not f.empty),
+    ]).value_counts()
+    problems = station_year_problems(dataset, station, year)
+    counted = problems[problems["action"].isin([MERGED, QUARANTINE])].drop_duplicates(
+        ["source_file", "source_row", "column"] if "column" in problems else ["source_file", "source_row"])
+    per_action = counted.groupby(["source_file", "action"]).size().unstack(fill_value=0)
+    table = pd.DataFrame({"kept": kept})
+    for action in (MERGED, QUARANTINE):
+        table[action] = per_action[action] if action in per_action else 0
+    table = table.fillna(0).astype(int)
+    table.insert(0, "rows_in", table.sum(axis=1))
+    return table.rename_axis("source_file").reset_index().sort_values("source_file", ignore_index=True)
+
+
+def unattributed(dataset: Dataset) -> int:
+    """Quarantined rows whose station or year could not be read (they belong to no station's report)."""
+    p = dataset.problems
+    lost = p[(p["action"] == QUARANTINE) & (p["station"].isna() | p["year"].isna())]
+    return len(lost.drop_duplicates(["source_file", "source_row"]))

@@ -161,6 +161,25 @@ def activity_totals(totals: pd.Series) -> Figure:
     return fig
 
 
+def small_multiples(monthly: dict[str, pd.Series], year: int) -> Figure:
+    """One small bar chart of incidents per month for each station, all on the same scale."""
+    n = max(len(monthly), 1)
+    cols = min(4, n)
+    rows = -(-n // cols)
+    fig = _figure(1.6 * rows + 0.6)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    for ax, (station, counts) in zip(axes.flat, monthly.items()):
+        ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+        ax.set_title(station, fontsize=9)
+        ax.set_xticks([1, 6, 12], ["1月", "6月", "12月"], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[len(monthly):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{year}年各站各月接处警（起）", fontsize=11)
+    return fig
+
+
 def to_png(fig: Figure) -> bytes:
     """The figure as PNG bytes."""
     buffer = io.BytesIO()

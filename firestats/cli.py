@@ -149,22 +149,44 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
               help="A folder written by `firestats prepare`.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
-              help="Reports go to OUT/YEAR/STATION.html.")
+              help="Reports go to OUT/YEAR/STATION.html; OUT/index.html lists them.")
+@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable). Default: every year.")
+@click.option("--station", "stations", multiple=True,
+              help="Only this station, spelled any way (repeatable). Default: every station.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Reports rendered at once on this machine.  [default: the number of cores]")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Render on a dask.distributed cluster (e.g. tcp://host:8786) instead; its workers must see "
+                   "the data and output folders at the same paths.")
+@click.option("--force", is_flag=True, help="Render every report, even those whose inputs are unchanged.")
+@click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=600, show_default=True,
+              help="Time limit per report, in seconds.")
+@click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A station notebook of your own to run instead of notebooks/station_report.ipynb.")
 @_people_options
-def batch(data_dir: Path, out_dir: Path, show_names: bool, score_table: str | None) -> None:
-    """Render a report for every station and year in the data; one failure does not stop the rest.
+def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple[str, ...], workers: int | None,
+          scheduler: str | None, force: bool, timeout_s: int, notebook: Path | None, show_names: bool,
+          score_table: str | None) -> None:
+    """Render every station and year (and each year's detachment overview), in parallel.
 
-    Exits 1 when any report failed, naming each with the error it met.
+    Reports whose inputs have not changed since the last run are skipped (see OUT/manifest.json);
+    one report's failure does not stop the others: its executed notebook is kept as
+    YEAR/STATION.failed.ipynb and the summary names it with the failing cell's error. Exits 1
+    when any report failed.
     """
     from firestats.batch import render_all
+    from firestats.render import STATION_NOTEBOOK
 
     try:
-        outcome = render_all(data_dir, out_dir, show_names=show_names, score_table=score_table)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    click.echo(f"rendered {len(outcome.rendered)} report(s) into {out_dir}")
-    for (station, year), error in outcome.failed.items():
-        click.echo(f"FAILED {station} {year}: {error}", err=True)
+        outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
+                             notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
+                             show_names=show_names, score_table=score_table)
+    except (FileNotFoundError, LookupError) as exc:
+        _fail(str(exc).strip("'\""))
+    click.echo(f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
+               f" · index: {out_dir / 'index.html'}")
+    for name, error in outcome.failed.items():
+        click.echo(f"FAILED {name}: {error}", err=True)
     if outcome.failed:
         sys.exit(1)
 

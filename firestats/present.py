@@ -17,8 +17,7 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from firestats import (activities, charts, compare, exports, findings, metrics, narrative, notable, quality,
-                       training)
+from firestats import activities, charts, compare, exports, findings, metrics, narrative, notable, quality, training
 from firestats.privacy import redact
 from firestats.quality import REASONS
 from firestats.scoring import ScoreTable, load_table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -13,10 +14,13 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 import firestats
+from firestats.store import write_atomic
 
 # The notebooks live beside the package in a source checkout (the project's layout).
 NOTEBOOKS = Path(firestats.__file__).resolve().parent.parent / "notebooks"
 STATION_NOTEBOOK = NOTEBOOKS / "station_report.ipynb"
+OVERVIEW_NOTEBOOK = NOTEBOOKS / "detachment_overview.ipynb"
+OVERVIEW_NAME = "支队总览"
 # The kernel of the interpreter running firestats: jupyter_client starts "python3" with
 # sys.executable, so the notebook sees this very library whether or not a kernel is registered.
 KERNEL = "python3"
@@ -67,25 +71,56 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     return html
 
 
+def _run(notebook: Path, params: dict, target: Path, timeout_s: int) -> nbformat.NotebookNode:
+    """Execute a notebook for ``target``; if a cell fails, the executed notebook is kept beside
+    the target as ``NAME.failed.ipynb`` (error included) and the error is raised."""
+    failed = target.with_suffix(".failed.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
+        executed_path = Path(tmp) / notebook.name
+        try:
+            executed = execute(notebook, params, executed_path, timeout_s)
+        except BaseException:
+            if executed_path.is_file():
+                shutil.copyfile(executed_path, failed)
+            raise
+    failed.unlink(missing_ok=True)
+    return executed
+
+
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
                    notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
                    score_table: str | None = None) -> Path:
-    """Render one station's year to ``OUT/YEAR/STATION.html`` and return the path.
+    """Render one station's year to ``OUT/YEAR/STATION.html`` (and its exports) and return the path.
 
     ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
-    version or path (default: the settings').
+    version or path (default: the settings'); ``timeout_s`` bounds each cell, in seconds.
     """
     from firestats.exports import write_beside
     from firestats.present import station_report
-    from firestats.store import load, write_atomic
+    from firestats.store import load
 
     canonical = load(data_dir).resolve_station(station)
     target = report_path(out_dir, canonical, year)
     params = {"station": canonical, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
               "show_names": show_names, "score_table": score_table}
-    with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
-        executed = execute(notebook, params, Path(tmp) / notebook.name, timeout_s)
+    executed = _run(Path(notebook), params, target, timeout_s)
     report = station_report(data_dir, canonical, year, show_names, score_table)
     write_beside(target, report.figures, report.annual_block())
     write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
+    return target
+
+
+def overview_path(out_dir: Path | str, year: int) -> Path:
+    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html``."""
+    return Path(out_dir) / str(int(year)) / f"{OVERVIEW_NAME}.html"
+
+
+def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,
+                    timeout_s: int = 600) -> Path:
+    """Render the detachment overview of a year to ``OUT/YEAR/支队总览.html`` and return the path."""
+    target = overview_path(out_dir, year)
+    params = {"year": int(year), "data_dir": str(Path(data_dir).resolve())}
+    executed = _run(Path(notebook), params, target, timeout_s)
+    write_atomic(target, to_html(executed).encode("utf-8"))
     return target

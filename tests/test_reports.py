@@ -6,6 +6,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -48,25 +49,45 @@ def batch(prepared, tmp_path_factory):
     return out
 
 
+def station_reports(batch: Path) -> list[Path]:
+    return [p for p in batch.glob("*/*.html") if p.stem != "支队总览"]
+
+
 def test_batch_renders_one_report_per_station_and_year(batch, prepared):
-    expected = {f"{year}/{station}.html" for station, year in load(prepared).station_years()}
-    assert len(expected) == 15
+    pairs = load(prepared).station_years()
+    expected = {f"{year}/{station}.html" for station, year in pairs}
+    expected |= {f"{year}/支队总览.html" for _, year in pairs} | {"index.html"}
+    assert len(expected) == 15 + 3 + 1
     assert {str(p.relative_to(batch)) for p in batch.rglob("*.html")} == expected
 
 
-def test_reports_are_offline_chinese_and_show_no_code(batch):
+def test_every_page_is_offline_and_chinese(batch):
     for path in batch.rglob("*.html"):
         html = path.read_text("utf-8")
         refs = parse(html)
         assert re.search(r'<html lang="zh">', html), path
-        outside = [r for r in refs.refs if not r.startswith(("data:", "#"))]
-        assert not outside, (path, outside)
+        network = [r for r in refs.refs if re.match(r"^([a-z][a-z0-9+.-]*:|//)", r, re.I) and not r.startswith("data:")]
+        assert not network, (path, network)
         assert not any("src" in s for s in refs.scripts), path
         assert "@import" not in html and not re.search(r"url\(\s*['\"]?(https?:)?//", html), path
+
+
+def test_station_reports_show_charts_and_no_code(batch):
+    for path in station_reports(batch):
+        html = path.read_text("utf-8")
+        refs = parse(html)
+        assert all(r.startswith(("data:", "#")) for r in refs.refs), path
         body = html.split("<main>")[1]
         assert "station_report(" not in body and "import " not in body, path
         assert "vnd.jupyter.stderr" not in body and "Traceback" not in body, path
         assert len(refs.images) == CHARTS and all(i["src"].startswith("data:image/png;base64,") for i in refs.images)
+
+
+def test_index_links_every_report(batch):
+    index = (batch / "index.html").read_text("utf-8")
+    links = set(parse(index).refs)
+    assert len(links) == 18 and all((batch / unquote(link)).is_file() for link in links)
+    assert "支队总览" in index and "全部数据质量" in index
 
 
 def test_report_shows_the_figures(batch, prepared):
@@ -164,7 +185,7 @@ BLOCK = {  # wording in the annual text -> key in `firestats figures`, and wheth
 
 def test_annual_block_is_filled_from_the_figures(batch, prepared):
     """Every number in each STATION.txt equals `firestats figures` (余 figures: rounded down to tens)."""
-    for txt in batch.rglob("*.txt"):
+    for txt in batch.glob("*/*.txt"):
         text = txt.read_text("utf-8-sig")
         assert "XXX" not in text and "（无记录）" not in text, txt
         station, year = txt.stem, txt.parent.name

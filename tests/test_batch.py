@@ -1,0 +1,92 @@
+"""The batch: one failing station leaves the rest, re-runs render only what changed, dask runs it too."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from firestats.batch import read_manifest, render_all
+from firestats.prepare import prepare
+from firestats.render import STATION_NOTEBOOK
+from firestats.sample import write_sample
+
+FIRESTATS = [sys.executable, "-m", "firestats.cli"]
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch-raw")
+    write_sample(folder)
+    return folder
+
+
+@pytest.fixture
+def data(raw, tmp_path):
+    out = tmp_path / "processed"
+    prepare([raw], out)
+    return out
+
+
+def failing_notebook(tmp_path, station: str):
+    """The station notebook with one more cell that fails for one station, as bad data would."""
+    nb = nbformat.read(STATION_NOTEBOOK, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(f'if station == "{station}":\n    raise ValueError("该站数据无法处理")'))
+    path = tmp_path / "notebooks" / "station_report.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    return path
+
+
+def test_one_failing_station_does_not_stop_the_others(data, tmp_path):
+    notebook = failing_notebook(tmp_path, "城北站")
+    out = tmp_path / "reports"
+    run = subprocess.run([*FIRESTATS, "batch", "--data", str(data), "--out", str(out), "--year", "2024",
+                          "--workers", "2", "--notebook", str(notebook)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1
+    assert "FAILED 2024/城北站: ValueError: 该站数据无法处理" in run.stderr
+    rendered = sorted(p.name for p in (out / "2024").glob("*.html"))
+    assert rendered == ["城东站.html", "城南站.html", "城西站.html", "支队总览.html", "高新区站.html"]
+    kept = nbformat.read(out / "2024" / "城北站.failed.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
+    manifest = read_manifest(out)
+    assert manifest["2024/城北站"]["status"] == "failed"
+    assert "失败" in (out / "index.html").read_text("utf-8")
+
+
+def test_rerun_renders_only_what_changed(raw, tmp_path):
+    changed_raw = tmp_path / "raw"
+    shutil.copytree(raw, changed_raw)
+    data, out = tmp_path / "processed", tmp_path / "reports"
+    prepare([changed_raw], data)
+    first = render_all(data, out, years=[2024], workers=2, progress=False)
+    assert len(first.rendered) == 6 and not first.failed
+
+    again = render_all(data, out, years=[2024], workers=2, progress=False)
+    assert again.rendered == [] and len(again.skipped) == 6
+
+    ledger = changed_raw / "工作台账_2024.csv"
+    text = ledger.read_bytes().decode("gb18030")
+    lines = text.split("\r\n")
+    row = next(i for i, line in enumerate(lines) if ",城北站,实地演练," in line or ",城北站,演练," in line)
+    lines.insert(row + 1, lines[row])  # one more drill logged for 城北站
+    ledger.write_bytes("\r\n".join(lines).encode("gb18030"))
+    prepare([changed_raw], data)
+    third = render_all(data, out, years=[2024], workers=2, progress=False)
+    assert sorted(third.rendered) == ["2024/城北站", "2024/支队总览"]
+    assert len(third.skipped) == 4
+    forced = render_all(data, out, years=[2024], stations=["城东"], workers=1, force=True, progress=False)
+    assert sorted(forced.rendered) == ["2024/城东站", "2024/支队总览"]
+
+
+def test_batch_on_a_dask_cluster(data, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "reports"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        outcome = render_all(data, out, years=[2025], stations=["城西站"], scheduler=cluster.scheduler_address,
+                             progress=False)
+    assert sorted(outcome.rendered) == ["2025/城西站", "2025/支队总览"] and not outcome.failed
+    assert (out / "2025" / "城西站.html").is_file() and (out / "2025" / "城西站.json").is_file()
+    assert json.loads((out / "manifest.json").read_text("utf-8"))["2025/城西站"]["status"] == "ok"

@@ -117,7 +117,8 @@ def all_figures(dataset: Dataset, station: str, year: int, show_names: bool = Fa
     ``score_table`` is a table's version or path (default: the settings')."""
     figures = station_figures(dataset.incidents, dataset.problems, station, year)
     table = load_table(score_table or score_table_name())
-    scored = training.score(dataset.assessments, table) if len(dataset.assessments) else dataset.assessments
+    mine = training.of_station_year(dataset.assessments, station, year)
+    scored = training.score(mine, table) if len(mine) else mine
     figures["assessments"] = (training.training_figures(scored, station, year, table, show_names)
                               if len(scored) else None)
     figures["activities"] = (activities.activity_figures(dataset.activities, station, year)

@@ -298,7 +298,8 @@ class StationReport:
         """The weekly tests across the year."""
         if self.figures["assessments"] is None:
             return HTML("")
-        scored = training.score(self.dataset.assessments, self.table)
+        scored = training.score(training.of_station_year(self.dataset.assessments, self.station, self.year),
+                                self.table)
         weekly = training.weekly_rates(scored, self.station, self.year, self.table)
         return chart(charts.weekly_rates(weekly, self.year), "每周一测及格率与优秀率")
 

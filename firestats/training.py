@@ -132,6 +132,13 @@ def _problems(out: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
     })
 
 
+def of_station_year(records: pd.DataFrame, station: str, year: int) -> pd.DataFrame:
+    """The records of one station's year (scoring only these keeps a report's cost to its own data)."""
+    if records.empty:
+        return records
+    return records[((records["station"] == station) & (records["date"].dt.year == year)).fillna(False).astype(bool)]
+
+
 def score(records: pd.DataFrame, table: ScoreTable) -> pd.DataFrame:
     """Records with ``points`` and ``grade`` (scored results only; others NaN / NA)."""
     scored = table.score_frame(records.assign(result=records["result"].where(records["status"] == PRESENT)))

@@ -33,7 +33,8 @@ def data(raw, tmp_path):
 def failing_notebook(tmp_path, station: str):
     """The station notebook with one more cell that fails for one station, as bad data would."""
     nb = nbformat.read(STATION_NOTEBOOK, as_version=4)
-    nb.cells.insert(3, nbformat.v4.new_code_cell(f'if station == "{station}":\n    raise ValueError("该站数据无法处理")'))
+    failing = f'if station == "{station}":\n    raise ValueError("该站数据无法处理")'
+    nb.cells.insert(3, nbformat.v4.new_code_cell(failing))
     path = tmp_path / "notebooks" / "station_report.ipynb"
     path.parent.mkdir()
     nbformat.write(nb, path)
@@ -44,7 +45,8 @@ def test_one_failing_station_does_not_stop_the_others(data, tmp_path):
     notebook = failing_notebook(tmp_path, "城北站")
     out = tmp_path / "reports"
     run = subprocess.run([*FIRESTATS, "batch", "--data", str(data), "--out", str(out), "--year", "2024",
-                          "--workers", "2", "--notebook", str(notebook)], capture_output=True, text=True, timeout=600)
+                          "--workers", "2", "--notebook", str(notebook)],
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 1
     assert "FAILED 2024/城北站: ValueError: 该站数据无法处理" in run.stderr
     rendered = sorted(p.name for p in (out / "2024").glob("*.html"))

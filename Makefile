@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.firestats-installed
 FONT_OK := $(VENV)/.firestats-font
+BROWSER_OK := $(VENV)/.firestats-browser
 RAW := data/raw
 PROCESSED := data/processed
 REPORTS := reports
@@ -15,7 +16,7 @@ REPORTS := reports
 demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
 	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
 
-test: setup ## run the test suite
+test: setup $(BROWSER_OK) ## run the test suite
 	$(BIN)/python -m pytest
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
@@ -45,6 +46,14 @@ $(FONT_OK): $(INSTALLED)
 			$(BIN)/python -m pip install --quiet -e '.[test,cjk-font]'; \
 		fi; }
 	@echo "Chinese chart font: $$($(BIN)/python -m firestats.fonts)"
+	@touch $@
+
+# The browser tests drive Debian's Chromium; where it cannot be installed they skip, saying so.
+$(BROWSER_OK): $(INSTALLED)
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		else echo "no Chromium and no way to install it here: the browser tests will skip"; fi; }
 	@touch $@
 
 sample: setup ## generate the sample raw exports if data/raw has none

@@ -9,12 +9,14 @@ from firestats.settings import settings
 
 def _describe(rows: pd.DataFrame) -> pd.DataFrame:
     """Date, type, subtype and a one-line description of each incident (address text as given)."""
+    if rows.empty:
+        return pd.DataFrame(columns=["date", "type", "subtype", "description"])
     on_scene = (rows["cleared_at"] - rows["arrived_at"]).dt.total_seconds() / 60
     place = rows["district"].fillna("").astype(str) + rows["address"].fillna("").astype(str)
     description = (
         place + " " + rows["subtype"].fillna(rows["type"]).astype(str)
-        + rows["rescued"].fillna(0).astype(int).map(lambda n: f"，营救{n}人" if n else "")
-        + on_scene.map(lambda m: f"，现场处置{m:.0f}分钟" if pd.notna(m) else "")
+        + rows["rescued"].fillna(0).astype(int).map(lambda n: f"，营救{n}人" if n else "").astype("string")
+        + on_scene.map(lambda m: f"，现场处置{m:.0f}分钟" if pd.notna(m) else "").astype("string")
     )
     return pd.DataFrame({"date": rows["received_at"].dt.strftime("%Y-%m-%d"), "type": rows["type"],
                          "subtype": rows["subtype"], "description": description.str.strip()})

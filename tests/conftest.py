@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,31 @@ def prepared(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("processed")
     prepare([BUNDLED_RAW], out)
     return out
+
+
+@pytest.fixture(scope="session")
+def batch(prepared, tmp_path_factory) -> Path:
+    """Every sample report, the overviews and the index, rendered by `firestats batch` for real."""
+    out = tmp_path_factory.mktemp("reports")
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "batch", "--data", str(prepared), "--out", str(out)],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Flags for a closed network: without the background ones Chromium keeps calling home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-quic", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by playwright; skips where none could be installed."""
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine (make test installs Debian's chromium where it can)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

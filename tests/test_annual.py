@@ -114,3 +114,16 @@ def test_spreadsheet_formulas_are_neutralised(cell, safe):
 def test_percentiles_withheld_below_n():
     assert percentile(250.0, 19).startswith("样本不足（n=19<20）")
     assert percentile(250.0, 20) == "4分10秒"
+
+
+def test_notable_incidents_with_few_times_recorded():
+    """An export with no clearing times and nobody rescued still lists its rare kinds."""
+    from firestats import notable
+
+    rows = pd.DataFrame({
+        "received_at": pd.to_datetime(["2024-03-01 10:00", "2024-03-02 11:00"]), "arrived_at": pd.NaT,
+        "cleared_at": pd.NaT, "type": ["抢险救援", "抢险救援"], "subtype": ["山体滑坡", "交通事故"],
+        "district": [None, "东城"], "address": ["<b>路</b>", None], "rescued": pd.array([0, 0], dtype="Int64"),
+    })
+    assert notable.most_rescued(rows).empty and notable.longest_on_scene(rows).empty
+    assert notable.rare_kinds(rows)["description"].tolist() == ["<b>路</b> 山体滑坡"]

@@ -40,15 +40,6 @@ def parse(html: str) -> Refs:
     return refs
 
 
-@pytest.fixture(scope="module")
-def batch(prepared, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    run = subprocess.run([*FIRESTATS, "batch", "--data", str(prepared), "--out", str(out)],
-                         capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stderr
-    return out
-
-
 def station_reports(batch: Path) -> list[Path]:
     return [p for p in batch.glob("*/*.html") if p.stem != "支队总览"]
 

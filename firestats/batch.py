@@ -203,6 +203,8 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.rglob(".*.tmp"):  # left by a batch killed mid-write; never a finished file
+        stale.unlink(missing_ok=True)
     manifest = read_manifest(out)
     jobs = plan(data_dir, out, years, stations, notebook, timeout_s, **options)
     outcome = BatchOutcome()

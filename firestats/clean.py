@@ -40,6 +40,7 @@ REASONS: dict[str, str] = {
     "bad_timestamp": "时间无法识别，已置空",
     "bad_number": "数值无法识别，已置空",
     "negative_number": "数值为负，已置空",
+    "implausible_number": "数值大得不合常理（人数超过10万或金额超过1000亿元），已置空",
     "arrival_before_dispatch": "到场早于出动或接警，保留警情但不计响应时间",
 }
 QUARANTINE, MERGED, FLAGGED = "quarantined", "merged", "flagged"
@@ -55,6 +56,8 @@ _REQUIRED = {
     "received_at": ("missing_received_at", "bad_received_at"),
     "type": ("missing_type", "unknown_type"),
 }
+# Past these, a count (people, vehicles) or an amount (万元) is a typing error, not an incident.
+_IMPLAUSIBLE = {"count": 100_000, "amount": 10_000_000}
 # When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
 _FOLD_LAST = {"cleared_at", "returned_at"}
 
@@ -236,9 +239,11 @@ def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
     if kind in ("count", "amount"):
         fractional = (values.notna() & (values % 1 != 0)).astype(bool) & (kind == "count") & ~skip
         negative = (values < 0).fillna(False).astype(bool) & ~skip
-        return values.mask(fractional | negative), [
+        absurd = (values > _IMPLAUSIBLE[kind]).fillna(False).astype(bool) & ~skip
+        return values.mask(fractional | negative | absurd), [
             _rows(out, unreadable | fractional, FLAGGED, "bad_number", field, raw),
-            _rows(out, negative, FLAGGED, "negative_number", field, raw)]
+            _rows(out, negative, FLAGGED, "negative_number", field, raw),
+            _rows(out, absurd, FLAGGED, "implausible_number", field, raw)]
     return values, []
 
 

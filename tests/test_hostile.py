@@ -1,0 +1,169 @@
+"""A hostile-input corpus, generated here: whatever a spreadsheet can hold, firestats answers with a
+clear one-line error naming the file, or rows quarantined with reasons; never a traceback; rows in
+= kept + merged + quarantined; and the raw file byte for byte as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from firestats.cli import main
+from firestats.render import report_path
+
+HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
+
+
+def row(i: int, station: str = "城东", received: str = "2024-03-05 10:00:00", kind: str = "火灾",
+        address: str = "人民路1号", rescued: str = "0", loss: str = "") -> str:
+    return f'A{i},{station},{received},2024-03-05 10:01:00,2024-03-05 10:05:00,{kind},"{address}",{rescued},{loss}'
+
+
+def csv(*lines: str, encoding: str = "utf-8") -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / "export.csv"
+        path.write_bytes("\r\n".join(lines).encode(encoding))
+        return path
+    return make
+
+
+def raw_bytes(name: str, data: bytes) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(data)
+        return path
+    return make
+
+
+def xlsx(rows: list[list[object]]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / "export.xlsx"
+        pd.DataFrame(rows).to_excel(path, header=False, index=False)
+        return path
+    return make
+
+
+GOOD = [row(i) for i in range(3)]
+LONG = "站" * 300
+# case -> (how to make the file, expected: "error" with a pattern, or reasons that must be listed)
+CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
+    "empty file": (raw_bytes("export.csv", b""), "error", r"export\.csv: "),
+    "header only": (csv(HEADER), "clean", ""),
+    "no header": (csv(*GOOD), "error", r"export\.csv: no header row found"),
+    "junk named xlsx": (raw_bytes("export.xlsx", os.urandom(4096)), "error", r"export\.xlsx: cannot be read"),
+    "zip that is no workbook": (raw_bytes("export.xlsx", b"PK\x03\x04" + os.urandom(200)), "error",
+                                r"export\.xlsx: cannot be read"),
+    "junk named csv": (raw_bytes("export.csv", bytes(range(256)) * 40), "error", r"export\.csv: "),
+    "utf-16 text": (csv(HEADER, *GOOD, encoding="utf-16"), "error", r"export\.csv: "),
+    "mixed encodings": (raw_bytes("export.csv", "\r\n".join([HEADER, GOOD[0]]).encode("utf-8") + b"\r\n"
+                                  + row(9, station="城西").encode("gbk")), "error", r"export\.csv: "),
+    "gbk": (csv(HEADER, *GOOD, encoding="gbk"), "clean", ""),
+    "utf-8 with bom": (csv(HEADER, *GOOD, encoding="utf-8-sig"), "clean", ""),
+    "duplicate column names": (csv(HEADER + ",接警时间", *(r + ",garbage" for r in GOOD)), "clean", ""),
+    "missing required column": (csv("警情编号,出动站,警情类型", "A1,城东,火灾"), "error",
+                                r"export\.csv: no column for 接警时间 \(received_at\)"),
+    "every date garbage": (csv(HEADER, *(row(i, received="昨天夜里") for i in range(3))), "problems",
+                           "bad_received_at"),
+    "impossible dates": (csv(HEADER, row(1, received="2024-02-30 10:00:00"), row(2, received="2024-13-01 10:00")),
+                         "problems", "bad_received_at"),
+    "negative numbers": (csv(HEADER, row(1, rescued="-3"), row(2, loss="-5")), "problems", "negative_number"),
+    "absurd numbers": (csv(HEADER, row(1, rescued="99999999"), row(2, loss="1e12")), "problems",
+                       "implausible_number"),
+    "unreadable numbers": (csv(HEADER, row(1, rescued="很多"), row(2, rescued="3.5")), "problems", "bad_number"),
+    "script in address": (csv(HEADER, row(1, address="<script>alert(1)</script>")), "clean", ""),
+    "img onerror in address": (csv(HEADER, row(1, address="<img src=x onerror=alert(1)>")), "clean", ""),
+    "dot-dot station": (csv(HEADER, row(1, station="../../上级目录")), "clean", ""),
+    "slash station": (csv(HEADER, row(1, station="/etc/passwd")), "clean", ""),
+    "backslash station": (csv(HEADER, row(1, station="C:\\\\Windows\\\\城东")), "clean", ""),
+    "NUL in station": (csv(HEADER, row(1, station="城\x00东")), "clean", ""),
+    "300-character station": (csv(HEADER, row(1, station=LONG)), "clean", ""),
+    "formula cells": (csv(HEADER, row(1, address="=HYPERLINK(\"http://x\")"), row(2, address="+86 110"),
+                          row(3, address="-1+1"), row(4, address="@SUM(A1)")), "clean", ""),
+    "unknown types": (csv(HEADER, row(1, kind="外星人入侵"), row(2)), "problems", "unknown_type"),
+    "blank ids and stations": (csv(HEADER, row(1).replace("A1,", ",", 1), row(2, station="")), "problems",
+                               "missing_id"),
+    "title and total rows": (csv("2024年接处警统计表,,,,,,,,", HEADER, *GOOD, "合计,3起,,,,,,,"), "problems",
+                             "summary_row"),
+    "blank rows everywhere": (csv(HEADER, "", GOOD[0], ",,,,,,,,", "", GOOD[1]), "clean", ""),
+    "arrival before dispatch": (csv(HEADER, row(1).replace("10:05:00", "09:59:00")), "problems",
+                                "arrival_before_dispatch"),
+    "duplicates": (csv(HEADER, GOOD[0], GOOD[0], GOOD[1]), "problems", "duplicate"),
+    "huge cell": (csv(HEADER, row(1, address="长" * 100_000)), "clean", ""),
+    "xlsx with title and formulas": (xlsx([["统计表"] + [None] * 8, HEADER.split(","), ["A1", "城东", "2024-03-05 10:00:00", "", "",
+                                                                        "火灾", "=1+1", "2人", "1.5万"]]), "clean", ""),
+    "tsv named txt": (raw_bytes("export.txt", "\n".join(line.replace(",", "\t").replace('"', "")
+                                                        for line in [HEADER, *GOOD]).encode()), "clean", ""),
+    "empty folder": (lambda folder: (folder / "empty").mkdir() or folder / "empty", "error", r"no \.xlsx"),
+    "missing path": (lambda folder: folder / "nowhere.csv", "error", r"nowhere\.csv: no such file"),
+}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_input(case, tmp_path):
+    make, expected, detail = CASES[case]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    path = make(raw)
+    before = sha(path)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    if expected == "error":
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().count("\n") == 0 and re.search(detail, result.output), result.output
+    else:
+        assert result.exit_code == (0 if expected == "clean" else 1), result.output
+        total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
+        rows_in, kept, merged, quarantined = map(int, total)
+        assert rows_in == kept + merged + quarantined
+        assert detail in result.output
+    assert sha(path) == before  # raw files are only read
+
+
+def test_errors_reach_the_user_as_one_line_not_a_traceback(tmp_path):
+    junk = tmp_path / "坏.xlsx"
+    junk.write_bytes(os.urandom(1000))
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "prepare", str(junk), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().count("\n") == 0 and "坏.xlsx: cannot be read" in run.stderr
+
+
+@pytest.mark.parametrize("station", ["../../上级目录站", "/etc/passwd", "C:\\Windows\\城东站", "城\x00东站", LONG,
+                                     "..", ".", " ", "城东/../../逃站"])
+def test_report_paths_stay_inside_the_output_folder(station, tmp_path):
+    out = tmp_path / "reports"
+    path = report_path(out, station, 2024)
+    assert path.resolve().is_relative_to(out.resolve()) and path.parent == out / "2024"
+    assert "/" not in path.name and "\\" not in path.name and "\x00" not in path.name and len(path.name) <= 110
+    if "站" in station:
+        assert "站" in path.name  # Chinese kept
+
+
+def test_a_200_mb_export(tmp_path):
+    path = tmp_path / "big.csv"
+    line = '{i},城东,2024-03-05 10:00:00,2024-03-05 10:01:00,2024-03-05 10:05:00,火灾,"人民路{i}号' + "，" * 40 + '",0,1.5'
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(HEADER + "\n")
+        i = 0
+        while handle.tell() < 200 * 2**20:
+            handle.write("\n".join(line.format(i=n) for n in range(i, i + 50_000)) + "\n")
+            i += 50_000
+    before = sha(path)
+    result = CliRunner().invoke(main, ["prepare", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
+    assert int(total[0]) == i == int(total[1])
+    assert sha(path) == before

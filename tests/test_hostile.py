@@ -97,8 +97,10 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
                                 "arrival_before_dispatch"),
     "duplicates": (csv(HEADER, GOOD[0], GOOD[0], GOOD[1]), "problems", "duplicate"),
     "huge cell": (csv(HEADER, row(1, address="长" * 100_000)), "clean", ""),
-    "xlsx with title and formulas": (xlsx([["统计表"] + [None] * 8, HEADER.split(","), ["A1", "城东", "2024-03-05 10:00:00", "", "",
-                                                                        "火灾", "=1+1", "2人", "1.5万"]]), "clean", ""),
+    "xlsx with title and formulas": (xlsx([["统计表"] + [None] * 8, HEADER.split(","),
+                                           ["A1", "城东", "2024-03-05 10:00:00", "", "", "火灾", "=1+1", "2人",
+                                            "1.5万"]]),
+                                     "clean", ""),
     "tsv named txt": (raw_bytes("export.txt", "\n".join(line.replace(",", "\t").replace('"', "")
                                                         for line in [HEADER, *GOOD]).encode()), "clean", ""),
     "empty folder": (lambda folder: (folder / "empty").mkdir() or folder / "empty", "error", r"no \.xlsx"),
@@ -154,7 +156,8 @@ def test_report_paths_stay_inside_the_output_folder(station, tmp_path):
 
 def test_a_200_mb_export(tmp_path):
     path = tmp_path / "big.csv"
-    line = '{i},城东,2024-03-05 10:00:00,2024-03-05 10:01:00,2024-03-05 10:05:00,火灾,"人民路{i}号' + "，" * 40 + '",0,1.5'
+    line = ('{i},城东,2024-03-05 10:00:00,2024-03-05 10:01:00,2024-03-05 10:05:00,火灾,"人民路{i}号'
+            + "，" * 40 + '",0,1.5')
     with path.open("w", encoding="utf-8") as handle:
         handle.write(HEADER + "\n")
         i = 0

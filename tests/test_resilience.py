@@ -1,0 +1,35 @@
+"""A batch killed mid-way leaves no half-written report, and the next run finishes the rest."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+FIRESTATS = [sys.executable, "-m", "firestats.cli"]
+
+
+def test_killed_batch_finishes_on_the_next_run(prepared, tmp_path):
+    out = tmp_path / "reports"
+    command = [*FIRESTATS, "batch", "--data", str(prepared), "--out", str(out), "--year", "2024", "--workers", "2"]
+    first = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (out / "manifest.json").is_file() and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.1)
+    os.killpg(first.pid, signal.SIGKILL)  # the batch, its workers and their kernels, mid-way
+    first.wait()
+    finished_before = len(json.loads((out / "manifest.json").read_text("utf-8")))
+    assert 0 < finished_before < 6, "the kill should land between the first and the last report"
+    for page in out.rglob("*.html"):
+        assert page.read_text("utf-8").rstrip().endswith("</html>"), page  # never half-written
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert len(manifest) == 6 and all(entry["status"] == "ok" for entry in manifest.values())
+    assert f"unchanged {finished_before}" in second.stdout
+    pages = sorted(p.name for p in (out / "2024").glob("*.html"))
+    assert pages == ["城东站.html", "城北站.html", "城南站.html", "城西站.html", "支队总览.html", "高新区站.html"]
+    assert all(p.read_text("utf-8").rstrip().endswith("</html>") for p in out.rglob("*.html"))
+    assert not list(out.rglob("*.tmp"))

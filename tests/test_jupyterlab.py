@@ -12,9 +12,8 @@ import urllib.request
 
 import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
-
 from conftest import REPO
+from jupyter_client.kernelspec import KernelSpecManager
 
 
 def free_port() -> int:

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from firestats.compare import value_at
+
 NO_RECORDS = "（无记录）"
 
 
@@ -43,45 +45,40 @@ def _count(label: str, value: float | None, unit: str, key: str, approx: bool = 
     return Figure(label, text, value, unit, key)
 
 
-def _get(figures: dict[str, Any], key: str) -> Any:
-    value: Any = figures
-    for part in key.split("."):
-        if value is None:
-            return None
-        value = value.get(part)
-    return value
+# name in the template, what the text calls it, key in `firestats figures`, unit, written as "N余"
+TEXT_FIGURES = (
+    ("total", "接处警", "incidents.total", "起", False),
+    ("fire", "火灾扑救", "incidents.by_type.火灾扑救", "起", False),
+    ("rescue", "抢险救援", "incidents.by_type.抢险救援", "起", False),
+    ("social", "社会救助", "incidents.by_type.社会救助", "起", False),
+    ("rescued", "抢救被困人员", "people.rescued", "人", False),
+    ("evacuated", "疏散被困人员", "people.evacuated", "人", False),
+    ("drills", "实地演练", "activities.field_drills", "次", True),
+    ("visits", "熟悉单位", "activities.unit_visits", "家次", True),
+    ("water", "消防水源普查", "activities.water_source_surveys", "次", False),
+    ("preplans", "修订完善灭火作战预案", "activities.preplans_revised", "份", False),
+    ("special", "专项教育", "activities.special_education", "次", False),
+    ("routine", "日常教育", "activities.routine_education", "次", False),
+    ("party", "主题党日活动", "activities.party_days", "次", False),
+    ("alcohol", "酒精测试", "activities.alcohol_tests", "次", False),
+    ("drivers", "培训驾驶员", "activities.drivers_trained", "人", False),
+    ("drones", "培训无人机飞手", "activities.drone_pilots_trained", "人", False),
+    ("weekly", "周测", "assessments.tests.周测", "次", False),
+    ("monthly", "月考", "assessments.tests.月考", "次", False),
+    ("participants", "参加考核", "assessments.participants", "人", False),
+)
 
 
 def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
     """Every figure the annual text needs, by the name the template uses."""
     def f(name: str, label: str, key: str, unit: str, approx: bool = False) -> tuple[str, Figure]:
-        return name, _count(label, _get(figures, key), unit, key, approx)
+        return name, _count(label, value_at(figures, key), unit, key, approx)
 
     has_incidents = figures["incidents"]["total"] > 0
     loss = figures["loss_averted_10k_yuan"] if has_incidents else None
-    licences = _get(figures, "activities.licences")
+    licences = value_at(figures, "activities.licences")
     b2 = None if licences is None else licences.get("B2", 0)
-    entries = dict([
-        f("total", "接处警", "incidents.total", "起"),
-        f("fire", "火灾扑救", "incidents.by_type.火灾扑救", "起"),
-        f("rescue", "抢险救援", "incidents.by_type.抢险救援", "起"),
-        f("social", "社会救助", "incidents.by_type.社会救助", "起"),
-        f("rescued", "抢救被困人员", "people.rescued", "人"),
-        f("evacuated", "疏散被困人员", "people.evacuated", "人"),
-        f("drills", "实地演练", "activities.field_drills", "次", approx=True),
-        f("visits", "熟悉单位", "activities.unit_visits", "家次", approx=True),
-        f("water", "消防水源普查", "activities.water_source_surveys", "次"),
-        f("preplans", "修订完善灭火作战预案", "activities.preplans_revised", "份"),
-        f("special", "专项教育", "activities.special_education", "次"),
-        f("routine", "日常教育", "activities.routine_education", "次"),
-        f("party", "主题党日活动", "activities.party_days", "次"),
-        f("alcohol", "酒精测试", "activities.alcohol_tests", "次"),
-        f("drivers", "培训驾驶员", "activities.drivers_trained", "人"),
-        f("drones", "培训无人机飞手", "activities.drone_pilots_trained", "人"),
-        f("weekly", "周测", "assessments.tests.周测", "次"),
-        f("monthly", "月考", "assessments.tests.月考", "次"),
-        f("participants", "参加考核", "assessments.participants", "人"),
-    ])
+    entries = dict(f(*spec) for spec in TEXT_FIGURES)
     if not has_incidents:
         entries = {k: (Figure(v.label, NO_RECORDS, None, v.unit, v.key) if v.key.startswith(("incidents", "people"))
                        else v) for k, v in entries.items()}
@@ -118,7 +115,7 @@ def annual_block(figures: dict[str, Any], notable: str = "") -> list[str]:
 
 
 def _rates(figures: dict[str, Any]) -> str:
-    overall = _get(figures, "assessments.overall")
+    overall = value_at(figures, "assessments.overall")
     if not overall or overall["pass_rate"] is None:
         return ""
     return f"，总体及格率{overall['pass_rate']:.1%}、优秀率{overall['excellent_rate']:.1%}"

@@ -11,6 +11,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from firestats import charts, metrics
+from firestats.compare import value_at
 from firestats.present import _table, chart
 from firestats.store import Dataset, load
 
@@ -28,20 +29,13 @@ COLUMNS = {  # column -> (heading, key in `firestats figures`, kind)
 }
 
 
-def _value(figures: dict, key: str):
-    value = figures
-    for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def station_table(dataset: Dataset, year: int) -> pd.DataFrame:
     """One row per station with records in the year: the overview's figures (counts, shares 0..1)."""
     stations = sorted({s for s, y in dataset.station_years() if y == year})
     rows = {}
     for station in stations:
         figures = metrics.all_figures(dataset, station, year)
-        rows[station] = {name: _value(figures, key) for name, (_, key, _) in COLUMNS.items()}
+        rows[station] = {name: value_at(figures, key) for name, (_, key, _) in COLUMNS.items()}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS)).rename_axis("station")
 
 

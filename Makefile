@@ -20,7 +20,7 @@ test: setup $(BROWSER_OK) ## run the test suite
 	$(BIN)/python -m pytest
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 setup: $(INSTALLED) $(FONT_OK)
 

@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from firestats import parse
-from firestats.clean import FLAGGED, QUARANTINE, normalise_stations
+from firestats.clean import FLAGGED, QUARANTINE, normalise_stations, record_problems
 from firestats.readers import InputError, match_headers, normalise_header
 
 RECORD_COLUMNS = ["date", "station", "category", "content", "quantity", "note", "source_file", "source_row"]
@@ -76,20 +76,10 @@ def to_records(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataF
         "bad_quantity": ((quantity.isna() | (quantity < 0)) & ~blank_quantity, QUARANTINE, cells("quantity")),
         "quantity_assumed": (blank_quantity, FLAGGED, None),
     }
-    problems = pd.concat([_problems(out, mask, action, reason, value) for reason, (mask, action, value)
+    problems = pd.concat([record_problems(out, mask, action, reason, "", value) for reason, (mask, action, value)
                           in checks.items()], ignore_index=True)
     bad = pd.concat([m for m, action, _ in checks.values() if action == QUARANTINE], axis=1).any(axis=1)
     return out[~bad].reset_index(drop=True)[RECORD_COLUMNS], problems
-
-
-def _problems(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, value: pd.Series | None) -> pd.DataFrame:
-    rows = out[mask]
-    shown = value[mask].astype("string").fillna("") if value is not None else ""
-    return pd.DataFrame({
-        "source_file": rows["source_file"], "source_row": rows["source_row"], "action": action, "reason": reason,
-        "column": "", "value": shown, "incident_id": pd.NA, "station": rows["station"],
-        "year": rows["date"].dt.year.astype("Int64"),
-    })
 
 
 def activity_figures(records: pd.DataFrame, station: str, year: int) -> dict[str, Any] | None:

@@ -247,18 +247,28 @@ def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
     return values, []
 
 
-def _rows(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: str,
+def _rows(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,
           value: pd.Series | str | None) -> pd.DataFrame:
-    """Problem rows for every row of ``out`` where ``mask`` holds."""
+    """Problem rows for every row of ``out`` where ``mask`` holds (column and value: one, or one per row)."""
     idx = mask[mask].index
     if isinstance(value, pd.Series):
         shown = value.loc[idx].astype("string").fillna("")
     else:
         shown = pd.Series(value or "", index=idx, dtype="string")
     return pd.DataFrame({
-        "source_file": out.loc[idx, "source_file"], "source_row": out.loc[idx, "source_row"],
-        "action": action, "reason": reason, "column": column, "value": shown,
+        "source_file": out.loc[idx, "source_file"], "source_row": out.loc[idx, "source_row"].astype("int64"),
+        "action": action, "reason": reason,
+        "column": column.loc[idx] if isinstance(column, pd.Series) else column, "value": shown,
     }, index=idx)
+
+
+def record_problems(records: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,
+                    value: pd.Series | str | None) -> pd.DataFrame:
+    """Problem rows for dated records (score sheets, ledgers), with the station and year each parsed to."""
+    rows = _rows(records, mask, action, reason, column, value)
+    # .loc, not assignment by alignment: an empty frame would take on the whole index
+    mine = records.loc[rows.index]
+    return rows.assign(incident_id=pd.NA, station=mine["station"], year=mine["date"].dt.year.astype("Int64"))
 
 
 def _empty(kind: str, n: int, index: pd.Index) -> pd.Series:

@@ -87,7 +87,7 @@ def station_year_files(dataset: Dataset, station: str, year: int) -> pd.DataFram
     ]).value_counts()
     problems = station_year_problems(dataset, station, year)
     counted = problems[problems["action"].isin([MERGED, QUARANTINE])].drop_duplicates(
-        ["source_file", "source_row", "column"] if "column" in problems else ["source_file", "source_row"])
+        ["source_file", "source_row", "column"])
     per_action = counted.groupby(["source_file", "action"]).size().unstack(fill_value=0)
     table = pd.DataFrame({"kept": kept})
     for action in (MERGED, QUARANTINE):

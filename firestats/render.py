@@ -98,14 +98,12 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     """
     from firestats.exports import write_beside
     from firestats.present import station_report
-    from firestats.store import load
 
-    canonical = load(data_dir).resolve_station(station)
-    target = report_path(out_dir, canonical, year)
-    params = {"station": canonical, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
+    report = station_report(data_dir, station, year, show_names, score_table)  # resolves the spelling too
+    target = report_path(out_dir, report.station, year)
+    params = {"station": report.station, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
               "show_names": show_names, "score_table": score_table}
     executed = _run(Path(notebook), params, target, timeout_s)
-    report = station_report(data_dir, canonical, year, show_names, score_table)
     write_beside(target, report.figures, report.annual_block())
     write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target

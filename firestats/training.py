@@ -15,7 +15,7 @@ import pandas as pd
 
 from firestats import parse
 from firestats.catalogue import catalogue, item_names, lookup_table, spec
-from firestats.clean import QUARANTINE, normalise_stations
+from firestats.clean import QUARANTINE, normalise_stations, record_problems
 from firestats.privacy import mask_name
 from firestats.readers import InputError, match_headers, normalise_header, unique_names
 from firestats.scoring import ScoreTable
@@ -88,7 +88,8 @@ def _clean(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "unknown_item": out["item"].isna(),
         "bad_result": (out["status"] == PRESENT) & out["result"].isna() & out["item"].notna(),
     }
-    problems = pd.concat([_problems(out, mask, reason) for reason, mask in checks.items()], ignore_index=True)
+    problems = pd.concat([record_problems(out, mask, QUARANTINE, reason, out["source_column"], out["raw_result"])
+                          for reason, mask in checks.items()], ignore_index=True)
     bad = pd.concat(checks.values(), axis=1).any(axis=1)
     return out[~bad].reset_index(drop=True)[RECORD_COLUMNS], problems
 
@@ -120,16 +121,6 @@ def results(cells: pd.Series, items: pd.Series) -> pd.Series:
     counted = (units.isin(["reps", "m"])).fillna(False).astype(bool)
     out[counted] = parse.numbers(cells[counted])
     return out.where(out >= 0)
-
-
-def _problems(out: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
-    rows = out[mask]
-    return pd.DataFrame({
-        "source_file": rows["source_file"], "source_row": rows["source_row"].astype("int64"),
-        "action": QUARANTINE, "reason": reason, "column": rows["source_column"],
-        "value": rows["raw_result"].astype("string").fillna(""), "incident_id": pd.NA,
-        "station": rows["station"], "year": rows["date"].dt.year.astype("Int64"),
-    })
 
 
 def of_station_year(records: pd.DataFrame, station: str, year: int) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 import firestats
 from firestats import index_page
+from firestats.files import write_atomic
 from firestats.render import (
     OVERVIEW_NOTEBOOK,
     STATION_NOTEBOOK,
@@ -36,7 +37,7 @@ from firestats.render import (
     render_station,
     report_path,
 )
-from firestats.store import Dataset, load, write_atomic
+from firestats.store import Dataset, load
 
 MANIFEST = "manifest.json"
 

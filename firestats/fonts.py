@@ -57,11 +57,21 @@ def cjk_family() -> str:
             continue  # an unreadable font file is not worth failing for
     for family in FAMILIES:
         if family in _known():
+            _remember()
             return family
     raise FontMissing(
         "no Chinese font found; install one, e.g. `apt-get install fonts-noto-cjk` "
         "or `pip install 'firestats[cjk-font]'`"
     )
+
+
+def _remember() -> None:
+    """Save matplotlib's font list with the fonts just added, so later processes need not search again."""
+    path = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    try:
+        font_manager.json_dump(font_manager.fontManager, path)
+    except OSError:
+        pass  # an unwritable cache only costs each process the same search
 
 
 def use_cjk_font() -> str:

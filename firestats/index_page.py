@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from firestats.files import write_atomic
 from firestats.quality import ACCOUNT_KEYS
 from firestats.render import OVERVIEW_NAME
-from firestats.store import Dataset, write_atomic
+from firestats.store import Dataset
 
 _STYLE = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",

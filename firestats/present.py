@@ -92,6 +92,17 @@ def chart(fig: Figure, alt: str) -> HTML:
     return HTML(f'<figure class="fs-chart"><img src="data:image/png;base64,{data}" alt="{escape(alt)}"></figure>')
 
 
+class _Publishing(HTML):
+    """HTML for the reader that also carries the report's figures (see :data:`exports.MIME`)."""
+
+    def __init__(self, html: str, publication: dict[str, Any]) -> None:
+        super().__init__(html)
+        self.publication = publication
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {exports.MIME: self.publication}
+
+
 @dataclass
 class StationReport:
     """One station's year: its figures and the incidents behind them."""
@@ -205,13 +216,18 @@ class StationReport:
         return narrative.annual_block(self.figures, notable.rare_summary(self.incidents))
 
     def annual_data(self) -> HTML:
-        """年度数据: the copy-ready block, then each figure as written beside its exact value."""
-        block = "".join(f"<p>{_text(p)}</p>" for p in self.annual_block())
+        """年度数据: the copy-ready block, then each figure as written beside its exact value.
+
+        The output also carries all figures, from which `firestats report` writes the exports.
+        """
+        sentences = self.annual_block()
+        block = "".join(f"<p>{_text(p)}</p>" for p in sentences)
         rows = [[f.label, f.text, "无记录" if f.exact is None else _number(f.exact), f.unit]
                 for f in narrative.annual_figures(self.figures).values()]
-        return HTML(f'<div class="fs-block">{block}</div>'
-                    '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
-                    + _table(["指标", "文中写法", "确切数值", "单位"], rows))
+        html = (f'<div class="fs-block">{block}</div>'
+                '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
+                + _table(["指标", "文中写法", "确切数值", "单位"], rows))
+        return _Publishing(html, exports.publication(self.figures, sentences))
 
     def year_on_year(self) -> HTML:
         """Same period last year for each headline figure, with the change."""
@@ -364,8 +380,9 @@ def station_report(data_dir: Path | str, station: str, year: int, show_names: bo
     People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
     score table's version or path (default: the settings').
     """
-    dataset = load(data_dir)
-    name = dataset.resolve_station(station)
+    whole = load(data_dir)
+    name = whole.resolve_station(station)
+    dataset = whole.of_station(name)
     year = int(year)
     figures = metrics.all_figures(dataset, name, year, show_names, score_table)
     incidents = metrics.station_year(dataset.incidents, name, year)

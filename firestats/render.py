@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import nbformat
-import papermill
-from nbconvert import HTMLExporter
-from traitlets.config import Config
+from typing import TYPE_CHECKING, Any
 
 import firestats
-from firestats.store import write_atomic
+from firestats.files import resolve_station, write_atomic
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
+    from nbformat import NotebookNode
 
 # The notebooks live beside the package in a source checkout (the project's layout).
 NOTEBOOKS = Path(firestats.__file__).resolve().parent.parent / "notebooks"
@@ -24,6 +27,8 @@ OVERVIEW_NAME = "支队总览"
 # The kernel of the interpreter running firestats: jupyter_client starts "python3" with
 # sys.executable, so the notebook sees this very library whether or not a kernel is registered.
 KERNEL = "python3"
+# ipykernel warns on every start that loopback TCP is unencrypted; in a batch that is noise.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
@@ -38,22 +43,49 @@ def report_path(out_dir: Path | str, station: str, year: int) -> Path:
     return Path(out_dir) / str(int(year)) / f"{safe_name(station)}.html"
 
 
-def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int = 600) -> nbformat.NotebookNode:
-    """Execute a notebook with parameters on a fresh kernel; the executed copy goes to ``output``.
+@contextmanager
+def kernel(cwd: Path, preload: str) -> Iterator[AsyncKernelManager]:
+    """A fresh kernel in ``cwd`` that imports the module ``preload`` as it starts; shut down on exit.
+
+    Started before papermill and nbconvert are imported here, so that the kernel starts and
+    imports the library on another core while this process loads them.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = AsyncKernelManager(kernel_name=KERNEL)
+    run_sync(manager.start_kernel)(cwd=str(cwd), extra_arguments=[*KERNEL_ARGUMENTS,
+                                                                  f"--IPKernelApp.exec_lines=import {preload}"])
+    try:
+        yield manager
+    finally:
+        # Stopping polls for the process's end for a tenth of a second: the caller writes the HTML meanwhile.
+        threading.Thread(target=run_sync(manager.shutdown_kernel), kwargs={"now": True}).start()
+
+
+def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int,
+            manager: AsyncKernelManager) -> NotebookNode:
+    """Execute a notebook with parameters on ``manager``'s kernel; the executed copy goes to ``output``.
 
     ``timeout_s`` bounds each cell, in seconds. Raises papermill's PapermillExecutionError when a
     cell fails; the executed notebook, error included, is still written.
     """
+    import papermill
+
     return papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+        str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, km=manager,
         cwd=str(notebook.parent), progress_bar=False, log_output=False, execution_timeout=timeout_s,
-        # ipykernel warns on every start that loopback TCP is unencrypted; in a batch that is noise.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # Writing the whole notebook before and after every cell (papermill's default) took a
+        # tenth of a report's time; it is written once at the end, failed or not.
+        request_save_on_cell_execute=False,
     )
 
 
-def to_html(nb: nbformat.NotebookNode) -> str:
+def to_html(nb: NotebookNode) -> str:
     """Render an executed notebook as self-contained HTML: Chinese, code hidden, nothing loaded from the network."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     # Cells tagged remove-cell (the notebook's own introduction for JupyterLab users) stay out.
     config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
@@ -71,15 +103,15 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     return html
 
 
-def _run(notebook: Path, params: dict, target: Path, timeout_s: int) -> nbformat.NotebookNode:
-    """Execute a notebook for ``target``; if a cell fails, the executed notebook is kept beside
-    the target as ``NAME.failed.ipynb`` (error included) and the error is raised."""
+def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: AsyncKernelManager) -> NotebookNode:
+    """Execute a notebook for ``target`` on ``manager``'s kernel; if a cell fails, the executed
+    notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and the error is raised."""
     failed = target.with_suffix(".failed.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed_path = Path(tmp) / notebook.name
         try:
-            executed = execute(notebook, params, executed_path, timeout_s)
+            executed = execute(notebook, params, executed_path, timeout_s, manager)
         except BaseException:
             if executed_path.is_file():
                 shutil.copyfile(executed_path, failed)
@@ -96,17 +128,28 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
     version or path (default: the settings'); ``timeout_s`` bounds each cell, in seconds.
     """
-    from firestats.exports import write_beside
-    from firestats.present import station_report
+    from firestats.exports import published, write_beside
 
-    report = station_report(data_dir, station, year, show_names, score_table)  # resolves the spelling too
-    target = report_path(out_dir, report.station, year)
-    params = {"station": report.station, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
-              "show_names": show_names, "score_table": score_table}
-    executed = _run(Path(notebook), params, target, timeout_s)
-    write_beside(target, report.figures, report.annual_block())
+    notebook = Path(notebook)
+    with kernel(notebook.parent, "firestats.present") as manager:
+        name = resolve_station(data_dir, station)
+        target = report_path(out_dir, name, year)
+        params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
+                  "show_names": show_names, "score_table": score_table}
+        executed = _run(notebook, params, target, timeout_s, manager)
+    figures, block = published(executed) or _computed(data_dir, name, year, show_names, score_table)
+    write_beside(target, figures, block)
     write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target
+
+
+def _computed(data_dir: Path | str, station: str, year: int, show_names: bool,
+              score_table: str | None) -> tuple[dict[str, Any], list[str]]:
+    # A notebook of one's own need not show the annual data, which publishes the figures.
+    from firestats.present import station_report
+
+    report = station_report(data_dir, station, year, show_names, score_table)
+    return report.figures, report.annual_block()
 
 
 def overview_path(out_dir: Path | str, year: int) -> Path:
@@ -119,6 +162,7 @@ def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebo
     """Render the detachment overview of a year to ``OUT/YEAR/支队总览.html`` and return the path."""
     target = overview_path(out_dir, year)
     params = {"year": int(year), "data_dir": str(Path(data_dir).resolve())}
-    executed = _run(Path(notebook), params, target, timeout_s)
+    with kernel(Path(notebook).parent, "firestats.overview") as manager:
+        executed = _run(Path(notebook), params, target, timeout_s, manager)
     write_atomic(target, to_html(executed).encode("utf-8"))
     return target

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from firestats.clean import normalise_station
-
-INCIDENTS = "incidents.parquet"
-PROBLEMS = "problems.parquet"
-ASSESSMENTS = "assessments.parquet"
-ACTIVITIES = "activities.parquet"
-QUALITY = "quality.json"
+from firestats.files import (
+    ACTIVITIES,
+    ASSESSMENTS,
+    INCIDENTS,
+    PROBLEMS,
+    QUALITY,
+    check_prepared,
+    match_station,
+    write_atomic,
+)
 
 
 @dataclass
@@ -38,36 +39,27 @@ class Dataset:
 
     def station_years(self) -> list[tuple[str, int]]:
         """Every (station, year) with at least one kept record of any family, sorted."""
-        found = {(s, int(y)) for f in self._dated() for s, y in zip(f["station"], f["date"].dt.year)}
-        return sorted(found, key=lambda p: (p[1], p[0]))
+        pairs = pd.concat([pd.DataFrame({"station": f["station"], "year": f["date"].dt.year}) for f in self._dated()])
+        return sorted(((s, int(y)) for s, y in pairs.drop_duplicates().itertuples(index=False)),
+                      key=lambda p: (p[1], p[0]))
+
+    def of_station(self, station: str) -> Dataset:
+        """The records and problems of one station, and the problems no station-year can claim (quality whole).
+
+        Every figure of a report is one station's; narrowing once spares filtering the whole
+        detachment's tables again for each of them.
+        """
+        def mine(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[(frame["station"] == station).fillna(False).astype(bool)] if len(frame) else frame
+
+        p = self.problems
+        kept = p["station"].isna() | p["year"].isna() | (p["station"] == station).fillna(False)
+        return Dataset(mine(self.incidents), p[kept.astype(bool)], self.quality,
+                       mine(self.assessments), mine(self.activities))
 
     def resolve_station(self, name: str) -> str:
         """The canonical name of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
-        canonical = normalise_station(name)
-        known = sorted({s for f in self._dated() for s in f["station"].unique()})
-        if canonical not in known:
-            raise LookupError(f"no station {name!r} in the data; stations: {'、'.join(known)}")
-        return canonical
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes so that readers see the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+        return match_station(name, {s for f in self._dated() for s in f["station"].unique()})
 
 
 def save(dataset: Dataset, out_dir: Path) -> None:
@@ -84,11 +76,7 @@ def save(dataset: Dataset, out_dir: Path) -> None:
 def load(data_dir: Path | str) -> Dataset:
     """Read a folder written by ``firestats prepare``."""
     data_dir = Path(data_dir)
-    missing = [n for n in (INCIDENTS, PROBLEMS, QUALITY) if not (data_dir / n).is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"{data_dir}: not a prepared data folder (missing {', '.join(missing)}); run `firestats prepare` first"
-        )
+    check_prepared(data_dir)
     quality = json.loads((data_dir / QUALITY).read_text("utf-8"))
     problems = pd.read_parquet(data_dir / PROBLEMS)
     problems["year"] = problems["year"].astype("Int64")

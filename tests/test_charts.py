@@ -1,8 +1,12 @@
 """Every chart draws its Chinese text with a real glyph: matplotlib's missing-glyph warning fails the test."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -68,3 +72,38 @@ def test_the_glyph_check_would_catch_a_latin_only_font():
             warnings.simplefilter("always")
             charts.to_png(fig)
     assert any("missing from font" in str(w.message) for w in caught)
+
+
+def _inside(fig: Figure) -> bool:
+    """Every drawn artist (titles, tick labels, legends, bar labels) lies within the figure."""
+    charts.to_png(fig)
+    box = fig.get_tightbbox()  # inches
+    width, height = fig.get_size_inches()
+    return box.x0 >= -0.01 and box.y0 >= -0.01 and box.x1 <= width + 0.01 and box.y1 <= height + 0.01
+
+
+def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
+    """Margins are set from the labels' lengths, not measured: long names and large counts still fit."""
+    busy = pd.Series(np.arange(1, 13) * 1000, index=range(1, 13))
+    long_names = pd.Series({"防火检查与消防安全宣传培训": 1200.5, "熟悉单位": 40, "Fire safety visits": 5})
+    items = {name: {"pass_rate": 0.5, "excellent_rate": 0.2} for name in ("负重登六楼", "原地着战斗服并携带装备登楼")}
+    data = load(prepared)
+    monthly = {s: metrics.monthly_counts(metrics.station_year(data.incidents, s, 2024)) for s in ("城东站", "城西站")}
+    drawn = [*draw_all(station_year), charts.monthly(busy, 2024), charts.monthly_compare(busy, busy / 2, 2024),
+             charts.type_mix(pd.Series({"火灾扑救": 5000, "其他": 1})), charts.activity_totals(long_names),
+             charts.item_rates(items), charts.small_multiples(monthly | {"高新技术产业开发区消防救援站": busy}, 2024)]
+    assert all(_inside(fig) for fig in drawn)
+
+
+def test_a_font_found_by_searching_is_remembered_in_matplotlibs_cache(tmp_path):
+    """A Chinese font installed after matplotlib built its font list is searched for once, not by every report."""
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    stale = ("from matplotlib import font_manager as fm; from firestats.fonts import FAMILIES; import matplotlib;"
+             "fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.name not in FAMILIES];"
+             "fm.json_dump(fm.fontManager, f'{matplotlib.get_cachedir()}/fontlist-v{fm.FontManager.__version__}.json')")
+    known = "from firestats.fonts import FAMILIES, _known; print(sorted(set(FAMILIES) & _known()))"
+    run = [sys.executable, "-c"]
+    subprocess.run([*run, stale], env=env, check=True)
+    assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() == "[]"
+    subprocess.run([sys.executable, "-m", "firestats.fonts"], env=env, check=True, capture_output=True)
+    assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() != "[]"

@@ -8,9 +8,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
+import nbformat
 import pandas as pd
 import pytest
 
+from firestats import metrics
+from firestats.present import station_report
+from firestats.render import STATION_NOTEBOOK, render_station
 from firestats.store import load
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
@@ -105,14 +109,42 @@ def test_report_command_takes_any_spelling(prepared, tmp_path):
     assert "城西站 2023年度接处警分析" in (tmp_path / "2023" / "城西站.html").read_text("utf-8")
 
 
+def test_report_command_names_the_stations_of_an_unknown_one(prepared, tmp_path):
+    run = subprocess.run([*FIRESTATS, "report", "--data", str(prepared), "--station", "火星站", "--year", "2024",
+                          "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "no station '火星站'" in run.stderr and "城东站" in run.stderr
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_exports_hold_the_library_figures(batch, prepared):
+    """The kernel publishes the figures the exports are written from: nothing is lost on the way."""
+    whole = load(prepared)
+    for path in station_reports(batch):
+        expected = metrics.all_figures(whole, path.stem, int(path.parent.name))
+        assert json.loads(path.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected)), path
+
+
+def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp_path):
+    """A notebook of one's own that leaves out 年度数据 (which publishes the figures) gets them computed."""
+    custom = nbformat.read(STATION_NOTEBOOK, as_version=4)
+    custom.cells = [c for c in custom.cells if "annual_data" not in c.source]
+    notebook = tmp_path / "notebooks" / "mine.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(custom, notebook)
+    html = render_station(prepared, "城北站", 2025, tmp_path / "out", notebook)
+    assert "年度数据（可直接用于" in html.read_text("utf-8")  # the heading stays; its output is gone
+    expected = station_report(prepared, "城北站", 2025)
+    assert json.loads(html.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected.figures))
+    written = html.with_suffix(".txt").read_bytes().decode("utf-8-sig")
+    assert written == "\r\n\r\n".join(expected.annual_block()) + "\r\n"
+
+
 def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
     """As an analyst opens it: its own kernel (`firestats`), its own folder, no parameters."""
     import shutil
 
     import papermill
     from jupyter_client.kernelspec import KernelSpecManager
-
-    from firestats.render import STATION_NOTEBOOK
 
     if "firestats" not in KernelSpecManager().find_kernel_specs():
         pytest.skip("the firestats kernel is not registered (make setup registers it)")

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 import firestats
 from firestats import index_page
-from firestats.files import write_atomic
+from firestats.files import read_quality, write_atomic
 from firestats.render import (
     OVERVIEW_NOTEBOOK,
     STATION_NOTEBOOK,
@@ -224,7 +224,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
         else:
             outcome.failed[result["name"]] = result["error"]
         write_manifest(out, manifest)  # after each report, so a killed batch loses none that finished
-    index_page.write(out, manifest, load(data_dir))
+    index_page.write(out, manifest, read_quality(data_dir))
     return outcome
 
 

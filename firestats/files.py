@@ -6,9 +6,11 @@ the notebook's kernel does the analysis.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 INCIDENTS = "incidents.parquet"
 PROBLEMS = "problems.parquet"
@@ -26,6 +28,13 @@ def check_prepared(data_dir: Path) -> None:
         raise FileNotFoundError(
             f"{data_dir}: not a prepared data folder (missing {', '.join(missing)}); run `firestats prepare` first"
         )
+
+
+def read_quality(data_dir: Path | str) -> dict[str, Any]:
+    """The prepared folder's quality summary (every file's rows in, kept, merged and quarantined)."""
+    data_dir = Path(data_dir)
+    check_prepared(data_dir)
+    return json.loads((data_dir / QUALITY).read_text("utf-8"))
 
 
 def station_names(data_dir: Path | str) -> set[str]:

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from firestats.files import write_atomic
 from firestats.quality import ACCOUNT_KEYS
+from firestats.readers import HEADER_SEARCH_ROWS
 from firestats.render import OVERVIEW_NAME
-from firestats.store import Dataset
 
 _STYLE = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
@@ -34,8 +34,8 @@ def _link(name: str, text: str) -> str:
     return f'<a href="{escape(quote(name))}.html">{escape(text)}</a>'
 
 
-def render(manifest: dict[str, dict[str, Any]], dataset: Dataset) -> str:
-    """The index page's HTML."""
+def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
+    """The index page's HTML; ``quality`` is the prepared folder's quality summary."""
     rows = []
     for name in sorted(manifest, key=lambda n: (n.split("/")[0], n.split("/")[1] != OVERVIEW_NAME, n)):
         entry = manifest[name]
@@ -49,11 +49,13 @@ def render(manifest: dict[str, dict[str, Any]], dataset: Dataset) -> str:
             f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
             f'<td class="num">{_share(head.get("within_5min_share"))}</td>'
             f'<td class="num">{_share(head.get("pass_rate"))}</td></tr>')
-    quality = dataset.quality
     files = "".join(
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
         + "</tr>" for f in quality["files"])
     totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
+    unread = [sheet for f in quality["files"] for sheet in f.get("ignored_sheets", [])]
+    unread_note = (f'<p class="note">未读取的工作表（前{HEADER_SEARCH_ROWS}行内没有可识别的表头）：'
+                   f'{escape("、".join(unread))}</p>' if unread else "")
     return f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>消防救援站年度分析报告目录</title><style>{_STYLE}</style></head>
@@ -64,13 +66,13 @@ def render(manifest: dict[str, dict[str, Any]], dataset: Dataset) -> str:
 <h2>全部数据质量</h2>
 <p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
 <table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>
-<tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>
+<tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>{unread_note}
 </body></html>
 """
 
 
-def write(out: Path, manifest: dict[str, dict[str, Any]], dataset: Dataset) -> Path:
-    """Write ``OUT/index.html`` atomically and return its path."""
+def write(out: Path, manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> Path:
+    """Write ``OUT/index.html`` atomically and return its path; ``quality`` as in :func:`render`."""
     path = Path(out) / "index.html"
-    write_atomic(path, render(manifest, dataset).encode("utf-8"))
+    write_atomic(path, render(manifest, quality).encode("utf-8"))
     return path

@@ -34,10 +34,9 @@ def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None) -> lis
     names = _source_names(files)
     tables = []
     for path in files:
-        table = readers.read_table(path, known)
-        table.frame["source_file"] = names[path]
-        columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
-        tables.append((family_of(columns, mapping), table))
+        for table in readers.read_tables(path, known, names[path]):
+            columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
+            tables.append((family_of(columns, mapping), table))
     return tables
 
 
@@ -52,9 +51,10 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     incident_parts, notes, records, accounting = [], [], {"assessments": [], "activities": []}, []
     problems = []
     for family, table in read_all(paths, mapping):
-        name = table.frame["source_file"].iloc[0] if len(table.frame) else table.path.name
+        name = table.source
         notes.append({"source_file": name, "family": family, "encoding": table.encoding,
-                      "header_row": table.header_row, "ignored_columns": table.ignored_columns})
+                      "header_row": table.header_row, "ignored_columns": table.ignored_columns,
+                      "ignored_sheets": table.ignored_sheets})
         if family == "incidents":
             incident_parts.append(clean.to_canonical(table.frame, name, mapping))
             continue

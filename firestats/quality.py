@@ -55,6 +55,9 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     for f in q["files"]:
         lines.append(_pad(f["source_file"], width) + "".join(f"{f[k]:>12}" for k in ACCOUNT_KEYS))
     lines.append(_pad("total", width) + "".join(f"{q['totals'][k]:>12}" for k in ACCOUNT_KEYS))
+    unread = [sheet for f in q["files"] for sheet in f.get("ignored_sheets", [])]
+    if unread:
+        lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
     order = dataset.problems["action"].map(_ACTION_ORDER)
     problems = dataset.problems.assign(_order=order).sort_values(["_order", "reason"], kind="stable")
     for (_, action, reason), rows in problems.groupby(["_order", "action", "reason"], sort=False):

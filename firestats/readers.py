@@ -34,9 +34,12 @@ class RawTable:
 
     path: Path
     frame: pd.DataFrame  # columns: the export's own headers, then source_file, source_row
+    source: str  # what source_file says: the file's name (and sheet, see source_name)
     header_row: int  # 1-based row number of the header
     encoding: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the workbook sheet, named when the workbook has several
+    ignored_sheets: list[str] = field(default_factory=list)  # sheets with cells but no header row
 
 
 def normalise_header(name: object) -> str:
@@ -71,24 +74,49 @@ def find_inputs(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-def read_table(path: Path, known_headers: set[str]) -> RawTable:
-    """Read one export and locate its header row among the first rows by known header names."""
+def source_name(file_name: str, sheet: str | None) -> str:
+    """How rows of a file (and sheet, in a workbook of several) are named: ``警情.xlsx!二月``."""
+    return file_name if sheet is None else f"{file_name}!{sheet}"
+
+
+def read_tables(path: Path, known_headers: set[str], name: str | None = None) -> list[RawTable]:
+    """Read one export, locating each header row among the first rows by known header names.
+
+    A CSV gives one table; a workbook one per sheet with a header row. Rows are attributed to
+    ``name`` (default: the file's name), with the sheet (see :func:`source_name`) when a workbook
+    has more than one sheet that is not blank; sheets with cells but no header row (a 填表说明
+    sheet) are listed, so named, in the first table's ``ignored_sheets``.
+    """
+    name = name or path.name
     suffix = path.suffix.lower()
     encoding = None
     try:
         if suffix in EXCEL_SUFFIXES:
-            grid = pd.read_excel(path, sheet_name=0, header=None, engine="calamine", dtype=object)
+            sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
         elif suffix in TEXT_SUFFIXES:
             text, encoding = _decode(path)
             sep = "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
-            grid = _parse_text(text.encode("utf-8"), sep)
+            sheets = {None: _parse_text(text.encode("utf-8"), sep)}
         else:
             raise InputError(f"{path}: not a spreadsheet or CSV export (suffix {path.suffix!r})")
     except InputError:
         raise
     except Exception as exc:  # any reader failure becomes one line naming the file
         raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
-    return _locate_header(path, grid, known_headers, encoding)
+    filled = {sheet: grid for sheet, grid in sheets.items() if grid.notna().any(axis=None)} or sheets
+    if len(filled) == 1:
+        return [_locate_header(path, next(iter(filled.values())), known_headers, encoding, name)]
+    tables, ignored = [], []
+    for sheet, grid in filled.items():
+        try:
+            tables.append(_locate_header(path, grid, known_headers, encoding, name, str(sheet)))
+        except InputError:
+            ignored.append(source_name(name, str(sheet)))
+    if not tables:
+        raise InputError(f"{path}: no sheet has a header row in its first {HEADER_SEARCH_ROWS} rows "
+                         f"(expected column names such as 警情编号, 接警时间, 出动站)")
+    tables[0].ignored_sheets = ignored
+    return tables
 
 
 def _parse_text(data: bytes, sep: str) -> pd.DataFrame:
@@ -120,7 +148,8 @@ def _decode(path: Path) -> tuple[str, str]:
     raise InputError(f"{path}: text is neither UTF-8 nor GB18030")
 
 
-def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None) -> RawTable:
+def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None, name: str,
+                   sheet: str | None = None) -> RawTable:
     grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
     top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
     scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
@@ -145,10 +174,11 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
     body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
     ignored = [h for h in body.columns if normalise_header(h) not in known]
-    body["source_file"] = path.name
+    source = source_name(name, sheet)
+    body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
-    return RawTable(path=path, frame=body.reset_index(drop=True), header_row=header_row,
-                    encoding=encoding, ignored_columns=ignored)
+    return RawTable(path=path, frame=body.reset_index(drop=True), source=source, header_row=header_row,
+                    encoding=encoding, ignored_columns=ignored, sheet=sheet)
 
 
 def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:

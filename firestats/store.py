@@ -15,8 +15,8 @@ from firestats.files import (
     INCIDENTS,
     PROBLEMS,
     QUALITY,
-    check_prepared,
     match_station,
+    read_quality,
     write_atomic,
 )
 
@@ -76,8 +76,7 @@ def save(dataset: Dataset, out_dir: Path) -> None:
 def load(data_dir: Path | str) -> Dataset:
     """Read a folder written by ``firestats prepare``."""
     data_dir = Path(data_dir)
-    check_prepared(data_dir)
-    quality = json.loads((data_dir / QUALITY).read_text("utf-8"))
+    quality = read_quality(data_dir)
     problems = pd.read_parquet(data_dir / PROBLEMS)
     problems["year"] = problems["year"].astype("Int64")
     optional = [pd.read_parquet(data_dir / n) if (data_dir / n).is_file() else pd.DataFrame()

@@ -4,11 +4,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from firestats import index_page
 from firestats.mapping import known_headers
-from firestats.readers import InputError, find_inputs, read_table
+from firestats.prepare import build
+from firestats.quality import describe
+from firestats.readers import InputError, find_inputs, read_tables
 
 HEADER = ["警情编号", "出动站", "接警时间", "警情类型"]
 ROWS = [["A1", "城东", "2024-01-01 10:00:00", "火灾"], ["A2", "城西站", "2024/1/2 11:00:00", "抢险"]]
+
+
+def read_table(path: Path, known: set[str]):
+    """The one table of an export that holds one."""
+    tables = read_tables(path, known)
+    assert len(tables) == 1
+    return tables[0]
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str) -> Path:
@@ -122,3 +132,41 @@ def test_old_xls_workbook_with_a_date_cell(tmp_path):
     data = build([tmp_path / "old.xls"])
     assert data.incidents[["incident_id", "station", "type"]].iloc[0].tolist() == ["A1", "城东站", "火灾扑救"]
     assert data.incidents["received_at"].iloc[0] == pd.Timestamp("2024-01-01 10:00:05")
+
+
+def workbook_of_sheets(path: Path) -> Path:
+    """A monthly workbook: a notes sheet, a sheet per month (one under a title), and a blank sheet."""
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        sheets = {"填表说明": [["每月一张表，接警时间填到秒"]], "一月": [HEADER, ROWS[0]],
+                  "二月": [["二月接处警情况", None, None, None], HEADER, ROWS[1],
+                           ["A3", "城南", "2024-02-03 09:00:00", "社会救助"]],
+                  "空白": [[None]]}
+        for name, rows in sheets.items():
+            pd.DataFrame(rows).to_excel(writer, sheet_name=name, header=False, index=False)
+    return path
+
+
+def test_every_sheet_of_a_workbook_is_read_and_named(tmp_path):
+    tables = read_tables(workbook_of_sheets(tmp_path / "警情.xlsx"), known_headers(None))
+    assert [t.source for t in tables] == ["警情.xlsx!一月", "警情.xlsx!二月"]
+    assert [t.frame["source_row"].tolist() for t in tables] == [[2], [3, 4]]  # rows as each sheet shows them
+    assert tables[0].frame["source_file"].tolist() == ["警情.xlsx!一月"]
+    assert tables[0].ignored_sheets == ["警情.xlsx!填表说明"]
+
+
+def test_prepare_accounts_for_every_sheet_and_says_which_it_did_not_read(tmp_path):
+    dataset = build([workbook_of_sheets(tmp_path / "警情.xlsx")])
+    files = {f["source_file"]: f for f in dataset.quality["files"]}
+    assert {name: f["rows_in"] for name, f in files.items()} == {"警情.xlsx!一月": 1, "警情.xlsx!二月": 2}
+    assert sorted(dataset.incidents["incident_id"]) == ["A1", "A2", "A3"]
+    assert "not read, no header row in the first rows: 警情.xlsx!填表说明" in describe(dataset)
+    assert "未读取的工作表（前30行内没有可识别的表头）：警情.xlsx!填表说明" in index_page.render({}, dataset.quality)
+
+
+def test_a_workbook_without_any_header_row_is_one_clear_error(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
+        for name in ("说明", "附表"):
+            pd.DataFrame([["无数据"]]).to_excel(writer, sheet_name=name, header=False, index=False)
+    with pytest.raises(InputError, match=r"notes\.xlsx: no sheet has a header row"):
+        read_tables(path, known_headers(None))

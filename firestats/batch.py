@@ -32,6 +32,7 @@ from firestats.files import read_quality, write_atomic
 from firestats.render import (
     OVERVIEW_NOTEBOOK,
     STATION_NOTEBOOK,
+    one_line,
     overview_path,
     render_overview,
     render_station,
@@ -165,14 +166,6 @@ def run_job(job: Job) -> dict[str, Any]:
 
 def _out_of_time(signum, frame) -> None:
     raise TimeoutError("report ran past its time limit")
-
-
-def one_line(exc: BaseException) -> str:
-    """An error as one line; for a failing notebook cell, papermill's ename and evalue."""
-    if getattr(exc, "ename", None):
-        return f"{exc.ename}: {exc.evalue}".splitlines()[0]
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[-1] if lines else ''}"
 
 
 def _local(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:

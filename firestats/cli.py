@@ -136,12 +136,14 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool, score_tab
 @_people_options
 def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML."""
-    from firestats.render import render_station
+    from firestats.render import ReportFailed, render_station
 
     try:
         path = render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table)
     except (FileNotFoundError, LookupError) as exc:
         _fail(str(exc).strip("'\""))
+    except ReportFailed as exc:
+        _fail(f"{exc} (the executed notebook, error included, is kept as {exc.kept})" if exc.kept else str(exc), 1)
     click.echo(path)
 
 

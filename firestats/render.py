@@ -103,18 +103,40 @@ def to_html(nb: NotebookNode) -> str:
     return html
 
 
+class ReportFailed(Exception):
+    """A report's notebook did not run to the end: the error in one line, and the executed
+    notebook kept beside the report (``kept``, None when none was written)."""
+
+    def __init__(self, cause: Exception, kept: Path | None) -> None:
+        super().__init__(one_line(cause))
+        self.kept = kept
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line; for a failing notebook cell, papermill's ename and evalue."""
+    if isinstance(exc, ReportFailed):
+        return str(exc)
+    if getattr(exc, "ename", None):
+        return f"{exc.ename}: {exc.evalue}".splitlines()[0]
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[-1] if lines else ''}"
+
+
 def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: AsyncKernelManager) -> NotebookNode:
     """Execute a notebook for ``target`` on ``manager``'s kernel; if a cell fails, the executed
-    notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and the error is raised."""
+    notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed raised."""
     failed = target.with_suffix(".failed.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed_path = Path(tmp) / notebook.name
         try:
             executed = execute(notebook, params, executed_path, timeout_s, manager)
-        except BaseException:
-            if executed_path.is_file():
-                shutil.copyfile(executed_path, failed)
+        except BaseException as exc:
+            kept = failed if executed_path.is_file() else None
+            if kept:
+                shutil.copyfile(executed_path, kept)
+            if isinstance(exc, Exception):
+                raise ReportFailed(exc, kept) from exc
             raise
     failed.unlink(missing_ok=True)
     return executed

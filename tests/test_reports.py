@@ -246,3 +246,15 @@ def test_first_year_says_there_is_no_comparison(batch):
     assert "无2022年同期数据，不作同比比较" in first
     later = (batch / "2024" / "城东站.html").read_text("utf-8")
     assert "2023年</th>" in later and "增减幅度" in later
+
+
+def test_a_failing_notebook_is_one_line_and_its_notebook_is_kept(prepared, tmp_path):
+    run = subprocess.run([*FIRESTATS, "report", "--data", str(prepared), "--station", "城东站", "--year", "2024",
+                          "--out", str(tmp_path), "--score-table", str(tmp_path / "missing.yaml")],
+                         capture_output=True, text=True, timeout=300)
+    kept = tmp_path / "2024" / "城东站.failed.ipynb"
+    assert run.returncode == 1 and "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert "ScoreTableError" in run.stderr and "missing.yaml" in run.stderr and str(kept) in run.stderr
+    errors = [o for c in nbformat.read(kept, as_version=4).cells for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert errors[0].ename == "ScoreTableError" and not (tmp_path / "2024" / "城东站.html").exists()

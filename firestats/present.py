@@ -70,6 +70,11 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
+def _points(value: float | None) -> str:
+    """Mean points to one decimal, so a column of them lines up (the exports keep them exact)."""
+    return "—" if value is None else f"{value:.1f}"
+
+
 def _cell(value: Any) -> str:
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{_text(value)}</td>"
@@ -296,7 +301,7 @@ class StationReport:
         a = self.figures["assessments"]
         if a is None:
             return HTML("")
-        rows = [[item, r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), r["mean_points"]]
+        rows = [[item, r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), _points(r["mean_points"])]
                 for item, r in a["by_item"].items()]
         html = _table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
         return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
@@ -306,7 +311,7 @@ class StationReport:
         a = self.figures["assessments"]
         if a is None:
             return HTML("")
-        rows = [[f"{m}月", r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), r["mean_points"]]
+        rows = [[f"{m}月", r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), _points(r["mean_points"])]
                 for m, r in a["by_month"].items()]
         return HTML(_table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
 
@@ -325,7 +330,7 @@ class StationReport:
         if a is None:
             return HTML("")
         months = sorted({m for by_month in a["people"].values() for m in by_month})
-        rows = [[person, *(by_month.get(m, "—") for m in months)] for person, by_month in a["people"].items()]
+        rows = [[person, *(_points(by_month.get(m)) for m in months)] for person, by_month in a["people"].items()]
         html = _table(["人员", *(f"{m}月" for m in months)], rows)
         if a["competitions"]:
             html += "<h3>比武名次</h3>" + _table(["日期", "人员", "名次"],

@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from traitlets import List
+
 import firestats
 from firestats.files import resolve_station, write_atomic
 
 if TYPE_CHECKING:
-    from jupyter_client.manager import AsyncKernelManager
     from nbformat import NotebookNode
 
 # The notebooks live beside the package in a source checkout (the project's layout).
@@ -43,6 +45,21 @@ def report_path(out_dir: Path | str, station: str, year: int) -> Path:
     return Path(out_dir) / str(int(year)) / f"{safe_name(station)}.html"
 
 
+class _KernelManager(AsyncKernelManager):
+    """A kernel manager that remembers the clients it makes, so their channels can be stopped.
+
+    nbclient leaves a client's channels open when it did not start the kernel itself; in a batch
+    worker every report would keep its sockets open.
+    """
+
+    made = List()
+
+    def client(self, **kwargs: Any) -> Any:
+        made = super().client(**kwargs)
+        self.made.append(made)
+        return made
+
+
 @contextmanager
 def kernel(cwd: Path, preload: str) -> Iterator[AsyncKernelManager]:
     """A fresh kernel in ``cwd`` that imports the module ``preload`` as it starts; shut down on exit.
@@ -50,17 +67,15 @@ def kernel(cwd: Path, preload: str) -> Iterator[AsyncKernelManager]:
     Started before papermill and nbconvert are imported here, so that the kernel starts and
     imports the library on another core while this process loads them.
     """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    manager = AsyncKernelManager(kernel_name=KERNEL)
+    manager = _KernelManager(kernel_name=KERNEL)
     run_sync(manager.start_kernel)(cwd=str(cwd), extra_arguments=[*KERNEL_ARGUMENTS,
                                                                   f"--IPKernelApp.exec_lines=import {preload}"])
     try:
         yield manager
     finally:
-        # Stopping polls for the process's end for a tenth of a second: the caller writes the HTML meanwhile.
-        threading.Thread(target=run_sync(manager.shutdown_kernel), kwargs={"now": True}).start()
+        for client in manager.made:
+            client.stop_channels()
+        run_sync(manager.shutdown_kernel)(now=True)
 
 
 def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int,

@@ -5,7 +5,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
+
+import pytest
+
+from firestats.render import render_station
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 
@@ -33,3 +39,13 @@ def test_killed_batch_finishes_on_the_next_run(prepared, tmp_path):
     assert pages == ["城东站.html", "城北站.html", "城南站.html", "城西站.html", "支队总览.html", "高新区站.html"]
     assert all(p.read_text("utf-8").rstrip().endswith("</html>") for p in out.rglob("*.html"))
     assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_worker_keeps_no_kernel_sockets_open_from_report_to_report(prepared, tmp_path):
+    """A batch worker renders hundreds of reports in one process: each must close what it opened."""
+    render_station(prepared, "城东站", 2024, tmp_path)  # the first report loads what every later one shares
+    files, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+    for _ in range(2):
+        render_station(prepared, "城东站", 2024, tmp_path)
+    assert len(os.listdir("/proc/self/fd")) <= files and threading.active_count() <= threads

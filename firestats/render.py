@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -75,7 +77,9 @@ def kernel(cwd: Path, preload: str) -> Iterator[AsyncKernelManager]:
     finally:
         for client in manager.made:
             client.stop_channels()
-        run_sync(manager.shutdown_kernel)(now=True)
+        # Stopping polls for the process's end for a tenth of a second: the caller writes the
+        # HTML meanwhile. asyncio.run closes the thread's event loop, so nothing stays open.
+        threading.Thread(target=asyncio.run, args=(manager.shutdown_kernel(now=True),)).start()
 
 
 def execute(notebook: Path, parameters: dict, output: Path, timeout_s: int,

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from firestats.files import write_atomic
+from firestats.narrative import share
 from firestats.quality import ACCOUNT_KEYS
 from firestats.readers import HEADER_SEARCH_ROWS
 from firestats.render import OVERVIEW_NAME
@@ -24,10 +25,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { bac
 @page { size: A4; margin: 15mm 12mm; }
 """
 _STATUS = {"ok": "已生成", "failed": "失败"}
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _link(name: str, text: str) -> str:
@@ -47,8 +44,8 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
         rows.append(
             f"<tr><td>{escape(year)}</td><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td>"
             f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
-            f'<td class="num">{_share(head.get("within_5min_share"))}</td>'
-            f'<td class="num">{_share(head.get("pass_rate"))}</td></tr>')
+            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
+            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
     files = "".join(
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
         + "</tr>" for f in quality["files"])

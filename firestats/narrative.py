@@ -16,6 +16,11 @@ from firestats.compare import value_at
 NO_RECORDS = "（无记录）"
 
 
+def share(value: float | None) -> str:
+    """A fraction 0..1 as a percentage to one decimal (0.123 -> 12.3%); a dash when missing."""
+    return "—" if value is None else f"{value:.1%}"
+
+
 def round_down(value: float) -> int:
     """The round figure a "余" wording uses: under 10 exact, under 1000 to tens, else to hundreds."""
     n = int(math.floor(value))

@@ -18,6 +18,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from firestats import activities, charts, compare, exports, findings, metrics, narrative, notable, quality, training
+from firestats.narrative import share
 from firestats.privacy import redact
 from firestats.quality import REASONS
 from firestats.scoring import ScoreTable, load_table
@@ -64,10 +65,6 @@ def _change(change: float | None, unit: str) -> str:
     if unit == "比例":
         return f"{change * 100:+.1f}个百分点"
     return f"{change:+.0f}秒" if unit == "秒" else f"{round(change, 2):+g}{unit}"
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 def _points(value: float | None) -> str:
@@ -139,7 +136,7 @@ class StationReport:
             ("疏散遇险人员", f"{f['people']['evacuated']}", "人"),
             ("挽回经济损失", f"{f['loss_averted_10k_yuan']:,.1f}", "万元"),
             ("出动至到场中位数", percentile(response["median_s"], response["n"]), f"n={response['n']}"),
-            (f"{within_seconds() // 60}分钟内到场占比", _share(response["within_5min_share"]), "派生指标"),
+            (f"{within_seconds() // 60}分钟内到场占比", share(response["within_5min_share"]), "派生指标"),
         ]
         html = "".join(
             f'<div class="fs-card"><div class="fs-card-label">{escape(label)}</div>'
@@ -175,7 +172,7 @@ class StationReport:
         rows = [
             ["出动至到场", r["dispatch_to_arrival"]["n"],
              *(percentile(r["dispatch_to_arrival"][k], r["dispatch_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
-             _share(r["dispatch_to_arrival"]["within_5min_share"])],
+             share(r["dispatch_to_arrival"]["within_5min_share"])],
             ["接警至到场", r["received_to_arrival"]["n"],
              *(percentile(r["received_to_arrival"][k], r["received_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
              "—"],
@@ -289,8 +286,8 @@ class StationReport:
         rows = [*([f"{kind}（次）", a["tests"][kind]] for kind in training.KINDS),
                 ["参考人数（人）", a["participants"]], ["有效成绩（项次）", a["results"]],
                 ["缺考（项次）", a["absent"]], ["免考（项次）", a["exempt"]],
-                ["总体及格率", _share(a["overall"]["pass_rate"])],
-                ["总体优秀率", _share(a["overall"]["excellent_rate"])]]
+                ["总体及格率", share(a["overall"]["pass_rate"])],
+                ["总体优秀率", share(a["overall"]["excellent_rate"])]]
         weakest = "、".join(a["weakest_items"]) or "—"
         return HTML(_table(["项目", "数值"], rows)
                     + f'<p class="fs-note">评分表：{_text(t["title"])}（{_text(t["version"])}）{_text(notice)}</p>'
@@ -301,7 +298,7 @@ class StationReport:
         a = self.figures["assessments"]
         if a is None:
             return HTML("")
-        rows = [[item, r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), _points(r["mean_points"])]
+        rows = [[item, r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), _points(r["mean_points"])]
                 for item, r in a["by_item"].items()]
         html = _table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
         return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
@@ -311,7 +308,7 @@ class StationReport:
         a = self.figures["assessments"]
         if a is None:
             return HTML("")
-        rows = [[f"{m}月", r["n"], _share(r["pass_rate"]), _share(r["excellent_rate"]), _points(r["mean_points"])]
+        rows = [[f"{m}月", r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), _points(r["mean_points"])]
                 for m, r in a["by_month"].items()]
         return HTML(_table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
 

@@ -115,6 +115,7 @@ def all_figures(dataset: Dataset, station: str, year: int, show_names: bool = Fa
     """Every figure of a station's year: incidents, plus ``assessments`` and ``activities``
     (each None when the station has no such records that year). Names are masked unless allowed;
     ``score_table`` is a table's version or path (default: the settings')."""
+    dataset = dataset.of_station(station)  # filtered once, not again for each figure
     figures = station_figures(dataset.incidents, dataset.problems, station, year)
     table = load_table(score_table or score_table_name())
     mine = training.of_station_year(dataset.assessments, station, year)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from firestats.files import write_atomic
 from firestats.narrative import share
-from firestats.quality import ACCOUNT_KEYS
+from firestats.quality import ACCOUNT_KEYS, unread_sheets
 from firestats.readers import HEADER_SEARCH_ROWS
 from firestats.render import OVERVIEW_NAME
 
@@ -50,7 +50,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
         + "</tr>" for f in quality["files"])
     totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
-    unread = [sheet for f in quality["files"] for sheet in f.get("ignored_sheets", [])]
+    unread = unread_sheets(quality)
     unread_note = (f'<p class="note">未读取的工作表（前{HEADER_SEARCH_ROWS}行内没有可识别的表头）：'
                    f'{escape("、".join(unread))}</p>' if unread else "")
     return f"""<!DOCTYPE html>

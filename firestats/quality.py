@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import pandas as pd
 
@@ -47,6 +48,11 @@ def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
     return problems[~expected]
 
 
+def unread_sheets(summary: dict[str, Any]) -> list[str]:
+    """The workbook sheets a quality summary says were not read (cells but no header row)."""
+    return [sheet for f in summary["files"] for sheet in f.get("ignored_sheets", [])]
+
+
 def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     """Lines that account for every row: a table per file, then each reason with example rows."""
     q = dataset.quality
@@ -55,7 +61,7 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     for f in q["files"]:
         lines.append(_pad(f["source_file"], width) + "".join(f"{f[k]:>12}" for k in ACCOUNT_KEYS))
     lines.append(_pad("total", width) + "".join(f"{q['totals'][k]:>12}" for k in ACCOUNT_KEYS))
-    unread = [sheet for f in q["files"] for sheet in f.get("ignored_sheets", [])]
+    unread = unread_sheets(q)
     if unread:
         lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
     order = dataset.problems["action"].map(_ACTION_ORDER)

@@ -38,7 +38,6 @@ class RawTable:
     header_row: int  # 1-based row number of the header
     encoding: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
-    sheet: str | None = None  # the workbook sheet, named when the workbook has several
     ignored_sheets: list[str] = field(default_factory=list)  # sheets with cells but no header row
 
 
@@ -178,7 +177,7 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
     body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
     return RawTable(path=path, frame=body.reset_index(drop=True), source=source, header_row=header_row,
-                    encoding=encoding, ignored_columns=ignored, sheet=sheet)
+                    encoding=encoding, ignored_columns=ignored)
 
 
 def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:

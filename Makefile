@@ -39,13 +39,13 @@ $(INSTALLED): pyproject.toml
 # Charts need a font that draws Chinese. Debian's packages where this user may install them,
 # else a pip-installable Noto Sans CJK into the venv.
 $(FONT_OK): $(INSTALLED)
-	@$(BIN)/python -m firestats.fonts >/dev/null 2>&1 || { \
+	@$(BIN)/python -m firestats.publish.fonts >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-cjk; \
 		else \
 			$(BIN)/python -m pip install --quiet -e '.[test,cjk-font]'; \
 		fi; }
-	@echo "Chinese chart font: $$($(BIN)/python -m firestats.fonts)"
+	@echo "Chinese chart font: $$($(BIN)/python -m firestats.publish.fonts)"
 	@touch $@
 
 # The browser tests drive Debian's Chromium; where it cannot be installed they skip, saying so.

@@ -1,49 +1,63 @@
-"""The assessment item catalogue and spellings, read from ``firestats/data/assessments.yaml``."""
+"""The figure catalogue: one term, unit and definition for every figure, from ``data/figures.yaml``.
+
+Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
+so a figure is called the same everywhere; threshold words (the minutes of the arrival line) are filled from the settings.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
 
 import yaml
 
-from firestats.readers import normalise_header
+from firestats.settings import within_seconds
 
 
 @dataclass(frozen=True)
-class Item:
-    """One fitness item: its canonical name, unit and which way is better."""
+class Entry:
+    """One figure: its dotted key in `firestats figures`, what it is called, and how it is written."""
 
-    name: str
-    unit: Literal["s", "reps", "m"]
-    better: Literal["lower", "higher"]
-    dotted_minutes: bool  # 12.35 means 12'35" (long runs), not 12.35 seconds
-
-
-@cache
-def spec() -> dict:
-    """The whole assessments data file."""
-    return yaml.safe_load(resources.files("firestats").joinpath("data/assessments.yaml").read_text("utf-8"))
+    key: str
+    term: str  # what every text calls it
+    unit: str  # 起, 人, 万元, 秒, 比例 …
+    approx: bool  # the annual text writes it rounded down with 余 (123 -> 120余次)
+    definition: str
+    source: str
 
 
 @cache
-def catalogue() -> dict[str, Item]:
-    """Items by canonical name."""
-    return {i["name"]: Item(i["name"], i["unit"], i["better"], i.get("dotted") == "minutes") for i in spec()["items"]}
+def _data() -> dict:
+    return yaml.safe_load(resources.files("firestats").joinpath("data/figures.yaml").read_text("utf-8"))
 
 
 @cache
-def item_names() -> dict[str, str]:
-    """Every spelling of an item (normalised) -> its canonical name."""
-    names = {}
-    for i in spec()["items"]:
-        for alias in (i["name"], *i.get("aliases", [])):
-            names[normalise_header(alias)] = i["name"]
-    return names
+def catalogue() -> dict[str, Entry]:
+    """Every catalogued figure by key, in the catalogue's order, thresholds filled from the settings."""
+    limits = {"within_seconds": within_seconds(), "within_minutes": f"{within_seconds() / 60:g}"}
+    return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["unit"], bool(e.get("approx", False)),
+                            e["definition"].format(**limits), e["source"]) for e in _data()["figures"]}
 
 
-def lookup_table(section: str) -> dict[str, str]:
-    """A spelling table (``kinds`` or ``statuses``): every spelling -> its canonical value."""
-    return {normalise_header(a): key for key, names in spec()[section].items() for a in names}
+def entry(key: str) -> Entry:
+    """The catalogue's entry for a figure (KeyError for a figure it does not hold)."""
+    return catalogue()[key]
+
+
+def term(key: str) -> str:
+    """What every text calls a figure: ``incidents.total`` -> 接处警总数."""
+    return catalogue()[key].term
+
+
+def heading(key: str) -> str:
+    """A figure's term with its unit, for a column heading: 接处警总数（起）; shares, times and uncatalogued
+    keys without."""
+    e = catalogue().get(key)
+    return label(key) if e is None or e.unit in ("比例", "秒") else f"{e.term}（{e.unit}）"
+
+
+def label(key: str) -> str:
+    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·科目·…)."""
+    found = catalogue().get(key)
+    return found.term if found else "·".join(_data()["parts"].get(p, p) for p in key.split("."))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from firestats import __version__
+from firestats.errors import FirestatsError
 
 DATA_DIR = Path("data/processed")
 REPORTS_DIR = Path("reports")
@@ -19,7 +20,19 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Every command's refusal (a FirestatsError) printed as its one line, with its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FirestatsError as exc:
+            kept = getattr(exc, "kept", None)
+            _fail(f"{exc} (the executed notebook, error included, is kept as {kept})" if kept else str(exc),
+                  exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="firestats")
 def main() -> None:
     """Turn a fire rescue station's raw exports into checked figures and offline Chinese reports.
@@ -39,14 +52,10 @@ MAPPING_OPTION = click.option(
 
 
 def _read(action, mapping_name: str | None):
-    """Run a read with the named mapping; an unreadable input or mapping is one line and exit 2."""
-    from firestats.mapping import MappingError, load_mapping
-    from firestats.readers import InputError
+    """Run a read with the named mapping (None: the alias table)."""
+    from firestats.ingest.mapping import load_mapping
 
-    try:
-        return action(load_mapping(mapping_name) if mapping_name else None)
-    except (InputError, MappingError) as exc:
-        _fail(str(exc))
+    return action(load_mapping(mapping_name) if mapping_name else None)
 
 
 @main.command()
@@ -60,8 +69,8 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None) -
     Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
     printed at the end shows that the counts add up. Raw files are only read.
     """
-    from firestats.prepare import prepare as run
-    from firestats.quality import describe
+    from firestats.ingest.prepare import prepare as run
+    from firestats.ingest.quality import describe
 
     dataset = _read(lambda mapping: run(inputs, out_dir, mapping), mapping_name)
     click.echo("\n".join(describe(dataset)))
@@ -79,8 +88,8 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) 
     Exit codes: 0 clean, 1 some rows have problems (listed by reason, with file, row and
     column), 2 a file or mapping cannot be read at all.
     """
-    from firestats.prepare import build
-    from firestats.quality import describe, problem_rows
+    from firestats.ingest.prepare import build
+    from firestats.ingest.quality import describe, problem_rows
 
     dataset = _read(lambda mapping: build(inputs, mapping), mapping_name)
     click.echo("\n".join(describe(dataset, examples)))
@@ -113,19 +122,9 @@ def _people_options(func):
 @_people_options
 def figures(data_dir: Path, station: str, year: int, show_names: bool, score_table: str | None) -> None:
     """Print one station's figures for a year as JSON (times in seconds, money in 万元, rates 0..1)."""
-    from firestats import metrics
-    from firestats.scoring import ScoreTableError
-    from firestats.store import load
+    from firestats.compute.station import station_figures
 
-    try:
-        dataset = load(data_dir)
-        name = dataset.resolve_station(station)
-    except (FileNotFoundError, LookupError) as exc:
-        _fail(str(exc).strip("'\""))
-    try:
-        result = metrics.all_figures(dataset, name, year, show_names, score_table)
-    except ScoreTableError as exc:
-        _fail(str(exc))
+    result = station_figures(data_dir, station, year, show_names, score_table)
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
@@ -136,15 +135,9 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool, score_tab
 @_people_options
 def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML."""
-    from firestats.render import ReportFailed, render_station
+    from firestats.run.render import render_station
 
-    try:
-        path = render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table)
-    except (FileNotFoundError, LookupError) as exc:
-        _fail(str(exc).strip("'\""))
-    except ReportFailed as exc:
-        _fail(f"{exc} (the executed notebook, error included, is kept as {exc.kept})" if exc.kept else str(exc), 1)
-    click.echo(path)
+    click.echo(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table))
 
 
 @main.command()
@@ -176,15 +169,12 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
     YEAR/STATION.failed.ipynb and the summary names it with the failing cell's error. Exits 1
     when any report failed.
     """
-    from firestats.batch import render_all
-    from firestats.render import STATION_NOTEBOOK
+    from firestats.run.batch import render_all
+    from firestats.run.render import STATION_NOTEBOOK
 
-    try:
-        outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
-                             notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
-                             show_names=show_names, score_table=score_table)
-    except (FileNotFoundError, LookupError) as exc:
-        _fail(str(exc).strip("'\""))
+    outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
+                         notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
+                         show_names=show_names, score_table=score_table)
     click.echo(f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
                f" · index: {out_dir / 'index.html'}")
     for name, error in outcome.failed.items():
@@ -208,12 +198,9 @@ def sample(out_dir: Path, seed: int | None) -> None:
 @main.command()
 def fonts() -> None:
     """Show which font draws Chinese in charts, or how to install one."""
-    from firestats.fonts import FontMissing, cjk_family
+    from firestats.publish.fonts import cjk_family
 
-    try:
-        click.echo(cjk_family())
-    except FontMissing as exc:
-        _fail(str(exc), code=1)
+    click.echo(cjk_family())
 
 
 if __name__ == "__main__":

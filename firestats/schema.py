@@ -47,7 +47,6 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_NAME = {f.name: f for f in INCIDENT_FIELDS}
 TIMESTAMP_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.kind == "timestamp")
-NUMBER_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.kind in ("count", "amount"))
 
 # National statistics split every incident into the first five; 其他 catches what fits none.
 INCIDENT_TYPES: tuple[str, ...] = ("火灾扑救", "抢险救援", "社会救助", "安保勤务", "虚假警", "其他")

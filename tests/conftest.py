@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from firestats import sample
-from firestats.prepare import prepare
+from firestats.ingest.prepare import prepare
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_RAW = REPO / "data" / "raw"

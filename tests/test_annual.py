@@ -3,14 +3,15 @@
 import pandas as pd
 import pytest
 
-from firestats import compare, exports, findings, narrative
-from firestats.present import percentile
+from firestats.compute import compare, findings
+from firestats.publish import exports, narrative, wording
+from firestats.publish.wording import percentile
 
 
 @pytest.mark.parametrize("value, shown", [(0, 0), (9, 9), (10, 10), (19, 10), (123, 120), (999, 990),
                                           (1000, 1000), (2345, 2300), (45.9, 40)])
 def test_round_down(value, shown):
-    assert narrative.round_down(value) == shown
+    assert wording.round_down(value) == shown
 
 
 def figures(**parts):
@@ -118,7 +119,7 @@ def test_percentiles_withheld_below_n():
 
 def test_notable_incidents_with_few_times_recorded():
     """An export with no clearing times and nobody rescued still lists its rare kinds."""
-    from firestats import notable
+    from firestats.compute import notable
 
     rows = pd.DataFrame({
         "received_at": pd.to_datetime(["2024-03-01 10:00", "2024-03-02 11:00"]), "arrived_at": pd.NaT,

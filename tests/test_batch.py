@@ -8,9 +8,9 @@ import sys
 import nbformat
 import pytest
 
-from firestats.batch import read_manifest, render_all
-from firestats.prepare import prepare
-from firestats.render import STATION_NOTEBOOK
+from firestats.run.batch import read_manifest, render_all
+from firestats.ingest.prepare import prepare
+from firestats.run.render import STATION_NOTEBOOK
 from firestats.sample import write_sample
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]

@@ -11,18 +11,18 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from firestats import charts, metrics, training
-from firestats.scoring import load_table
-from firestats.settings import score_table_name
-from firestats.store import load
+from firestats.compute import incidents as metrics
+from firestats.compute.assessments import weekly_rates
+from firestats.compute.station import compute
+from firestats.ingest.store import load
+from firestats.publish import charts
 
 GLYPH_MISSING = r"Glyph .* missing from font"
 
 
 @pytest.fixture(scope="module")
 def station_year(prepared):
-    data = load(prepared)
-    return metrics.station_year(data.incidents, "城东站", 2024)
+    return load(prepared).narrow("城东站", 2024).incidents
 
 
 def draw_all(incidents):
@@ -36,13 +36,11 @@ def draw_all(incidents):
 
 @pytest.mark.filterwarnings(f"error:{GLYPH_MISSING}")
 def test_training_and_activity_charts_render_chinese(prepared):
-    data = load(prepared)
-    table = load_table(score_table_name())
-    scored = training.score(data.assessments, table)
-    figures = metrics.all_figures(data, "城东站", 2024)
+    this = compute(load(prepared), "城东站", 2024)
+    figures = this.figures
     drawn = [
-        charts.weekly_rates(training.weekly_rates(scored, "城东站", 2024, table), 2024),
-        charts.weekly_rates(training.weekly_rates(scored, "城东站", 1999, table), 1999),
+        charts.weekly_rates(weekly_rates(this.data.assessments, this.table), 2024),
+        charts.weekly_rates(weekly_rates(this.data.assessments.iloc[0:0], this.table), 1999),
         charts.item_rates(figures["assessments"]["by_item"]),
         charts.activity_totals(pd.Series({"实地演练": 12, "熟悉单位": 40})),
     ]
@@ -88,7 +86,7 @@ def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
     long_names = pd.Series({"防火检查与消防安全宣传培训": 1200.5, "熟悉单位": 40, "Fire safety visits": 5})
     items = {name: {"pass_rate": 0.5, "excellent_rate": 0.2} for name in ("负重登六楼", "原地着战斗服并携带装备登楼")}
     data = load(prepared)
-    monthly = {s: metrics.monthly_counts(metrics.station_year(data.incidents, s, 2024)) for s in ("城东站", "城西站")}
+    monthly = {s: metrics.monthly_counts(data.narrow(s, 2024).incidents) for s in ("城东站", "城西站")}
     drawn = [*draw_all(station_year), charts.monthly(busy, 2024), charts.monthly_compare(busy, busy / 2, 2024),
              charts.type_mix(pd.Series({"火灾扑救": 5000, "其他": 1})), charts.activity_totals(long_names),
              charts.item_rates(items), charts.small_multiples(monthly | {"高新技术产业开发区消防救援站": busy}, 2024)]
@@ -98,12 +96,12 @@ def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
 def test_a_font_found_by_searching_is_remembered_in_matplotlibs_cache(tmp_path):
     """A Chinese font installed after matplotlib built its font list is searched for once, not by every report."""
     env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
-    stale = ("from matplotlib import font_manager as fm; from firestats.fonts import FAMILIES; import matplotlib;"
+    stale = ("from matplotlib import font_manager as fm; from firestats.publish.fonts import FAMILIES; import matplotlib;"
              "fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.name not in FAMILIES];"
              "fm.json_dump(fm.fontManager, f'{matplotlib.get_cachedir()}/fontlist-v{fm.FontManager.__version__}.json')")
-    known = "from firestats.fonts import FAMILIES, _known; print(sorted(set(FAMILIES) & _known()))"
+    known = "from firestats.publish.fonts import FAMILIES, _known; print(sorted(set(FAMILIES) & _known()))"
     run = [sys.executable, "-c"]
     subprocess.run([*run, stale], env=env, check=True)
     assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() == "[]"
-    subprocess.run([sys.executable, "-m", "firestats.fonts"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "firestats.publish.fonts"], env=env, check=True, capture_output=True)
     assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() != "[]"

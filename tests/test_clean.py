@@ -1,9 +1,10 @@
 import pandas as pd
 import pytest
 
-from firestats import metrics
-from firestats.clean import clean_incidents, normalise_stations, normalise_types, to_canonical
-from firestats.readers import InputError
+from firestats.compute import incidents as metrics
+from firestats.ingest.incidents import clean_incidents, normalise_types, to_canonical
+from firestats.ingest.stations import normalise_stations
+from firestats.errors import InputError
 from firestats.schema import INCIDENT_TYPES
 
 

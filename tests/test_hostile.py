@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from firestats.cli import main
-from firestats.render import report_path
+from firestats.publish.paths import report_path
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
 

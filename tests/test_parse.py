@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from firestats import parse
+from firestats.ingest import parse
 
 T = pd.Timestamp("2021-03-05 14:32:07")
 
@@ -136,16 +136,6 @@ def test_durations(cell, seconds):
 @pytest.mark.parametrize("cell", ["", None, "abc", "5 分 x"])
 def test_bad_durations_are_nan(cell):
     assert np.isnan(parse.durations(pd.Series([cell], dtype=object)).iloc[0])
-
-
-@pytest.mark.parametrize(
-    "cell, value",
-    [("是", True), (" 是", True), ("否 ", False), ("Y", True), ("n", False), ("1", True), (1, True), (0.0, False),
-     ("TRUE", True), ("无", False), ("2", None), ("", None), (None, None)],
-)
-def test_flags(cell, value):
-    got = parse.flags(pd.Series([cell], dtype=object)).iloc[0]
-    assert (pd.isna(got) and value is None) or got == value
 
 
 def test_excel_stores_compact_timestamps_as_numbers():

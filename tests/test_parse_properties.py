@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from firestats import parse
+from firestats.ingest import parse
 
 cells = st.one_of(
     st.text(), st.integers(min_value=-10**18, max_value=10**18), st.floats(allow_nan=True), st.none(),
@@ -21,7 +21,7 @@ columns = st.lists(cells, max_size=30)
 def test_parsers_never_raise_and_keep_length(values):
     series = pd.Series(values, dtype=object)
     for result in (parse.timestamps(series), parse.timestamps(series, dayfirst=True), parse.time_of_day(series),
-                   parse.durations(series), parse.flags(series), parse.numbers(series),
+                   parse.durations(series), parse.numbers(series),
                    parse.numbers(series, "10k_yuan"), parse.identifiers(series), parse.text(series)):
         assert len(result) == len(values)
         assert result.index.equals(series.index)

@@ -4,11 +4,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from firestats import index_page
-from firestats.mapping import known_headers
-from firestats.prepare import build
-from firestats.quality import describe
-from firestats.readers import InputError, find_inputs, read_tables
+from firestats.publish import index_page
+from firestats.ingest.mapping import known_headers
+from firestats.ingest.prepare import build
+from firestats.ingest.quality import describe
+from firestats.errors import InputError
+from firestats.ingest.readers import find_inputs, read_tables
 
 HEADER = ["警情编号", "出动站", "接警时间", "警情类型"]
 ROWS = [["A1", "城东", "2024-01-01 10:00:00", "火灾"], ["A2", "城西站", "2024/1/2 11:00:00", "抢险"]]
@@ -99,7 +100,7 @@ def test_tsv_and_repeated_headers(tmp_path):
 
 def test_fast_and_careful_csv_readers_agree(tmp_path):
     """Files without blank lines take Arrow's reader; what it reads equals pandas' own reader."""
-    from firestats.readers import _parse_text
+    from firestats.ingest.readers import _parse_text
 
     lines = ["警情编号,出动站,地址,接警时间,警情类型", 'A1,城东,"人民路1号, 2楼",2024-01-01 10:00:00,火灾',
              'A2,城西,"说""明""",,抢险', "A3,,,2024/1/3 9:00,"]
@@ -127,7 +128,7 @@ def test_old_xls_workbook_with_a_date_cell(tmp_path):
     sheet.write(2, 2, dt.datetime(2024, 1, 1, 10, 0, 5), stamp)
     sheet.write(2, 3, "火灾")
     book.save(str(tmp_path / "old.xls"))
-    from firestats.prepare import build
+    from firestats.ingest.prepare import build
 
     data = build([tmp_path / "old.xls"])
     assert data.incidents[["incident_id", "station", "type"]].iloc[0].tolist() == ["A1", "城东站", "火灾扑救"]

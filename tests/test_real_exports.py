@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from firestats import metrics
-from firestats.mapping import load_mapping
-from firestats.prepare import build
+from firestats.compute import incidents as metrics
+from firestats.compute.station import compute
+from firestats.ingest.mapping import load_mapping
+from firestats.ingest.prepare import build
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not present at {REAL}")
@@ -130,7 +131,7 @@ def test_shipped_mapping_matches_plain_pandas(case):
     want["year"] = want["received"].dt.year
 
     expected_pairs = {(s, int(y)): n for (s, y), n in want.groupby(["station", "year"]).size().items()}
-    got_pairs = {(s, y): len(metrics.station_year(data.incidents, s, y)) for s, y in data.station_years()}
+    got_pairs = {(s, y): len(data.narrow(s, y).incidents) for s, y in data.station_years()}
     assert got_pairs == expected_pairs
 
     totals = data.quality["totals"]
@@ -138,7 +139,7 @@ def test_shipped_mapping_matches_plain_pandas(case):
     assert metrics.type_counts(data.incidents).loc[lambda s: s > 0].to_dict() == want["type"].value_counts().to_dict()
 
     for (station, year), group in want.groupby(["station", "year"]):
-        figures = metrics.station_figures(data.incidents, data.problems, station, year)
+        figures = compute(data, station, year).figures
         seconds = group["call_to_arrival_s"].dropna()
         got = figures["response"]["received_to_arrival"]
         assert got["n"] == len(seconds), (station, year)

@@ -12,10 +12,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from firestats import metrics
-from firestats.present import station_report
-from firestats.render import STATION_NOTEBOOK, render_station
-from firestats.store import load
+from firestats.compute.station import compute
+from firestats.publish.station_report import station_report
+from firestats.run.render import STATION_NOTEBOOK, render_station
+from firestats.ingest.store import load
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 # year on year, type mix, monthly, hourly, response; items, weekly tests; activities
@@ -120,7 +120,7 @@ def test_exports_hold_the_library_figures(batch, prepared):
     """The kernel publishes the figures the exports are written from: nothing is lost on the way."""
     whole = load(prepared)
     for path in station_reports(batch):
-        expected = metrics.all_figures(whole, path.stem, int(path.parent.name))
+        expected = compute(whole, path.stem, int(path.parent.name)).figures
         assert json.loads(path.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected)), path
 
 
@@ -258,3 +258,27 @@ def test_a_failing_notebook_is_one_line_and_its_notebook_is_kept(prepared, tmp_p
     errors = [o for c in nbformat.read(kept, as_version=4).cells for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert errors[0].ename == "ScoreTableError" and not (tmp_path / "2024" / "城东站.html").exists()
+
+
+def test_every_label_a_reader_sees_is_the_catalogues(batch):
+    """Each figure's term in the HTML, the 年度数据 table and the xlsx is the catalogue's."""
+    import openpyxl
+
+    from firestats.catalogue import catalogue
+    from firestats.publish.narrative import TEXT_FIGURES
+
+    page = batch / "2025" / "城东站.html"
+    html = page.read_text("utf-8")
+    figures = json.loads(page.with_suffix(".json").read_text("utf-8"))
+    book = openpyxl.load_workbook(page.with_suffix(".xlsx"))
+    labels = {row[3]: row[0] for row in book.active.iter_rows(min_row=3, values_only=True)}
+    for key, entry in catalogue().items():
+        if key in labels:
+            assert labels[key] == entry.term, key
+    for key in [*TEXT_FIGURES.values(), "loss_averted_10k_yuan", "response.dispatch_to_arrival.within_5min_share",
+                "assessments.overall.pass_rate", "assessments.absent", "assessments.exempt"]:
+        assert f">{catalogue()[key].term}" in html, key
+    # the 年度数据 table: 指标 | 文中写法 | 确切数值 | 单位, each 指标 the catalogue's term
+    annual = html[html.index("文中写法"):]
+    assert all(f"<td>{catalogue()[k].term}</td>" in annual for k in TEXT_FIGURES.values())
+    assert figures["incidents"]["total"] > 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from firestats.render import render_station
+from firestats.run.render import render_station
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 

@@ -5,9 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from firestats import training
+from firestats.ingest import assessments as training
 from firestats.privacy import mask_name, redact
-from firestats.scoring import ScoreTableError, load_table
+from firestats.compute.scoring import load_table
+from firestats.errors import ScoreTableError
 
 TABLE = load_table("example-2024")
 

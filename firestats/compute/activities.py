@@ -1,0 +1,43 @@
+"""Activity figures: a slice's ledger records summed by category, in each category's unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from firestats.ingest import parse
+from firestats.ingest.activities import spec
+
+LISTED = ("awards", "competitions")  # figures given as lists of entries, not totals
+
+
+def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
+    """A slice's activity figures from its ledger records; None when it has none.
+
+    Totals are sums of quantities in each category's unit (次, 家次, 份, 人); a category with no
+    records is None, not 0. Licences are counted by kind (B2 …, 其他); awards and competitions
+    are lists of {date, content}.
+    """
+    if mine.empty:
+        return None
+    out: dict[str, Any] = {}
+    for name, category in spec()["categories"].items():
+        rows = mine[mine["category"] == name]
+        key = category["figure"]
+        if key in LISTED:
+            out[key] = [{"date": f"{r.date:%Y-%m-%d}", "content": r.content or ""}
+                        for r in rows.sort_values("date").itertuples()]
+        elif key == "licences":
+            out[key] = _licences(rows) if len(rows) else None
+        else:
+            out[key] = int(rows["quantity"].sum()) if len(rows) else None
+    return out
+
+
+def _licences(rows: pd.DataFrame) -> dict[str, int]:
+    kinds = spec()["licence_kinds"]
+    pattern = "(?P<kind>" + "|".join(kinds) + ")"
+    kind = parse.extract(parse.text(rows["content"]).str.upper(), pattern)["kind"].fillna("其他")
+    totals = rows["quantity"].groupby(kind.to_numpy()).sum()
+    return {k: int(v) for k, v in totals.items()}

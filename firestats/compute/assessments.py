@@ -1,0 +1,83 @@
+"""Training figures: a slice's score-sheet records scored against a score table, then counted and rated.
+
+Rates are shares 0..1 of the scored results; absent (缺考) and exempt (免考) records are counted
+but in no rate; points are the score table's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from firestats.compute.scoring import ScoreTable
+from firestats.ingest.assessments import ABSENT, EXEMPT, PRESENT
+from firestats.ingest.readers import unique_names
+from firestats.privacy import mask_name
+
+KINDS = ("周测", "月考", "比武")
+
+
+def score(records: pd.DataFrame, table: ScoreTable) -> pd.DataFrame:
+    """Records with ``points`` and ``grade`` (scored results only; others NaN / NA)."""
+    return table.score_frame(records.assign(result=records["result"].where(records["status"] == PRESENT)))
+
+
+def _rates(scored: pd.DataFrame, table: ScoreTable) -> dict[str, Any]:
+    points = scored["points"].dropna()
+    if points.empty:
+        return {"n": 0, "pass_rate": None, "excellent_rate": None, "mean_points": None}
+    return {
+        "n": int(points.size),
+        "pass_rate": float((points >= table.cutoffs["pass"]).mean()),
+        "excellent_rate": float((points >= table.cutoffs["excellent"]).mean()),
+        "mean_points": round(float(points.mean()), 2),
+    }
+
+
+def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = False) -> dict[str, Any] | None:
+    """A slice's assessment figures from its scored records; None when it has no assessment records.
+
+    Rates are shares 0..1 of scored results (absent and exempt records count in none);
+    points are the score table's; names are masked (张*三) unless ``show_names``.
+    """
+    if mine.empty:
+        return None
+    name = (lambda n: n) if show_names else mask_name
+    present = mine[mine["status"] == PRESENT]
+    sessions = mine.drop_duplicates(["date", "kind"])
+    by_item = {item: _rates(rows, table) for item, rows in present.groupby("item", sort=True)}
+    ranked = sorted((item for item in by_item if by_item[item]["n"]),
+                    key=lambda i: (by_item[i]["pass_rate"], by_item[i]["excellent_rate"], by_item[i]["mean_points"]))
+    placed = mine[(mine["kind"] == "比武") & mine["rank"].notna()].drop_duplicates(["date", "person"])
+    competitions = placed.sort_values(["date", "rank"], kind="stable")
+    trend = present.groupby(["person", present["date"].dt.month])["points"].mean().round(2)
+    return {
+        "score_table": {"version": table.version, "title": table.title, "official": table.official},
+        "tests": {k: int((sessions["kind"] == k).sum()) for k in KINDS},
+        "participants": int(present["person"].nunique()),
+        "results": int(len(present)),
+        "absent": int((mine["status"] == ABSENT).sum()),
+        "exempt": int((mine["status"] == EXEMPT).sum()),
+        "overall": _rates(present, table),
+        "by_item": by_item,
+        "by_month": {int(m): _rates(rows, table) for m, rows in present.groupby(present["date"].dt.month)},
+        "weakest_items": ranked[:3],
+        "strongest_items": ranked[::-1][:3],
+        "competitions": [{"date": f"{r.date:%Y-%m-%d}", "person": name(r.person), "rank": int(r.rank)}
+                         for r in competitions.itertuples()],
+        "people": dict(zip(unique_names([name(p) for p in trend.index.unique(level=0)]),
+                           ({int(m): float(v) for m, v in rows.droplevel(0).items()}
+                            for _, rows in trend.groupby(level=0)))),
+    }
+
+
+def weekly_rates(scored: pd.DataFrame, table: ScoreTable) -> pd.DataFrame:
+    """Each weekly test (周测) of a year's scored records: ISO week, scored results, pass and excellent rates (0..1)."""
+    points = scored[scored["kind"] == "周测"].dropna(subset=["points"])
+    grouped = points.groupby(points["date"].dt.isocalendar().week.astype(int))["points"]
+    return pd.DataFrame({
+        "n": grouped.size(),
+        "pass_rate": grouped.apply(lambda p: (p >= table.cutoffs["pass"]).mean()),
+        "excellent_rate": grouped.apply(lambda p: (p >= table.cutoffs["excellent"]).mean()),
+    }).rename_axis("week")

@@ -1,0 +1,66 @@
+"""Every figure of one station's year, from its slice of the data, computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from firestats.compute.accounting import row_accounting
+from firestats.compute.activities import activity_figures
+from firestats.compute.assessments import score, training_figures
+from firestats.compute.incidents import incident_figures
+from firestats.compute.scoring import ScoreTable, load_table
+from firestats.ingest.store import Dataset, load
+from firestats.settings import score_table_name, within_seconds
+
+
+@dataclass
+class StationYear:
+    """A station's year: its figures and the slice they were computed from (assessments scored)."""
+
+    station: str
+    year: int
+    figures: dict[str, Any]  # as `firestats figures` prints them
+    data: Dataset  # the station's records and problem rows of the year; assessments with points and grade
+    table: ScoreTable  # the score table results were graded with
+
+
+def compute(dataset: Dataset, station: str, year: int, show_names: bool = False,
+            score_table: str | None = None) -> StationYear:
+    """Narrow the data to a station's year and compute every figure of it.
+
+    ``station`` is the canonical name; names are masked (张*三) unless ``show_names``;
+    ``score_table`` is a table's version or path (default: the settings').
+    """
+    mine = dataset.narrow(station, year)
+    table = load_table(score_table or score_table_name())
+    scored = score(mine.assessments, table) if len(mine.assessments) else mine.assessments
+    mine = replace(mine, assessments=scored)
+    figures = {
+        "station": station,
+        "year": int(year),
+        **incident_figures(mine.incidents, within_seconds()),
+        "rows": row_accounting(mine),
+        "assessments": training_figures(scored, table, show_names),
+        "activities": activity_figures(mine.activities),
+    }
+    return StationYear(station, int(year), figures, mine, table)
+
+
+def station_figures(data: Dataset | Path | str, station: str, year: int, show_names: bool = False,
+                    score_table: str | None = None) -> dict[str, Any]:
+    """Every figure of a station's year, as ``firestats figures`` prints them.
+
+    ``data`` is a prepared folder or a loaded Dataset; ``station`` may be spelled any way
+    (城东 / 城东站 / 城东消防救援站). Counts are incidents or persons, money in 万元, times in
+    seconds, rates and shares fractions 0..1; ``assessments`` and ``activities`` are None when
+    the station has no such records that year.
+
+    >>> import firestats as fs
+    >>> fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]  # doctest: +SKIP
+    603
+    """
+    dataset = data if isinstance(data, Dataset) else load(data)
+    name = dataset.resolve_station(station)
+    return compute(dataset, name, year, show_names, score_table).figures

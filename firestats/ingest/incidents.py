@@ -1,0 +1,306 @@
+"""Turn raw export tables into the canonical incident table, accounting for every row.
+
+Every input row ends in exactly one of three places: kept (one row of the incident table),
+merged (a second export of an incident already kept, or another responding unit's row of it,
+its blanks filled into the kept row) or quarantined (left out, with a reason). Rows whose
+meaning changed while kept (a value that could not be read, an arrival before dispatch) are
+kept and listed as flagged. Everything here is vectorised: a million rows is the design load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from firestats.errors import InputError
+from firestats.ingest import parse
+from firestats.ingest.mapping import AMOUNT_UNITS, FieldRule, Mapping, auto_mapping
+from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
+from firestats.ingest.readers import normalise_header
+from firestats.ingest.stations import normalise_stations
+from firestats.schema import (
+    FIELDS_BY_NAME,
+    FLAG_ARRIVAL_BEFORE_DISPATCH,
+    INCIDENT_FIELDS,
+    PROVENANCE,
+    TIMESTAMP_FIELDS,
+    aliases,
+)
+
+# 合计 / 小 计 / 总　计 at the start of a cell, spaced out or not (full-width spaces too).
+_SUMMARY = r"^[\s\x{3000}]*[合小总][\s\x{3000}]*计"
+# What a missing or unreadable required field does to its row.
+_REQUIRED = {
+    "incident_id": ("missing_id", "missing_id"),
+    "station": ("missing_station", "missing_station"),
+    "received_at": ("missing_received_at", "bad_received_at"),
+    "type": ("missing_type", "unknown_type"),
+}
+# Past these, a count (people, vehicles) or an amount (万元) is a typing error, not an incident.
+_IMPLAUSIBLE = {"count": 100_000, "amount": 10_000_000}
+# When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
+_FOLD_LAST = {"cleared_at", "returned_at"}
+
+
+@dataclass
+class Canonical:
+    """One export in canonical fields, with the problems found while reading its cells."""
+
+    frame: pd.DataFrame  # canonical fields, parsed, plus source_file and source_row
+    problems: pd.DataFrame  # PROBLEM_COLUMNS, before station and year are filled in
+    fold_units: bool = False
+
+
+@dataclass
+class CleanResult:
+    """The canonical incidents, the problem list, and the per-file row accounting."""
+
+    incidents: pd.DataFrame
+    problems: pd.DataFrame
+    accounting: pd.DataFrame  # per source_file: rows_in, kept, merged, quarantined
+
+
+def normalise_types(values: pd.Series) -> pd.Series:
+    """Map type spellings to one of the six canonical types; unknown spellings become NA."""
+    by_alias = {a: t for t, names in aliases()["types"].items() for a in names}
+    return parse.lookup(parse.replace(parse.text(values), r"\s", ""), by_alias)
+
+
+def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = None) -> Canonical:
+    """Read one export's cells into canonical fields through a mapping (default: the alias table)."""
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    headers = [c for c in frame.columns if c not in PROVENANCE]
+    mapping = mapping or auto_mapping(headers)
+    column_of = _resolve_columns(mapping, headers, source)
+    cells = frame[headers]
+
+    out = frame[list(PROVENANCE)].copy()
+    skip = _summaryrows_where(cells)
+    problems = [rows_where(out, skip, QUARANTINE, "summary_row", "", cells.iloc[:, 0] if headers else None)]
+    for rule in mapping.exclude:
+        value = parse.text(cells[column_of[rule.column]])
+        hit = _excluded(value, rule) & ~skip
+        problems.append(rows_where(out, hit, QUARANTINE, "excluded", rule.column, rule.describe()))
+        skip |= hit
+
+    for rule in mapping.rules:
+        values, raw = _read_field(rule, cells, column_of, out)
+        out[rule.field], found = _checked(out, rule.field, values, raw, skip)
+        problems += found
+    for f in INCIDENT_FIELDS:
+        if f.name not in out:
+            out[f.name] = _empty(f.kind, len(out), out.index)
+    out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
+    return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units)
+
+
+def _resolve_columns(mapping: Mapping, headers: list[str], source: str) -> dict[str, str]:
+    """The export header each mapping column names, matched after NFKC and without spaces."""
+    by_norm = {}
+    for h in headers:
+        by_norm.setdefault(normalise_header(h), h)
+    found = {c: by_norm.get(normalise_header(c)) for c in mapping.columns()}
+    missing = [c for c, h in found.items() if h is None]
+    required = [f.name for f in INCIDENT_FIELDS if f.required]
+    absent = [r for r in required if r not in {rule.field for rule in mapping.rules}]
+    if absent:
+        labels = "、".join(f"{FIELDS_BY_NAME[m].label} ({m})" for m in absent)
+        raise InputError(f"{source}: no column for {labels}; columns found: {', '.join(map(str, headers))}")
+    if missing:
+        raise InputError(f"{source}: mapping {mapping.name!r} needs column(s) {', '.join(missing)}, "
+                         f"which the file does not have; columns found: {', '.join(map(str, headers))}")
+    return found
+
+
+def _summaryrows_where(cells: pd.DataFrame) -> pd.Series:
+    hit = pd.Series(False, index=cells.index)
+    for column in cells.columns:
+        if not pd.api.types.is_numeric_dtype(cells[column].dtype):
+            hit |= parse.matches(cells[column], _SUMMARY)
+    return hit
+
+
+def _excluded(value: pd.Series, rule) -> pd.Series:
+    if rule.equals is not None:
+        hit = value == rule.equals
+    elif rule.among:
+        hit = value.isin(rule.among)
+    else:
+        return parse.matches(value, rule.pattern)
+    return hit.fillna(False).astype(bool)
+
+
+def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str | None],
+                parsed: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """A field's parsed values and the raw text they came from (for blank and problem checks)."""
+    col = {c: cells[column_of[c]] for c in rule.source_columns()}
+    kind = FIELDS_BY_NAME[rule.field].kind
+    if rule.columns:
+        texts = [parse.identifiers(col[c]) for c in rule.columns]
+        raw = texts[0].str.cat(texts[1:], sep="|")
+        return raw, raw
+    if kind == "timestamp":
+        if rule.date:
+            raw = parse.text(col[rule.date]).str.cat(parse.text(col[rule.time]), sep=" ", na_rep="")
+            raw = raw.mask(parse.is_blank(col[rule.date]) & parse.is_blank(col[rule.time]))
+            day = parse.timestamps(col[rule.date], rule.dayfirst).dt.normalize()
+            return day + parse.time_of_day(col[rule.time]), raw
+        if rule.after:
+            raw = parse.text(col[rule.time])
+            return parse.on_day_of(parsed[rule.after], parse.time_of_day(col[rule.time])), raw
+        if rule.seconds_after:
+            raw = parse.text(col[rule.column])
+            seconds = parse.durations(col[rule.column])
+            return parsed[rule.seconds_after] + pd.to_timedelta(seconds, unit="s"), raw
+        return parse.timestamps(col[rule.column], rule.dayfirst), parse.text(col[rule.column])
+    raw = parse.text(col[rule.column])
+    if kind == "id":
+        return parse.identifiers(col[rule.column]), raw
+    if kind == "count":
+        return parse.numbers(col[rule.column], "count"), raw
+    if kind == "amount":
+        scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
+        unit = "10k_yuan" if scale == 1.0 else "count"
+        return parse.numbers(col[rule.column], unit) * scale, raw
+    value = _map_values(parse.text(col[rule.column]), rule)
+    if rule.field == "station":
+        return normalise_stations(value), raw
+    if rule.field == "type":
+        return normalise_types(value), raw
+    return value, raw
+
+
+def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
+    """Apply a rule's exact value map, then its patterns, then its default."""
+    if not (rule.values or rule.patterns or rule.default):
+        return value
+    mapped = parse.lookup(value, {k.strip(): v for k, v in rule.values.items()})
+    for regex, target in rule.patterns.items():
+        hit = parse.matches(value, regex)
+        mapped = mapped.mask(mapped.isna() & hit, target)
+    if rule.default is not None:
+        mapped = mapped.mask(mapped.isna() & value.notna(), rule.default)
+    return mapped.fillna(value)
+
+
+def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
+             skip: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """A field's values with impossible ones blanked, and the problem rows that says so."""
+    blank = raw.isna()
+    unreadable = values.isna() & ~blank & ~skip
+    if field in _REQUIRED:
+        missing_reason, bad_reason = _REQUIRED[field]
+        return values, [rows_where(out, blank & ~skip, QUARANTINE, missing_reason, field, raw),
+                        rows_where(out, unreadable, QUARANTINE, bad_reason, field, raw)]
+    kind = FIELDS_BY_NAME[field].kind
+    if kind == "timestamp":
+        return values, [rows_where(out, unreadable, FLAGGED, "bad_timestamp", field, raw)]
+    if kind in ("count", "amount"):
+        fractional = (values.notna() & (values % 1 != 0)).astype(bool) & (kind == "count") & ~skip
+        negative = (values < 0).fillna(False).astype(bool) & ~skip
+        absurd = (values > _IMPLAUSIBLE[kind]).fillna(False).astype(bool) & ~skip
+        return values.mask(fractional | negative | absurd), [
+            rows_where(out, unreadable | fractional, FLAGGED, "bad_number", field, raw),
+            rows_where(out, negative, FLAGGED, "negative_number", field, raw),
+            rows_where(out, absurd, FLAGGED, "implausible_number", field, raw)]
+    return values, []
+
+
+def _empty(kind: str, n: int, index: pd.Index) -> pd.Series:
+    dtype = {"timestamp": "datetime64[ns]", "count": "float64", "amount": "float64"}.get(kind, "string")
+    return pd.Series(pd.NA if dtype == "string" else np.nan, index=index, dtype=dtype)
+
+
+def empty_result() -> CleanResult:
+    """The result of cleaning no incident exports at all: empty tables with the right columns."""
+    headers = ["警情编号", "出动站", "接警时间", "警情类型"]
+    frame = pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    frame["source_file"], frame["source_row"] = pd.Series(dtype=object), pd.Series(dtype="int64")
+    return clean_incidents([to_canonical(frame, "")])
+
+
+def clean_incidents(parts: list[Canonical]) -> CleanResult:
+    """Quarantine, de-duplicate (or fold unit rows) and flag canonical exports into one table."""
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    problems = pd.concat([p.problems.reset_index(drop=True) for p in parts], ignore_index=True)
+    fold = pd.Series(np.repeat([p.fold_units for p in parts], [len(p.frame) for p in parts]), dtype=bool)
+    for name in (f.name for f in INCIDENT_FIELDS if f.kind == "count"):
+        frame[name] = frame[name].round().astype("Int64")
+
+    key = frame["source_file"].astype(str) + "\x00" + frame["source_row"].astype(str)
+    bad = problems.loc[problems["action"] == QUARANTINE]
+    quarantined = key.isin(bad["source_file"].astype(str) + "\x00" + bad["source_row"].astype(str))
+    valid = frame[~quarantined]
+    incidents, merged = _merge(valid, fold[~quarantined])
+    incidents = _flag_arrival_before_dispatch(incidents)
+    flagged = incidents[incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]]
+    problems = pd.concat([
+        problems, merged,
+        rows_where(flagged, pd.Series(True, index=flagged.index), FLAGGED, "arrival_before_dispatch", "arrived_at",
+              flagged["arrived_at"].astype(str)),
+    ], ignore_index=True)
+    problems = _attribute(problems, frame)
+    return CleanResult(incidents.reset_index(drop=True), problems, _account(frame, incidents, problems))
+
+
+def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep each incident once; later rows of it fill its blanks and are listed as merged."""
+    repeated = valid["incident_id"].duplicated(keep=False)
+    single, multi = valid[~repeated], valid[repeated]
+    later = multi["incident_id"].duplicated(keep="first")
+    reason = np.where(fold[repeated][later], "unit_row", "duplicate")
+    merged = rows_where(multi, later, MERGED, "", "incident_id", multi["incident_id"])
+    merged["reason"] = reason
+    groups = multi.groupby("incident_id", sort=False)
+    combined = groups.first()
+    folded = fold[repeated].groupby(multi["incident_id"], sort=False).any()
+    if folded.any():
+        # Unit rows: the first unit's dispatch and arrival, the last unit's clearing; one vehicle per unit row.
+        firsts = groups[[t for t in TIMESTAMP_FIELDS if t not in _FOLD_LAST]].min()
+        lasts = groups[list(_FOLD_LAST)].max()
+        units = groups.size()
+        for frame_part in (firsts, lasts):
+            combined.loc[folded, frame_part.columns] = frame_part.loc[folded]
+        no_vehicles = combined["vehicles"].isna() & folded
+        combined.loc[no_vehicles, "vehicles"] = units[no_vehicles]
+    combined = combined.reset_index()[valid.columns]
+    incidents = pd.concat([single, combined], ignore_index=True)
+    order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
+    return incidents.iloc[order].reset_index(drop=True), merged
+
+
+def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:
+    arrived = incidents["arrived_at"]
+    early = ((arrived < incidents["dispatched_at"]) | (arrived < incidents["received_at"])).fillna(False)
+    incidents[FLAG_ARRIVAL_BEFORE_DISPATCH] = early.astype(bool)
+    return incidents
+
+
+def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give each problem row the incident ID, station and year its input row parsed to."""
+    lookup = frame[["source_file", "source_row", "incident_id", "station"]].assign(
+        year=frame["received_at"].dt.year.astype("Int64"))
+    problems = problems.drop(columns=["incident_id", "station", "year"], errors="ignore")
+    out = problems.merge(lookup, on=["source_file", "source_row"], how="left")
+    out["source_row"] = out["source_row"].astype("int64")
+    return out[PROBLEM_COLUMNS]
+
+
+def _account(frame: pd.DataFrame, incidents: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    rows_in = frame.groupby("source_file", sort=False).size()
+    kept = incidents.groupby("source_file", sort=False).size()
+    per_action = (
+        problems[problems["action"].isin([MERGED, QUARANTINE])]
+        .drop_duplicates(["source_file", "source_row"])
+        .groupby(["source_file", "action"]).size().unstack(fill_value=0)
+    )
+    table = pd.DataFrame({"rows_in": rows_in, "kept": kept}).fillna(0)
+    for action in (MERGED, QUARANTINE):
+        table[action] = per_action[action] if action in per_action else 0
+    table = table.fillna(0).astype("int64").rename_axis("source_file").reset_index()
+    balance = table["kept"] + table[MERGED] + table[QUARANTINE] - table["rows_in"]
+    if (balance != 0).any():
+        raise AssertionError(f"row accounting does not add up:\n{table[balance != 0]}")
+    return table

@@ -1,0 +1,55 @@
+"""Problem rows: where an input row went when it was not simply kept, and why.
+
+Every record family lists its problems in one table (``PROBLEM_COLUMNS``): the file and row,
+what happened to the row (quarantined, merged, flagged), the reason code, the column and the
+value. What each reason means is data (``firestats/data/reasons.yaml``), worded per family.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+QUARANTINE, MERGED, FLAGGED = "quarantined", "merged", "flagged"
+FAMILIES = ("incidents", "assessments", "activities")
+PROBLEM_COLUMNS = [
+    "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year",
+]
+
+
+@cache
+def reasons() -> dict[str, dict[str, str]]:
+    """What each reason means, by record family then reason code (``firestats/data/reasons.yaml``)."""
+    return yaml.safe_load(resources.files("firestats").joinpath("data/reasons.yaml").read_text("utf-8"))
+
+
+def reason_text(family: str, reason: str) -> str:
+    """The reader's words for one family's reason code (the code itself if it has none)."""
+    return reasons().get(family, {}).get(reason, reason)
+
+
+def rows_where(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,
+               value: pd.Series | str | None) -> pd.DataFrame:
+    """Problem rows for every row of ``out`` where ``mask`` holds (column and value: one, or one per row)."""
+    idx = mask[mask].index
+    if isinstance(value, pd.Series):
+        shown = value.loc[idx].astype("string").fillna("")
+    else:
+        shown = pd.Series(value or "", index=idx, dtype="string")
+    return pd.DataFrame({
+        "source_file": out.loc[idx, "source_file"], "source_row": out.loc[idx, "source_row"].astype("int64"),
+        "action": action, "reason": reason,
+        "column": column.loc[idx] if isinstance(column, pd.Series) else column, "value": shown,
+    }, index=idx)
+
+
+def record_problems(records: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,
+                    value: pd.Series | str | None) -> pd.DataFrame:
+    """Problem rows for dated records (score sheets, ledgers), with the station and year each parsed to."""
+    rows = rows_where(records, mask, action, reason, column, value)
+    # .loc, not assignment by alignment: an empty frame would take on the whole index
+    mine = records.loc[rows.index]
+    return rows.assign(incident_id=pd.NA, station=mine["station"], year=mine["date"].dt.year.astype("Int64"))

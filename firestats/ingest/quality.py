@@ -1,0 +1,77 @@
+"""Where every input row went: the quality summary written beside the data, and its text for the terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+from firestats.ingest.problems import FLAGGED, MERGED, QUARANTINE, reason_text
+from firestats.ingest.store import Dataset
+
+ACCOUNT_KEYS = ("rows_in", "kept", "merged", "quarantined")
+# Merging the rows of one incident's responding units is how such exports work, not a problem.
+EXPECTED_MERGES = {"unit_row"}
+_ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out first
+
+
+def quality_summary(accounting: pd.DataFrame, problems: pd.DataFrame, notes: list[dict]) -> dict:
+    """Rows in, kept, merged and quarantined per file and in all, counts per family and reason, and the
+    quarantined rows no station's year can claim (``unattributed``, rows)."""
+    per_file = accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
+    files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
+    totals = accounting[list(ACCOUNT_KEYS)].sum().astype(int).to_dict()
+    counts = problems.groupby(["family", "action", "reason"]).size().rename("rows").reset_index()
+    counts["description"] = [reason_text(f, r) for f, r in zip(counts["family"], counts["reason"])]
+    reasons = [{k: _plain(v) for k, v in r.items()} for r in counts.to_dict(orient="records")]
+    return {"files": files, "totals": totals, "reasons": reasons, "unattributed": unattributed(problems)}
+
+
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def unattributed(problems: pd.DataFrame) -> int:
+    """Quarantined rows whose station or year could not be read (they belong to no station's report)."""
+    lost = problems[(problems["action"] == QUARANTINE) & (problems["station"].isna() | problems["year"].isna())]
+    return len(lost.drop_duplicates(["source_file", "source_row"]))
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align text in a terminal, counting a Chinese character as two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 1)
+
+
+def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems a user should look at: quarantined and flagged rows, and duplicate exports."""
+    expected = (problems["action"] == MERGED) & problems["reason"].isin(EXPECTED_MERGES)
+    return problems[~expected]
+
+
+def unread_sheets(summary: dict[str, Any]) -> list[str]:
+    """The workbook sheets a quality summary says were not read (cells but no header row)."""
+    return [sheet for f in summary["files"] for sheet in f.get("ignored_sheets", [])]
+
+
+def describe(dataset: Dataset, examples: int = 3) -> list[str]:
+    """Lines that account for every row: a table per file, then each reason with example rows."""
+    q = dataset.quality
+    width = max([len(f["source_file"]) * 2 for f in q["files"]] + [10]) + 2
+    lines = [_pad("file", width) + "".join(f"{k:>12}" for k in ACCOUNT_KEYS)]
+    for f in q["files"]:
+        lines.append(_pad(f["source_file"], width) + "".join(f"{f[k]:>12}" for k in ACCOUNT_KEYS))
+    lines.append(_pad("total", width) + "".join(f"{q['totals'][k]:>12}" for k in ACCOUNT_KEYS))
+    unread = unread_sheets(q)
+    if unread:
+        lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
+    order = dataset.problems["action"].map(_ACTION_ORDER)
+    problems = dataset.problems.assign(_order=order).sort_values(["_order", "family", "reason"], kind="stable")
+    for (_, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"], sort=False):
+        lines.append(f"{action} · {reason} · {len(rows)} row(s): {reason_text(family, reason)}")
+        for _, row in rows.head(examples).iterrows():
+            where = f"{row['source_file']} row {row['source_row']}"
+            cell = f", column {row['column']} = {row['value']!r}" if row["column"] else ""
+            lines.append(f"    {where}{cell}")
+    return lines

@@ -1,0 +1,208 @@
+"""Read spreadsheet and CSV exports into raw tables of cells, with the header row found.
+
+Readers only read: they never parse values or drop records. Each returned row carries the
+file it came from and its row number as the user sees it in a spreadsheet (1-based).
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from firestats.errors import InputError
+
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+# Tried in order: UTF-8 (with or without BOM) fails loudly on GBK bytes, GB18030 decodes any GBK.
+ENCODINGS = ("utf-8-sig", "gb18030")
+# How far below the top a header row may sit under title rows.
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class RawTable:
+    """The cells of one sheet below its header, as text or as the spreadsheet typed them."""
+
+    path: Path
+    frame: pd.DataFrame  # columns: the export's own headers, then source_file, source_row
+    source: str  # what source_file says: the file's name (and sheet, see source_name)
+    header_row: int  # 1-based row number of the header
+    encoding: str | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)  # sheets with cells but no header row
+
+
+def normalise_header(name: object) -> str:
+    """A header as aliases are written: NFKC (full-width to half-width), no white space."""
+    return "".join(unicodedata.normalize("NFKC", str(name)).split())
+
+
+def match_headers(headers: list[str], table: dict[str, list[str]]) -> dict[str, str]:
+    """Which export header is each field (``table``: field -> spellings); the first header wins."""
+    by_alias = {normalise_header(a): f for f, names in table.items() for a in names}
+    found: dict[str, str] = {}
+    for h in headers:
+        name = by_alias.get(normalise_header(h))
+        if name and name not in found:
+            found[name] = h
+    return found
+
+
+def find_inputs(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and folders into the readable export files, in a stable order."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(
+                f for f in sorted(p.rglob("*"))
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith((".", "~$"))
+            )
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    return found
+
+
+def source_name(file_name: str, sheet: str | None) -> str:
+    """How rows of a file (and sheet, in a workbook of several) are named: ``警情.xlsx!二月``."""
+    return file_name if sheet is None else f"{file_name}!{sheet}"
+
+
+def read_tables(path: Path, known_headers: set[str], name: str | None = None) -> list[RawTable]:
+    """Read one export, locating each header row among the first rows by known header names.
+
+    A CSV gives one table; a workbook one per sheet with a header row. Rows are attributed to
+    ``name`` (default: the file's name), with the sheet (see :func:`source_name`) when a workbook
+    has more than one sheet that is not blank; sheets with cells but no header row (a 填表说明
+    sheet) are listed, so named, in the first table's ``ignored_sheets``.
+    """
+    name = name or path.name
+    suffix = path.suffix.lower()
+    encoding = None
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+        elif suffix in TEXT_SUFFIXES:
+            text, encoding = _decode(path)
+            sep = "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
+            sheets = {None: _parse_text(text.encode("utf-8"), sep)}
+        else:
+            raise InputError(f"{path}: not a spreadsheet or CSV export (suffix {path.suffix!r})")
+    except InputError:
+        raise
+    except Exception as exc:  # any reader failure becomes one line naming the file
+        raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    filled = {sheet: grid for sheet, grid in sheets.items() if grid.notna().any(axis=None)} or sheets
+    if len(filled) == 1:
+        return [_locate_header(path, next(iter(filled.values())), known_headers, encoding, name)]
+    tables, ignored = [], []
+    for sheet, grid in filled.items():
+        try:
+            tables.append(_locate_header(path, grid, known_headers, encoding, name, str(sheet)))
+        except InputError:
+            ignored.append(source_name(name, str(sheet)))
+    if not tables:
+        raise InputError(f"{path}: no sheet has a header row in its first {HEADER_SEARCH_ROWS} rows "
+                         f"(expected column names such as 警情编号, 接警时间, 出动站)")
+    tables[0].ignored_sheets = ignored
+    return tables
+
+
+def _parse_text(data: bytes, sep: str) -> pd.DataFrame:
+    """CSV bytes (UTF-8) as a grid of strings, one row per line so row numbers stay true."""
+    options = {"header": None, "dtype": str, "keep_default_na": False, "sep": sep}
+    # Arrow's reader is an order of magnitude faster, but it skips blank lines (shifting row
+    # numbers) and rejects ragged rows (a title line above the header): those go to pandas' own.
+    if not _has_blank_line(data):
+        try:
+            return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
+        except (pa.ArrowInvalid, ValueError):
+            pass
+    return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, **options)
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """An empty line anywhere but at the very end (byte searches, not a regex: files are large)."""
+    body = data.rstrip(b"\r\n")
+    return body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: text is neither UTF-8 nor GB18030")
+
+
+def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None, name: str,
+                   sheet: str | None = None) -> RawTable:
+    grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
+    top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
+    scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
+    if scores.empty or scores.max() < 2:
+        raise InputError(
+            f"{path}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            "(expected column names such as 警情编号, 接警时间, 出动站)"
+        )
+    header_row = int(scores.idxmax())
+    headers = list(top.loc[header_row])
+    # A two-row header (a merged group title above its columns) scores better read together.
+    for upper, lower in ((header_row - 1, header_row), (header_row, header_row + 1)):
+        if upper in top.index and lower in top.index:
+            joined = _two_row_names(list(top.loc[upper]), list(top.loc[lower]), known)
+            if sum(normalise_header(h) in known for h in joined) > scores[header_row]:
+                headers, header_row = joined, lower
+                break
+    body = grid.loc[header_row + 1 :]
+    body.columns = range(len(headers))
+    blank = pd.DataFrame({i: _blank(body[i]) for i in body.columns})
+    keep_cols = [i for i, h in enumerate(headers) if h or not blank[i].all()]
+    body = body.loc[~blank.all(axis=1), keep_cols].copy()
+    body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
+    ignored = [h for h in body.columns if normalise_header(h) not in known]
+    source = source_name(name, sheet)
+    body["source_file"] = source
+    body["source_row"] = body.index.astype("int64")
+    return RawTable(path=path, frame=body.reset_index(drop=True), source=source, header_row=header_row,
+                    encoding=encoding, ignored_columns=ignored)
+
+
+def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:
+    """Column names of a two-row header: a merged title spreads right over its blank cells."""
+    filled, last = [], ""
+    for cell in upper:
+        last = cell or last
+        filled.append(last)
+    names = []
+    for group, below, own in zip(filled, lower, upper):
+        options = [group + below, below, own] if below else [own]
+        names.append(next((o for o in options if normalise_header(o) in known), below or own))
+    return names
+
+
+def _blank(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column.isna()
+    as_text = column.astype("string")
+    return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Names made unique (a repeated 备注 becomes 备注（2）), so no column or person hides another."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
+    return out

@@ -1,0 +1,29 @@
+"""Station names as one spelling: 城东 / 城东站 / 城东消防救援站 are all 城东站."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from firestats.ingest import parse
+from firestats.schema import aliases
+
+
+def normalise_stations(values: pd.Series) -> pd.Series:
+    """Resolve station spellings to one name: 城东 / 城东站 / 城东消防救援站 -> 城东站.
+
+    The suffix rule is for Chinese names; other names (``Mill Hill``, ``32``) are only trimmed.
+    """
+    table = aliases()
+    names = parse.replace(parse.text(values), r"\s+", " ")
+    chinese = parse.matches(names, r"[\x{4e00}-\x{9fff}]")
+    compact = parse.replace(names, " ", "")
+    explicit = parse.lookup(compact, table.get("station_names") or {})
+    suffixes = sorted(table["station_suffixes"], key=len, reverse=True)
+    stem = parse.replace(compact, f"({'|'.join(suffixes)})$", "")
+    resolved = (stem + "站").where(stem.str.len() > 0, compact).where(chinese, names)
+    return resolved.where(explicit.isna(), explicit).astype("string")
+
+
+def normalise_station(name: str) -> str:
+    """One station spelling resolved, as :func:`normalise_stations` does for a column."""
+    return str(normalise_stations(pd.Series([name])).iloc[0])

@@ -1,0 +1,96 @@
+"""The processed data folder in memory: the three record families, their problems, and one way
+to narrow them to a station's years."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from firestats.files import write_atomic
+from firestats.ingest.layout import ACTIVITIES, ASSESSMENTS, INCIDENTS, PROBLEMS, QUALITY, match_station, read_quality
+
+# The column that dates each family's records: the year of a record is the year of this.
+DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date"}
+
+
+def in_slice(stations: pd.Series, years_of: pd.Series, station: str | None, years: Iterable[int]) -> pd.Series:
+    """Which rows belong to ``station`` (any when None) in ``years``: a row without a station or year belongs to none."""
+    mask = years_of.isin(list(years)).fillna(False).astype(bool)
+    if station is not None:
+        mask &= (stations == station).fillna(False).astype(bool)
+    return mask
+
+
+@dataclass
+class Dataset:
+    """A prepared data folder in memory."""
+
+    incidents: pd.DataFrame
+    problems: pd.DataFrame
+    quality: dict[str, Any]
+    assessments: pd.DataFrame = field(default_factory=pd.DataFrame)  # one record per person, item, test
+    activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # one record per ledger row
+
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The kept records of each family, by family name."""
+        return {"incidents": self.incidents, "assessments": self.assessments, "activities": self.activities}
+
+    def is_empty(self) -> bool:
+        """True when no family has a kept record (problem rows alone are no records)."""
+        return all(frame.empty for frame in self.records().values())
+
+    def narrow(self, station: str | None, years: int | Iterable[int]) -> Dataset:
+        """The records and problem rows of one station (every station when None) in the given years.
+
+        The one way any figure, report or input hash narrows the data: rows without a readable
+        station or date belong to no slice.
+        """
+        years = [years] if isinstance(years, int) else list(years)
+
+        def mine(frame: pd.DataFrame, family: str) -> pd.DataFrame:
+            if frame.empty:
+                return frame
+            return frame[in_slice(frame["station"], frame[DATE_COLUMN[family]].dt.year, station, years)]
+
+        p = self.problems
+        problems = p[in_slice(p["station"], p["year"], station, years)]
+        return Dataset(problems=problems, quality=self.quality,
+                       **{family: mine(frame, family) for family, frame in self.records().items()})
+
+    def station_years(self) -> list[tuple[str, int]]:
+        """Every (station, year) with at least one kept record of any family, sorted by year then station."""
+        pairs = pd.concat([pd.DataFrame({"station": f["station"], "year": f[DATE_COLUMN[family]].dt.year})
+                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
+        return sorted(((s, int(y)) for s, y in pairs.drop_duplicates().itertuples(index=False)),
+                      key=lambda p: (p[1], p[0]))
+
+    def resolve_station(self, name: str) -> str:
+        """The canonical name of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
+        return match_station(name, {s for s, _ in self.station_years()})
+
+
+def save(dataset: Dataset, out_dir: Path) -> None:
+    """Write the dataset's tables and quality summary into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = ((INCIDENTS, dataset.incidents), (PROBLEMS, dataset.problems),
+              (ASSESSMENTS, dataset.assessments), (ACTIVITIES, dataset.activities))
+    for name, frame in tables:
+        write_atomic(out_dir / name, frame.to_parquet(index=False))
+    text = json.dumps(dataset.quality, ensure_ascii=False, indent=2)
+    write_atomic(out_dir / QUALITY, text.encode("utf-8"))
+
+
+def load(data_dir: Path | str) -> Dataset:
+    """Read a folder written by ``firestats prepare``."""
+    data_dir = Path(data_dir)
+    quality = read_quality(data_dir)
+    problems = pd.read_parquet(data_dir / PROBLEMS)
+    problems["year"] = problems["year"].astype("Int64")
+    optional = [pd.read_parquet(data_dir / n) if (data_dir / n).is_file() else pd.DataFrame()
+                for n in (ASSESSMENTS, ACTIVITIES)]
+    return Dataset(pd.read_parquet(data_dir / INCIDENTS), problems, quality, *optional)

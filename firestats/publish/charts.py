@@ -1,0 +1,214 @@
+"""The charts behind the figures, drawn with a Chinese font and sized for an A4 page.
+
+Each function takes figures (Series or seconds), returns a matplotlib Figure and leaves
+no global pyplot state behind, so reports and tests can draw many in one process.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from firestats.publish.fonts import use_cjk_font
+
+WIDTH_IN = 7.5  # fits an A4 page's text width with margins
+ACCENT = "#c0392b"  # fire-service red
+MUTED = "#7f8c8d"
+
+
+# Margins in inches around the axes, set from the text they hold rather than measured by
+# constrained layout, which lays every label out twice and took half of each chart's time.
+LEFT_IN = 0.65  # y tick numbers up to four digits and a rotated y label
+BOTTOM_IN = 0.55  # x tick labels and an x label
+TOP_IN = 0.32  # the title
+RIGHT_IN = 0.2
+PAD_IN = 0.15  # between a tick label and the figure's edge, and room for tick marks
+
+
+def _figure(height_in: float = 3.2, left_in: float = LEFT_IN, right_in: float = RIGHT_IN,
+            bottom_in: float = BOTTOM_IN, top_in: float = TOP_IN) -> Figure:
+    use_cjk_font()
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=110)
+    fig.subplots_adjust(left=left_in / WIDTH_IN, right=1 - right_in / WIDTH_IN,
+                        bottom=bottom_in / height_in, top=1 - top_in / height_in)
+    return fig
+
+
+def text_width_in(text: str, points: float = 10) -> float:
+    """The width of a label in inches at ``points`` size: a CJK character is one em, others about 0.6."""
+    ems = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+    return ems * points / 72
+
+
+def _label_margin(labels, points: float = 10) -> float:
+    """Inches for the widest of ``labels`` beside an axis, with padding."""
+    return max((text_width_in(str(label), points) for label in labels), default=0) + PAD_IN
+
+
+def _tidy(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def type_mix(by_type: pd.Series) -> Figure:
+    """Horizontal bars of incidents per type (count of incidents), largest first."""
+    data = by_type.sort_values()
+    fig = _figure(2.8, left_in=_label_margin(data.index))
+    ax = fig.add_subplot()
+    total = max(int(data.sum()), 1)
+    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
+    for bar, value in zip(bars, data.to_numpy()):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value}起 ({value / total:.0%})",
+                va="center", fontsize=9)
+    ax.set_xlabel("警情数（起）")
+    ax.set_title("警情类型构成")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(data.max(), 1) * 1.25)
+    return fig
+
+
+def monthly(counts: pd.Series, year: int) -> Figure:
+    """Bars of incidents per month 1..12 (count of incidents)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar([f"{m}月" for m in counts.index], counts.to_numpy(), color=ACCENT)
+    ax.set_ylabel("警情数（起）")
+    ax.set_title(f"{year}年各月接处警数量")
+    _tidy(ax)
+    return fig
+
+
+def monthly_compare(this: pd.Series, last: pd.Series | None, year: int) -> Figure:
+    """Incidents per month this year, with last year's as a line where there is one."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = [f"{m}月" for m in this.index]
+    ax.bar(labels, this.to_numpy(), color=ACCENT, label=f"{year}年")
+    if last is not None:
+        ax.plot(labels, last.to_numpy(), color="#2c3e50", marker="o", markersize=4, label=f"{year - 1}年")
+    ax.set_ylabel("警情数（起）")
+    title = f"各月接处警数量同比（{year}年与{year - 1}年）" if last is not None else f"{year}年各月接处警（无上年数据）"
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=9)
+    _tidy(ax)
+    return fig
+
+
+def hourly(counts: pd.Series) -> Figure:
+    """Bars of incidents per hour of the day 0..23 (count of incidents, by time received)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+    ax.set_xticks(range(0, 24, 2), [f"{h}时" for h in range(0, 24, 2)])
+    ax.set_ylabel("警情数（起）")
+    ax.set_title("接警时段分布（按接警时间）")
+    _tidy(ax)
+    return fig
+
+
+def response_times(seconds: pd.Series, within_s: int) -> Figure:
+    """Histogram of dispatch-to-arrival times in minutes, with the threshold, median and P90 marked."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    minutes = seconds.dropna().to_numpy() / 60
+    limit = within_s / 60
+    if minutes.size:
+        top = max(np.percentile(minutes, 99), limit) * 1.1
+        ax.hist(np.clip(minutes, 0, top), bins=np.arange(0, top + 0.5, 0.5), color=ACCENT, alpha=0.85)
+        median, p90 = np.percentile(minutes, [50, 90])
+        ax.axvline(median, color="#34495e", linestyle="--", linewidth=1.2, label=f"中位数 {median:.1f} 分钟")
+        ax.axvline(p90, color=MUTED, linestyle=":", linewidth=1.4, label=f"90%分位 {p90:.1f} 分钟")
+    else:
+        ax.text(0.5, 0.5, "无可计算的响应时间", transform=ax.transAxes, ha="center", va="center")
+    ax.axvline(limit, color="#27ae60", linewidth=2, label=f"{limit:g} 分钟线")
+    ax.set_xlabel("出动至到场用时（分钟）")
+    ax.set_ylabel("警情数（起）")
+    ax.set_title(f"出动至到场用时分布（n={minutes.size}）")
+    ax.legend(frameon=False, fontsize=9)
+    _tidy(ax)
+    return fig
+
+
+def weekly_rates(weekly: pd.DataFrame, year: int) -> Figure:
+    """Pass and excellent rates (per cent) of each weekly test across the year."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    if len(weekly):
+        ax.plot(weekly.index, weekly["pass_rate"] * 100, marker="o", markersize=3, color=ACCENT, label="及格率")
+        ax.plot(weekly.index, weekly["excellent_rate"] * 100, marker="s", markersize=3, color="#2c3e50",
+                label="优秀率")
+        ax.legend(frameon=False, fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "本年度无每周一测记录", transform=ax.transAxes, ha="center", va="center")
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("周次")
+    ax.set_ylabel("比例（%）")
+    ax.set_title(f"{year}年每周一测及格率与优秀率")
+    _tidy(ax)
+    return fig
+
+
+def item_rates(by_item: dict) -> Figure:
+    """Pass and excellent rates (per cent) by item, weakest item at the top."""
+    rows = sorted(by_item.items(), key=lambda kv: kv[1]["pass_rate"] or 0, reverse=True)
+    names = [name for name, _ in rows]
+    # The legend sits outside the bars, on the right.
+    fig = _figure(0.95 + 0.4 * max(len(by_item), 1), left_in=_label_margin(names),
+                  right_in=text_width_in("及格率", 9) + 0.65)
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    ax.barh(y + 0.2, [r["pass_rate"] * 100 for _, r in rows], height=0.4, color=ACCENT, label="及格率")
+    ax.barh(y - 0.2, [r["excellent_rate"] * 100 for _, r in rows], height=0.4, color="#2c3e50", label="优秀率")
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("比例（%）")
+    ax.set_title("各科目及格率与优秀率")
+    ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def activity_totals(totals: pd.Series) -> Figure:
+    """Bars of the year's activity totals by category (each in its own unit)."""
+    data = totals.sort_values()
+    fig = _figure(0.9 + 0.32 * max(len(totals), 1), left_in=_label_margin(data.index), bottom_in=0.35)
+    ax = fig.add_subplot()
+    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
+    for bar, value in zip(bars, data.to_numpy()):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:g}", va="center", fontsize=9)
+    ax.set_title("工作台账年度合计")
+    ax.set_xlim(0, max(float(data.max()) if len(data) else 1, 1) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def small_multiples(monthly: dict[str, pd.Series], year: int) -> Figure:
+    """One small bar chart of incidents per month for each station, all on the same scale."""
+    n = max(len(monthly), 1)
+    cols = min(4, n)
+    rows = -(-n // cols)
+    fig = _figure(1.6 * rows + 0.6, left_in=0.45, bottom_in=0.3, top_in=0.6)  # a suptitle above subplot titles
+    fig.subplots_adjust(wspace=0.25, hspace=0.55)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    for ax, (station, counts) in zip(axes.flat, monthly.items()):
+        ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+        ax.set_title(station, fontsize=9)
+        ax.set_xticks([1, 6, 12], ["1月", "6月", "12月"], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[len(monthly):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{year}年各站各月接处警（起）", fontsize=11)
+    return fig
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

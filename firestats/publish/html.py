@@ -1,0 +1,52 @@
+"""HTML blocks for the notebooks' outputs: tables, embedded charts, and text from the data made safe.
+
+Every text that comes from the data is escaped and has identity and phone numbers hidden, so a
+station or address can never inject markup into a report or leak a number.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from typing import Any
+
+from IPython.display import HTML
+from matplotlib.figure import Figure
+
+from firestats.privacy import redact
+from firestats.publish import charts
+
+
+def text(value: Any) -> str:
+    """Text from the data, made safe for a shared report: escaped, identity and phone numbers hidden."""
+    return escape(redact(str(value)))
+
+
+def _cell(value: Any) -> str:
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{text(value)}</td>"
+
+
+def table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
+    """An HTML table: numbers right-aligned, every other cell escaped and redacted."""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+    return f'<table class="fs-table {cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def chart(fig: Figure, alt: str) -> HTML:
+    """A chart as an embedded PNG image, so the HTML needs no other file."""
+    data = base64.b64encode(charts.to_png(fig)).decode("ascii")
+    return HTML(f'<figure class="fs-chart"><img src="data:image/png;base64,{data}" alt="{escape(alt)}"></figure>')
+
+
+class Publishing(HTML):
+    """HTML for the reader that also carries the report's figures under ``mime`` for the exports."""
+
+    def __init__(self, html: str, mime: str, publication: dict[str, Any]) -> None:
+        super().__init__(html)
+        self.mime = mime
+        self.publication = publication
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {self.mime: self.publication}

@@ -1,0 +1,80 @@
+"""``reports/index.html``: every report of the folder with its station, year, status and headline
+figures, linked, plus the whole data set's quality table; offline like the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from firestats.catalogue import heading
+from firestats.files import write_atomic
+from firestats.ingest.quality import ACCOUNT_KEYS, unread_sheets
+from firestats.ingest.readers import HEADER_SEARCH_ROWS
+from firestats.publish.paths import OVERVIEW_NAME
+from firestats.publish.wording import share
+
+_STYLE = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
+       "WenQuanYi Micro Hei", sans-serif; max-width: 64rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; }
+h1 { color: #c0392b; } table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { background: #f6f6f6; }
+.failed { color: #c0392b; font-weight: 700; } .note { color: #666; font-size: 0.9em; }
+@page { size: A4; margin: 15mm 12mm; }
+"""
+_STATUS = {"ok": "已生成", "failed": "失败"}
+# The figures the index shows for each report: name in the manifest's headline -> key in the figures.
+HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
+            "pass_rate": "assessments.overall.pass_rate"}
+
+
+def _link(name: str, text: str) -> str:
+    return f'<a href="{escape(quote(name))}.html">{escape(text)}</a>'
+
+
+def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
+    """The index page's HTML; ``quality`` is the prepared folder's quality summary."""
+    rows = []
+    for name in sorted(manifest, key=lambda n: (n.split("/")[0], n.split("/")[1] != OVERVIEW_NAME, n)):
+        entry = manifest[name]
+        year, station = name.split("/", 1)
+        ok = entry.get("status") == "ok"
+        head = entry.get("headline") or {}
+        status = (escape(_STATUS["ok"]) if ok
+                  else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{escape(entry.get("error", ""))}')
+        rows.append(
+            f"<tr><td>{escape(year)}</td><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td>"
+            f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
+            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
+            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
+    files = "".join(
+        f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
+        + "</tr>" for f in quality["files"])
+    totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
+    columns = "".join(f"<th>{escape(heading(key))}</th>" for key in HEADLINE.values())
+    unread = unread_sheets(quality)
+    unread_note = (f'<p class="note">未读取的工作表（前{HEADER_SEARCH_ROWS}行内没有可识别的表头）：'
+                   f'{escape("、".join(unread))}</p>' if unread else "")
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>消防救援站年度分析报告目录</title><style>{_STYLE}</style></head>
+<body><h1>年度分析报告目录</h1>
+<p class="note">共{len(manifest)}份报告 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
+<table><thead><tr><th>年度</th><th>站 / 总览</th><th>状态</th>{columns}</tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<h2>全部数据质量</h2>
+<p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
+<table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>
+<tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>{unread_note}
+</body></html>
+"""
+
+
+def write(out: Path, manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> Path:
+    """Write ``OUT/index.html`` atomically and return its path; ``quality`` as in :func:`render`."""
+    path = Path(out) / "index.html"
+    write_atomic(path, render(manifest, quality).encode("utf-8"))
+    return path

@@ -1,0 +1,336 @@
+"""What the station notebook shows: a station's year as Chinese HTML blocks, one per cell.
+
+The notebook stays thin: each of its cells calls one method here. The report reads the figures
+computed once (``compute.station``) and the slice behind them; it never recounts or re-scores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML
+
+from firestats.catalogue import catalogue, heading, term
+from firestats.compute import compare, findings, notable
+from firestats.compute.activities import LISTED
+from firestats.compute.assessments import KINDS, weekly_rates
+from firestats.compute.incidents import response_seconds
+from firestats.compute.accounting import files_table
+from firestats.compute.station import StationYear, compute
+from firestats.ingest.activities import spec as activity_spec
+from firestats.ingest.problems import reason_text
+from firestats.ingest.store import load
+from firestats.publish import charts, exports, narrative
+from firestats.publish.html import Publishing, chart, table, text
+from firestats.publish.wording import change_in, number, percentile, points, share, value_in
+from firestats.settings import settings, within_seconds
+
+ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
+ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
+
+
+@dataclass
+class StationReport:
+    """One station's year for the notebook: its figures and slice, and last year's for comparison."""
+
+    this: StationYear
+    last: StationYear | None = None  # the same a year earlier; None when it has no records
+
+    @property
+    def station(self) -> str:
+        """The station's canonical name."""
+        return self.this.station
+
+    @property
+    def year(self) -> int:
+        """The calendar year reported on."""
+        return self.this.year
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        """Every figure of the year, as `firestats figures` prints them."""
+        return self.this.figures
+
+    @property
+    def incidents(self) -> pd.DataFrame:
+        """The year's kept incidents."""
+        return self.this.data.incidents
+
+    def header(self) -> HTML:
+        """The report title, the period covered and when it was made."""
+        times = self.incidents["received_at"]
+        span = f"{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times) else "无记录"
+        return HTML(
+            f'<h1 class="fs-title">{escape(self.station)} {self.year}年度接处警分析</h1>'
+            f'<p class="fs-meta">统计范围：{escape(span)}（按接警时间）· 报告生成于 {dt.date.today():%Y年%m月%d日}</p>'
+        )
+
+    def headline(self) -> HTML:
+        """Headline figures as cards."""
+        f = self.figures
+        response = f["response"]["dispatch_to_arrival"]
+        cards = [
+            (term("incidents.total"), f"{f['incidents']['total']}", "起"),
+            (term("people.rescued"), f"{f['people']['rescued']}", "人"),
+            (term("people.evacuated"), f"{f['people']['evacuated']}", "人"),
+            (term("loss_averted_10k_yuan"), f"{f['loss_averted_10k_yuan']:,.1f}", "万元"),
+            (term("response.dispatch_to_arrival.median_s"), percentile(response["median_s"], response["n"]),
+             f"n={response['n']}"),
+            (term("response.dispatch_to_arrival.within_5min_share"), share(response["within_5min_share"]), "派生指标"),
+        ]
+        html = "".join(
+            f'<div class="fs-card"><div class="fs-card-label">{escape(label)}</div>'
+            f'<div class="fs-card-value">{escape(value)}</div><div class="fs-card-unit">{escape(unit)}</div></div>'
+            for label, value, unit in cards
+        )
+        return HTML(f'<div class="fs-cards">{html}</div>')
+
+    def type_table(self) -> HTML:
+        """Incidents by type: count and share."""
+        by_type = self.figures["incidents"]["by_type"]
+        total = max(self.figures["incidents"]["total"], 1)
+        rows = [[t, n, f"{n / total:.1%}"] for t, n in by_type.items()]
+        rows.append(["合计", self.figures["incidents"]["total"], "100%" if self.figures["incidents"]["total"] else "—"])
+        return HTML(table(["警情类型", "起数", "占比"], rows))
+
+    def type_chart(self) -> HTML:
+        """The type mix as bars."""
+        by_type = pd.Series(self.figures["incidents"]["by_type"])
+        return chart(charts.type_mix(by_type), "警情类型构成")
+
+    def monthly_chart(self) -> HTML:
+        """Incidents per month."""
+        return chart(charts.monthly(_series(self.figures["monthly"], "month"), self.year), "各月接处警数量")
+
+    def hourly_chart(self) -> HTML:
+        """Incidents per hour of the day."""
+        return chart(charts.hourly(_series(self.figures["hourly"], "hour")), "接警时段分布")
+
+    def response_table(self) -> HTML:
+        """Response times: n, median and P90 per segment, and the share within the threshold."""
+        r = self.figures["response"]
+        rows = [
+            ["出动至到场", r["dispatch_to_arrival"]["n"],
+             *(percentile(r["dispatch_to_arrival"][k], r["dispatch_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
+             share(r["dispatch_to_arrival"]["within_5min_share"])],
+            ["接警至到场", r["received_to_arrival"]["n"],
+             *(percentile(r["received_to_arrival"][k], r["received_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
+             "—"],
+        ]
+        note = f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
+        headers = ["时段", "样本数 n", "中位数", "90%分位数", term("response.dispatch_to_arrival.within_5min_share")]
+        return HTML(table(headers, rows) + note)
+
+    def response_chart(self) -> HTML:
+        """Dispatch-to-arrival times against the threshold."""
+        seconds = response_seconds(self.incidents)["dispatch_to_arrival"]
+        return chart(charts.response_times(seconds, within_seconds()), "出动至到场用时分布")
+
+    def quality(self) -> HTML:
+        """Where every input row went: this station's year, each file, and the reasons."""
+        rows = self.figures["rows"]
+        labels = list(ACCOUNT_LABELS.values())
+        mine = table(labels, [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
+        per_file = files_table(self.this.data)
+        totals = ["合计", *(int(per_file[k].sum()) for k in ACCOUNT_LABELS)]
+        files = table(["文件", *labels], [[r.source_file, *(getattr(r, k) for k in ACCOUNT_LABELS)]
+                                         for r in per_file.itertuples()] + [totals])
+        counts = self.this.data.problems.groupby(["family", "action", "reason"]).size()
+        reasons = table(["处理", "原因", "行数"], [[ACTION_LABELS.get(a, a), reason_text(f, r), int(n)]
+                                                  for (f, a, r), n in counts.items()])
+        lost = self.this.data.quality["unattributed"]
+        return HTML(
+            f"<h3>本站本年度警情</h3>{mine}"
+            f"<h3>本站本年度各文件（三类记录）</h3>{files}"
+            '<p class="fs-note">输入行 = 保留 + 重复合并 + 隔离。'
+            f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
+            f"<h3>问题原因</h3>{reasons}"
+        )
+
+
+    # --- the annual report ---------------------------------------------------------------
+
+    def annual_block(self) -> list[str]:
+        """The annual report's data sentences, every figure filled (as in ``STATION.txt``)."""
+        return narrative.annual_block(self.figures, notable.rare_summary(self.incidents))
+
+    def annual_data(self) -> HTML:
+        """年度数据: the copy-ready block, then each figure as written beside its exact value.
+
+        The output also carries all figures, from which `firestats report` writes the exports.
+        """
+        sentences = self.annual_block()
+        block = "".join(f"<p>{text(p)}</p>" for p in sentences)
+        rows = [[f.label, f.text, "无记录" if f.exact is None else number(f.exact), f.unit]
+                for f in narrative.annual_figures(self.figures).values()]
+        html = (f'<div class="fs-block">{block}</div>'
+                '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
+                + table(["指标", "文中写法", "确切数值", "单位"], rows))
+        return Publishing(html, exports.MIME, exports.publication(self.figures, sentences))
+
+    def year_on_year(self) -> HTML:
+        """Same period last year for each headline figure, with the change."""
+        rows = compare.year_on_year(self.figures, self.last and self.last.figures)
+        if rows is None:
+            return HTML(f'<p class="fs-note">无{self.year - 1}年同期数据，不作同比比较。</p>')
+        body = [[r["label"], value_in(r["this"], r["unit"]), value_in(r["last"], r["unit"]),
+                 change_in(r["change"], r["unit"]), "—" if r["change_pct"] is None else f"{r['change_pct']:+.1f}%"]
+                for r in rows]
+        return HTML(table(["指标", f"{self.year}年", f"{self.year - 1}年", "增减", "增减幅度"], body))
+
+    def monthly_compare_chart(self) -> HTML:
+        """Incidents per month, this year against last."""
+        last = None if self.last is None else _series(self.last.figures["monthly"], "month")
+        return chart(charts.monthly_compare(_series(self.figures["monthly"], "month"), last, self.year),
+                     "各月接处警同比")
+
+    def notable_incidents(self) -> HTML:
+        """The year's notable incidents: most rescued, longest on scene, rare kinds."""
+        parts = []
+        for title, rows in (("营救人数最多", notable.most_rescued(self.incidents)),
+                            ("现场处置时间最长", notable.longest_on_scene(self.incidents)),
+                            ("少见警情", notable.rare_kinds(self.incidents))):
+            shown = (table(["日期", "类型", "子类", "简述"], rows.values.tolist()) if len(rows)
+                     else '<p class="fs-note">无</p>')
+            parts.append(f"<h3>{title}</h3>{shown}")
+        return HTML("".join(parts))
+
+    def problems_found(self) -> HTML:
+        """存在问题, each stated with its number and the rule (and source) that found it."""
+        found = findings.all_findings(self.figures, self.incidents)
+        if not found:
+            return HTML('<p class="fs-note">按现行规则，数据未显示明显问题。</p>')
+        items = "".join(f"<li>{text(f.text)}<br><span class='fs-note'>规则：{text(f.rule)}；依据：{text(f.source)}"
+                        "</span></li>" for f in found)
+        return HTML(f'<ol class="fs-findings">{items}</ol>')
+
+    def glossary(self) -> HTML:
+        """Every figure's definition, unit and source."""
+        return HTML(table(["指标", "定义", "单位", "来源"],
+                          [[e.term, e.definition, e.unit, e.source] for e in catalogue().values()]))
+
+    # --- training assessments ------------------------------------------------------------
+
+    def training_summary(self) -> HTML:
+        """Tests held, participants and overall rates, with the score table named."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML('<p class="fs-note">本年度无训练考核记录。</p>')
+        t = a["score_table"]
+        notice = "" if t["official"] else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
+        rows = [*([heading(f"assessments.tests.{kind}"), a["tests"][kind]] for kind in KINDS),
+                *([heading(f"assessments.{key}"), a[key]] for key in ("participants", "results", "absent", "exempt")),
+                *([heading(f"assessments.overall.{key}"), share(a["overall"][key])]
+                  for key in ("pass_rate", "excellent_rate"))]
+        weakest = "、".join(a["weakest_items"]) or "—"
+        return HTML(table(["项目", "数值"], rows)
+                    + f'<p class="fs-note">评分表：{text(t["title"])}（{text(t["version"])}）{text(notice)}</p>'
+                    + f"<p><strong>薄弱科目</strong>（及格率最低）：{text(weakest)}</p>")
+
+    def training_by_item(self) -> HTML:
+        """Pass and excellent rates by item, as a table and a chart."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        rows = [[item, r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
+                for item, r in a["by_item"].items()]
+        html = table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
+        return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
+
+    def training_by_month(self) -> HTML:
+        """Pass and excellent rates by month."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        rows = [[f"{m}月", r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
+                for m, r in a["by_month"].items()]
+        return HTML(table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
+
+    def weekly_chart(self) -> HTML:
+        """The weekly tests across the year."""
+        if self.figures["assessments"] is None:
+            return HTML("")
+        weekly = weekly_rates(self.this.data.assessments, self.this.table)
+        return chart(charts.weekly_rates(weekly, self.year), "每周一测及格率与优秀率")
+
+    def people_trend(self) -> HTML:
+        """Each person's mean points per month, and competition placings."""
+        a = self.figures["assessments"]
+        if a is None:
+            return HTML("")
+        months = sorted({m for by_month in a["people"].values() for m in by_month})
+        rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a["people"].items()]
+        html = table(["人员", *(f"{m}月" for m in months)], rows)
+        if a["competitions"]:
+            html += "<h3>比武名次</h3>" + table(["日期", "人员", "名次"],
+                                               [[c["date"], c["person"], c["rank"]] for c in a["competitions"]])
+        return HTML(html)
+
+    # --- activity ledgers ------------------------------------------------------------------
+
+    def activities_table(self) -> HTML:
+        """The year's activity totals, each in its unit; a category with no records says so."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML('<p class="fs-note">本年度无工作台账记录。</p>')
+        rows = []
+        for name, category in activity_spec()["categories"].items():
+            value = figures[category["figure"]]
+            if category["figure"] in LISTED:
+                continue
+            if category["figure"] == "licences":
+                value = "、".join(f"{k} {v}人" for k, v in value.items()) if value else None
+                rows.append([name, value or "无记录", ""])
+            else:
+                rows.append([name, "无记录" if value is None else value, category["unit"]])
+        return HTML(table(["类别", "合计", "单位"], rows))
+
+    def activities_chart(self) -> HTML:
+        """The year's activity totals as bars."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML("")
+        totals = pd.Series({name: figures[c["figure"]] for name, c in activity_spec()["categories"].items()
+                            if c["figure"] not in (*LISTED, "licences") and figures[c["figure"]]})
+        return chart(charts.activity_totals(totals), "工作台账年度合计")
+
+    def honours(self) -> HTML:
+        """Awards and competition results of the year, as lists."""
+        figures = self.figures["activities"]
+        if figures is None:
+            return HTML("")
+        parts = []
+        for key, title in (("awards", "获奖情况"), ("competitions", "比武竞赛")):
+            entries = figures[key]
+            items = "".join(f"<li>{text(e['date'])} {text(e['content'])}</li>" for e in entries)
+            parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else '<p class="fs-note">无记录</p>'))
+        return HTML("".join(parts))
+
+
+def _series(counts: dict, axis: str) -> pd.Series:
+    """Counts published as {month or hour: n} as the Series a chart draws."""
+    return pd.Series(counts).rename_axis(axis)
+
+
+def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False,
+                   score_table: str | None = None) -> StationReport:
+    """Load a prepared data folder and compute one station's year and the year before (station spelled any way).
+
+    People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
+    score table's version or path (default: the settings').
+
+    >>> import firestats as fs
+    >>> report = fs.station_report("data/processed", "城东", 2025)  # doctest: +SKIP
+    >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
+    (603, '截至2025年12月31日，共接处警')
+    """
+    dataset = load(data_dir)
+    name = dataset.resolve_station(station)
+    this = compute(dataset, name, int(year), show_names, score_table)
+    last = compute(dataset, name, int(year) - 1, show_names, score_table)
+    return StationReport(this, None if last.data.is_empty() else last)

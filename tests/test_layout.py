@@ -1,0 +1,126 @@
+"""The package shows its pipeline: stages as subpackages, nothing importing upward, small modules,
+one catalogue of figures behind every label, one error base, and a public API usable from anywhere."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import firestats
+from firestats import errors
+from firestats.catalogue import catalogue, heading, term
+
+PACKAGE = Path(firestats.__file__).resolve().parent
+STAGES = ("ingest", "compute", "publish", "run")  # in pipeline order
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    """The firestats modules a file imports, wherever in the file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("firestats"):
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names if a.name.startswith("firestats")}
+    return names
+
+
+def stage_of(module: str) -> int | None:
+    parts = module.split(".")
+    return STAGES.index(parts[1]) if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def test_the_stages_are_subpackages_and_few_modules_sit_at_the_top():
+    subpackages = [p.parent.name for p in PACKAGE.glob("*/__init__.py")]
+    assert set(STAGES) <= set(subpackages)
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    assert len(top) <= 10, top
+
+
+def test_no_module_is_over_450_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in modules() if (n := len(p.read_text("utf-8").splitlines())) > 450}
+    assert not long
+
+
+def test_no_threshold_is_typed_into_code():
+    typed = [str(p.relative_to(PACKAGE)) for p in modules() if "5分钟" in p.read_text("utf-8")]
+    assert not typed
+
+
+def test_nothing_imports_a_later_stage():
+    upward = []
+    for path in modules():
+        here = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        mine = stage_of(here)
+        for name in imported(path):
+            theirs = stage_of(name)
+            if theirs is None:
+                continue
+            top_level = mine is None and here.count(".") == 1 and not here.endswith(("cli", "__init__"))
+            if (mine is not None and theirs > mine) or top_level:
+                upward.append(f"{here} imports {name}")
+    assert not upward
+
+
+def test_every_refusal_derives_from_one_base():
+    refusals = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
+    assert len(refusals) >= 6 and all(issubclass(c, errors.FirestatsError) for c in refusals)
+
+
+def test_threshold_words_come_from_the_settings():
+    assert term("response.dispatch_to_arrival.within_5min_share") == "5分钟内到场占比"
+    assert "不超过300秒" in catalogue()["response.dispatch_to_arrival.within_5min_share"].definition
+    assert heading("incidents.total") == "接处警总数（起）" and heading("assessments.overall.pass_rate") == "总体及格率"
+
+
+def test_every_catalogue_entry_is_complete():
+    for key, e in catalogue().items():
+        assert e.term and e.unit and e.definition and e.source, key
+
+
+def test_a_ledger_row_with_a_bad_date_is_described_as_a_ledger_date(tmp_path):
+    from firestats.ingest.prepare import build
+
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("日期,站,类别,内容,数量\n2024-13-45,城东站,实地演练,演练,1\n2024-03-01,城东站,实地演练,演练,1\n",
+                      encoding="utf-8")
+    sheet = tmp_path / "成绩.csv"
+    sheet.write_text("日期,考核类型,姓名,站,科目,成绩,年龄\n2024-99-01,周测,张三,城东站,3000米跑,12:00,25\n",
+                     encoding="utf-8")
+    reasons = {(r["family"], r["reason"]): r["description"] for r in build([tmp_path]).quality["reasons"]}
+    assert reasons[("activities", "bad_date")] == "台账日期无法识别"
+    assert reasons[("assessments", "bad_date")] == "考核日期无法识别"
+
+
+def test_the_public_api_works_from_any_folder(prepared, tmp_path):
+    code = (f"import firestats as fs; f = fs.figures({str(prepared)!r}, '城东', 2025); "
+            "print(f['station'], f['incidents']['total'] > 0, sorted(fs.__all__))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("城东站 True")
+    for name in ("prepare", "load", "figures", "station_report", "detachment_overview", "render_station",
+                 "render_all"):
+        assert f"'{name}'" in run.stdout
+
+
+def test_importing_firestats_loads_no_pandas():
+    """`firestats report` resolves a station in its own process without pandas: the API is imported lazily."""
+    code = "import sys, firestats, firestats.publish.exports, firestats.run.render; print('pandas' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "False", run.stderr
+
+
+def test_the_api_function_is_the_library_function_itself():
+    from firestats.compute.station import station_figures
+
+    assert firestats.figures is station_figures
+    with pytest.raises(AttributeError):
+        firestats.no_such_thing  # noqa: B018

@@ -8,9 +8,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
+settings.register_profile("full", max_examples=150)
+settings.register_profile("fast", max_examples=40)
 
 from firestats import sample
 from firestats.ingest.prepare import prepare
+
+
+
+def pytest_configure(config):
+    settings.load_profile("fast" if config.getoption("markexpr") == "not slow" else "full")
+
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_RAW = REPO / "data" / "raw"

@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from firestats.compute import compare, findings
-from firestats.publish import exports, narrative, wording
-from firestats.publish.wording import percentile
+from firestats import wording
+from firestats.publish import exports, narrative
+from firestats.wording import percentile
 
 
 @pytest.mark.parametrize("value, shown", [(0, 0), (9, 9), (10, 10), (19, 10), (123, 120), (999, 990),

@@ -13,6 +13,8 @@ from firestats.ingest.prepare import prepare
 from firestats.run.render import STATION_NOTEBOOK
 from firestats.sample import write_sample
 
+pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
+
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 
 

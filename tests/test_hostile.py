@@ -154,6 +154,7 @@ def test_report_paths_stay_inside_the_output_folder(station, tmp_path):
         assert "站" in path.name  # Chinese kept
 
 
+@pytest.mark.slow
 def test_a_200_mb_export(tmp_path):
     path = tmp_path / "big.csv"
     line = ('{i},城东,2024-03-05 10:00:00,2024-03-05 10:01:00,2024-03-05 10:05:00,火灾,"人民路{i}号'

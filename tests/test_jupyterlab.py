@@ -15,6 +15,8 @@ import pytest
 from conftest import REPO
 from jupyter_client.kernelspec import KernelSpecManager
 
+pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -16,7 +16,7 @@ cells = st.one_of(
 columns = st.lists(cells, max_size=30)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(columns)
 def test_parsers_never_raise_and_keep_length(values):
     series = pd.Series(values, dtype=object)
@@ -27,7 +27,7 @@ def test_parsers_never_raise_and_keep_length(values):
         assert result.index.equals(series.index)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.text(alphabet="0123456789:/-年月日时分秒 ", max_size=25), max_size=8))
 def test_text_columns_parse_like_single_cells(values):
     """Parsing a column equals parsing each cell alone: no row leaks into another."""

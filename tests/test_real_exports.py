@@ -19,7 +19,7 @@ from firestats.ingest.mapping import load_mapping
 from firestats.ingest.prepare import build
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not present at {REAL}")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not present at {REAL}")]
 
 
 def chinese_station(name: str) -> str:

@@ -17,6 +17,8 @@ from firestats.publish.station_report import station_report
 from firestats.run.render import STATION_NOTEBOOK, render_station
 from firestats.ingest.store import load
 
+pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
+
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 # year on year, type mix, monthly, hourly, response; items, weekly tests; activities
 CHARTS = 8

@@ -13,6 +13,8 @@ import pytest
 
 from firestats.run.render import render_station
 
+pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
+
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
 
 

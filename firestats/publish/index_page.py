@@ -14,7 +14,7 @@ from firestats.files import write_atomic
 from firestats.ingest.quality import ACCOUNT_KEYS, unread_sheets
 from firestats.ingest.readers import HEADER_SEARCH_ROWS
 from firestats.publish.paths import OVERVIEW_NAME
-from firestats.publish.wording import share
+from firestats.wording import share
 
 _STYLE = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",

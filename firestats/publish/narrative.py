@@ -13,7 +13,7 @@ from typing import Any
 
 from firestats.catalogue import entry
 from firestats.compute.compare import value_at
-from firestats.publish.wording import NO_RECORDS, number, round_down
+from firestats.wording import NO_RECORDS, number, round_down
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from firestats.ingest.problems import reason_text
 from firestats.ingest.store import load
 from firestats.publish import charts, exports, narrative
 from firestats.publish.html import Publishing, chart, table, text
-from firestats.publish.wording import change_in, number, percentile, points, share, value_in
+from firestats.wording import change_in, number, percentile, points, share, value_in
 from firestats.settings import settings, within_seconds
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}

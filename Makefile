@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.firestats-installed
 FONT_OK := $(VENV)/.firestats-font
 BROWSER_OK := $(VENV)/.firestats-browser
+OFFICE_OK := $(VENV)/.firestats-office
 RAW := data/raw
 PROCESSED := data/processed
 REPORTS := reports
@@ -16,7 +17,7 @@ REPORTS := reports
 demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
 	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
 
-test: setup $(BROWSER_OK) ## run the test suite
+test: setup $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
 	$(BIN)/python -m pytest
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
@@ -54,6 +55,14 @@ $(BROWSER_OK): $(INSTALLED)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
 		else echo "no Chromium and no way to install it here: the browser tests will skip"; fi; }
+	@touch $@
+
+# The Word drafts are opened by LibreOffice in the tests (Debian's, headless); elsewhere those tests skip.
+$(OFFICE_OK): $(INSTALLED)
+	@command -v soffice >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui; \
+		else echo "no LibreOffice and no way to install it here: the Word tests that need it will skip"; fi; }
 	@touch $@
 
 sample: setup ## generate the sample raw exports if data/raw has none

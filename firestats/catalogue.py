@@ -1,7 +1,7 @@
 """The figure catalogue: one term, unit and definition for every figure, from ``data/figures.yaml``.
 
 Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
-so a figure is called the same everywhere; threshold words (the minutes of the arrival line) are filled from the settings.
+so a figure is called the same everywhere; threshold words (the arrival line's minutes) come from the settings.
 """
 
 from __future__ import annotations
@@ -58,6 +58,23 @@ def heading(key: str) -> str:
 
 
 def label(key: str) -> str:
-    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·科目·…)."""
+    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·3月考核·及格率)."""
     found = catalogue().get(key)
-    return found.term if found else "·".join(_data()["parts"].get(p, p) for p in key.split("."))
+    if found:
+        return found.term
+    words, parts = [], key.split(".")
+    while parts:
+        part = parts.pop(0)
+        word = _data()["parts"].get(part, part)
+        takes = min(word.count("{}"), len(parts))
+        words.append(word.format(*(parts.pop(0) for _ in range(takes))) if takes else word)
+    return "·".join(words)
+
+
+def unit_of(key: str) -> str:
+    """A figure's unit: the catalogue's, else from its parts (比例 for rates, 秒 for times, 项次 for counts)."""
+    found = catalogue().get(key)
+    if found:
+        return found.unit
+    units = _data()["part_units"]
+    return next((units[p] for p in reversed(key.split(".")) if p in units), "")

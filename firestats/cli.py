@@ -117,6 +117,13 @@ def _people_options(func):
     return func
 
 
+def _report_options(func):
+    func = click.option("--docx-template", type=click.Path(exists=True, dir_okay=False), default=None,
+                        help="Your own wording for the Word draft of the annual report (a YAML of sentences like "
+                             "firestats/data/annual_report.yaml). Default: the shipped one.")(func)
+    return _people_options(func)
+
+
 @main.command()
 @_station_options
 @_people_options
@@ -131,13 +138,16 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool, score_tab
 @main.command()
 @_station_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
-              help="Reports go to OUT/YEAR/STATION.html.")
-@_people_options
-def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None) -> None:
-    """Run the station notebook with papermill on a real kernel and render it to HTML."""
+              help="Reports go to OUT/YEAR/STATION.html, beside them .docx, .xlsx, .json, .csv and .txt.")
+@_report_options
+def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None,
+           docx_template: str | None) -> None:
+    """Run the station notebook with papermill on a real kernel and render it to HTML, with the Word draft
+    of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it."""
     from firestats.run.render import render_station
 
-    click.echo(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table))
+    click.echo(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table,
+                              docx_template=docx_template))
 
 
 @main.command()
@@ -158,10 +168,10 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
               help="Time limit per report, in seconds.")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A station notebook of your own to run instead of notebooks/station_report.ipynb.")
-@_people_options
+@_report_options
 def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple[str, ...], workers: int | None,
           scheduler: str | None, force: bool, timeout_s: int, notebook: Path | None, show_names: bool,
-          score_table: str | None) -> None:
+          score_table: str | None, docx_template: str | None) -> None:
     """Render every station and year (and each year's detachment overview), in parallel.
 
     Reports whose inputs have not changed since the last run are skipped (see OUT/manifest.json);
@@ -174,7 +184,7 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
 
     outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
                          notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
-                         show_names=show_names, score_table=score_table)
+                         show_names=show_names, score_table=score_table, docx_template=docx_template)
     click.echo(f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
                f" · index: {out_dir / 'index.html'}")
     for name, error in outcome.failed.items():

@@ -35,6 +35,10 @@ class UnknownStation(FirestatsError):
     """A station the data does not hold; the message lists those it does."""
 
 
+class NoRecords(FirestatsError):
+    """A station's year with no records of any family: there is nothing to report."""
+
+
 class FontMissing(FirestatsError):
     """No installed font draws Chinese; the message says how to install one."""
 

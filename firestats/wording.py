@@ -33,6 +33,11 @@ def duration(seconds: float | None) -> str:
     return f"{whole // 60}分{whole % 60:02d}秒"
 
 
+def minutes(seconds: float) -> str:
+    """A threshold in seconds as a reader says it: whole minutes in 分钟 (60 -> 1分钟), else 分秒 (90 -> 1分30秒)."""
+    return f"{int(seconds) // 60}分钟" if seconds % 60 == 0 else duration(seconds)
+
+
 def percentile(seconds: float | None, n: int) -> str:
     """A percentile for a reader, or why it is withheld: below the settings' n it is not stable."""
     least = min_percentile_n()

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
-settings.register_profile("full", max_examples=150)
-settings.register_profile("fast", max_examples=40)
-
 from firestats import sample
 from firestats.ingest.prepare import prepare
 
+# The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
+settings.register_profile("full", max_examples=150)
+settings.register_profile("fast", max_examples=40)
 
 
 def pytest_configure(config):

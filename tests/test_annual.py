@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from firestats.compute import compare, findings
 from firestats import wording
+from firestats.compute import compare, findings
 from firestats.publish import exports, narrative
 from firestats.wording import percentile
 
@@ -26,13 +26,6 @@ def figures(**parts):
     return base
 
 
-def test_block_says_no_records_instead_of_zero():
-    block = "".join(narrative.annual_block(figures()))
-    assert "共接处警123起" in block and "挽回经济财产损失12万余元" in block
-    assert "实地演练（无记录）" in block and "取得B2车辆驾驶证（无记录）" in block
-    assert "实地演练0" not in block
-
-
 def test_余_only_where_the_figure_is_not_round():
     acts = {"field_drills": 120, "unit_visits": 123}
     texts = {k: f.text for k, f in narrative.annual_figures(figures(activities=acts)).items()}
@@ -49,8 +42,10 @@ def assessed(rate: float) -> dict:
 def test_weakest_item_boundary():
     rule = {"below_pass_rate": 0.9, "source": "s"}
     assert findings.weakest_item(assessed(0.90), rule) is None
-    found = findings.weakest_item(assessed(0.8999), rule)
-    assert found.rule == "weakest_item" and "双杠臂屈伸及格率90.0%" in found.text and found.threshold == 0.9
+    assert findings.weakest_item(assessed(0.8996), rule) is None  # written 90.0%: not below 90%
+    found = findings.weakest_item(assessed(0.8994), rule)
+    assert found.rule == "weakest_item" and "双杠臂屈伸及格率为89.9%" in found.text
+    assert "weakest" not in found.text and found.threshold == 0.9
 
 
 def test_beyond_5min_boundary():
@@ -78,10 +73,13 @@ def incidents(n: int, dispatch_to_arrival_s: float, turnout_s: float = 30, missi
 
 def test_slow_periods_boundary():
     rule = {"median_above_seconds": 300, "min_n": 20, "source": "s"}
-    assert findings.slow_periods(incidents(20, 300), rule) is None
-    found = findings.slow_periods(incidents(20, 301), rule)
-    assert found and "3月" in found.text and "10时" in found.text
-    assert findings.slow_periods(incidents(19, 900), rule) is None  # too few to judge
+    assert findings.slow_months(incidents(20, 300), rule) is None
+    assert findings.slow_months(incidents(20, 300.4), rule) is None  # written 5分00秒: not over 5 minutes
+    found = findings.slow_months(incidents(20, 301), rule)
+    assert found.text == "3月的警情出动至到场用时中位数超过5分钟（为5分01秒）"
+    hours = findings.slow_hours(incidents(20, 301), rule)
+    assert hours.text == "接警时段为10时的警情出动至到场用时中位数超过5分钟（为5分01秒）"
+    assert findings.slow_months(incidents(19, 900), rule) is None  # too few to judge
 
 
 def test_turnout_boundary():

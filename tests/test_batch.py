@@ -8,8 +8,8 @@ import sys
 import nbformat
 import pytest
 
-from firestats.run.batch import read_manifest, render_all
 from firestats.ingest.prepare import prepare
+from firestats.run.batch import read_manifest, render_all
 from firestats.run.render import STATION_NOTEBOOK
 from firestats.sample import write_sample
 

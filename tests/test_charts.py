@@ -96,7 +96,8 @@ def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
 def test_a_font_found_by_searching_is_remembered_in_matplotlibs_cache(tmp_path):
     """A Chinese font installed after matplotlib built its font list is searched for once, not by every report."""
     env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
-    stale = ("from matplotlib import font_manager as fm; from firestats.publish.fonts import FAMILIES; import matplotlib;"
+    stale = ("from matplotlib import font_manager as fm; import matplotlib;"
+             "from firestats.publish.fonts import FAMILIES;"
              "fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.name not in FAMILIES];"
              "fm.json_dump(fm.fontManager, f'{matplotlib.get_cachedir()}/fontlist-v{fm.FontManager.__version__}.json')")
     known = "from firestats.publish.fonts import FAMILIES, _known; print(sorted(set(FAMILIES) & _known()))"

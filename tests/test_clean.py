@@ -2,9 +2,9 @@ import pandas as pd
 import pytest
 
 from firestats.compute import incidents as metrics
+from firestats.errors import InputError
 from firestats.ingest.incidents import clean_incidents, normalise_types, to_canonical
 from firestats.ingest.stations import normalise_stations
-from firestats.errors import InputError
 from firestats.schema import INCIDENT_TYPES
 
 

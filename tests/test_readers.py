@@ -4,12 +4,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from firestats.publish import index_page
+from firestats.errors import InputError
 from firestats.ingest.mapping import known_headers
 from firestats.ingest.prepare import build
 from firestats.ingest.quality import describe
-from firestats.errors import InputError
 from firestats.ingest.readers import find_inputs, read_tables
+from firestats.publish import index_page
 
 HEADER = ["警情编号", "出动站", "接警时间", "警情类型"]
 ROWS = [["A1", "城东", "2024-01-01 10:00:00", "火灾"], ["A2", "城西站", "2024/1/2 11:00:00", "抢险"]]

@@ -145,3 +145,12 @@ def test_shipped_mapping_matches_plain_pandas(case):
         assert got["n"] == len(seconds), (station, year)
         if len(seconds):
             assert got["median_s"] == pytest.approx(float(np.median(seconds))), (station, year)
+
+
+def test_an_export_without_people_or_loss_columns_gives_null_not_zero():
+    """London's export has no rescued, evacuated or loss columns: those figures have no records."""
+    data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
+    station, year = data.station_years()[0]
+    figures = compute(data, station, year).figures
+    assert figures["incidents"]["total"] > 0
+    assert figures["people"] == {"rescued": None, "evacuated": None} and figures["loss_averted_10k_yuan"] is None

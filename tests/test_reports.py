@@ -11,11 +11,14 @@ from urllib.parse import unquote
 import nbformat
 import pandas as pd
 import pytest
+import yaml
 
+import firestats
 from firestats.compute.station import compute
+from firestats.ingest.store import load
+from firestats.publish.exports import rounded
 from firestats.publish.station_report import station_report
 from firestats.run.render import STATION_NOTEBOOK, render_station
-from firestats.ingest.store import load
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
@@ -73,7 +76,7 @@ def test_station_reports_show_charts_and_no_code(batch):
     for path in station_reports(batch):
         html = path.read_text("utf-8")
         refs = parse(html)
-        assert all(r.startswith(("data:", "#")) for r in refs.refs), path
+        assert all(r.startswith(("data:", "#")) or r == "../index.html" for r in refs.refs), path
         body = html.split("<main>")[1]
         assert "station_report(" not in body and "import " not in body, path
         assert "vnd.jupyter.stderr" not in body and "Traceback" not in body, path
@@ -83,7 +86,10 @@ def test_station_reports_show_charts_and_no_code(batch):
 def test_index_links_every_report(batch):
     index = (batch / "index.html").read_text("utf-8")
     links = set(parse(index).refs)
-    assert len(links) == 18 and all((batch / unquote(link)).is_file() for link in links)
+    assert all((batch / unquote(link)).is_file() for link in links)
+    assert len({link for link in links if link.endswith(".html")}) == 18
+    for suffix in (".docx", ".xlsx", ".txt"):  # each station report's Word draft, workbook and text
+        assert len({link for link in links if link.endswith(suffix)}) == 15, suffix
     assert "支队总览" in index and "全部数据质量" in index
 
 
@@ -92,7 +98,7 @@ def test_report_shows_the_figures(batch, prepared):
         [*FIRESTATS, "figures", "--data", str(prepared), "--station", "城南站", "--year", "2024"],
         capture_output=True, text=True, check=True).stdout)
     html = (batch / "2024" / "城南站.html").read_text("utf-8")
-    assert "城南站 2024年度接处警分析" in html
+    assert "城南消防救援站 2024年度工作数据分析" in html
     values = re.findall(r'<div class="fs-card-value">([^<]*)</div>', html)
     assert values[:3] == [str(figures["incidents"]["total"]), str(figures["people"]["rescued"]),
                           str(figures["people"]["evacuated"])]
@@ -108,7 +114,7 @@ def test_report_command_takes_any_spelling(prepared, tmp_path):
          "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert Path(run.stdout.strip()) == tmp_path / "2023" / "城西站.html"
-    assert "城西站 2023年度接处警分析" in (tmp_path / "2023" / "城西站.html").read_text("utf-8")
+    assert "城西消防救援站 2023年度工作数据分析" in (tmp_path / "2023" / "城西站.html").read_text("utf-8")
 
 
 def test_report_command_names_the_stations_of_an_unknown_one(prepared, tmp_path):
@@ -122,7 +128,7 @@ def test_exports_hold_the_library_figures(batch, prepared):
     """The kernel publishes the figures the exports are written from: nothing is lost on the way."""
     whole = load(prepared)
     for path in station_reports(batch):
-        expected = compute(whole, path.stem, int(path.parent.name)).figures
+        expected = rounded(compute(whole, path.stem, int(path.parent.name)).figures)
         assert json.loads(path.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected)), path
 
 
@@ -227,17 +233,20 @@ def test_annual_block_is_filled_from_the_figures(batch, prepared):
                 assert written == value // 10 * 10 < value, (txt, key)
             else:
                 assert written == value, (txt, key)
-        b2 = re.search(r"(\d+)人成功取得B2", text)
-        assert int(b2.group(1)) == figures["activities"]["licences"].get("B2", 0)
+        names = yaml.safe_load((Path(firestats.__file__).parent / "data" / "activities.yaml").read_text("utf-8"))
+        for kind, n in (figures["activities"]["licences"] or {}).items():
+            assert f"{n}人取得{names['licence_kinds'][kind]}" in text, (txt, kind)
+        assert not re.search(r"(?<![\d.])0(人|起|次|份|家次)", text), txt  # zero is left out, never written
 
 
 def test_exports_beside_each_report(batch):
     html = batch / "2025" / "城南站.html"
-    for suffix in (".json", ".csv", ".xlsx", ".txt"):
+    for suffix in (".json", ".csv", ".xlsx", ".txt", ".docx"):
         assert html.with_suffix(suffix).is_file(), suffix
-    table = pd.read_excel(html.with_suffix(".xlsx"), header=1, engine="calamine")
-    assert list(table.columns) == ["指标", "数值", "单位", "键"]
-    assert table.set_index("键").loc["incidents.total", "指标"] == "接处警总数"
+    table = pd.read_excel(html.with_suffix(".xlsx"), sheet_name="警情", header=1, engine="calamine")
+    assert list(table.columns) == ["指标", "数值", "文中写法", "单位", "定义", "依据"]
+    assert table.set_index("指标").loc["接处警总数", "数值"] == json.loads(html.with_suffix(".json").read_text())[
+        "incidents"]["total"]
     csv = pd.read_csv(html.with_suffix(".csv"), encoding="utf-8-sig")
     saved = json.loads(html.with_suffix(".json").read_text("utf-8"))
     assert csv.set_index("键").loc["incidents.total", "数值"] == saved["incidents"]["total"]
@@ -284,3 +293,77 @@ def test_every_label_a_reader_sees_is_the_catalogues(batch):
     annual = html[html.index("文中写法"):]
     assert all(f"<td>{catalogue()[k].term}</td>" in annual for k in TEXT_FIGURES.values())
     assert figures["incidents"]["total"] > 0
+
+
+def test_every_station_year_has_a_word_draft_of_its_annual_report(batch):
+    """python-docx reads each .docx: the real report's three sections, no XXX, the figures, awards, 仿宋."""
+    import docx
+
+    eastasia = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    for html in station_reports(batch):
+        doc = docx.Document(html.with_suffix(".docx"))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        figures = json.loads(html.with_suffix(".json").read_text("utf-8"))
+        for section in ("一、主要做法及取得成效", "二、存在问题分析", "三、下一步工作及打算"):
+            assert section in text, (html, section)
+        assert "XXX" not in text and f"共接处警{figures['incidents']['total']}起" in text, html
+        for award in figures["activities"]["awards"]:
+            assert award["content"] in text, (html, award)
+        body = next(p for p in doc.paragraphs if p.text.startswith("全年队站共开展"))
+        assert "仿宋" in body.runs[0]._element.rPr.rFonts.get(eastasia), html
+
+
+def test_the_page_states_the_period_and_shows_no_identifiers(batch):
+    for html in station_reports(batch):
+        page = html.read_text("utf-8")
+        visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page, flags=re.S))
+        year = html.parent.name
+        assert f"统计期间：{year}年1月1日至12月31日" in visible, html
+        assert not re.search(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", visible), (html, re.findall(
+            r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", visible)[:5])
+        assert visible.index("年度数据") < visible.index("同比"), html  # the text block first after the cards
+
+
+def test_every_workbook_has_no_float_noise_and_no_english(batch):
+    import openpyxl
+
+    for html in station_reports(batch):
+        book = openpyxl.load_workbook(html.with_suffix(".xlsx"))
+        assert book.sheetnames == ["警情", "训练考核", "工作台账", "获奖与比武", "数据质量"], html
+        for sheet in book:
+            for row in sheet.iter_rows(values_only=True):
+                for cell in row:
+                    if isinstance(cell, float):
+                        assert len(repr(cell).split(".")[1]) <= 4, (html, sheet.title, row)
+                    if isinstance(cell, str):
+                        words = re.sub(r"\S+\.(csv|xlsx)", "", cell)  # file names are the user's own
+                        assert not re.search(r"[A-Za-z]{3,}", words), (html, sheet.title, cell)
+
+
+def test_a_year_without_records_is_refused_in_one_line(prepared, tmp_path):
+    for command in (["report", "--out", str(tmp_path)], ["figures"]):
+        run = subprocess.run([*FIRESTATS, command[0], "--data", str(prepared), "--station", "城东站", "--year", "1999",
+                              *command[1:]], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+        assert "no records of 城东站 in 1999" in run.stderr and "2023" in run.stderr
+    assert not any(tmp_path.rglob("*.html"))
+
+
+def test_libreoffice_opens_the_word_draft(batch, tmp_path):
+    """A real office suite converts the .docx to PDF, and the PDF holds the report's text."""
+    import shutil
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("no LibreOffice on this machine (make test installs Debian's libreoffice-writer-nogui as root)")
+    pypdf = pytest.importorskip("pypdf")
+    draft = batch / "2025" / "城东站.docx"
+    run = subprocess.run([office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                          "--convert-to", "pdf", "--outdir", str(tmp_path), str(draft)],
+                         capture_output=True, text=True, timeout=240)
+    pdf = tmp_path / "城东站.pdf"
+    assert run.returncode == 0 and pdf.is_file(), run.stderr
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages).replace("\n", "")
+    figures = json.loads(draft.with_suffix(".json").read_text("utf-8"))
+    assert "城东消防救援站2025年度工作总结" in text and "二、存在问题分析" in text
+    assert f"共接处警{figures['incidents']['total']}起" in text

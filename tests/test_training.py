@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from firestats.ingest import assessments as training
-from firestats.privacy import mask_name, redact
 from firestats.compute.scoring import load_table
 from firestats.errors import ScoreTableError
+from firestats.ingest import assessments as training
+from firestats.privacy import mask_name, redact
 
 TABLE = load_table("example-2024")
 

@@ -1,5 +1,9 @@
 """存在问题, from data: each rule reads figures, compares with a threshold from settings.yaml and,
-where the data fall short, states a finding with its number, the rule and the rule's source."""
+where the data fall short, states a finding as a report sentence with its number and the rule's source.
+
+Numbers are judged as written (a median shown as 5分00秒 is not over five minutes, a rate shown
+as 90.0% is not below 90%); times are in 分 and 秒; months and hours of the day are separate findings.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,23 @@ import pandas as pd
 
 from firestats.compute.incidents import response_seconds
 from firestats.settings import settings, within_seconds
+from firestats.wording import duration, minutes, share
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One shortfall: what was found, the number behind it, and the rule that found it."""
+    """One shortfall: the sentence a reader sees, the number behind it, and the rule that found it."""
 
-    rule: str
-    text: str  # the sentence a report reader sees
+    rule: str  # the rule's name in settings.yaml (never shown to a reader)
+    text: str  # a report sentence, without its final 。
     value: float
     threshold: float
     source: str
+
+
+def _as_written(share_: float) -> float:
+    """A share as the sentence writes it (to 0.1%): 0.8999 is 90.0%, not below 90%."""
+    return round(share_, 3)
 
 
 def _rule(name: str) -> dict[str, Any]:
@@ -35,10 +45,11 @@ def weakest_item(figures: dict[str, Any], rule: dict[str, Any] | None = None) ->
         return None
     item = a["weakest_items"][0]
     rate = a["by_item"][item]["pass_rate"]
-    if rate >= rule["below_pass_rate"]:
+    if _as_written(rate) >= rule["below_pass_rate"]:
         return None
-    return Finding("weakest_item", f"训练成绩有待提高：{item}及格率{rate:.1%}，低于{rule['below_pass_rate']:.0%}"
-                   f"（有效成绩{a['by_item'][item]['n']}项次）。", rate, rule["below_pass_rate"], rule["source"])
+    return Finding("weakest_item", f"训练成绩有待进一步提高，{item}及格率为{share(rate)}，"
+                   f"低于{rule['below_pass_rate']:.0%}"
+                   f"（有效成绩{a['by_item'][item]['n']}项次）", rate, rule["below_pass_rate"], rule["source"])
 
 
 def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> Finding | None:
@@ -48,27 +59,43 @@ def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> 
     if d2a["within_5min_share"] is None:
         return None
     beyond = 1 - d2a["within_5min_share"]
-    if beyond <= rule["above_share"]:
+    if _as_written(beyond) <= rule["above_share"]:
         return None
-    return Finding("beyond_5min", f"出动至到场超过{within_seconds() / 60:g}分钟的警情占{beyond:.1%}（n={d2a['n']}），"
-                   f"高于{rule['above_share']:.0%}的关注线。", beyond, rule["above_share"], rule["source"])
+    late = round(beyond * d2a["n"])
+    return Finding("beyond_5min", f"出动后超过{minutes(within_seconds())}到场的警情占{share(beyond)}"
+                   f"（n={d2a['n']}，其中{late}起），高于{rule['above_share']:.0%}的关注线", beyond,
+                   rule["above_share"], rule["source"])
 
 
-def slow_periods(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
-    """Months and hours of the day whose median dispatch-to-arrival exceeds the rule's seconds."""
-    rule = rule or _rule("slow_periods")
+def _slow(incidents: pd.DataFrame, rule: dict[str, Any], unit: str) -> list[tuple[int, float]]:
+    """(month or hour, median seconds) of the groups with enough incidents whose median, as written, is over."""
     seconds = response_seconds(incidents)["dispatch_to_arrival"].dropna()
     when = incidents.loc[seconds.index, "received_at"]
-    slow = []
-    for label, key in (("月", when.dt.month), ("时", when.dt.hour)):
-        grouped = seconds.groupby(key.to_numpy())
-        medians = grouped.median()[grouped.size() >= rule["min_n"]]
-        slow += [f"{k}{label}（中位数{v / 60:.1f}分钟）" for k, v in medians.items()
-                 if v > rule["median_above_seconds"]]
+    grouped = seconds.groupby((when.dt.month if unit == "月" else when.dt.hour).to_numpy())
+    medians = grouped.median()[grouped.size() >= rule["min_n"]]
+    return [(int(k), float(v)) for k, v in medians.items() if round(v) > rule["median_above_seconds"]]  # as written
+
+
+def slow_months(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
+    """The months whose median dispatch-to-arrival is over the rule's seconds."""
+    return _slow_finding(incidents, rule or _rule("slow_periods"), "月", "slow_months", "{k}月")
+
+
+def slow_hours(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
+    """The hours of the day (by time received) whose median dispatch-to-arrival is over the rule's seconds."""
+    return _slow_finding(incidents, rule or _rule("slow_periods"), "时", "slow_hours", "{k}时")
+
+
+def _slow_finding(incidents: pd.DataFrame, rule: dict[str, Any], unit: str, name: str, label: str) -> Finding | None:
+    slow = _slow(incidents, rule, unit)
     if not slow:
         return None
-    return Finding("slow_periods", f"以下时段出动至到场中位数超过{rule['median_above_seconds'] / 60:g}分钟："
-                   + "、".join(slow) + "。", float(len(slow)), rule["median_above_seconds"], rule["source"])
+    which = "、".join(label.format(k=k) for k, _ in slow)
+    each = "、".join(duration(v) for _, v in slow)
+    lead = "" if unit == "月" else "接警时段为"
+    return Finding(name, f"{lead}{which}的警情出动至到场用时中位数超过{minutes(rule['median_above_seconds'])}"
+                   f"（{'依次为' if len(slow) > 1 else '为'}{each}）", float(len(slow)), rule["median_above_seconds"],
+                   rule["source"])
 
 
 def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
@@ -78,11 +105,11 @@ def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Find
     seconds = seconds[seconds >= 0]
     if seconds.empty:
         return None
-    share = float((seconds > rule["above_seconds"]).mean())
-    if share <= rule["above_share"]:
+    late = float((seconds > rule["above_seconds"]).mean())
+    if _as_written(late) <= rule["above_share"]:
         return None
-    return Finding("turnout", f"接警出动（出动指令至出车）超过{rule['above_seconds']:g}秒的警情占{share:.1%}"
-                   f"（n={len(seconds)}），高于{rule['above_share']:.0%}。", share, rule["above_share"], rule["source"])
+    return Finding("turnout", f"接到出动指令至第一辆车出库超过{minutes(rule['above_seconds'])}的警情占{share(late)}"
+                   f"（n={len(seconds)}），高于{rule['above_share']:.0%}", late, rule["above_share"], rule["source"])
 
 
 def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
@@ -90,16 +117,16 @@ def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -
     rule = rule or _rule("missing_times")
     if incidents.empty:
         return None
-    share = float((incidents["dispatched_at"].isna() | incidents["arrived_at"].isna()).mean())
-    if share <= rule["above_share"]:
+    missing = float((incidents["dispatched_at"].isna() | incidents["arrived_at"].isna()).mean())
+    if _as_written(missing) <= rule["above_share"]:
         return None
-    return Finding("missing_times", f"{share:.1%}的警情缺少出动或到场时间（共{len(incidents)}起），"
-                   f"高于{rule['above_share']:.0%}，响应时间统计的代表性不足。", share, rule["above_share"],
+    return Finding("missing_times", f"{share(missing)}的警情缺少出动或到场时间（共{len(incidents)}起），"
+                   f"高于{rule['above_share']:.0%}，响应时间统计的代表性不足", missing, rule["above_share"],
                    rule["source"])
 
 
 def all_findings(figures: dict[str, Any], incidents: pd.DataFrame) -> list[Finding]:
     """Every rule's finding for a station's year, in report order."""
-    found = [weakest_item(figures), beyond_5min(figures), slow_periods(incidents), turnout(incidents),
-             missing_times(incidents)]
+    found = [weakest_item(figures), beyond_5min(figures), slow_months(incidents), slow_hours(incidents),
+             turnout(incidents), missing_times(incidents)]
     return [f for f in found if f is not None]

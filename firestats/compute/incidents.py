@@ -56,10 +56,16 @@ def hourly_counts(incidents: pd.DataFrame) -> pd.Series:
     return hours.reindex(range(24), fill_value=0).astype(int).rename_axis("hour")
 
 
+def _total(values: pd.Series, kind) -> Any:
+    """A column's sum, or None when no incident of the slice has a value in it (an export without the column)."""
+    return kind(values.sum()) if values.notna().any() else None
+
+
 def incident_figures(incidents: pd.DataFrame, within_s: int) -> dict[str, Any]:
     """Every incident figure of a slice, as plain JSON-ready values.
 
-    Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, response times are
+    Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元 (people and losses None
+    when no incident has a value for them: no records is not 0), response times are
     in seconds, ``within_5min_share`` is a fraction 0..1 of incidents with a dispatch-to-arrival
     time that arrived within ``within_s`` seconds.
     """
@@ -70,8 +76,8 @@ def incident_figures(incidents: pd.DataFrame, within_s: int) -> dict[str, Any]:
     return {
         "incidents": {"total": int(len(incidents)),
                       "by_type": {k: int(v) for k, v in type_counts(incidents).items()}},
-        "people": {"rescued": int(incidents["rescued"].sum()), "evacuated": int(incidents["evacuated"].sum())},
-        "loss_averted_10k_yuan": round(float(incidents["loss_averted_10k_yuan"].sum()), 4),
+        "people": {"rescued": _total(incidents["rescued"], int), "evacuated": _total(incidents["evacuated"], int)},
+        "loss_averted_10k_yuan": _total(incidents["loss_averted_10k_yuan"], lambda v: round(float(v), 4)),
         "response": {
             "dispatch_to_arrival": dispatch,
             "received_to_arrival": summarise_seconds(seconds["received_to_arrival"]),

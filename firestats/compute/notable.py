@@ -42,7 +42,18 @@ def rare_kinds(incidents: pd.DataFrame) -> pd.DataFrame:
     return _describe(rare.sort_values("received_at"))
 
 
-def rare_summary(incidents: pd.DataFrame) -> str:
-    """The rare kinds handled, as the annual text names them: 山体滑坡1起、水域救援3起."""
-    counts = incidents["subtype"][incidents["subtype"].isin(settings()["notable"]["rare_subtypes"])].value_counts()
-    return "、".join(f"{kind}{n}起" for kind, n in counts.items())
+def rare_counts(incidents: pd.DataFrame, dates: int = 3) -> pd.DataFrame:
+    """Incidents of each rare subtype: kind, count (incidents) and the dates of the first ``dates`` of them."""
+    rare = incidents[incidents["subtype"].isin(settings()["notable"]["rare_subtypes"])].sort_values("received_at")
+    grouped = rare.groupby("subtype", sort=False)["received_at"]
+    return pd.DataFrame({"kind": list(grouped.groups), "n": grouped.size().to_list(),
+                         "first": ["、".join(f"{d:%m月%d日}" for d in days.head(dates)) for _, days in grouped]})
+
+
+def rare_named(incidents: pd.DataFrame, top: int | None = None) -> list[dict[str, str]]:
+    """The first rare-kind incidents of the year (settings: notable), each with its date, place and kind."""
+    top = top or settings()["notable"]["top"]
+    rare = incidents[incidents["subtype"].isin(settings()["notable"]["rare_subtypes"])].sort_values("received_at")
+    place = rare["district"].fillna(rare["address"]).fillna("")
+    return [{"date": f"{when:%Y-%m-%d}", "place": str(where), "kind": str(kind)}
+            for when, where, kind in zip(rare["received_at"].head(top), place.head(top), rare["subtype"].head(top))]

@@ -11,6 +11,7 @@ from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures
 from firestats.compute.incidents import incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
+from firestats.errors import NoRecords
 from firestats.ingest.store import Dataset, load
 from firestats.settings import score_table_name, within_seconds
 
@@ -19,18 +20,19 @@ from firestats.settings import score_table_name, within_seconds
 class StationYear:
     """A station's year: its figures and the slice they were computed from (assessments scored)."""
 
-    station: str
+    station: str | None  # None: the whole detachment
     year: int
     figures: dict[str, Any]  # as `firestats figures` prints them
     data: Dataset  # the station's records and problem rows of the year; assessments with points and grade
     table: ScoreTable  # the score table results were graded with
 
 
-def compute(dataset: Dataset, station: str, year: int, show_names: bool = False,
+def compute(dataset: Dataset, station: str | None, year: int, show_names: bool = False,
             score_table: str | None = None) -> StationYear:
     """Narrow the data to a station's year and compute every figure of it.
 
-    ``station`` is the canonical name; names are masked (张*三) unless ``show_names``;
+    ``station`` is the canonical name (None: every station, the detachment's own figures); names
+    are masked (张*三) unless ``show_names``;
     ``score_table`` is a table's version or path (default: the settings').
     """
     mine = dataset.narrow(station, year)
@@ -55,12 +57,21 @@ def station_figures(data: Dataset | Path | str, station: str, year: int, show_na
     ``data`` is a prepared folder or a loaded Dataset; ``station`` may be spelled any way
     (城东 / 城东站 / 城东消防救援站). Counts are incidents or persons, money in 万元, times in
     seconds, rates and shares fractions 0..1; ``assessments`` and ``activities`` are None when
-    the station has no such records that year.
+    the station has no such records that year. A year with no records at all is refused (NoRecords).
 
     >>> import firestats as fs
     >>> fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]  # doctest: +SKIP
     603
     """
     dataset = data if isinstance(data, Dataset) else load(data)
-    name = dataset.resolve_station(station)
-    return compute(dataset, name, year, show_names, score_table).figures
+    return reported(dataset, dataset.resolve_station(station), year, show_names, score_table).figures
+
+
+def reported(dataset: Dataset, station: str, year: int, show_names: bool = False,
+             score_table: str | None = None) -> StationYear:
+    """A station's year to report on, as :func:`compute`; a year with no records of any family is refused."""
+    mine = compute(dataset, station, year, show_names, score_table)
+    if mine.data.is_empty():
+        years = "、".join(str(y) for s, y in dataset.station_years() if s == station) or "无"
+        raise NoRecords(f"no records of {station} in {int(year)}; years with records: {years}")
+    return mine

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from firestats.errors import NotPrepared, UnknownStation
+from firestats.errors import NoRecords, NotPrepared, UnknownStation
 
 INCIDENTS = "incidents.parquet"
 PROBLEMS = "problems.parquet"
@@ -37,20 +37,21 @@ def read_quality(data_dir: Path | str) -> dict[str, Any]:
     return json.loads((data_dir / QUALITY).read_text("utf-8"))
 
 
-def station_names(data_dir: Path | str) -> set[str]:
-    """Every station with at least one dated record of any family, read from two columns of each table."""
+def station_years(data_dir: Path | str) -> dict[str, set[int]]:
+    """Every station with a dated record of any family, and the years it has records in (two columns of each table)."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     data_dir = Path(data_dir)
     check_prepared(data_dir)
-    names: set[str] = set()
+    years: dict[str, set[int]] = {}
     for name, date in DATED:
         if (data_dir / name).is_file():
             table = pq.ParquetFile(data_dir / name).read(columns=["station", date])  # no pyarrow.dataset to load
             dated = table.filter(pc.and_(pc.is_valid(table["station"]), pc.is_valid(table[date])))
-            names.update(pc.unique(dated["station"]).to_pylist())
-    return names
+            for station, year in zip(dated["station"].to_pylist(), pc.year(dated[date]).to_pylist()):
+                years.setdefault(station, set()).add(year)
+    return years
 
 
 def match_station(spelling: str, known: set[str]) -> str:
@@ -65,6 +66,11 @@ def match_station(spelling: str, known: set[str]) -> str:
     return canonical
 
 
-def resolve_station(data_dir: Path | str, spelling: str) -> str:
-    """The canonical name of a station spelled any way, as the prepared folder ``data_dir`` names it."""
-    return match_station(spelling, station_names(data_dir))
+def resolve_station_year(data_dir: Path | str, spelling: str, year: int) -> str:
+    """A station spelled any way, as ``data_dir`` names it; refused (NoRecords) unless it has records in ``year``."""
+    years = station_years(data_dir)
+    name = match_station(spelling, set(years))
+    if int(year) not in years[name]:
+        raise NoRecords(f"no records of {name} in {int(year)}; years with records: "
+                        f"{'、'.join(map(str, sorted(years[name])))}")
+    return name

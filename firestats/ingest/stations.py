@@ -6,6 +6,7 @@ import pandas as pd
 
 from firestats.ingest import parse
 from firestats.schema import aliases
+from firestats.settings import settings
 
 
 def normalise_stations(values: pd.Series) -> pd.Series:
@@ -27,3 +28,12 @@ def normalise_stations(values: pd.Series) -> pd.Series:
 def normalise_station(name: str) -> str:
     """One station spelling resolved, as :func:`normalise_stations` does for a column."""
     return str(normalise_stations(pd.Series([name])).iloc[0])
+
+
+def full_name(station: str) -> str:
+    """A station's full name for a report: 城东站 -> 城东消防救援站 (settings: stations); other names as they are."""
+    names = settings()["stations"]
+    if station in (names.get("full_names") or {}):
+        return names["full_names"][station]
+    chinese = any("\u4e00" <= c <= "\u9fff" for c in station)
+    return station[:-1] + names["full_suffix"] if chinese and station.endswith("站") else station

@@ -19,7 +19,7 @@ DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": 
 
 
 def in_slice(stations: pd.Series, years_of: pd.Series, station: str | None, years: Iterable[int]) -> pd.Series:
-    """Which rows belong to ``station`` (any when None) in ``years``: a row without a station or year belongs to none."""
+    """Which rows belong to ``station`` (any when None) in ``years``; a row without station or year belongs to none."""
     mask = years_of.isin(list(years)).fillna(False).astype(bool)
     if station is not None:
         mask &= (stations == station).fillna(False).astype(bool)

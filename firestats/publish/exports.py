@@ -1,40 +1,80 @@
-"""Files beside each report: the figures as JSON, CSV and Excel with Chinese headers, and the
-annual-data block as text, so nobody retypes a number."""
+"""Files beside each report: the figures as JSON and CSV, the checking workbook, the 年度数据 text and the
+Word draft, so nobody retypes a number.
+
+Numbers are rounded where they are published (seconds to 0.1, shares to 4 decimals); the workbook
+gives each figure exact (not rounded down with 余), as the report writes it, with its unit,
+definition and the records it was counted from.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from firestats.catalogue import catalogue, label
+from firestats.catalogue import catalogue, label, unit_of
 from firestats.files import write_atomic
+from firestats.publish import annual, word
+from firestats.wording import duration, number, round_down, share
 
 HEADERS = ["指标", "数值", "单位", "键"]
+WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
+# The checking workbook's sheets: name -> the top-level keys of the figures it holds.
+SHEETS = {"警情": ("incidents", "people", "loss_averted_10k_yuan", "response", "monthly", "hourly"),
+          "训练考核": ("assessments",), "工作台账": ("activities",)}
+_FAMILY = {"警情": "incidents", "训练考核": "assessments", "工作台账": "activities"}
+_SOURCE_NAMES = {"incidents": "接处警记录", "assessments": "训练考核成绩", "activities": "工作台账"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# The station notebook's 年度数据 output carries the figures under this type as well as its HTML,
-# so `firestats report` writes the exports without computing them a second time.
+_DECIMALS = {"秒": 1, "比例": 4}
+# The station notebook's 年度数据 output carries what the exports are written from under this type
+# as well as its HTML, so `firestats report` writes them without computing anything a second time.
 MIME = "application/vnd.firestats.figures+json"
 
 
-def flatten(figures: dict[str, Any]) -> list[list[Any]]:
-    """Every number in the figures as a row: Chinese label, value, unit and its dotted key (see HEADERS)."""
-    rows = []
+def rounded(figures: Any, key: str = "") -> Any:
+    """The figures as published: seconds to 0.1, shares 0..1 to 4 decimals, the rest as they are."""
+    if isinstance(figures, dict):
+        return {k: rounded(v, f"{key}.{k}" if key else str(k)) for k, v in figures.items()}
+    if isinstance(figures, list):
+        return [rounded(v, key) for v in figures]
+    if isinstance(figures, float) and math.isfinite(figures) and unit_of(key) in _DECIMALS:
+        return round(figures, _DECIMALS[unit_of(key)])
+    return figures
+
+
+def flatten(figures: dict[str, Any], keys: tuple[str, ...] | None = None) -> list[tuple[str, Any]]:
+    """Every number in the figures (those under ``keys``, default all) as (dotted key, value)."""
+    rows: list[tuple[str, Any]] = []
 
     def walk(value: Any, key: str) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(v, f"{key}.{k}" if key else str(k))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
-            known = catalogue().get(key)
-            rows.append([label(key), value, known.unit if known else "", key])
+        elif value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+            rows.append((key, value))
 
-    walk({k: v for k, v in figures.items() if k not in ("station", "year")}, "")
+    walk({k: v for k, v in figures.items() if k not in ("station", "year") and (keys is None or k in keys)}, "")
     return rows
+
+
+def written(key: str, value: Any) -> str:
+    """A figure as the report writes it: 120余次, 67.9%, 7分34秒; （无记录） when there is none."""
+    if value is None:
+        return "（无记录）"
+    unit = unit_of(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        return duration(value)
+    known = catalogue().get(key)
+    if known and known.approx and round_down(value) != int(value):
+        return f"{round_down(value)}余{unit}"
+    return f"{number(value)}{unit}"
 
 
 def neutralise(value: Any) -> Any:
@@ -44,49 +84,119 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def publication(figures: dict[str, Any], block: list[str]) -> dict[str, Any]:
-    """What a notebook output carries under :data:`MIME`: the figures and the annual block's sentences."""
-    return {"figures": figures, "annual": block}
-
-
-def published(notebook: Any) -> tuple[dict[str, Any], list[str]] | None:
-    """The figures and annual block an executed notebook published, or None if none of its outputs did."""
+def published(notebook: Any) -> dict[str, Any] | None:
+    """What an executed notebook published for its exports, or None if none of its outputs did."""
     for cell in notebook.cells:
         for output in cell.get("outputs", ()):
             found = output.get("data", {}).get(MIME)
             if found is not None:
-                return found["figures"], found["annual"]
+                return found
     return None
 
 
-def write_beside(html: Path, figures: dict[str, Any], block: list[str]) -> list[Path]:
-    """Write STATION.json, .csv, .xlsx and .txt next to STATION.html; returns their paths."""
-    # Labels, units and keys neutralised; the numbers stay numbers.
-    safe = [[neutralise(label), value, neutralise(unit), neutralise(key)]
-            for label, value, unit, key in flatten(figures)]
-    title = f"{figures['station']} {figures['year']}年度"
-    paths = {suffix: html.with_suffix(suffix) for suffix in (".json", ".csv", ".xlsx", ".txt")}
+def write_beside(html: Path, publication: dict[str, Any], template: Path | str | None = None) -> list[Path]:
+    """Write STATION.json, .csv, .xlsx, .txt and .docx next to STATION.html; returns their paths.
+
+    ``publication`` is what the report published (figures, the 年度数据 sentences, the station's
+    full name, notable incidents, findings, files and sources); ``template`` a unit's own report
+    template (default: the shipped one).
+    """
+    figures = rounded(publication["figures"])
+    paths = {suffix: html.with_suffix(suffix) for suffix in (".json", ".csv", ".xlsx", ".txt", ".docx")}
+    blocks = annual.draft(annual.load_template(template), publication)
     write_atomic(paths[".json"], json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"))
-    write_atomic(paths[".csv"], _csv(safe).encode("utf-8-sig"))
-    write_atomic(paths[".xlsx"], _xlsx(safe, title))
-    write_atomic(paths[".txt"], ("\r\n\r\n".join(block) + "\r\n").encode("utf-8-sig"))
+    write_atomic(paths[".csv"], _csv(figures).encode("utf-8-sig"))
+    write_atomic(paths[".xlsx"], workbook(figures, publication))
+    write_atomic(paths[".txt"], ("\r\n\r\n".join(publication["annual"]) + "\r\n").encode("utf-8-sig"))
+    write_atomic(paths[".docx"], word.document(blocks))
     return list(paths.values())
 
 
-def _csv(rows: list[list[Any]]) -> str:
+def _csv(figures: dict[str, Any]) -> str:
     text = io.StringIO()
+    rows = [[neutralise(label(key)), value, neutralise(unit_of(key)), neutralise(key)]
+            for key, value in flatten(figures)]
     csv.writer(text, lineterminator="\r\n").writerows([HEADERS, *rows])
     return text.getvalue()
 
 
-def _xlsx(rows: list[list[Any]], title: str) -> bytes:
+def _basis(family: str, publication: dict[str, Any]) -> str:
+    """Where a family's figures were counted from: 接处警记录123条（a.csv、b.xlsx）."""
+    source = (publication.get("sources") or {}).get(family)
+    if not source:
+        return f"{_SOURCE_NAMES[family]}（无记录）"
+    return f"{_SOURCE_NAMES[family]}{source['records']}条（{'、'.join(source['files'])}）"
+
+
+def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
+    """The checking workbook: a sheet per record family, awards and competitions, and data quality."""
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
-        sheet = book.add_worksheet("指标")
-        sheet.write_string(0, 0, title)
-        sheet.write_row(1, 0, HEADERS, book.add_format({"bold": True, "border": 1, "align": "center"}))
-        for number, row in enumerate(rows, start=2):
-            sheet.write_row(number, 0, row)
-        sheet.set_column(0, 0, 28)
-        sheet.set_column(3, 3, 40)
+        book.set_properties({"title": f"{publication['station_name']}{figures['year']}年度数据核对表"})
+        bold = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
+        formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
+                   "": book.add_format({"num_format": "General"})}
+        title = f"{publication['station_name']} {figures['year']}年度"
+        for name, keys in SHEETS.items():
+            sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
+            basis = _basis(_FAMILY[name], publication)
+            rows = flatten(figures, keys)
+            for number_, (key, value) in enumerate(rows, start=2):
+                known = catalogue().get(key)
+                sheet.write_row(number_, 0, [neutralise(label(key))])
+                if value is None:
+                    sheet.write_string(number_, 1, "无记录")
+                else:
+                    sheet.write_number(number_, 1, value, formats.get(unit_of(key), formats[""]))
+                sheet.write_row(number_, 2, [written(key, value), unit_of(key), known.definition if known else "",
+                                             basis])
+            if name == "训练考核" and figures.get("assessments"):
+                _lists(sheet, len(rows) + 2, figures["assessments"], basis)
+        _honours(book, title, bold, figures)
+        _quality(book, title, bold, figures, publication)
     return buffer.getvalue()
+
+
+def _sheet(book, name: str, title: str, headers: list[str], bold, widths: tuple[int, ...]):
+    sheet = book.add_worksheet(name)
+    sheet.write_string(0, 0, f"{title}·{name}")
+    sheet.write_row(1, 0, headers, bold)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    sheet.freeze_panes(2, 1)
+    return sheet
+
+
+def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> None:
+    """The weakest and strongest items and the score table, as text rows under the numbers."""
+    table = assessments["score_table"]
+    entries = [("薄弱科目（及格率最低）", "、".join(assessments["weakest_items"]) or "无"),
+               ("优势科目（及格率最高）", "、".join(assessments["strongest_items"]) or "无"),
+               ("评分表", f"{table['title']}{'' if table['official'] else '（示例，非官方标准）'}")]
+    for offset, (name, text) in enumerate(entries):
+        sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
+
+
+def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
+    sheet = _sheet(book, "获奖与比武", title, ["日期", "类别", "内容"], bold, (12, 12, 50))
+    activities = figures.get("activities") or {}
+    rows = [(e["date"], "获奖", e["content"]) for e in activities.get("awards") or []]
+    rows += [(e["date"], "比武竞赛", e["content"]) for e in activities.get("competitions") or []]
+    rows += [(c["date"], "比武名次", f"{c['person']} 第{c['rank']}名")
+             for c in (figures.get("assessments") or {}).get("competitions") or []]
+    for number_, row in enumerate(sorted(rows), start=2):
+        sheet.write_row(number_, 0, [neutralise(cell) for cell in row])
+    if not rows:
+        sheet.write_string(2, 0, "无记录")
+
+
+def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any]) -> None:
+    sheet = _sheet(book, "数据质量", title, ["文件", "输入行", "保留", "重复合并", "隔离"], bold, (36, 10, 10, 10, 10))
+    row = 2
+    for f in publication.get("files") or []:
+        sheet.write_row(row, 0, [neutralise(f["source_file"]), f["rows_in"], f["kept"], f["merged"], f["quarantined"]])
+        row += 1
+    accounted = figures.get("rows") or {}
+    sheet.write_row(row + 1, 0, ["本站本年度警情", accounted.get("in"), accounted.get("kept"), accounted.get("merged"),
+                                 accounted.get("quarantined")])
+    sheet.write_string(row + 2, 0, "输入行 = 保留 + 重复合并 + 隔离")

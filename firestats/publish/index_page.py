@@ -26,13 +26,19 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { bac
 @page { size: A4; margin: 15mm 12mm; }
 """
 _STATUS = {"ok": "已生成", "failed": "失败"}
+DOWNLOADS = ((".docx", "年度工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "年度数据"))
 # The figures the index shows for each report: name in the manifest's headline -> key in the figures.
 HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
             "pass_rate": "assessments.overall.pass_rate"}
 
 
-def _link(name: str, text: str) -> str:
-    return f'<a href="{escape(quote(name))}.html">{escape(text)}</a>'
+def _link(name: str, text: str, suffix: str = ".html") -> str:
+    return f'<a href="{escape(quote(name))}{suffix}">{escape(text)}</a>'
+
+
+def _files(name: str) -> str:
+    """A station report's files beside its page: the Word draft, the checking workbook and the text."""
+    return "、".join(_link(name, label, suffix) for suffix, label in DOWNLOADS)
 
 
 def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
@@ -45,8 +51,10 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
         head = entry.get("headline") or {}
         status = (escape(_STATUS["ok"]) if ok
                   else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{escape(entry.get("error", ""))}')
+        downloads = _files(name) if ok and station != OVERVIEW_NAME else ""
         rows.append(
             f"<tr><td>{escape(year)}</td><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td>"
+            f"<td>{downloads}</td>"
             f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
             f'<td class="num">{share(head.get("within_5min_share"))}</td>'
             f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
@@ -63,7 +71,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 <title>消防救援站年度分析报告目录</title><style>{_STYLE}</style></head>
 <body><h1>年度分析报告目录</h1>
 <p class="note">共{len(manifest)}份报告 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
-<table><thead><tr><th>年度</th><th>站 / 总览</th><th>状态</th>{columns}</tr></thead>
+<table><thead><tr><th>年度</th><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <h2>全部数据质量</h2>
 <p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>

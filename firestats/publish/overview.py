@@ -1,4 +1,5 @@
-"""The detachment overview: every station of a year side by side, ranked, with small multiples."""
+"""The detachment overview: every station of a year side by side with the detachment's total, the same
+period last year, rankings and small multiples, for the detachment's statistics officer."""
 
 from __future__ import annotations
 
@@ -6,41 +7,46 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import entry, heading
+from firestats.catalogue import heading, term, unit_of
 from firestats.compute.compare import value_at
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
 from firestats.publish import charts
 from firestats.publish.html import chart, table
+from firestats.wording import percentile, share
 
-COLUMNS = {  # column -> key in `firestats figures`
-    "total": "incidents.total",
-    "fire": "incidents.by_type.火灾扑救",
-    "rescue": "incidents.by_type.抢险救援",
-    "social": "incidents.by_type.社会救助",
-    "security": "incidents.by_type.安保勤务",
-    "false": "incidents.by_type.虚假警",
-    "within_5min": "response.dispatch_to_arrival.within_5min_share",
-    "pass_rate": "assessments.overall.pass_rate",
-    "drills": "activities.field_drills",
-    "visits": "activities.unit_visits",
+TOTAL = "支队合计"
+# The overview's tables: title -> the figures (keys in `firestats figures`) each station shows.
+TABLES = {
+    "接处警": ("incidents.total", "incidents.by_type.火灾扑救", "incidents.by_type.抢险救援",
+            "incidents.by_type.社会救助", "incidents.by_type.安保勤务", "incidents.by_type.虚假警"),
+    "营救、疏散与挽回损失": ("people.rescued", "people.evacuated", "loss_averted_10k_yuan"),
+    "响应时间（出动至到场）": ("response.dispatch_to_arrival.n", "response.dispatch_to_arrival.median_s",
+                    "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_5min_share"),
+    "训练与工作台账": ("assessments.overall.pass_rate", "activities.field_drills", "activities.unit_visits",
+                "activities.special_education", "activities.routine_education", "activities.party_days"),
 }
-RANKED = ("total", "within_5min", "pass_rate")
+TOTAL_KEY = "incidents.total"
+WITHIN = "response.dispatch_to_arrival.within_5min_share"
+RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
 
 
-def station_table(dataset: Dataset, year: int) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """One row per station with records in the year (counts, shares 0..1), and each station's incidents per month."""
+def station_figures(dataset: Dataset, year: int) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any] | None]]:
+    """Each station's figures of the year (the detachment's total under 支队合计, computed from all its
+    records, so its medians are the detachment's own), and each station's a year earlier (None without records)."""
     stations = sorted({s for s, y in dataset.station_years() if y == year})
-    rows, monthly = {}, {}
-    for station in stations:
-        figures = compute(dataset, station, year).figures
-        rows[station] = {name: value_at(figures, key) for name, key in COLUMNS.items()}
-        monthly[station] = pd.Series(figures["monthly"]).rename_axis("month")
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS)).rename_axis("station"), monthly
+    this = {s: compute(dataset, s, year).figures for s in stations}
+    this[TOTAL] = compute(dataset, None, year).figures
+    last = {}
+    for s in [*stations, None]:
+        before = compute(dataset, s, year - 1)
+        last[s or TOTAL] = None if before.data.is_empty() else before.figures
+    return this, last
 
 
 @dataclass
@@ -48,44 +54,87 @@ class Overview:
     """A detachment's year, for the overview notebook."""
 
     year: int
-    table: pd.DataFrame  # one row per station, COLUMNS
-    monthly: dict[str, pd.Series]  # each station's incidents per month
+    figures: dict[str, dict[str, Any]]  # station (and 支队合计) -> its figures
+    last: dict[str, dict[str, Any] | None]  # the same a year earlier
+
+    @property
+    def stations(self) -> list[str]:
+        """The stations with records in the year, without the total."""
+        return [s for s in self.figures if s != TOTAL]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per station and the total: every overview figure (counts, seconds, shares 0..1)."""
+        keys = [k for keys in TABLES.values() for k in keys]
+        return pd.DataFrame.from_dict({s: {k: value_at(f, k) for k in keys} for s, f in self.figures.items()},
+                                      orient="index").rename_axis("station")
 
     def header(self) -> HTML:
         """Title and coverage."""
-        return HTML(f'<h1 class="fs-title">支队 {self.year}年度各站对比</h1>'
-                    f'<p class="fs-meta">共{len(self.table)}个站 · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>')
+        return HTML('<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
+                    f'<h1 class="fs-title">支队 {self.year}年度各站对比</h1>'
+                    f'<p class="fs-meta">统计期间：{self.year}年1月1日至12月31日 · 共{len(self.stations)}个站 · '
+                    f'报告生成于 {dt.date.today():%Y年%m月%d日}</p>')
 
     def side_by_side(self) -> HTML:
-        """All stations side by side."""
-        rows = [[station, *(_shown(row[c], COLUMNS[c]) for c in COLUMNS)] for station, row in self.table.iterrows()]
-        return HTML(table(["站", *(heading(key) for key in COLUMNS.values())], rows))
+        """All stations side by side, table by table, with the detachment's total last."""
+        parts = []
+        for title, keys in TABLES.items():
+            rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
+            parts.append(f"<h3>{escape(title)}</h3>" + table(["站", *(heading(k) for k in keys)], rows))
+        parts.append(f'<p class="fs-note">{escape(term(WITHIN))}为派生指标（站点布局要求，不是单起警情的考核标准），'
+                     "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。</p>")
+        return HTML("".join(parts))
+
+    def year_on_year(self) -> HTML:
+        """Each station's incidents this year and last, with the change."""
+        rows = []
+        for station, figures in self.figures.items():
+            now, before = figures["incidents"]["total"], value_at(self.last[station], TOTAL_KEY)
+            change = None if before is None else now - before
+            pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
+            rows.append([station, now, "无记录" if before is None else before,
+                         "—" if change is None else f"{change:+d}", pct])
+        return HTML(table(["站", f"{self.year}年", f"{self.year - 1}年", "增减", "增减幅度"], rows))
 
     def ranking(self) -> HTML:
-        """Stations ranked by incidents, by arrival within the threshold and by training pass rate."""
+        """Stations ranked by incidents, by the derived arrival share (with its n) and by training pass rate."""
         parts = []
-        for column in RANKED:
-            ranked = self.table[column].dropna().sort_values(ascending=False)
-            rows = [[i + 1, station, _shown(v, COLUMNS[column])] for i, (station, v) in enumerate(ranked.items())]
-            parts.append(f"<h3>按{escape(heading(COLUMNS[column]))}排名</h3>" + table(["名次", "站", "数值"], rows))
+        for key in RANKED:
+            values = {s: value_at(self.figures[s], key) for s in self.stations}
+            ranked = sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])
+            derived = key == WITHIN
+            rows = [[i + 1, s, _shown(self.figures[s], key),
+                     *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
+                    for i, (s, _) in enumerate(ranked)]
+            title = f"按{heading(key)}排名" + ("（派生指标）" if derived else "")
+            parts.append(f"<h3>{escape(title)}</h3>" + table(["名次", "站", "数值", *(["样本数 n"] if derived else [])],
+                                                              rows))
         return HTML("".join(parts))
 
     def small_multiples(self) -> HTML:
         """Each station's incidents per month, one small chart each, on one scale."""
-        return chart(charts.small_multiples(self.monthly, self.year), "各站各月接处警")
+        monthly = {s: pd.Series(self.figures[s]["monthly"]).rename_axis("month") for s in self.stations}
+        return chart(charts.small_multiples(monthly, self.year), "各站各月接处警")
 
 
-def _shown(value, key: str) -> str | int:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _shown(figures: dict[str, Any], key: str) -> str | int | float:
+    value = value_at(figures, key)
+    if value is None:
         return "无记录"
-    return f"{value:.1%}" if entry(key).unit == "比例" else int(value)
+    unit = unit_of(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        return percentile(value, value_at(figures, "response.dispatch_to_arrival.n") or 0)
+    return round(value, 1) if isinstance(value, float) else int(value)
 
 
 def detachment_overview(data_dir: Path | str, year: int) -> Overview:
-    """Load a prepared data folder and lay out every station of the year.
+    """Load a prepared data folder and lay out every station of the year with the detachment's total.
 
     >>> import firestats as fs
-    >>> fs.detachment_overview("data/processed", 2025).table.loc["城东站", "total"]  # doctest: +SKIP
+    >>> fs.detachment_overview("data/processed", 2025).table.loc["城东站", "incidents.total"]  # doctest: +SKIP
     603
     """
-    return Overview(int(year), *station_table(load(data_dir), int(year)))
+    return Overview(int(year), *station_figures(load(data_dir), int(year)))

@@ -17,18 +17,20 @@ from IPython.display import HTML
 
 from firestats.catalogue import catalogue, heading, term
 from firestats.compute import compare, findings, notable
+from firestats.compute.accounting import files_table
 from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS, weekly_rates
 from firestats.compute.incidents import response_seconds
-from firestats.compute.accounting import files_table
-from firestats.compute.station import StationYear, compute
+from firestats.compute.station import StationYear, compute, reported
 from firestats.ingest.activities import spec as activity_spec
 from firestats.ingest.problems import reason_text
+from firestats.ingest.stations import full_name
 from firestats.ingest.store import load
-from firestats.publish import charts, exports, narrative
+from firestats.privacy import redact
+from firestats.publish import annual, charts, exports, narrative
 from firestats.publish.html import Publishing, chart, table, text
-from firestats.wording import change_in, number, percentile, points, share, value_in
 from firestats.settings import settings, within_seconds
+from firestats.wording import change_in, number, percentile, points, share, value_in
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
 ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
@@ -40,6 +42,7 @@ class StationReport:
 
     this: StationYear
     last: StationYear | None = None  # the same a year earlier; None when it has no records
+    template: str | None = None  # a unit's own annual report template (default: the shipped one)
 
     @property
     def station(self) -> str:
@@ -61,13 +64,21 @@ class StationReport:
         """The year's kept incidents."""
         return self.this.data.incidents
 
+    @property
+    def station_name(self) -> str:
+        """The station's full name as a report writes it (城东消防救援站)."""
+        return full_name(self.station)
+
     def header(self) -> HTML:
-        """The report title, the period covered and when it was made."""
+        """The report title, the period reported on, the records' own dates and when it was made."""
         times = self.incidents["received_at"]
-        span = f"{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times) else "无记录"
+        coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
+                    else "本年度无警情记录")
         return HTML(
-            f'<h1 class="fs-title">{escape(self.station)} {self.year}年度接处警分析</h1>'
-            f'<p class="fs-meta">统计范围：{escape(span)}（按接警时间）· 报告生成于 {dt.date.today():%Y年%m月%d日}</p>'
+            '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
+            f'<h1 class="fs-title">{text(self.station_name)} {self.year}年度工作数据分析</h1>'
+            f'<p class="fs-meta">统计期间：{self.year}年1月1日至12月31日（按接警时间、考核和台账日期）'
+            f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
         )
 
     def headline(self) -> HTML:
@@ -76,9 +87,9 @@ class StationReport:
         response = f["response"]["dispatch_to_arrival"]
         cards = [
             (term("incidents.total"), f"{f['incidents']['total']}", "起"),
-            (term("people.rescued"), f"{f['people']['rescued']}", "人"),
-            (term("people.evacuated"), f"{f['people']['evacuated']}", "人"),
-            (term("loss_averted_10k_yuan"), f"{f['loss_averted_10k_yuan']:,.1f}", "万元"),
+            (term("people.rescued"), _plain(f["people"]["rescued"], "{:d}"), "人"),
+            (term("people.evacuated"), _plain(f["people"]["evacuated"], "{:d}"), "人"),
+            (term("loss_averted_10k_yuan"), _plain(f["loss_averted_10k_yuan"], "{:,.1f}"), "万元"),
             (term("response.dispatch_to_arrival.median_s"), percentile(response["median_s"], response["n"]),
              f"n={response['n']}"),
             (term("response.dispatch_to_arrival.within_5min_share"), share(response["within_5min_share"]), "派生指标"),
@@ -155,23 +166,42 @@ class StationReport:
 
     # --- the annual report ---------------------------------------------------------------
 
+    def publication(self) -> dict[str, Any]:
+        """What the exports and the Word draft are written from: the figures, the station's full name,
+        the notable incidents and findings as the text names them, the 年度数据 sentences, and the
+        files and records the figures were counted from. Plain data, so no pandas is needed to write them."""
+        named = [f"{int(n['date'][5:7])}月{int(n['date'][8:10])}日{n['place']}{n['kind']}"
+                 for n in notable.rare_named(self.incidents)]
+        publication = {
+            "figures": self.figures,
+            "station_name": self.station_name,
+            "notable": [redact(n) for n in named],
+            "findings": [f.text for f in findings.all_findings(self.figures, self.incidents)],
+            "licence_names": dict(activity_spec()["licence_kinds"]),
+            "files": files_table(self.this.data).to_dict(orient="records"),
+            "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
+                        for family, frame in self.this.data.records().items() if len(frame)},
+        }
+        blocks = annual.draft(annual.load_template(self.template), publication)
+        return publication | {"annual": annual.data_paragraphs(blocks)}
+
     def annual_block(self) -> list[str]:
-        """The annual report's data sentences, every figure filled (as in ``STATION.txt``)."""
-        return narrative.annual_block(self.figures, notable.rare_summary(self.incidents))
+        """The annual report's paragraphs of figures, every figure filled (as in ``STATION.txt``)."""
+        return self.publication()["annual"]
 
     def annual_data(self) -> HTML:
         """年度数据: the copy-ready block, then each figure as written beside its exact value.
 
-        The output also carries all figures, from which `firestats report` writes the exports.
+        The output also carries what `firestats report` writes the exports and the Word draft from.
         """
-        sentences = self.annual_block()
-        block = "".join(f"<p>{text(p)}</p>" for p in sentences)
+        publication = self.publication()
+        block = "".join(f"<p>{text(p)}</p>" for p in publication["annual"])
         rows = [[f.label, f.text, "无记录" if f.exact is None else number(f.exact), f.unit]
                 for f in narrative.annual_figures(self.figures).values()]
         html = (f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
                 + table(["指标", "文中写法", "确切数值", "单位"], rows))
-        return Publishing(html, exports.MIME, exports.publication(self.figures, sentences))
+        return Publishing(html, exports.MIME, publication)
 
     def year_on_year(self) -> HTML:
         """Same period last year for each headline figure, with the change."""
@@ -193,11 +223,13 @@ class StationReport:
         """The year's notable incidents: most rescued, longest on scene, rare kinds."""
         parts = []
         for title, rows in (("营救人数最多", notable.most_rescued(self.incidents)),
-                            ("现场处置时间最长", notable.longest_on_scene(self.incidents)),
-                            ("少见警情", notable.rare_kinds(self.incidents))):
+                            ("现场处置时间最长", notable.longest_on_scene(self.incidents))):
             shown = (table(["日期", "类型", "子类", "简述"], rows.values.tolist()) if len(rows)
                      else '<p class="fs-note">无</p>')
             parts.append(f"<h3>{title}</h3>{shown}")
+        rare = notable.rare_counts(self.incidents)
+        parts.append("<h3>少见警情</h3>" + (table(["子类", "起数", "最早几起的日期"], rare.values.tolist()) if len(rare)
+                                          else '<p class="fs-note">无</p>'))
         return HTML("".join(parts))
 
     def problems_found(self) -> HTML:
@@ -205,14 +237,14 @@ class StationReport:
         found = findings.all_findings(self.figures, self.incidents)
         if not found:
             return HTML('<p class="fs-note">按现行规则，数据未显示明显问题。</p>')
-        items = "".join(f"<li>{text(f.text)}<br><span class='fs-note'>规则：{text(f.rule)}；依据：{text(f.source)}"
-                        "</span></li>" for f in found)
+        items = "".join(f"<li>{text(f.text)}。<br><span class='fs-note'>依据：{text(f.source)}</span></li>"
+                        for f in found)
         return HTML(f'<ol class="fs-findings">{items}</ol>')
 
     def glossary(self) -> HTML:
         """Every figure's definition, unit and source."""
         return HTML(table(["指标", "定义", "单位", "来源"],
-                          [[e.term, e.definition, e.unit, e.source] for e in catalogue().values()]))
+                          [[e.term, e.definition, e.unit, e.source] for e in catalogue().values()], "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 
@@ -265,7 +297,7 @@ class StationReport:
             return HTML("")
         months = sorted({m for by_month in a["people"].values() for m in by_month})
         rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a["people"].items()]
-        html = table(["人员", *(f"{m}月" for m in months)], rows)
+        html = table(["人员", *(f"{m}月" for m in months)], rows, "fs-compact")
         if a["competitions"]:
             html += "<h3>比武名次</h3>" + table(["日期", "人员", "名次"],
                                                [[c["date"], c["person"], c["rank"]] for c in a["competitions"]])
@@ -312,25 +344,30 @@ class StationReport:
         return HTML("".join(parts))
 
 
+def _plain(value: float | None, spec: str) -> str:
+    return "无记录" if value is None else spec.format(value)
+
+
 def _series(counts: dict, axis: str) -> pd.Series:
     """Counts published as {month or hour: n} as the Series a chart draws."""
     return pd.Series(counts).rename_axis(axis)
 
 
 def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False,
-                   score_table: str | None = None) -> StationReport:
+                   score_table: str | None = None, docx_template: str | None = None) -> StationReport:
     """Load a prepared data folder and compute one station's year and the year before (station spelled any way).
 
     People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
-    score table's version or path (default: the settings').
+    score table's version or path (default: the settings'); ``docx_template`` a unit's own annual
+    report template (default: the shipped one). A year with no records of the station is refused.
 
     >>> import firestats as fs
     >>> report = fs.station_report("data/processed", "城东", 2025)  # doctest: +SKIP
     >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
-    (603, '截至2025年12月31日，共接处警')
+    (603, '全年队站共开展专项教育12次')
     """
     dataset = load(data_dir)
     name = dataset.resolve_station(station)
-    this = compute(dataset, name, int(year), show_names, score_table)
+    this = reported(dataset, name, int(year), show_names, score_table)
     last = compute(dataset, name, int(year) - 1, show_names, score_table)
-    return StationReport(this, None if last.data.is_empty() else last)
+    return StationReport(this, None if last.data.is_empty() else last, docx_template)

@@ -86,7 +86,8 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
 def _settings_bytes() -> bytes:
     """Everything shipped that shapes a report: data files, templates (changed ones re-render)."""
     root = resources.files("firestats")
-    files = sorted(p for folder in ("data", "publish/templates") for p in Path(str(root / folder)).rglob("*") if p.is_file())
+    folders = (Path(str(root / folder)) for folder in ("data", "publish/templates"))
+    files = sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
     return b"".join(p.read_bytes() for p in files)
 
 
@@ -94,12 +95,12 @@ def input_key(dataset: Dataset, station: str | None, year: int, notebook: Path, 
     """The hash a report is rendered from: its data slice (this year and last), the notebook,
     the parameters, the settings and the firestats version."""
     mine = dataset.narrow(station, (year, year - 1))
-    table = options.get("score_table")
     parts = [
         *(_frame_bytes(frame) for frame in mine.records().values()),
         _frame_bytes(mine.problems), str(dataset.quality["unattributed"]).encode(),
         notebook.read_bytes(), json.dumps(options, sort_keys=True).encode(), firestats.__version__.encode(),
-        _settings_bytes(), Path(table).read_bytes() if table and Path(table).is_file() else b"",
+        _settings_bytes(), *(Path(f).read_bytes() for f in (options.get("score_table"), options.get("docx_template"))
+                             if f and Path(f).is_file()),
     ]
     return _digest(*parts)
 

@@ -19,7 +19,7 @@ from traitlets import List
 import firestats
 from firestats.errors import ReportFailed
 from firestats.files import write_atomic
-from firestats.ingest.layout import resolve_station
+from firestats.ingest.layout import resolve_station_year
 from firestats.publish.paths import overview_path, report_path
 
 if TYPE_CHECKING:
@@ -143,34 +143,42 @@ def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: As
 
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
                    notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
-                   score_table: str | None = None) -> Path:
-    """Render one station's year to ``OUT/YEAR/STATION.html`` (and its exports) and return the path.
+                   score_table: str | None = None, docx_template: str | None = None) -> Path:
+    """Render one station's year to ``OUT/YEAR/STATION.html`` with its exports and Word draft; returns the path.
 
     ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
-    version or path (default: the settings'); ``timeout_s`` bounds each cell, in seconds.
+    version or path (default: the settings'); ``docx_template`` a unit's own annual report
+    template (default: the shipped one); ``timeout_s`` bounds each cell, in seconds. A year
+    with no records of the station is refused.
+
+    >>> import firestats as fs
+    >>> fs.render_station("data/processed", "城东", 2025, "reports")  # doctest: +SKIP
+    PosixPath('reports/2025/城东站.html')
     """
     from firestats.publish.exports import published, write_beside
 
     notebook = Path(notebook)
+    # The kernel runs in the notebook's folder: paths the user gave are made absolute first.
+    score_table = str(Path(score_table).resolve()) if score_table and Path(score_table).is_file() else score_table
+    docx_template = str(Path(docx_template).resolve()) if docx_template else None
     with kernel(notebook.parent, "firestats.publish.station_report") as manager:
-        name = resolve_station(data_dir, station)
+        name = resolve_station_year(data_dir, station, year)
         target = report_path(out_dir, name, year)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
-                  "show_names": show_names, "score_table": score_table}
+                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template}
         executed = _run(notebook, params, target, timeout_s, manager)
-    figures, block = published(executed) or _computed(data_dir, name, year, show_names, score_table)
-    write_beside(target, figures, block)
+    publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template)
+    write_beside(target, publication, docx_template)
     write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target
 
 
-def _computed(data_dir: Path | str, station: str, year: int, show_names: bool,
-              score_table: str | None) -> tuple[dict[str, Any], list[str]]:
+def _computed(data_dir: Path | str, station: str, year: int, show_names: bool, score_table: str | None,
+              docx_template: str | None) -> dict[str, Any]:
     # A notebook of one's own need not show the annual data, which publishes the figures.
     from firestats.publish.station_report import station_report
 
-    report = station_report(data_dir, station, year, show_names, score_table)
-    return report.figures, report.annual_block()
+    return station_report(data_dir, station, year, show_names, score_table, docx_template).publication()
 
 
 def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,

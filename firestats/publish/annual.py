@@ -1,0 +1,171 @@
+"""The annual work report's text (年度工作总结) from a template of sentences and a station's published figures.
+
+The template (``firestats/data/annual_report.yaml``, or a unit's own) holds the wording; this
+module fills it: every figure as the report writes it, a clause left out where its figure is
+zero, （无记录） where there are no records, and 【请填写：…】 only where the data cannot speak.
+Pure text work on plain data, so the report process builds the Word draft without pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from firestats.errors import InputError
+from firestats.publish.narrative import annual_figures
+from firestats.wording import NO_RECORDS, share
+
+DEFAULT_TEMPLATE = "annual_report.yaml"
+BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings")
+ORDINALS = "一二三四五六七八九十"
+_ZERO, _NONE = "zero", "none"  # states of a placeholder besides having a value
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of the draft: its kind (title, salutation, heading1, heading2, paragraph) and text."""
+
+    kind: str
+    text: str
+    data: bool = False  # a paragraph of figures: also part of the 年度数据 block
+
+
+@dataclass(frozen=True)
+class Value:
+    """A placeholder's text as the report writes it, and whether it is zero or has no records."""
+
+    text: str
+    state: str = "value"
+
+
+@cache
+def _shipped() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("firestats").joinpath(f"data/{DEFAULT_TEMPLATE}").read_text("utf-8"))
+
+
+def load_template(path: Path | str | None = None) -> dict[str, Any]:
+    """The shipped template, or a unit's own by path; a template that cannot be used is refused naming its key."""
+    if path is None:
+        return _shipped()
+    path = Path(path)
+    try:
+        spec = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: not a readable report template ({type(exc).__name__})") from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("title"), str) or not isinstance(spec.get("blocks"), list):
+        raise InputError(f"{path}: a report template needs `title` (text) and `blocks` (a list)")
+    for number, block in enumerate(spec["blocks"], start=1):
+        if not isinstance(block, dict) or len(block) != 1 or next(iter(block)) not in BLOCK_KINDS:
+            raise InputError(f"{path}: blocks[{number}]: one of {', '.join(BLOCK_KINDS)} expected")
+    return spec
+
+
+def values(publication: dict[str, Any]) -> dict[str, Value]:
+    """Every placeholder a template may use, filled from what a report published."""
+    figures = publication["figures"]
+    year = int(figures["year"])
+    out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
+    activities = figures.get("activities") or {}
+    out |= {
+        "station_name": Value(publication["station_name"]),
+        "year": Value(str(year)),
+        "next_year": Value(str(year + 1)),
+        "period_end": Value(f"{year}年12月31日"),
+        "awards": _listed([a["content"] for a in activities.get("awards") or []]),
+        "competitions": _listed([c["content"] for c in activities.get("competitions") or []]),
+        "notable": _listed(publication.get("notable") or []),
+        "licences": _licences(activities.get("licences"), publication.get("licence_names") or {}),
+        "rates": _rates(figures.get("assessments")),
+    }
+    return out
+
+
+def _figure(text: str, exact: float | None) -> Value:
+    if exact is None:
+        return Value(NO_RECORDS, _NONE)
+    return Value(text, _ZERO if exact == 0 else "value")
+
+
+def _listed(items: list[str]) -> Value:
+    return Value("、".join(items), "value" if items else _ZERO)
+
+
+def _licences(licences: dict[str, int] | None, names: dict[str, str]) -> Value:
+    held = [f"{n}人取得{names.get(kind, kind)}" for kind, n in (licences or {}).items() if n]
+    return Value("，".join(held), "value" if held else _ZERO)
+
+
+def _rates(assessments: dict[str, Any] | None) -> Value:
+    overall = (assessments or {}).get("overall") or {}
+    if overall.get("pass_rate") is None:
+        return Value("", _ZERO)
+    table = assessments["score_table"]
+    note = "（按示例评分表计算）" if not table["official"] else f"（按{table['title']}计算）"
+    return Value(f"总体及格率{share(overall['pass_rate'])}、优秀率{share(overall['excellent_rate'])}{note}")
+
+
+def _fill(text: str, filled: dict[str, Value]) -> tuple[str, set[str]]:
+    """The text with its placeholders filled, and the states of the figures it holds."""
+    names = [part.split("}", 1)[0] for part in text.split("{")[1:]]
+    unknown = [n for n in names if n not in filled]
+    if unknown:
+        raise InputError(f"report template: unknown placeholder {{{unknown[0]}}}; known: {', '.join(sorted(filled))}")
+    return text.format_map({n: filled[n].text for n in names}), {filled[n].state for n in names}
+
+
+def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
+    """One sentence: its clauses filled and joined by "，"; zero clauses left out, "" when no figure is left.
+
+    A sentence none of whose figures has records says so once (截至…，共接处警（无记录）。).
+    """
+    parts = [clauses] if isinstance(clauses, str) else list(clauses)
+    done = [_fill(clause, filled) for clause in parts]
+    if _ZERO in done[0][1]:
+        return ""
+    kept = [(text, states) for text, states in done if _ZERO not in states]
+    figured = [states for _, states in kept if states]
+    if not figured and any(states for _, states in done):
+        return ""
+    if figured and all(_NONE in states for states in figured):
+        kept = kept[:1]
+    joined = "，".join(text for text, _ in kept if text)
+    return joined if joined.endswith(("。", "：", "！", "】")) else joined + "。"
+
+
+def draft(template: dict[str, Any], publication: dict[str, Any]) -> list[Block]:
+    """The report as blocks: title, salutation, headings and paragraphs, every figure filled."""
+    filled = values(publication)
+    blocks = [Block("title", _fill(template["title"], filled)[0])]
+    for spec in template["blocks"]:
+        kind, body = next(iter(spec.items()))
+        if kind == "paragraph":
+            data = isinstance(body, dict) and bool(body.get("data"))
+            sentences = body["sentences"] if isinstance(body, dict) else body
+            text = "".join(sentence(s, filled) for s in sentences)
+            if text:
+                blocks.append(Block("paragraph", text, data))
+        elif kind == "findings":
+            blocks.append(Block("paragraph", _findings(publication.get("findings") or [], body, filled)))
+        else:
+            blocks.append(Block(kind, _fill(body, filled)[0]))
+    return blocks
+
+
+def _findings(found: list[str], body: dict[str, str], filled: dict[str, Value]) -> str:
+    """Findings as the report states them: 一是…；二是…。 and what the unit adds."""
+    if not found:
+        return _fill(body["none"], filled)[0]
+    points = [f"{ORDINALS[i] if i < len(ORDINALS) else i + 1}是{text.rstrip('。')}" for i, text in enumerate(found)]
+    more = f"；{ORDINALS[len(found)] if len(found) < len(ORDINALS) else len(found) + 1}是{body['more']}" if body.get(
+        "more") else ""
+    return "；".join(points) + more + "。"
+
+
+def data_paragraphs(blocks: list[Block]) -> list[str]:
+    """The 年度数据 block: the draft's paragraphs of figures, in order."""
+    return [b.text for b in blocks if b.data]

@@ -39,6 +39,7 @@ def read_quality(data_dir: Path | str) -> dict[str, Any]:
 
 def station_years(data_dir: Path | str) -> dict[str, set[int]]:
     """Every station with a dated record of any family, and the years it has records in (two columns of each table)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -48,6 +49,8 @@ def station_years(data_dir: Path | str) -> dict[str, set[int]]:
     for name, date in DATED:
         if (data_dir / name).is_file():
             table = pq.ParquetFile(data_dir / name).read(columns=["station", date])  # no pyarrow.dataset to load
+            if not pa.types.is_timestamp(table[date].type):  # a family with no records has untyped columns
+                continue
             dated = table.filter(pc.and_(pc.is_valid(table["station"]), pc.is_valid(table[date])))
             for station, year in zip(dated["station"].to_pylist(), pc.year(dated[date]).to_pylist()):
                 years.setdefault(station, set()).add(year)

@@ -154,3 +154,20 @@ def test_an_export_without_people_or_loss_columns_gives_null_not_zero():
     figures = compute(data, station, year).figures
     assert figures["incidents"]["total"] > 0
     assert figures["people"] == {"rescued": None, "evacuated": None} and figures["loss_averted_10k_yuan"] is None
+
+
+def test_the_same_alarms_as_csv_and_xlsx_are_the_same_incidents():
+    """Pudong's CSV is inside its XLSX, spelled differently: together they give the XLSX's incidents."""
+    mapping = load_mapping("pudong")
+    alone = build([REAL / "pudong-fire-alarms/每日火警详情.xlsx"], mapping)
+    both = build([REAL / "pudong-fire-alarms/每日火警详情.csv", REAL / "pudong-fire-alarms/每日火警详情.xlsx"], mapping)
+    assert len(both.incidents) == len(alone.incidents)
+    totals = both.quality["totals"]
+    assert totals["rows_in"] == totals["kept"] + totals["merged"] + totals["quarantined"]
+
+
+def test_a_folder_with_notes_beside_the_exports_is_prepared():
+    """The README's own example: SOURCE.txt beside San Francisco's exports is named, not fatal."""
+    data = build([REAL / "sf-fire-calls"], load_mapping("sf"))
+    assert {f["source_file"] for f in data.quality["files"] if f.get("skipped")} == {"SOURCE.txt"}
+    assert len(data.incidents) > 0

@@ -31,8 +31,13 @@ def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
         elif key == "licences":
             out[key] = _licences(rows) if len(rows) else None
         else:
-            out[key] = int(rows["quantity"].sum()) if len(rows) else None
+            out[key] = _whole(rows["quantity"].sum()) if len(rows) else None
     return out
+
+
+def _whole(total: float) -> int | float:
+    """A total as an integer when it is one (3.0 -> 3); a ledger's 1.5 stays 1.5, never cut to 1."""
+    return int(total) if float(total).is_integer() else round(float(total), 2)
 
 
 def _licences(rows: pd.DataFrame) -> dict[str, int]:
@@ -40,4 +45,4 @@ def _licences(rows: pd.DataFrame) -> dict[str, int]:
     pattern = "(?P<kind>" + "|".join(kinds) + ")"
     kind = parse.extract(parse.text(rows["content"]).str.upper(), pattern)["kind"].fillna("其他")
     totals = rows["quantity"].groupby(kind.to_numpy()).sum()
-    return {k: int(v) for k, v in totals.items()}
+    return {k: _whole(v) for k, v in totals.items()}

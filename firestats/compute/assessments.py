@@ -51,7 +51,8 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
                     key=lambda i: (by_item[i]["pass_rate"], by_item[i]["excellent_rate"], by_item[i]["mean_points"]))
     placed = mine[(mine["kind"] == "比武") & mine["rank"].notna()].drop_duplicates(["date", "person"])
     competitions = placed.sort_values(["date", "rank"], kind="stable")
-    trend = present.groupby(["person", present["date"].dt.month])["points"].mean().round(2)
+    scored = present.dropna(subset=["points"])  # an unscored result (no age for its band) has no points
+    trend = scored.groupby(["person", scored["date"].dt.month])["points"].mean().round(2)
     return {
         "score_table": {"version": table.version, "title": table.title, "official": table.official},
         "tests": {k: int((sessions["kind"] == k).sum()) for k in KINDS},
@@ -73,9 +74,11 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
 
 
 def weekly_rates(scored: pd.DataFrame, table: ScoreTable) -> pd.DataFrame:
-    """Each weekly test (周测) of a year's scored records: ISO week, scored results, pass and excellent rates (0..1)."""
+    """Each weekly test (周测) of a year's scored records: week of the year (from 1 January), scored results,
+    pass and excellent rates (0..1)."""
     points = scored[scored["kind"] == "周测"].dropna(subset=["points"])
-    grouped = points.groupby(points["date"].dt.isocalendar().week.astype(int))["points"]
+    # Weeks counted from 1 January: ISO weeks would put 31 December into week 1 with 3 January.
+    grouped = points.groupby((points["date"].dt.day_of_year - 1) // 7 + 1)["points"]
     return pd.DataFrame({
         "n": grouped.size(),
         "pass_rate": grouped.apply(lambda p: (p >= table.cutoffs["pass"]).mean()),

@@ -14,7 +14,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import parse
 from firestats.ingest.items import catalogue, item_names, lookup_table, spec
-from firestats.ingest.problems import QUARANTINE, record_problems
+from firestats.ingest.problems import FLAGGED, QUARANTINE, record_problems
 from firestats.ingest.readers import match_headers, normalise_header
 from firestats.ingest.stations import normalise_stations
 
@@ -76,16 +76,24 @@ def _clean(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "unknown_item": out["item"].isna(),
         "bad_result": (out["status"] == PRESENT) & out["result"].isna() & out["item"].notna(),
     }
+    # Kept, but an item scored by age group cannot be scored: said, not silently left out.
+    no_age = (out["status"] == PRESENT) & out["result"].notna() & out["age"].isna() & ~pd.concat(
+        checks.values(), axis=1).any(axis=1)
     problems = pd.concat([record_problems(out, mask, QUARANTINE, reason, out["source_column"], out["raw_result"])
-                          for reason, mask in checks.items()], ignore_index=True)
+                          for reason, mask in checks.items()]
+                         + [record_problems(out, no_age, FLAGGED, "missing_age", "", None)], ignore_index=True)
     bad = pd.concat(checks.values(), axis=1).any(axis=1)
     return out[~bad].reset_index(drop=True)[RECORD_COLUMNS], problems
 
 
 def _ages(long: pd.DataFrame, dates: pd.Series) -> pd.Series:
-    """Age in whole years at the test: the age column, or the birth date taken from the test date."""
-    age = parse.numbers(long["age"])
+    """Age in whole years at the test: the age column (28, 28岁), or from the birth date or the
+    birth month a 出生年月 column holds (1995.03, 1995年3月: taken as the 1st of the month)."""
+    age = parse.numbers(parse.replace(parse.text(long["age"]), r"\s*(?:岁|周岁)$", ""))
     born = parse.timestamps(long["birth_date"])
+    month = parse.extract(parse.text(long["birth_date"]), r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?$")
+    first = pd.to_datetime(month["y"] + "-" + month["m"] + "-01", format="%Y-%m-%d", errors="coerce")
+    born = born.fillna(first)
     years = dates.dt.year - born.dt.year - ((dates.dt.month * 100 + dates.dt.day) < (born.dt.month * 100 + born.dt.day))
     return age.fillna(years.astype("float64"))
 
@@ -108,4 +116,8 @@ def results(cells: pd.Series, items: pd.Series) -> pd.Series:
         out[dotted] = minutes["m"] * 60 + minutes["s"]
     counted = (units.isin(["reps", "m"])).fillna(False).astype(bool)
     out[counted] = parse.numbers(cells[counted])
-    return out.where(out >= 0)
+    # Beyond an item's slowest plausible time, hours:minutes (an Excel time cell) means minutes:seconds.
+    limit = items.map({name: i.max_s for name, i in catalogue().items()}).astype("float64")
+    too_slow = timed & (out > limit).fillna(False)
+    out[too_slow & (out % 60 == 0)] = out / 60
+    return out.where((out >= 0) & ~(out > limit).fillna(False))

@@ -28,6 +28,7 @@ from firestats.schema import (
     TIMESTAMP_FIELDS,
     aliases,
 )
+from firestats.settings import settings
 
 # 合计 / 小 计 / 总　计 at the start of a cell, spaced out or not (full-width spaces too).
 _SUMMARY = r"^[\s\x{3000}]*[合小总][\s\x{3000}]*计"
@@ -92,8 +93,32 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
     for f in INCIDENT_FIELDS:
         if f.name not in out:
             out[f.name] = _empty(f.kind, len(out), out.index)
+    problems.append(_implausible_years(out, skip))
     out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
     return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units)
+
+
+def _implausible_years(out: pd.DataFrame, skip: pd.Series) -> pd.DataFrame:
+    """Rows whose call time reads in a year no real export holds (1899, 2099): quarantined, never reported on."""
+    bounds = settings()["timestamps"]
+    latest = pd.Timestamp.today().year + 1
+    year = out["received_at"].dt.year
+    odd = out["received_at"].notna() & ~year.between(bounds["earliest_year"], latest) & ~skip
+    return rows_where(out, odd, QUARANTINE, "implausible_received_at", "received_at", out["received_at"].astype(str))
+
+
+def _far_times(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
+    found = []
+    for name in TIMESTAMP_FIELDS:
+        if name == "received_at":
+            continue
+        gap = (incidents[name] - incidents["received_at"]).abs()
+        far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
+        if far.any():
+            found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, incidents[name].astype(str)))
+            incidents[name] = incidents[name].mask(far)
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
 
 
 def _resolve_columns(mapping: Mapping, headers: list[str], source: str) -> dict[str, str]:
@@ -138,7 +163,9 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
     col = {c: cells[column_of[c]] for c in rule.source_columns()}
     kind = FIELDS_BY_NAME[rule.field].kind
     if rule.columns:
-        texts = [parse.identifiers(col[c]) for c in rule.columns]
+        # Built from parsed values: the same alarm exported as CSV (text times) and as XLSX (time
+        # cells, other spellings) must get the same id; a time is written to the minute.
+        texts = [_identity_part(col[c]) for c in rule.columns]
         raw = texts[0].str.cat(texts[1:], sep="|")
         return raw, raw
     if kind == "timestamp":
@@ -170,6 +197,13 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
     if rule.field == "type":
         return normalise_types(value), raw
     return value, raw
+
+
+def _identity_part(cells: pd.Series) -> pd.Series:
+    """One column of a composite id: a time as 2024-03-05 10:00 however it was spelled, else the text."""
+    stamps = parse.timestamps(cells)
+    written = pd.Series(stamps.dt.strftime("%Y-%m-%d %H:%M"), index=cells.index, dtype="string")
+    return written.where(stamps.notna(), parse.replace(parse.identifiers(cells), r"\s+", ""))
 
 
 def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
@@ -234,10 +268,11 @@ def clean_incidents(parts: list[Canonical]) -> CleanResult:
     quarantined = key.isin(bad["source_file"].astype(str) + "\x00" + bad["source_row"].astype(str))
     valid = frame[~quarantined]
     incidents, merged = _merge(valid, fold[~quarantined])
+    far = _far_times(incidents)
     incidents = _flag_arrival_before_dispatch(incidents)
     flagged = incidents[incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]]
     problems = pd.concat([
-        problems, merged,
+        problems, merged, far,
         rows_where(flagged, pd.Series(True, index=flagged.index), FLAGGED, "arrival_before_dispatch", "arrived_at",
               flagged["arrived_at"].astype(str)),
     ], ignore_index=True)

@@ -20,6 +20,7 @@ class Item:
     unit: Literal["s", "reps", "m"]
     better: Literal["lower", "higher"]
     dotted_minutes: bool  # 12.35 means 12'35" (long runs), not 12.35 seconds
+    max_s: float | None = None  # the slowest plausible time, in seconds (timed items)
 
 
 @cache
@@ -31,7 +32,8 @@ def spec() -> dict:
 @cache
 def catalogue() -> dict[str, Item]:
     """Items by canonical name."""
-    return {i["name"]: Item(i["name"], i["unit"], i["better"], i.get("dotted") == "minutes") for i in spec()["items"]}
+    return {i["name"]: Item(i["name"], i["unit"], i["better"], i.get("dotted") == "minutes", i.get("max_s"))
+            for i in spec()["items"]}
 
 
 @cache

@@ -64,6 +64,8 @@ def match_station(spelling: str, known: set[str]) -> str:
     from firestats.ingest.stations import normalise_station
 
     canonical = normalise_station(spelling)
+    folded = {name.casefold(): name for name in known}  # Soho, SOHO and soho are one station
+    canonical = folded.get(canonical.casefold(), canonical)
     if canonical not in known:
         raise UnknownStation(f"no station {spelling!r} in the data; stations: {'、'.join(sorted(known))}")
     return canonical

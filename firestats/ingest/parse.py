@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from firestats.settings import settings
+
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Serial numbers of 1954-10-14 .. 2173-10-14: wide enough for any incident, narrow enough
@@ -38,6 +40,15 @@ _REWRITES = (  # RE2 replacements turning year-first spellings into 2021-3-5 14:
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+# An ISO 8601 time with its offset from UTC: 2024-03-05T10:00:00+08:00, …Z, … +0800.
+_OFFSET = r"^(?P<stamp>.*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<zone>Z|[+-]\d{2}:?\d{2})$"
+# Chinese Excel writes the half of the day before the clock: 2024/3/5 下午 3:00 is 3:00 PM.
+_HALF_DAY = ((r"(?:上午|早上|凌晨)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 AM"),
+             (r"(?:下午|晚上|中午)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 PM"))
+# What offices type for "nothing here": read as a blank cell, not as an unreadable value.
+MISSING_MARKERS = r"^(?i:n/?a|null|none|nan|-+|—+|–+|/|无|空|暂无)$"
+# Unicode format characters (BOM, zero-width space and joiners, soft hyphen) that make look-alike names.
+_INVISIBLE = r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}]"
 _NS_RANGE = (pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31"))
 _MONTHS = {m: str(i) for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
@@ -46,7 +57,7 @@ _CLOCK = (r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\
 
 _NUMBER = (
     r"^(?P<sign>[-+]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?P<wan>万)?(?P<unit>元|人次|辆次|人|辆|台|次|起|个|名|家次|家|份)?$"
+    r"\s*(?P<wan>万)?\s*(?P<unit>元|人次|辆次|人|辆|台|次|起|个|名|家次|家|份)?$"
 )
 _DURATION_WORDS = (
     r"^(?:(?P<h>\d+)\s*(?:小时|时|h))?\s*(?:(?P<m>\d+)\s*(?:分钟|分|'|′|min|m))?\s*"
@@ -71,8 +82,12 @@ def _blank_to_null(array: pa.Array) -> pa.Array:
 
 
 def text(values: pd.Series) -> pd.Series:
-    """Cells as clean text: NFKC-normalised (full-width to half-width), trimmed, blanks as NA."""
-    array = pc.utf8_trim_whitespace(pc.utf8_normalize(_arrow(values), "NFKC"))
+    """Cells as clean text: NFKC-normalised (full-width to half-width), invisible format characters
+    removed, trimmed; blanks and missing-value markers (NA, N/A, null, -, —, 无) as NA."""
+    array = pc.replace_substring_regex(pc.utf8_normalize(_arrow(values), "NFKC"), _INVISIBLE, "")
+    array = pc.utf8_trim_whitespace(array)
+    missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
+    array = pc.if_else(missing, pa.scalar(None, array.type), array)
     return _series(_blank_to_null(array), values.index)
 
 
@@ -174,6 +189,23 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
+    """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
+    for pattern, replacement in _HALF_DAY:
+        cells = replace(cells, pattern, replacement)
+    zoned = extract(cells, _OFFSET)
+    has_zone = zoned["zone"].notna()
+    if not has_zone.any():
+        return _spelled(cells, dayfirst)
+    stamps = _spelled(cells.where(~has_zone, zoned["stamp"]), dayfirst)
+    zone = zoned["zone"][has_zone].str.replace(":", "").replace("Z", "+0000")
+    offset = pd.to_timedelta(zone.str[0].map({"+": 1, "-": -1}) * (
+        zone.str[1:3].astype(int) * 60 + zone.str[3:5].astype(int)), unit="min")
+    local = pd.Timedelta(hours=settings()["timestamps"]["utc_offset_hours"])
+    stamps[has_zone] = stamps[has_zone] - offset + local
+    return stamps
+
+
+def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     # Year-first spellings (most of any Chinese export) are rewritten to Y-M-D H:M:S by a few
     # regex replacements and parsed at C speed; only what is left goes through extraction.
     array = _arrow(cells)

@@ -24,19 +24,35 @@ def family_of(columns: list[str], mapping: Mapping | None) -> str:
     return max(FAMILIES, key=lambda family: len(names & known[family]))  # ties go to incidents, listed first
 
 
-def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None) -> list[tuple[str, readers.RawTable]]:
-    """Every export under ``paths``, read and labelled with its record family."""
+def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None,
+             skipped: dict[str, str] | None = None) -> list[tuple[str, readers.RawTable]]:
+    """Every export under ``paths``, read and labelled with its record family.
+
+    A file named on its own that cannot be read is refused; one found in a folder (notes, a
+    README, a lookup table beside the exports) is left out and named in ``skipped`` with why.
+    """
     paths = list(paths)
     files = readers.find_inputs(paths)
     if not files:
         raise InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, paths))}")
+    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
     known = known_headers(mapping) if mapping else known_headers(None) | assessments.headers() | activities.headers()
     names = _source_names(files)
     tables = []
     for path in files:
-        for table in readers.read_tables(path, known, names[path]):
+        try:
+            read = readers.read_tables(path, known, names[path])
+        except InputError as exc:
+            if path.resolve() in named or skipped is None:
+                raise
+            skipped[names[path]] = str(exc).removeprefix(f"{path}: ")
+            continue
+        for table in read:
             columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
             tables.append((family_of(columns, mapping), table))
+    if not tables:
+        raise InputError(f"no readable exports in {', '.join(map(str, paths))}: "
+                         + "; ".join(f"{name}: {why}" for name, why in (skipped or {}).items()))
     return tables
 
 
@@ -49,8 +65,8 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
 def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
     """Read and clean exports into a dataset with its quality summary (nothing is written)."""
     incident_parts, notes, records, accounting = [], [], {"assessments": [], "activities": []}, []
-    problems = []
-    for family, table in read_all(paths, mapping):
+    problems, skipped = [], {}
+    for family, table in read_all(paths, mapping, skipped):
         name = table.source
         notes.append({"source_file": name, "family": family, "encoding": table.encoding,
                       "header_row": table.header_row, "ignored_columns": table.ignored_columns,
@@ -67,6 +83,7 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
                       ignore_index=True)
     every_problem = pd.concat([result.problems.assign(family="incidents"), *problems], ignore_index=True)
+    notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     return Dataset(
         result.incidents, every_problem, quality_summary(table, every_problem, notes),
         _stack(records["assessments"], assessments.RECORD_COLUMNS),

@@ -55,6 +55,11 @@ def unread_sheets(summary: dict[str, Any]) -> list[str]:
     return [sheet for f in summary["files"] for sheet in f.get("ignored_sheets", [])]
 
 
+def skipped_files(summary: dict[str, Any]) -> list[str]:
+    """The files found in a folder that were not exports, each with why (``name: reason``)."""
+    return [f"{f['source_file']}: {f['skipped']}" for f in summary["files"] if f.get("skipped")]
+
+
 def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     """Lines that account for every row: a table per file, then each reason with example rows."""
     q = dataset.quality
@@ -66,6 +71,7 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     unread = unread_sheets(q)
     if unread:
         lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
+    lines += [f"not read (not an export): {line}" for line in skipped_files(q)]
     order = dataset.problems["action"].map(_ACTION_ORDER)
     problems = dataset.problems.assign(_order=order).sort_values(["_order", "family", "reason"], kind="stable")
     for (_, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"], sort=False):

@@ -68,7 +68,7 @@ def find_inputs(paths: Iterable[Path | str]) -> list[Path]:
             found.append(p)
         else:
             raise InputError(f"{p}: no such file or folder")
-    return found
+    return list({f.resolve(): f for f in reversed(found)}.values())[::-1]  # a file named twice is read once
 
 
 def source_name(file_name: str, sheet: str | None) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from firestats.catalogue import heading
 from firestats.files import write_atomic
-from firestats.ingest.quality import ACCOUNT_KEYS, unread_sheets
+from firestats.ingest.quality import ACCOUNT_KEYS, skipped_files, unread_sheets
 from firestats.ingest.readers import HEADER_SEARCH_ROWS
 from firestats.publish.paths import OVERVIEW_NAME
 from firestats.wording import share
@@ -66,6 +66,9 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
     unread = unread_sheets(quality)
     unread_note = (f'<p class="note">未读取的工作表（前{HEADER_SEARCH_ROWS}行内没有可识别的表头）：'
                    f'{escape("、".join(unread))}</p>' if unread else "")
+    skipped = skipped_files(quality)
+    unread_note += (f'<p class="note">文件夹中不是导出表、未读取的文件：{escape("；".join(skipped))}</p>'
+                    if skipped else "")
     return f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>消防救援站年度分析报告目录</title><style>{_STYLE}</style></head>

@@ -53,7 +53,8 @@ def test_missing_value_markers_are_blank_not_unreadable(tmp_path, marker):
 
 
 def test_invisible_characters_do_not_make_look_alike_stations(tmp_path):
-    data = build([export(tmp_path, ["A1,城\u200d东站,2024-03-05 10:00,,,火灾,,", "A2,\ufeff城东​站,2024-03-06 10:00,,,火灾,,",
+    data = build([export(tmp_path, ["A1,城\u200d东站,2024-03-05 10:00,,,火灾,,",
+                                    "A2,\ufeff城东\u200b站,2024-03-06 10:00,,,火灾,,",
                                     "A3,城东站,2024-03-07 10:00,,,火灾,,"])])
     assert data.incidents["station"].unique().tolist() == ["城东站"]
     assert station_figures(data, "城东", 2024)["incidents"]["total"] == 3

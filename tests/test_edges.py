@@ -154,3 +154,14 @@ def test_ledger_spellings_offices_use(tmp_path):
 
 def test_the_standard_name_of_the_weighted_100m_run_is_known():
     assert training.item_names()["100米负重折返跑"] == "100米负重跑"
+
+
+def test_two_stations_numbering_their_incidents_alike_keep_both(tmp_path):
+    """Ledgers that number incidents 1, 2, 3 at two stations are six incidents, not three merged."""
+    east = export(tmp_path, ["1,城东站,2024-03-05 10:00,,,火灾,,", "2,城东站,2024-03-06 10:00,,,火灾,,"], "东.csv")
+    west = export(tmp_path, ["1,城西站,2024-03-05 11:00,,,火灾,,", "2,城西站,2024-03-06 11:00,,,火灾,,"], "西.csv")
+    data = build([east, west])
+    accounted(data)
+    assert len(data.incidents) == 4 and data.quality["totals"]["merged"] == 0
+    again = build([east, east.parent])  # the same export twice over is still merged
+    assert len(again.incidents) == 4

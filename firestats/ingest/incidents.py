@@ -281,16 +281,23 @@ def clean_incidents(parts: list[Canonical]) -> CleanResult:
 
 
 def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep each incident once; later rows of it fill its blanks and are listed as merged."""
-    repeated = valid["incident_id"].duplicated(keep=False)
-    single, multi = valid[~repeated], valid[repeated]
-    later = multi["incident_id"].duplicated(keep="first")
+    """Keep each incident once; later rows of it fill its blanks and are listed as merged.
+
+    Rows are one incident when they share the incident number and the station: two ledgers that
+    both number their incidents 1, 2, 3 are two stations' incidents. Unit rows of one incident
+    (a mapping's ``fold_units``) come from several stations and fold on the number alone.
+    """
+    key = valid["incident_id"].astype(str)
+    key = key.where(fold.to_numpy(), key + "\x00" + valid["station"].astype(str))
+    repeated = key.duplicated(keep=False)
+    single, multi, multi_key = valid[~repeated], valid[repeated], key[repeated]
+    later = multi_key.duplicated(keep="first")
     reason = np.where(fold[repeated][later], "unit_row", "duplicate")
     merged = rows_where(multi, later, MERGED, "", "incident_id", multi["incident_id"])
     merged["reason"] = reason
-    groups = multi.groupby("incident_id", sort=False)
+    groups = multi.groupby(multi_key, sort=False)
     combined = groups.first()
-    folded = fold[repeated].groupby(multi["incident_id"], sort=False).any()
+    folded = fold[repeated].groupby(multi_key.to_numpy(), sort=False).any()
     if folded.any():
         # Unit rows: the first unit's dispatch and arrival, the last unit's clearing; one vehicle per unit row.
         firsts = groups[[t for t in TIMESTAMP_FIELDS if t not in _FOLD_LAST]].min()
@@ -300,7 +307,7 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
             combined.loc[folded, frame_part.columns] = frame_part.loc[folded]
         no_vehicles = combined["vehicles"].isna() & folded
         combined.loc[no_vehicles, "vehicles"] = units[no_vehicles]
-    combined = combined.reset_index()[valid.columns]
+    combined = combined.reset_index(drop=True)[valid.columns]
     incidents = pd.concat([single, combined], ignore_index=True)
     order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
     return incidents.iloc[order].reset_index(drop=True), merged

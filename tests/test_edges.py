@@ -165,3 +165,25 @@ def test_two_stations_numbering_their_incidents_alike_keep_both(tmp_path):
     assert len(data.incidents) == 4 and data.quality["totals"]["merged"] == 0
     again = build([east, east.parent])  # the same export twice over is still merged
     assert len(again.incidents) == 4
+
+
+def test_a_title_line_without_trailing_commas_is_skipped_like_any_title(tmp_path):
+    ledger = tmp_path / "台账.csv"
+    ledger.write_bytes("江北站2024年工作台账\n日期,站,类别,内容,数量\n2024-03-01,江北站,实地演练,演练,2\n".encode("gb18030"))
+    data = build([ledger])
+    accounted(data)
+    assert compute(data, "江北站", 2024).figures["activities"]["field_drills"] == 2
+
+
+def test_a_row_with_an_extra_field_does_not_refuse_the_file(tmp_path):
+    data = build([export(tmp_path, ["A1,城东站,2024-03-05 10:00,,,火灾,,,多余",
+                                    "A2,城东站,2024-03-06 10:00,,,火灾,,"])])
+    accounted(data)
+    assert len(data.incidents) == 2
+
+
+def test_an_english_export_without_a_mapping_is_told_to_use_one(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text("Call Number,Unit,Received DtTm\n1,E01,2024-03-05 10:00\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"use --mapping \(shipped: pudong, lfb, sf, dublin\)"):
+        build([path])

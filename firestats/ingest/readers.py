@@ -126,7 +126,10 @@ def _parse_text(data: bytes, sep: str) -> pd.DataFrame:
             return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
         except (pa.ArrowInvalid, ValueError):
             pass
-    return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, **options)
+    # A title line with fewer fields than the header (江北站2024年工作台账, no trailing commas) would
+    # fix the column count at one: give the reader the widest line's count instead.
+    widest = max(line.count(sep.encode()) for line in data.splitlines() or [b""]) + 1
+    return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, names=range(widest), **options)
 
 
 def _has_blank_line(data: bytes) -> bool:
@@ -153,7 +156,8 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
     if scores.empty or scores.max() < 2:
         raise InputError(
             f"{path}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
-            "(expected column names such as 警情编号, 接警时间, 出动站)"
+            "(expected column names such as 警情编号, 接警时间, 出动站); for an export with other headers "
+            "use --mapping (shipped: pudong, lfb, sf, dublin) or write one (docs/mappings.md)"
         )
     header_row = int(scores.idxmax())
     headers = list(top.loc[header_row])

@@ -15,7 +15,7 @@ from firestats.ingest.prepare import prepare
 
 # The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
 settings.register_profile("full", max_examples=150)
-settings.register_profile("fast", max_examples=40)
+settings.register_profile("fast", max_examples=20)
 
 
 def pytest_configure(config):

@@ -1,9 +1,12 @@
 import hashlib
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import BUNDLED_RAW
 
 from firestats.cli import main
 
@@ -37,7 +40,9 @@ def test_prepare_unreadable_file_is_one_line_naming_it(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_prepare_reports_the_row_accounting(sample_raw, tmp_path):
+def test_prepare_reports_the_row_accounting(tmp_path):
+    sample_raw = Path(shutil.copytree(BUNDLED_RAW, tmp_path / "raw"))  # the generator's output (test_sample)
+    tmp_path = tmp_path / "out"
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sample_raw.iterdir()}
     result = CliRunner().invoke(main, ["prepare", str(sample_raw), "--out", str(tmp_path)])
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sample_raw.iterdir()} == before

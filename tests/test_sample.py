@@ -9,6 +9,7 @@ from conftest import BUNDLED_RAW
 FILES = sorted(p.name for p in BUNDLED_RAW.iterdir() if not p.name.startswith("."))
 
 
+@pytest.mark.slow  # generates the whole sample again (10 s)
 def test_bundled_files_are_what_the_generator_writes(sample_raw):
     assert FILES == sorted(p.name for p in sample_raw.iterdir())
     for name in FILES:

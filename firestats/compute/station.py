@@ -11,7 +11,7 @@ from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures
 from firestats.compute.incidents import incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
-from firestats.errors import NoRecords
+from firestats.ingest.layout import no_records
 from firestats.ingest.store import Dataset, load
 from firestats.settings import score_table_name, within_seconds
 
@@ -72,6 +72,5 @@ def reported(dataset: Dataset, station: str, year: int, show_names: bool = False
     """A station's year to report on, as :func:`compute`; a year with no records of any family is refused."""
     mine = compute(dataset, station, year, show_names, score_table)
     if mine.data.is_empty():
-        years = "、".join(str(y) for s, y in dataset.station_years() if s == station) or "无"
-        raise NoRecords(f"no records of {station} in {int(year)}; years with records: {years}")
+        raise no_records(station, year, {y for s, y in dataset.station_years() if s == station})
     return mine

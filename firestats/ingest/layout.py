@@ -52,7 +52,9 @@ def station_years(data_dir: Path | str) -> dict[str, set[int]]:
             if not pa.types.is_timestamp(table[date].type):  # a family with no records has untyped columns
                 continue
             dated = table.filter(pc.and_(pc.is_valid(table["station"]), pc.is_valid(table[date])))
-            for station, year in zip(dated["station"].to_pylist(), pc.year(dated[date]).to_pylist()):
+            pairs = pa.table({"station": dated["station"], "year": pc.year(dated[date])}).group_by(
+                ["station", "year"]).aggregate([])
+            for station, year in zip(pairs["station"].to_pylist(), pairs["year"].to_pylist()):
                 years.setdefault(station, set()).add(year)
     return years
 
@@ -76,6 +78,11 @@ def resolve_station_year(data_dir: Path | str, spelling: str, year: int) -> str:
     years = station_years(data_dir)
     name = match_station(spelling, set(years))
     if int(year) not in years[name]:
-        raise NoRecords(f"no records of {name} in {int(year)}; years with records: "
-                        f"{'、'.join(map(str, sorted(years[name])))}")
+        raise no_records(name, year, years[name])
     return name
+
+
+def no_records(station: str, year: int, years: set[int]) -> NoRecords:
+    """The refusal of a station's year without records, naming the years it has."""
+    return NoRecords(f"no records of {station} in {int(year)}; years with records: "
+                     f"{'、'.join(map(str, sorted(years))) or '无'}")

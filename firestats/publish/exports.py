@@ -20,14 +20,13 @@ import xlsxwriter
 from firestats.catalogue import catalogue, label, unit_of
 from firestats.files import write_atomic
 from firestats.publish import annual, word
-from firestats.wording import duration, number, round_down, share
+from firestats.publish.narrative import written
 
 HEADERS = ["指标", "数值", "单位", "键"]
 WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
-# The checking workbook's sheets: name -> the top-level keys of the figures it holds.
-SHEETS = {"警情": ("incidents", "people", "loss_averted_10k_yuan", "response", "monthly", "hourly"),
-          "训练考核": ("assessments",), "工作台账": ("activities",)}
-_FAMILY = {"警情": "incidents", "训练考核": "assessments", "工作台账": "activities"}
+# The checking workbook's family sheets: name -> (record family, the top-level keys of the figures it holds).
+SHEETS = {"警情": ("incidents", ("incidents", "people", "loss_averted_10k_yuan", "response", "monthly", "hourly")),
+          "训练考核": ("assessments", ("assessments",)), "工作台账": ("activities", ("activities",))}
 _SOURCE_NAMES = {"incidents": "接处警记录", "assessments": "训练考核成绩", "activities": "工作台账"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DECIMALS = {"秒": 1, "比例": 4}
@@ -60,21 +59,6 @@ def flatten(figures: dict[str, Any], keys: tuple[str, ...] | None = None) -> lis
 
     walk({k: v for k, v in figures.items() if k not in ("station", "year") and (keys is None or k in keys)}, "")
     return rows
-
-
-def written(key: str, value: Any) -> str:
-    """A figure as the report writes it: 120余次, 67.9%, 7分34秒; （无记录） when there is none."""
-    if value is None:
-        return "（无记录）"
-    unit = unit_of(key)
-    if unit == "比例":
-        return share(value)
-    if unit == "秒":
-        return duration(value)
-    known = catalogue().get(key)
-    if known and known.approx and round_down(value) != int(value):
-        return f"{round_down(value)}余{unit}"
-    return f"{number(value)}{unit}"
 
 
 def neutralise(value: Any) -> Any:
@@ -137,9 +121,9 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
         title = f"{publication['station_name']} {figures['year']}年度"
-        for name, keys in SHEETS.items():
+        for name, (family, keys) in SHEETS.items():
             sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
-            basis = _basis(_FAMILY[name], publication)
+            basis = _basis(family, publication)
             rows = flatten(figures, keys)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)

@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from firestats.catalogue import entry
+from firestats.catalogue import catalogue, entry, unit_of
 from firestats.compute.compare import value_at
-from firestats.wording import NO_RECORDS, number, round_down
+from firestats.wording import NO_RECORDS, duration, number, round_down, share
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,26 @@ class Figure:
     key: str  # its path in `firestats figures`, e.g. incidents.by_type.火灾扑救
 
 
+def written(key: str, value: float | None) -> str:
+    """A figure as the report writes it: 120余次, 673万余元, 67.9%, 7分34秒; （无记录） when there is none."""
+    if value is None:
+        return NO_RECORDS
+    unit = unit_of(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        return duration(value)
+    if key == LOSS:
+        return _loss_text(value)
+    known = catalogue().get(key)
+    if known and known.approx and round_down(value) != int(value):
+        return f"{round_down(value)}余{unit}"
+    return f"{number(value)}{unit}"
+
+
 def _count(key: str, value: float | None) -> Figure:
     e = entry(key)
-    if value is None:
-        return Figure(e.term, NO_RECORDS, None, e.unit, key)
-    shown = round_down(value)
-    text = f"{shown}余{e.unit}" if e.approx and shown != int(value) else f"{number(value)}{e.unit}"
-    return Figure(e.term, text, value, e.unit, key)
+    return Figure(e.term, written(key, value), value, e.unit, key)
 
 
 # name in the template -> key in `firestats figures`
@@ -68,9 +81,7 @@ def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
     has_incidents = figures["incidents"]["total"] > 0
     entries = {name: _count(key, value_at(figures, key) if has_incidents or not key.startswith(
         ("incidents", "people")) else None) for name, key in TEXT_FIGURES.items()}
-    loss = figures[LOSS] if has_incidents else None
-    e = entry(LOSS)
-    entries["loss"] = Figure(e.term, NO_RECORDS if loss is None else _loss_text(loss), loss, e.unit, LOSS)
+    entries["loss"] = _count(LOSS, figures[LOSS] if has_incidents else None)
     licences = value_at(figures, "activities.licences")
     entries["b2"] = _count(B2, None if licences is None else licences.get("B2", 0))
     return entries

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,11 @@ class StationReport:
     def incidents(self) -> pd.DataFrame:
         """The year's kept incidents."""
         return self.this.data.incidents
+
+    @cached_property
+    def found(self) -> list[findings.Finding]:
+        """存在问题 of the year, found once for the page, the text and the Word draft."""
+        return findings.all_findings(self.figures, self.incidents)
 
     @property
     def station_name(self) -> str:
@@ -176,7 +182,7 @@ class StationReport:
             "figures": self.figures,
             "station_name": self.station_name,
             "notable": [redact(n) for n in named],
-            "findings": [f.text for f in findings.all_findings(self.figures, self.incidents)],
+            "findings": [f.text for f in self.found],
             "licence_names": dict(activity_spec()["licence_kinds"]),
             "files": files_table(self.this.data).to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
@@ -234,7 +240,7 @@ class StationReport:
 
     def problems_found(self) -> HTML:
         """存在问题, each stated with its number and the rule (and source) that found it."""
-        found = findings.all_findings(self.figures, self.incidents)
+        found = self.found
         if not found:
             return HTML('<p class="fs-note">按现行规则，数据未显示明显问题。</p>')
         items = "".join(f"<li>{text(f.text)}。<br><span class='fs-note'>依据：{text(f.source)}</span></li>"

@@ -175,15 +175,156 @@ def test_a_title_line_without_trailing_commas_is_skipped_like_any_title(tmp_path
     assert compute(data, "江北站", 2024).figures["activities"]["field_drills"] == 2
 
 
-def test_a_row_with_an_extra_field_does_not_refuse_the_file(tmp_path):
-    data = build([export(tmp_path, ["A1,城东站,2024-03-05 10:00,,,火灾,,,多余",
-                                    "A2,城东站,2024-03-06 10:00,,,火灾,,"])])
-    accounted(data)
-    assert len(data.incidents) == 2
-
-
 def test_an_english_export_without_a_mapping_is_told_to_use_one(tmp_path):
     path = tmp_path / "calls.csv"
     path.write_text("Call Number,Unit,Received DtTm\n1,E01,2024-03-05 10:00\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"use --mapping \(shipped: pudong, lfb, sf, dublin\)"):
         build([path])
+
+
+def test_a_quote_that_never_closes_swallows_no_rows(tmp_path):
+    """Six data lines are six incidents; the line with the stray quote is read literally and named."""
+    lines = ['A1,城东站,2024-03-05 10:00,,,火灾,"人民路1号,']
+    lines += [f"A{i},城东站,2024-03-{i + 4:02d} 10:00,,,火灾,1," for i in range(2, 7)]
+    data = build([export(tmp_path, lines)])
+    accounted(data)
+    assert data.quality["totals"]["rows_in"] == 6 and len(data.incidents) == 6
+    flagged = data.problems[data.problems["reason"] == "unclosed_quote"]
+    assert flagged[["source_row", "column"]].values.tolist() == [[2, "抢救人数"]]
+    assert data.incidents["rescued"].sum() == 5
+
+
+def test_a_quoted_cell_over_two_lines_is_one_row(tmp_path):
+    lines = ['A1,城东站,2024-03-05 10:00,,,火灾,,"1\n万元"', "A2,城东站,2024-03-06 10:00,,,火灾,,"]
+    data = build([export(tmp_path, lines)])
+    accounted(data)
+    assert len(data.incidents) == 2 and data.problems.empty
+
+
+def test_a_row_with_an_extra_field_is_quarantined_not_misread(tmp_path):
+    """An unquoted comma shifts every cell after it: the row is left out with its reason, the file read."""
+    data = build([export(tmp_path, ["A1,城东站,2024-03-05 10:00,,,火灾,,,多余",
+                                    "A2,城东站,2024-03-06 10:00,,,火灾,,"])])
+    accounted(data)
+    assert data.quality["totals"] == {"rows_in": 2, "kept": 1, "merged": 0, "quarantined": 1}
+    assert data.problems[["source_row", "reason", "value"]].values.tolist() == [[2, "extra_fields", "多余"]]
+
+
+def test_a_sheet_and_a_file_of_one_name_are_accounted_apart(tmp_path):
+    header = ["警情编号", "出动站", "接警时间", "警情类型"]
+    with pd.ExcelWriter(tmp_path / "警情.xlsx") as book:
+        pd.DataFrame([["A1", "城东站", "2024-03-05 10:00", "火灾"]], columns=header).to_excel(
+            book, sheet_name="二月.csv", index=False)
+        pd.DataFrame([["A2", "城东站", "2024-03-06 10:00", "火灾"]], columns=header).to_excel(
+            book, sheet_name="三月", index=False)
+    (tmp_path / "警情.xlsx!二月.csv").write_text(",".join(header) + "\nB1,城西站,2024-03-05 10:00,火灾\n")
+    data = build([tmp_path])
+    accounted(data)
+    names = [f["source_file"] for f in data.quality["files"]]
+    assert len(set(names)) == 3 and all(f["rows_in"] == 1 for f in data.quality["files"])
+
+
+def test_a_station_merged_over_rows_is_every_rows_station(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["警情编号", "出动站", "接警时间", "警情类型"])
+    for i in range(4):
+        sheet.append([f"A{i}", "城东站" if i == 0 else None, f"2024-03-0{i + 1} 10:00", "火灾"])
+    sheet.merge_cells("B2:B5")
+    book.save(tmp_path / "merged.xlsx")
+    data = build([tmp_path / "merged.xlsx"])
+    accounted(data)
+    assert data.incidents["station"].tolist() == ["城东站"] * 4 and data.problems.empty
+
+
+def _shared_string_workbook(path, text_length: int, uses: int) -> None:
+    """A workbook whose one shared string, ``text_length`` bytes, fills ``uses`` cells (written as Excel does)."""
+    import zipfile
+
+    import xlsxwriter
+
+    small = path.with_suffix(".small.xlsx")
+    book = xlsxwriter.Workbook(str(small))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["警情编号", "出动站", "接警时间", "警情类型"])
+    for row in range(uses):
+        sheet.write_string(row + 1, 0, "SAME")
+    book.close()
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.replace(b"SAME", b"A" * text_length)
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    small.unlink()
+
+
+@pytest.mark.parametrize("text_length, uses, message", [
+    (12_000_000, 50, "longer than an Excel cell can hold"),
+    (190_000, 20_000, "repeats its text to 3,624 MB"),
+])
+def test_a_workbook_asking_for_more_memory_than_a_machine_has_is_refused(tmp_path, text_length, uses, message):
+    path = tmp_path / "bomb.xlsx"
+    _shared_string_workbook(path, text_length, uses)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(InputError, match=message):
+        build([path])
+
+
+def test_a_cell_at_the_far_corner_is_refused_before_it_is_read(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active["XFD1048576"] = "x"
+    book.save(tmp_path / "corner.xlsx")
+    with pytest.raises(InputError, match=r"1,048,576 rows × 16,384 columns"):
+        build([tmp_path / "corner.xlsx"])
+    (tmp_path / "警情.csv").write_text(HEADER + "A1,城东站,2024-03-05 10:00,,,火灾,,\n", encoding="utf-8")
+    data = build([tmp_path])  # in a folder, the one file is left out and named
+    assert len(data.incidents) == 1 and any(f.get("skipped") for f in data.quality["files"])
+
+
+def test_a_wide_sheet_with_an_item_twice_keeps_both_results_and_says_so():
+    records, problems = training.to_records(sheet([
+        {"日期": "2024-03-25", "考核类型": "月考", "站": "城东", "姓名": "甲", "年龄": 28, "3000米跑": "12'35\"",
+         "3000米跑（2）": "13'00\""}]), "s.xlsx")
+    assert sorted(records["result"].tolist()) == [755, 780]
+    assert problems["reason"].tolist() == ["repeated_item", "repeated_item"]
+
+
+def test_exports_of_one_incident_that_disagree_are_flagged_and_seconds_kept(tmp_path):
+    first = export(tmp_path, ["A1,城东站,2024-03-05 10:00,2024-03-05 10:01,,火灾,,"], "a.csv")
+    second = export(tmp_path, ["A1,城东站,2024-03-05 10:00:36,2024-03-05 10:01:10,,抢险救援,,"], "b.csv")
+    data = build([first, second])
+    accounted(data)
+    kept = data.incidents.iloc[0]
+    assert kept["received_at"] == pd.Timestamp("2024-03-05 10:00:36") and kept["type"] == "火灾扑救"
+    conflicts = data.problems[data.problems["reason"] == "conflicting_values"]
+    assert conflicts[["source_file", "column"]].values.tolist() == [["b.csv", "type"]]
+
+
+def test_clock_times_roll_past_midnight_step_by_step_and_none_precedes_the_call(tmp_path):
+    from firestats.ingest.mapping import parse_mapping
+
+    mapping = parse_mapping({"name": "clock", "fields": {
+        "incident_id": "ID", "station": "Station", "received_at": {"date": "Date", "time": "Call"},
+        "dispatched_at": {"time": "Order", "after": "received_at"},
+        "arrived_at": {"time": "Arrive", "after": "received_at"},
+        "cleared_at": {"time": "Leave", "after": "received_at"},
+        "returned_at": {"time": "Back", "after": "received_at"},
+        "type": {"column": "Kind", "default": "其他"}}}, "test")
+    path = tmp_path / "calls.csv"
+    path.write_text("ID,Station,Date,Call,Order,Arrive,Leave,Back,Kind\n"
+                    "1,A,2024-03-05,23:50,23:52,23:59,06:10,07:00,F\n"  # a night-long call-out
+                    "2,A,2024-03-05,16:07,14:45,16:20,16:50,17:00,F\n"  # ordered before the call
+                    "3,A,2024-03-05,10:00,10:02,10:09,10:40,10:30,F\n", encoding="utf-8")  # back before leaving
+    data = build([path], mapping)
+    accounted(data)
+    times = data.incidents.set_index("incident_id")
+    assert times.loc["1", "returned_at"] == pd.Timestamp("2024-03-06 07:00")
+    assert pd.isna(times.loc["2", "dispatched_at"])
+    for name in ("dispatched_at", "arrived_at", "cleared_at", "returned_at"):
+        assert not (data.incidents[name] < data.incidents["received_at"]).any()
+    flags = data.problems.set_index("incident_id")[["reason", "column"]]
+    assert flags.loc["2"].values.tolist() == ["time_before_call", "dispatched_at"]
+    assert flags.loc["3"].values.tolist() == ["times_out_of_order", "returned_at"]

@@ -100,15 +100,15 @@ def test_tsv_and_repeated_headers(tmp_path):
 
 def test_fast_and_careful_csv_readers_agree(tmp_path):
     """Files without blank lines take Arrow's reader; what it reads equals pandas' own reader."""
-    from firestats.ingest.readers import _parse_text
+    from firestats.ingest.text_table import parse_text
 
     lines = ["警情编号,出动站,地址,接警时间,警情类型", 'A1,城东,"人民路1号, 2楼",2024-01-01 10:00:00,火灾',
              'A2,城西,"说""明""",,抢险', "A3,,,2024/1/3 9:00,"]
     data = "\r\n".join(lines).encode("utf-8")
-    fast = _parse_text(data, ",")
+    fast = parse_text(data.decode(), ",").cells
     careful = pd.read_csv(io.BytesIO(data), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
     pd.testing.assert_frame_equal(fast.astype(object), careful.astype(object), check_column_type=False)
-    with_blank = _parse_text(data.replace(b"\r\nA2", b"\r\n\r\nA2"), ",")
+    with_blank = parse_text(data.decode().replace("\r\nA2", "\r\n\r\nA2"), ",").cells
     assert len(with_blank) == len(careful) + 1  # the blank line keeps its row, so row numbers stay true
 
 

@@ -164,6 +164,21 @@ def test_the_same_alarms_as_csv_and_xlsx_are_the_same_incidents():
     assert len(both.incidents) == len(alone.incidents)
     totals = both.quality["totals"]
     assert totals["rows_in"] == totals["kept"] + totals["merged"] + totals["quarantined"]
+    columns = ["incident_id", "station", "type", "received_at", "dispatched_at", "arrived_at"]
+    pd.testing.assert_frame_equal(both.incidents[columns].sort_values("incident_id", ignore_index=True),
+                                  alone.incidents[columns].sort_values("incident_id", ignore_index=True))
+    assert not (both.problems["reason"] == "conflicting_values").any()  # the minute and the second agree
+
+
+def test_no_dublin_time_precedes_its_call_and_crews_return_after_they_leave():
+    """MAV (mobile and available: the crew leaves the scene) is cleared, CD (closing down) returned."""
+    data = build([REAL / "dublin-fire-brigade/Fire Incident.csv"], load_mapping("dublin"))
+    incidents = data.incidents
+    for name in ("dispatched_at", "departed_at", "arrived_at", "cleared_at", "returned_at"):
+        assert not (incidents[name] < incidents["received_at"]).any(), name
+    assert incidents["returned_at"].notna().mean() > 0.99
+    assert ((incidents["returned_at"] >= incidents["cleared_at"]) | incidents["cleared_at"].isna()
+            | incidents["returned_at"].isna()).mean() > 0.99
 
 
 def test_a_folder_with_notes_beside_the_exports_is_prepared():

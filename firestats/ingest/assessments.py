@@ -8,6 +8,8 @@ kept with their status and count in no rate.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -33,7 +35,8 @@ def to_records(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataF
     """One score sheet (long or wide) as records, and the problem rows of those quarantined."""
     columns = [c for c in frame.columns if c not in ("source_file", "source_row")]
     found = match_headers(columns, spec()["headers"])
-    item_columns = {c: item_names()[normalise_header(c)] for c in columns if normalise_header(c) in item_names()}
+    # A column named twice was made unique by the reader (3000米跑（2）): it is the same item.
+    item_columns = {c: item_names()[_named(c)] for c in columns if _named(c) in item_names()}
     missing = [f for f in ("date", "person", "station") if f not in found]
     if missing or not (("item" in found and "result" in found) or item_columns):
         raise InputError(f"{source}: not a score sheet: needs 日期, 姓名, 站 and either 科目 + 成绩 or one column "
@@ -46,7 +49,17 @@ def to_records(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.DataF
     else:
         long = pd.concat([base.assign(item_cell=name, raw=frame[col], source_column=col)
                           for col, name in item_columns.items()], ignore_index=True)
-    return _clean(long.reset_index(drop=True))
+    kept, problems = _clean(long.reset_index(drop=True))
+    named = pd.Series(item_columns)
+    repeated = named.index[named.duplicated(keep=False)] if "item" not in found else []
+    twice = kept["source_column"].isin(repeated)
+    return kept, pd.concat([problems, record_problems(kept, twice, FLAGGED, "repeated_item", kept["source_column"],
+                                                      kept["raw_result"])], ignore_index=True)
+
+
+def _named(column: str) -> str:
+    """A header as item names are written, without the （2） the reader adds to a repeated name."""
+    return normalise_header(re.sub(r"（\d+）$", "", column))
 
 
 def _clean(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

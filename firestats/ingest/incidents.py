@@ -9,7 +9,8 @@ kept and listed as flagged. Everything here is vectorised: a million rows is the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ class Canonical:
     frame: pd.DataFrame  # canonical fields, parsed, plus source_file and source_row
     problems: pd.DataFrame  # PROBLEM_COLUMNS, before station and year are filled in
     fold_units: bool = False
+    defaulted: dict[str, int] = field(default_factory=dict)  # rows a rule's default gave a value, by field
 
 
 @dataclass
@@ -61,6 +63,7 @@ class CleanResult:
     incidents: pd.DataFrame
     problems: pd.DataFrame
     accounting: pd.DataFrame  # per source_file: rows_in, kept, merged, quarantined
+    defaulted: dict[str, int] = field(default_factory=dict)  # rows a mapping's default gave a value, by field
 
 
 def normalise_types(values: pd.Series) -> pd.Series:
@@ -80,6 +83,7 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
     out = frame[list(PROVENANCE)].copy()
     skip = _summaryrows_where(cells)
     problems = [rows_where(out, skip, QUARANTINE, "summary_row", "", cells.iloc[:, 0] if headers else None)]
+    defaulted: dict[str, int] = {}
     for rule in mapping.exclude:
         value = parse.text(cells[column_of[rule.column]])
         hit = _excluded(value, rule) & ~skip
@@ -87,7 +91,7 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
         skip |= hit
 
     for rule in mapping.rules:
-        values, raw = _read_field(rule, cells, column_of, out)
+        values, raw = _read_field(rule, cells, column_of, out, defaulted)
         out[rule.field], found = _checked(out, rule.field, values, raw, skip)
         problems += found
     for f in INCIDENT_FIELDS:
@@ -95,7 +99,7 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
             out[f.name] = _empty(f.kind, len(out), out.index)
     problems.append(_implausible_years(out, skip))
     out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
-    return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units)
+    return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units, defaulted)
 
 
 def _implausible_years(out: pd.DataFrame, skip: pd.Series) -> pd.DataFrame:
@@ -158,7 +162,7 @@ def _excluded(value: pd.Series, rule) -> pd.Series:
 
 
 def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str | None],
-                parsed: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+                parsed: pd.DataFrame, defaulted: dict[str, int]) -> tuple[pd.Series, pd.Series]:
     """A field's parsed values and the raw text they came from (for blank and problem checks)."""
     col = {c: cells[column_of[c]] for c in rule.source_columns()}
     kind = FIELDS_BY_NAME[rule.field].kind
@@ -176,7 +180,7 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
             return day + parse.time_of_day(col[rule.time]), raw
         if rule.after:
             raw = parse.text(col[rule.time])
-            return parse.on_day_of(parsed[rule.after], parse.time_of_day(col[rule.time])), raw
+            return parse.on_day_of(_latest_before(parsed, rule), parse.time_of_day(col[rule.time])), raw
         if rule.seconds_after:
             raw = parse.text(col[rule.column])
             seconds = parse.durations(col[rule.column])
@@ -191,12 +195,20 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
         scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
         unit = "10k_yuan" if scale == 1.0 else "count"
         return parse.numbers(col[rule.column], unit) * scale, raw
-    value = _map_values(parse.text(col[rule.column]), rule)
+    value = _map_values(parse.text(col[rule.column]), rule, defaulted)
     if rule.field == "station":
         return normalise_stations(value), raw
     if rule.field == "type":
         return normalise_types(value), raw
     return value, raw
+
+
+def _latest_before(parsed: pd.DataFrame, rule: FieldRule) -> pd.Series:
+    """The latest time already read among those an incident passes before ``rule.field`` (at least
+    ``rule.after``): a clock time rolls past midnight relative to the step before it, not only the call."""
+    order = list(TIMESTAMP_FIELDS)
+    earlier = [t for t in order[: order.index(rule.field)] if t in parsed.columns and t != rule.after]
+    return parsed[[rule.after, *earlier]].max(axis=1)
 
 
 def _identity_part(cells: pd.Series) -> pd.Series:
@@ -206,8 +218,9 @@ def _identity_part(cells: pd.Series) -> pd.Series:
     return written.where(stamps.notna(), parse.replace(parse.identifiers(cells), r"\s+", ""))
 
 
-def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
-    """Apply a rule's exact value map, then its patterns, then its default."""
+def _map_values(value: pd.Series, rule: FieldRule, defaulted: dict[str, int]) -> pd.Series:
+    """Apply a rule's exact value map, then its patterns, then its default (counted in ``defaulted``:
+    a pattern too strict shows as many rows given the default)."""
     if not (rule.values or rule.patterns or rule.default):
         return value
     mapped = parse.lookup(value, {k.strip(): v for k, v in rule.values.items()})
@@ -215,7 +228,9 @@ def _map_values(value: pd.Series, rule: FieldRule) -> pd.Series:
         hit = parse.matches(value, regex)
         mapped = mapped.mask(mapped.isna() & hit, target)
     if rule.default is not None:
-        mapped = mapped.mask(mapped.isna() & value.notna(), rule.default)
+        fell = mapped.isna() & value.notna()
+        defaulted[rule.field] = int(fell.sum())
+        mapped = mapped.mask(fell, rule.default)
     return mapped.fillna(value)
 
 
@@ -271,13 +286,16 @@ def clean_incidents(parts: list[Canonical]) -> CleanResult:
     far = _far_times(incidents)
     incidents = _flag_arrival_before_dispatch(incidents)
     flagged = incidents[incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]]
+    disordered = _out_of_order(incidents)
     problems = pd.concat([
-        problems, merged, far,
+        problems, merged, far, disordered,
         rows_where(flagged, pd.Series(True, index=flagged.index), FLAGGED, "arrival_before_dispatch", "arrived_at",
               flagged["arrived_at"].astype(str)),
     ], ignore_index=True)
     problems = _attribute(problems, frame)
-    return CleanResult(incidents.reset_index(drop=True), problems, _account(frame, incidents, problems))
+    defaulted = sum((Counter(p.defaulted) for p in parts), Counter())
+    return CleanResult(incidents.reset_index(drop=True), problems, _account(frame, incidents, problems),
+                       dict(defaulted))
 
 
 def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -295,8 +313,11 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
     reason = np.where(fold[repeated][later], "unit_row", "duplicate")
     merged = rows_where(multi, later, MERGED, "", "incident_id", multi["incident_id"])
     merged["reason"] = reason
+    conflicts = _conflicts(multi, multi_key, later & ~fold[repeated])
     groups = multi.groupby(multi_key, sort=False)
     combined = groups.first()
+    for name in TIMESTAMP_FIELDS:
+        combined[name] = _seconds_refined(multi[name], multi_key).fillna(combined[name])
     folded = fold[repeated].groupby(multi_key.to_numpy(), sort=False).any()
     if folded.any():
         # Unit rows: the first unit's dispatch and arrival, the last unit's clearing; one vehicle per unit row.
@@ -310,7 +331,53 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
     combined = combined.reset_index(drop=True)[valid.columns]
     incidents = pd.concat([single, combined], ignore_index=True)
     order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
-    return incidents.iloc[order].reset_index(drop=True), merged
+    return incidents.iloc[order].reset_index(drop=True), pd.concat([merged, conflicts], ignore_index=True)
+
+
+def _seconds_refined(times: pd.Series, key: pd.Series) -> pd.Series:
+    """Per incident, the first time that gives the seconds of a kept time written to the minute (one
+    export writes 00:26, the other 00:26:36: the same time, more precisely); NaT where none does."""
+    kept = times.groupby(key, sort=False).transform("first")
+    finer = (times.dt.floor("min") == kept) & (times != kept)
+    return times.where(finer.fillna(False).astype(bool)).groupby(key, sort=False).first()
+
+
+def _conflicts(rows: pd.DataFrame, key: pd.Series, duplicates: pd.Series) -> pd.DataFrame:
+    """Flag each later export of an incident that holds a value other than the kept row's (the kept
+    value stands; times are compared to the minute, as exports write them; unit rows differ by nature
+    and are not compared)."""
+    found = []
+    for f in INCIDENT_FIELDS:
+        values = rows[f.name].dt.floor("min") if f.kind == "timestamp" else rows[f.name]
+        kept = values.groupby(key, sort=False).transform("first")
+        differs = (values.notna() & kept.notna() & (values != kept)).fillna(False).astype(bool)
+        found.append(rows_where(rows, differs & duplicates, FLAGGED, "conflicting_values", f.name,
+                                rows[f.name].astype("string")))
+    return pd.concat(found, ignore_index=True)
+
+
+def _out_of_order(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Blank every time before the call and flag every time before the step it follows (received ≤
+    dispatched ≤ departed ≤ arrived ≤ cleared ≤ returned): an order no roll past midnight explains.
+
+    An arrival before dispatch or the call has its own flag (``arrival_before_dispatch``); it is
+    blanked too when it precedes the call, so no time of an incident is ever before its call.
+    """
+    found = []
+    later = [t for t in TIMESTAMP_FIELDS if t not in ("received_at", "water_at")]
+    for name in later:
+        early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
+        if name != "arrived_at":
+            found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, incidents[name].astype(str)))
+        incidents[name] = incidents[name].mask(early)
+    latest = incidents["received_at"]
+    for name in later:
+        behind = (incidents[name] < latest).fillna(False).astype(bool)
+        if name == "arrived_at":
+            behind &= ~incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
+        found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, incidents[name].astype(str)))
+        latest = latest.where(~(incidents[name] > latest).fillna(False).astype(bool), incidents[name])
+    return pd.concat(found, ignore_index=True)
 
 
 def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import yaml
 
 from firestats.errors import MappingError
 from firestats.ingest.readers import match_headers, normalise_header
-from firestats.schema import FIELDS_BY_NAME, aliases
+from firestats.schema import FIELDS_BY_NAME, TIMESTAMP_FIELDS, aliases
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
              "dayfirst", "unit"}
@@ -174,6 +174,9 @@ def _exclude(body: Any, where: str) -> ExcludeRule:
                        tuple(map(str, body.get("in") or ())), body.get("pattern"), str(body.get("reason", "")))
 
 
+TIMESTAMP_ORDER = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
+
+
 def _ordered(rules: list[FieldRule], source: str) -> tuple[FieldRule, ...]:
     """Rules in an order where each field it is relative to comes first."""
     done: dict[str, FieldRule] = {}
@@ -184,7 +187,8 @@ def _ordered(rules: list[FieldRule], source: str) -> tuple[FieldRule, ...]:
         if not ready:
             names = ", ".join(f"{r.field} -> {r.after or r.seconds_after}" for r in pending)
             raise MappingError(f"{source}: fields are relative to fields the mapping does not define: {names}")
-        for r in ready:
+        # Times of day roll relative to the one before them, so they are read in an incident's order.
+        for r in sorted(ready, key=lambda r: TIMESTAMP_ORDER.get(r.field, -1)):
             done[r.field] = r
             pending.remove(r)
     return tuple(done.values())

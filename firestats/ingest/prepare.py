@@ -10,7 +10,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.mapping import Mapping, known_headers
-from firestats.ingest.problems import FAMILIES, QUARANTINE
+from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.store import Dataset, save
 
@@ -48,12 +48,24 @@ def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None,
             skipped[names[path]] = str(exc).removeprefix(f"{path}: ")
             continue
         for table in read:
+            _unique_source(table, {t.source for _, t in tables})
             columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
             tables.append((family_of(columns, mapping), table))
     if not tables:
         raise InputError(f"no readable exports in {', '.join(map(str, paths))}: "
                          + "; ".join(f"{name}: {why}" for name, why in (skipped or {}).items()))
     return tables
+
+
+def _unique_source(table: readers.RawTable, taken: set[str]) -> None:
+    """Rename a table whose source name another already has (a sheet 二月 of 警情.xlsx and a file
+    named 警情.xlsx!二月): each file's rows are accounted apart, so no two may share a name."""
+    name, n = table.source, 1
+    while name in taken:
+        n += 1
+        name = f"{table.source}（{n}）"
+    table.source = name
+    table.frame["source_file"] = name
 
 
 def _source_names(files: list[Path]) -> dict[Path, str]:
@@ -71,6 +83,9 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
         notes.append({"source_file": name, "family": family, "encoding": table.encoding,
                       "header_row": table.header_row, "ignored_columns": table.ignored_columns,
                       "ignored_sheets": table.ignored_sheets})
+        problems.append(table.problems.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
+        lost = int((table.problems["action"] == QUARANTINE).sum())
+        accounting.append({"source_file": name, "rows_in": lost, "kept": 0, "merged": 0, "quarantined": lost})
         if family == "incidents":
             incident_parts.append(incidents.to_canonical(table.frame, name, mapping))
             continue
@@ -84,8 +99,11 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
                       ignore_index=True)
     every_problem = pd.concat([result.problems.assign(family="incidents"), *problems], ignore_index=True)
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
+    quality = quality_summary(table, every_problem, notes)
+    quality["incident_types"] = {str(k): int(v) for k, v in result.incidents["type"].value_counts().items()}
+    quality["defaulted"] = result.defaulted
     return Dataset(
-        result.incidents, every_problem, quality_summary(table, every_problem, notes),
+        result.incidents, every_problem, quality,
         _stack(records["assessments"], assessments.RECORD_COLUMNS),
         _stack(records["activities"], activities.RECORD_COLUMNS),
     )

@@ -27,8 +27,10 @@ def reasons() -> dict[str, dict[str, str]]:
 
 
 def reason_text(family: str, reason: str) -> str:
-    """The reader's words for one family's reason code (the code itself if it has none)."""
-    return reasons().get(family, {}).get(reason, reason)
+    """The reader's words for one family's reason code, or for a reason any export's lines can have
+    (``any_family``), or the code itself."""
+    words = reasons()
+    return words.get(family, {}).get(reason) or words["any_family"].get(reason, reason)
 
 
 def rows_where(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,

@@ -19,7 +19,9 @@ _ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out firs
 def quality_summary(accounting: pd.DataFrame, problems: pd.DataFrame, notes: list[dict]) -> dict:
     """Rows in, kept, merged and quarantined per file and in all, counts per family and reason, and the
     quarantined rows no station's year can claim (``unattributed``, rows)."""
-    per_file = accounting.set_index("source_file").reindex([n["source_file"] for n in notes], fill_value=0)
+    # A file's rows can be accounted in two parts: those its lines lost and those its records lost.
+    per_file = accounting.groupby("source_file")[list(ACCOUNT_KEYS)].sum()
+    per_file = per_file.reindex([n["source_file"] for n in notes], fill_value=0)
     files = [{**note, **per_file.loc[note["source_file"]].astype(int).to_dict()} for note in notes]
     totals = accounting[list(ACCOUNT_KEYS)].sum().astype(int).to_dict()
     counts = problems.groupby(["family", "action", "reason"]).size().rename("rows").reset_index()
@@ -72,6 +74,10 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
     if unread:
         lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
     lines += [f"not read (not an export): {line}" for line in skipped_files(q)]
+    if q.get("incident_types"):
+        lines.append("incidents by type: " + " · ".join(f"{t} {n}" for t, n in q["incident_types"].items()))
+    lines += [f"given the mapping's default for {field}: {n} row(s) (no value or pattern matched)"
+              for field, n in q.get("defaulted", {}).items() if n]
     order = dataset.problems["action"].map(_ACTION_ORDER)
     problems = dataset.problems.assign(_order=order).sort_values(["_order", "family", "reason"], kind="stable")
     for (_, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"], sort=False):

@@ -6,24 +6,24 @@ file it came from and its row number as the user sees it in a spreadsheet (1-bas
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from firestats.errors import InputError
+from firestats.ingest.problems import FLAGGED, QUARANTINE
+from firestats.ingest.text_table import TextGrid, decode, parse_text
+from firestats.ingest.workbook_scan import scan_xlsx
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
-# Tried in order: UTF-8 (with or without BOM) fails loudly on GBK bytes, GB18030 decodes any GBK.
-ENCODINGS = ("utf-8-sig", "gb18030")
 # How far below the top a header row may sit under title rows.
 HEADER_SEARCH_ROWS = 30
+READ_PROBLEM_COLUMNS = ["source_row", "action", "reason", "column", "value"]
 
 
 @dataclass
@@ -37,6 +37,9 @@ class RawTable:
     encoding: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)  # sheets with cells but no header row
+    # Rows the reader itself found wrong (source_row, action, reason, column, value); quarantined ones
+    # are not in ``frame``.
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READ_PROBLEM_COLUMNS))
 
 
 def normalise_header(name: object) -> str:
@@ -86,14 +89,17 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
     """
     name = name or path.name
     suffix = path.suffix.lower()
-    encoding = None
+    encoding, text_grid, shapes = None, None, {}
     try:
         if suffix in EXCEL_SUFFIXES:
+            if suffix in (".xlsx", ".xlsm"):
+                shapes = scan_xlsx(path)  # before the reader allocates what the file asks for
             sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
         elif suffix in TEXT_SUFFIXES:
-            text, encoding = _decode(path)
+            text, encoding = decode(path)
             sep = "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
-            sheets = {None: _parse_text(text.encode("utf-8"), sep)}
+            text_grid = parse_text(text, sep)
+            sheets = {None: text_grid.cells}
         else:
             raise InputError(f"{path}: not a spreadsheet or CSV export (suffix {path.suffix!r})")
     except InputError:
@@ -102,11 +108,14 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
         raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
     filled = {sheet: grid for sheet, grid in sheets.items() if grid.notna().any(axis=None)} or sheets
     if len(filled) == 1:
-        return [_locate_header(path, next(iter(filled.values())), known_headers, encoding, name)]
+        sheet, grid = next(iter(filled.items()))
+        return [_locate_header(path, grid, known_headers, encoding, name, text=text_grid,
+                               merged=_merged_in(shapes, sheet))]
     tables, ignored = [], []
     for sheet, grid in filled.items():
         try:
-            tables.append(_locate_header(path, grid, known_headers, encoding, name, str(sheet)))
+            tables.append(_locate_header(path, grid, known_headers, encoding, name, str(sheet),
+                                         merged=_merged_in(shapes, sheet)))
         except InputError:
             ignored.append(source_name(name, str(sheet)))
     if not tables:
@@ -116,40 +125,9 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
     return tables
 
 
-def _parse_text(data: bytes, sep: str) -> pd.DataFrame:
-    """CSV bytes (UTF-8) as a grid of strings, one row per line so row numbers stay true."""
-    options = {"header": None, "dtype": str, "keep_default_na": False, "sep": sep}
-    # Arrow's reader is an order of magnitude faster, but it skips blank lines (shifting row
-    # numbers) and rejects ragged rows (a title line above the header): those go to pandas' own.
-    if not _has_blank_line(data):
-        try:
-            return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
-        except (pa.ArrowInvalid, ValueError):
-            pass
-    # A title line with fewer fields than the header (江北站2024年工作台账, no trailing commas) would
-    # fix the column count at one: give the reader the widest line's count instead.
-    widest = max(line.count(sep.encode()) for line in data.splitlines() or [b""]) + 1
-    return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, names=range(widest), **options)
-
-
-def _has_blank_line(data: bytes) -> bool:
-    """An empty line anywhere but at the very end (byte searches, not a regex: files are large)."""
-    body = data.rstrip(b"\r\n")
-    return body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
-
-
-def _decode(path: Path) -> tuple[str, str]:
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: text is neither UTF-8 nor GB18030")
-
-
 def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: str | None, name: str,
-                   sheet: str | None = None) -> RawTable:
+                   sheet: str | None = None, text: TextGrid | None = None,
+                   merged: set[tuple[int, int, int, int]] = frozenset()) -> RawTable:
     grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
     top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
     scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
@@ -170,8 +148,13 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
                 break
     body = grid.loc[header_row + 1 :]
     body.columns = range(len(headers))
+    if merged:
+        body = _fill_merged(body, merged)
+    problems = []
+    if text is not None:  # a text export: its lines can be broken in ways a workbook's rows cannot
+        body, problems = _broken_lines(body, text.head_widths[header_row - 1], headers, text.unclosed)
     blank = pd.DataFrame({i: _blank(body[i]) for i in body.columns})
-    keep_cols = [i for i, h in enumerate(headers) if h or not blank[i].all()]
+    keep_cols = [i for i in body.columns if headers[i] or not blank[i].all()]
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
     body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
     ignored = [h for h in body.columns if normalise_header(h) not in known]
@@ -179,7 +162,39 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
     body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
     return RawTable(path=path, frame=body.reset_index(drop=True), source=source, header_row=header_row,
-                    encoding=encoding, ignored_columns=ignored)
+                    encoding=encoding, ignored_columns=ignored,
+                    problems=pd.DataFrame(problems, columns=READ_PROBLEM_COLUMNS))
+
+
+def _merged_in(shapes: dict, sheet: object) -> set[tuple[int, int, int, int]]:
+    shape = shapes.get(str(sheet))
+    return shape.merged if shape else set()
+
+
+def _fill_merged(body: pd.DataFrame, merged: set[tuple[int, int, int, int]]) -> pd.DataFrame:
+    """Every cell of a merged range given the value its first cell holds, as the sheet shows it
+    (出动站 merged over four rows is the station of all four)."""
+    body = body.copy()
+    for first_row, first_col, last_row, last_col in merged:
+        if first_row in body.index and first_col in body.columns:
+            rows = body.index[(body.index >= first_row) & (body.index <= last_row)]
+            cols = [c for c in body.columns if first_col <= c <= last_col]
+            body.loc[rows, cols] = body.at[first_row, first_col]
+    return body
+
+
+def _broken_lines(body: pd.DataFrame, width: int, headers: list[str],
+                  unclosed: dict[int, int]) -> tuple[pd.DataFrame, list[dict]]:
+    """Lines with more fields than the header line's ``width`` (a comma typed into a cell shifts every
+    cell after it: quarantined) and lines with a quote that never closed (read literally: flagged)."""
+    beyond = body.loc[:, body.columns >= width]
+    spill = ~pd.DataFrame({i: _blank(beyond[i]) for i in beyond.columns}, index=body.index).all(axis=1)
+    problems = [{"source_row": row, "action": QUARANTINE, "reason": "extra_fields", "column": "",
+                 "value": ",".join(v for v in beyond.loc[row].dropna().astype(str) if v.strip())}
+                for row in spill[spill].index]
+    problems += [{"source_row": row, "action": FLAGGED, "reason": "unclosed_quote", "column": headers[col],
+                  "value": str(body.at[row, col])} for row, col in unclosed.items() if row in body.index]
+    return body.loc[~spill, body.columns < width], problems
 
 
 def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:

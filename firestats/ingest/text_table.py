@@ -1,0 +1,134 @@
+"""CSV and TSV exports as a grid of text cells, one row per record, with the lines a broken quote swallowed.
+
+A quoted cell may hold line breaks (Excel writes a 备注 typed over two lines that way), but a quote
+that opens and never closes swallows every following line into one cell. Such a record is read
+again line by line and the line with the stray quote is named, so no incident disappears into an
+address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from firestats.errors import InputError
+
+# Rows whose field count is kept: as many as a header may sit below the top, and the one under it.
+HEAD_ROWS = 32
+# Tried in order: UTF-8 (with or without BOM) fails loudly on GBK bytes, GB18030 decodes any GBK.
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass
+class TextGrid:
+    """The cells of a text export (rows numbered from 1 as a spreadsheet shows them) and the rows
+    whose quote never closed: row number -> index of the cell that opened it."""
+
+    cells: pd.DataFrame
+    unclosed: dict[int, int] = field(default_factory=dict)
+    head_widths: list[int] = field(default_factory=list)  # how many fields each of the first rows has
+
+
+def decode(path: Path) -> tuple[str, str]:
+    """A text file's content and the encoding that read it (UTF-8 with or without BOM, or GB18030)."""
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: text is neither UTF-8 nor GB18030")
+
+
+def parse_text(text: str, sep: str) -> TextGrid:
+    """A CSV's text as a grid of strings, one row per record, so row numbers stay true."""
+    data = text.encode("utf-8")
+    options = {"header": None, "dtype": str, "keep_default_na": False, "sep": sep}
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    # Arrow's reader is an order of magnitude faster, but it skips blank lines (shifting row
+    # numbers) and rejects ragged rows (a title line above the header): those go to pandas' own.
+    grid = None if _has_blank_line(data) else _arrow_grid(data, options)
+    uniform = grid is not None
+    if grid is None:
+        # A title line with fewer fields than the header (江北站2024年工作台账, no trailing commas) would
+        # fix the column count at one: give the reader the widest line's count instead.
+        widest = max(line.count(sep.encode()) for line in data.splitlines() or [b""]) + 1
+        try:
+            grid = pd.read_csv(io.BytesIO(data), skip_blank_lines=False, names=range(widest), **options)
+        except pd.errors.ParserError:  # a quote still open at the end of the file
+            return _line_by_line(text, sep)
+    if len(grid) < lines:  # some record spans lines: a cell with line breaks, or a quote never closed
+        return _line_by_line(text, sep)
+    if uniform:
+        return TextGrid(grid, head_widths=[grid.shape[1]] * min(len(grid), HEAD_ROWS))
+    # Every line is one row here; pandas pads short lines with empty cells, so count the fields of
+    # the first ones (where the header is) to know which cells a header line really names.
+    head = csv.reader(itertools.islice(io.StringIO(text, newline=""), HEAD_ROWS), delimiter=sep)
+    return TextGrid(grid, head_widths=[len(fields) for fields in head])
+
+
+def _arrow_grid(data: bytes, options: dict) -> pd.DataFrame | None:
+    """The grid as Arrow reads it, or None where its rows are ragged."""
+    try:
+        return pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
+    except (pa.ArrowInvalid, ValueError):
+        return None
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """An empty line anywhere but at the very end (byte searches, not a regex: files are large)."""
+    body = data.rstrip(b"\r\n")
+    return body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
+
+
+def _line_by_line(text: str, sep: str) -> TextGrid:
+    """Records read with their physical lines; a record whose continuation lines look like rows of
+    their own (as many separators as half a row) is a quote that never closed: its lines are read
+    one by one, the line with the stray quote taken literally."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a long cell is data, not an attack on memory
+    spans = _record_spans(lines)
+    parsed = [_fields("\n".join(lines[first : last + 1]), sep) for first, last in spans]
+    single = Counter(len(f) for f, (first, last) in zip(parsed, spans) if first == last and f)
+    half_row = max(1, (single.most_common(1)[0][0] - 1) // 2 if single else 1)
+    rows: list[list[str]] = []
+    unclosed: dict[int, int] = {}
+    for fields, (first, last) in zip(parsed, spans):
+        if not any(lines[i].count(sep) >= half_row for i in range(first + 1, last + 1)):
+            rows.append(fields)
+            continue
+        for line in lines[first : last + 1]:
+            if line.count('"') % 2:
+                literal = next(csv.reader([line], delimiter=sep, quoting=csv.QUOTE_NONE))
+                unclosed[len(rows) + 1] = next(i for i, cell in enumerate(literal) if '"' in cell)
+                rows.append(literal)
+            else:
+                rows.append(_fields(line, sep))
+    return TextGrid(pd.DataFrame(rows, dtype="str"), unclosed, [len(r) for r in rows[:HEAD_ROWS]])
+
+
+def _record_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """First and last line of each record: a record goes on while its quotes are unbalanced (a
+    doubled quote inside a cell counts two, so the parity is the CSV rule)."""
+    spans, i = [], 0
+    while i < len(lines):
+        last, quotes = i, lines[i].count('"')
+        while quotes % 2 and last + 1 < len(lines):
+            last += 1
+            quotes += lines[last].count('"')
+        spans.append((i, last))
+        i = last + 1
+    return spans
+
+
+def _fields(record: str, sep: str) -> list[str]:
+    return next(csv.reader(io.StringIO(record), delimiter=sep), [])

@@ -53,6 +53,9 @@ INCIDENT_TYPES: tuple[str, ...] = ("火灾扑救", "抢险救援", "社会救助
 
 # Columns firestats adds to every kept row so that it can be traced back to its export.
 PROVENANCE = ("source_file", "source_row")
+# The first-arriving unit's own dispatch and en route times (where rows are units, folded into one
+# incident; otherwise the incident's): turnout and travel are that unit's, not mixed across units.
+FIRST_UNIT_TIMES = {"dispatched_at": "first_unit_dispatched_at", "departed_at": "first_unit_departed_at"}
 # Set when an arrival is recorded before its dispatch: the incident counts, its response times do not.
 FLAG_ARRIVAL_BEFORE_DISPATCH = "flag_arrival_before_dispatch"
 

@@ -26,5 +26,7 @@ def min_percentile_n() -> int:
 
 
 def within_seconds() -> int:
-    """The arrival threshold for the 'reached within' share, in seconds (default 300)."""
-    return int(settings()["response"]["within_seconds"])
+    """The arrival threshold for the 'reached within' share, in seconds (default 300): the
+    dispatch-to-arrival threshold of the standard ``response.within_standard`` names."""
+    standard = settings()["response_standards"]["profiles"][settings()["response"]["within_standard"]]
+    return int(next(t["seconds"] for t in standard["thresholds"] if t["segment"] == "dispatch_to_arrival"))

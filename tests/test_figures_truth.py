@@ -34,6 +34,13 @@ def expected(truth, station, year) -> dict:
     ok = ~mine["flag_arrival_before_dispatch"]
     d2a = (mine["arrived_at"] - mine["dispatched_at"]).dt.total_seconds()[ok].dropna()
     r2a = (mine["arrived_at"] - mine["received_at"]).dt.total_seconds()[ok].dropna()
+    def segment(start, end):
+        seconds = (mine[end] - mine[start]).dt.total_seconds()[ok]
+        return seconds[(seconds >= 0) & (seconds < 86_400)]
+
+    steps = {"call_processing": ("received_at", "dispatched_at"), "turnout": ("dispatched_at", "departed_at"),
+             "travel": ("departed_at", "arrived_at"), "total": ("received_at", "arrived_at")}
+    segments = {name: segment(*ends) for name, ends in steps.items()}
     dups = truth.duplicates
     merged = int(((dups["station"] == station) & (dups["year"] == year)).sum())
     junk = truth.junk
@@ -50,7 +57,13 @@ def expected(truth, station, year) -> dict:
                                     "within_5min_share": float((d2a <= 300).sum() / len(d2a))},
             "received_to_arrival": {"n": len(r2a), "median_s": float(np.median(r2a)),
                                     "p90_s": float(np.percentile(r2a, 90))},
+            "segments": {name: {"n": len(v), "median_s": float(np.median(v)), "p90_s": float(np.percentile(v, 90)),
+                                "mean_s": float(v.mean())} for name, v in segments.items()},
+            "standard": {"key": "cn", "name": "中国消防站布局要求（建标152、GB 51080）"},
+            "compliance": [{"segment": "dispatch_to_arrival", "label": None, "threshold_s": 300, "fractile": None,
+                            "n": len(d2a), "share": float((d2a <= 300).mean()), "met": None}],
         },
+        "resources": {"vehicles": int(mine["vehicles"].sum()), "personnel": int(mine["personnel"].sum())},
         "monthly": {str(m): int((mine["received_at"].dt.month == m).sum()) for m in range(1, 13)},
         "hourly": {str(h): int((mine["received_at"].dt.hour == h).sum()) for h in range(24)},
         "rows": {"in": len(mine) + merged + quarantined, "kept": len(mine), "merged": merged,
@@ -67,6 +80,13 @@ def test_figures_equal_truth(data_dir, truth, station, year):
             if key in want["response"][segment]:
                 assert got["response"][segment][key] == pytest.approx(want["response"][segment].pop(key), abs=1e-9)
                 got["response"][segment].pop(key)
+    for name, values in want["response"].pop("segments").items():
+        mine = got["response"]["segments"].pop(name)
+        low, high = mine.pop("p90_interval_s")
+        assert low <= mine["p90_s"] <= high
+        assert mine == pytest.approx(values, abs=1e-9), name
+    got["response"].pop("segments")
+    got["response"]["compliance"][0]["share"] = pytest.approx(got["response"]["compliance"][0]["share"], abs=1e-12)
     assert got == want
 
 

@@ -186,3 +186,64 @@ def test_a_folder_with_notes_beside_the_exports_is_prepared():
     data = build([REAL / "sf-fire-calls"], load_mapping("sf"))
     assert {f["source_file"] for f in data.quality["files"] if f.get("skipped")} == {"SOURCE.txt"}
     assert len(data.incidents) > 0
+
+
+def sf_segments(name: str) -> pd.DataFrame:
+    """Per incident, the four segments by their definitions: call processing from the call to the first
+    dispatch; turnout and travel of the unit first on scene; total from the call to the first on scene."""
+    units = pd.read_csv(REAL / "sf-fire-calls" / name, dtype=str)
+    units = units[units["Station Area"].fillna("").str.strip() != ""]
+    stamps = ("Received DtTm", "Dispatch DtTm", "Response DtTm", "On Scene DtTm")
+    units = units.assign(**{c: pd.to_datetime(units[c], format="%m/%d/%Y %I:%M:%S %p") for c in stamps})
+    by = units.groupby("Incident Number", sort=False)
+    on_scene = units.dropna(subset=["On Scene DtTm"])
+    first_on_scene = on_scene.loc[on_scene.groupby("Incident Number")["On Scene DtTm"].idxmin()]
+    first_on_scene = first_on_scene.set_index("Incident Number")
+    incidents = by.agg(station=("Station Area", "first"), received=("Received DtTm", "min"),
+                       dispatched=("Dispatch DtTm", "min"), arrived=("On Scene DtTm", "min"))
+    incidents = incidents.join(first_on_scene[["Dispatch DtTm", "Response DtTm"]])
+
+    def seconds(start, end):
+        value = (incidents[end] - incidents[start]).dt.total_seconds()
+        return value.where((value >= 0) & (value < 86_400) & in_order(incidents["received"], incidents["dispatched"],
+                                                                        incidents["arrived"]))
+
+    return pd.DataFrame({
+        "station": incidents["station"].str.strip(), "year": incidents["received"].dt.year,
+        "call_processing": seconds("received", "dispatched"), "turnout": seconds("Dispatch DtTm", "Response DtTm"),
+        "travel": seconds("Response DtTm", "arrived"), "total": seconds("received", "arrived"),
+    })
+
+
+def test_san_francisco_segments_are_the_first_arriving_units_own():
+    name = "jnhamid_Fire_Department_Calls_for_Service.csv"
+    data = build([REAL / "sf-fire-calls" / name], load_mapping("sf"))
+    want = sf_segments(name)
+    checked = 0
+    for (station, year), group in want.groupby(["station", "year"]):
+        segments = compute(data, station, year).figures["response"]["segments"]
+        for segment in ("call_processing", "turnout", "travel", "total"):
+            values = group[segment].dropna()
+            got = segments[segment]
+            assert got["n"] == len(values), (station, year, segment)
+            if len(values):
+                median, p90 = np.percentile(values, [50, 90])
+                assert got["median_s"] == pytest.approx(median, abs=1), (station, year, segment)
+                assert got["p90_s"] == pytest.approx(p90, abs=1), (station, year, segment)
+                checked += 1
+    assert checked > 20
+
+
+def test_london_total_response_is_the_first_pump_attendance_time():
+    data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
+    want = lfb("df_i.csv")
+    want["year"] = want["received"].dt.year
+    # The Home Office's figures leave out totals under a minute or over an hour.
+    want = want[want["call_to_arrival_s"].between(60, 3600)]
+    for (station, year), group in want.groupby(["station", "year"]):
+        figures = compute(data, station, year).figures
+        total = figures["response"]["segments"]["total"]
+        assert total["n"] == len(group), (station, year)
+        assert total["mean_s"] == pytest.approx(group["call_to_arrival_s"].mean()), (station, year)
+        assert figures["response"]["standard"]["key"] == "uk"
+        assert sum(figures["response"]["total_bands"].values()) == total["n"]

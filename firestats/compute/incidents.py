@@ -11,23 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_TYPES
-
-# Response segments: name -> (start field, end field).
-SEGMENTS = {
-    "dispatch_to_arrival": ("dispatched_at", "arrived_at"),
-    "received_to_arrival": ("received_at", "arrived_at"),
-}
+from firestats.compute.response import response_figures, segment_seconds
+from firestats.schema import INCIDENT_TYPES
 
 
 def response_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Each incident's response segments in seconds; NaN where a time is missing or flagged."""
-    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
-    out = pd.DataFrame(index=incidents.index)
-    for name, (start, end) in SEGMENTS.items():
-        seconds = (incidents[end] - incidents[start]).dt.total_seconds()
-        out[name] = seconds.mask(flagged)
-    return out
+    """Each incident's dispatch-to-arrival and call-to-arrival seconds; NaN where a time is missing or flagged."""
+    seconds = segment_seconds(incidents)
+    return seconds[["dispatch_to_arrival"]].assign(received_to_arrival=seconds["total"])
 
 
 def summarise_seconds(seconds: pd.Series) -> dict[str, Any]:
@@ -61,13 +52,15 @@ def _total(values: pd.Series, kind) -> Any:
     return kind(values.sum()) if values.notna().any() else None
 
 
-def incident_figures(incidents: pd.DataFrame, within_s: int) -> dict[str, Any]:
+def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None) -> dict[str, Any]:
     """Every incident figure of a slice, as plain JSON-ready values.
 
-    Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元 (people and losses None
-    when no incident has a value for them: no records is not 0), response times are
-    in seconds, ``within_5min_share`` is a fraction 0..1 of incidents with a dispatch-to-arrival
-    time that arrived within ``within_s`` seconds.
+    Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, ``resources`` vehicles
+    sent (辆次) and crew sent (人次) (people, losses and resources None when no incident has a value
+    for them: no records is not 0), response times are in seconds, ``within_5min_share`` is a
+    fraction 0..1 of incidents with a dispatch-to-arrival time that arrived within ``within_s``
+    seconds; segments, compliance and bands are held against the response ``standard`` (a
+    settings profile; None: the default).
     """
     seconds = response_seconds(incidents)
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
@@ -78,9 +71,11 @@ def incident_figures(incidents: pd.DataFrame, within_s: int) -> dict[str, Any]:
                       "by_type": {k: int(v) for k, v in type_counts(incidents).items()}},
         "people": {"rescued": _total(incidents["rescued"], int), "evacuated": _total(incidents["evacuated"], int)},
         "loss_averted_10k_yuan": _total(incidents["loss_averted_10k_yuan"], lambda v: round(float(v), 4)),
+        "resources": {"vehicles": _total(incidents["vehicles"], int), "personnel": _total(incidents["personnel"], int)},
         "response": {
             "dispatch_to_arrival": dispatch,
             "received_to_arrival": summarise_seconds(seconds["received_to_arrival"]),
+            **response_figures(incidents, standard),
         },
         "monthly": {int(k): int(v) for k, v in monthly_counts(incidents).items()},
         "hourly": {int(k): int(v) for k, v in hourly_counts(incidents).items()},

@@ -42,7 +42,7 @@ def compute(dataset: Dataset, station: str | None, year: int, show_names: bool =
     figures = {
         "station": station,
         "year": int(year),
-        **incident_figures(mine.incidents, within_seconds()),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard")),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, show_names),
         "activities": activity_figures(mine.activities),

@@ -23,6 +23,7 @@ from firestats.ingest.readers import normalise_header
 from firestats.ingest.stations import normalise_stations
 from firestats.schema import (
     FIELDS_BY_NAME,
+    FIRST_UNIT_TIMES,
     FLAG_ARRIVAL_BEFORE_DISPATCH,
     INCIDENT_FIELDS,
     PROVENANCE,
@@ -305,7 +306,10 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
     both number their incidents 1, 2, 3 are two stations' incidents. Unit rows of one incident
     (a mapping's ``fold_units``) come from several stations and fold on the number alone.
     """
-    key = valid["incident_id"].astype(str)
+    # Turnout and travel are the first-arriving unit's: a unit row no unit of which arrived has none.
+    reached = ~fold.to_numpy() | valid["arrived_at"].notna().to_numpy()
+    valid = valid.assign(**{unit: valid[own].where(reached) for own, unit in FIRST_UNIT_TIMES.items()})
+    key = valid["incident_id"].astype(str).rename("merge_key")  # not the column: groupby would drop it
     key = key.where(fold.to_numpy(), key + "\x00" + valid["station"].astype(str))
     repeated = key.duplicated(keep=False)
     single, multi, multi_key = valid[~repeated], valid[repeated], key[repeated]
@@ -328,10 +332,22 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
             combined.loc[folded, frame_part.columns] = frame_part.loc[folded]
         no_vehicles = combined["vehicles"].isna() & folded
         combined.loc[no_vehicles, "vehicles"] = units[no_vehicles]
+        first_unit = _first_arriving(multi, multi_key).reindex(combined.index)
+        combined.loc[folded, first_unit.columns] = first_unit.loc[folded]
     combined = combined.reset_index(drop=True)[valid.columns]
     incidents = pd.concat([single, combined], ignore_index=True)
     order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
     return incidents.iloc[order].reset_index(drop=True), pd.concat([merged, conflicts], ignore_index=True)
+
+
+def _first_arriving(units: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Per incident, the dispatch and en route times of the unit first on scene (the first such row
+    where two arrive together); incidents no unit reached are left out."""
+    arrived = units["arrived_at"]
+    reached = arrived.notna()
+    first = arrived[reached].groupby(key[reached], sort=False).idxmin()
+    own = units.loc[first.to_numpy(), list(FIRST_UNIT_TIMES)].set_axis(first.index)
+    return own.rename(columns=FIRST_UNIT_TIMES)
 
 
 def _seconds_refined(times: pd.Series, key: pd.Series) -> pd.Series:

@@ -19,10 +19,11 @@ import yaml
 from firestats.errors import MappingError
 from firestats.ingest.readers import match_headers, normalise_header
 from firestats.schema import FIELDS_BY_NAME, TIMESTAMP_FIELDS, aliases
+from firestats.settings import settings
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
              "dayfirst", "unit"}
-TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude"}
+TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard"}
 EXCLUDE_KEYS = {"column", "equals", "in", "pattern", "reason"}
 AMOUNT_UNITS = {"10k_yuan": 1.0, "yuan": 1e-4}
 
@@ -75,6 +76,7 @@ class Mapping:
     exclude: tuple[ExcludeRule, ...] = ()
     fold_units: bool = False
     description: str = ""
+    standard: str | None = None  # the response standard profile its times are held against (settings)
 
     def columns(self) -> set[str]:
         """Every export column the mapping reads (as written in the mapping)."""
@@ -115,8 +117,13 @@ def parse_mapping(spec: Any, source: str) -> Mapping:
         if required not in spec["fields"]:
             raise MappingError(f"{source}: fields.{required} is required")
     excludes = [_exclude(e, f"{source}: exclude[{i}]") for i, e in enumerate(spec.get("exclude") or [])]
+    standard = spec.get("standard")
+    profiles = settings()["response_standards"]["profiles"]
+    if standard is not None and standard not in profiles:
+        raise MappingError(f"{source}: standard {standard!r} is not a profile in settings.yaml "
+                           f"({', '.join(profiles)})")
     return Mapping(str(spec.get("name", Path(source).stem)), _ordered(rules, source), tuple(excludes),
-                   bool(spec.get("fold_units", False)), str(spec.get("description", "")))
+                   bool(spec.get("fold_units", False)), str(spec.get("description", "")), standard)
 
 
 def _no_unknown(body: dict, allowed: set[str], source: str, where: str) -> None:

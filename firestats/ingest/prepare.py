@@ -102,6 +102,7 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     quality = quality_summary(table, every_problem, notes)
     quality["incident_types"] = {str(k): int(v) for k, v in result.incidents["type"].value_counts().items()}
     quality["defaulted"] = result.defaulted
+    quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
         result.incidents, every_problem, quality,
         _stack(records["assessments"], assessments.RECORD_COLUMNS),

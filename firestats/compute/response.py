@@ -1,0 +1,135 @@
+"""Response times as the field measures them: segments, and a standard's thresholds.
+
+A response splits into call processing (call received → first dispatch), turnout (the first unit
+on scene: its dispatch → its en route), travel (its en route → on scene) and the total (call →
+first on scene). A standard (``response_standards`` in the settings) grades segments at a
+fractile against thresholds, each with its source; the threshold a text states and the one
+graded with are the same setting. All times are seconds; shares are fractions 0..1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from firestats.schema import FIRST_UNIT_TIMES, FLAG_ARRIVAL_BEFORE_DISPATCH
+from firestats.settings import min_percentile_n, settings
+
+# Segment -> (start, end): the incident's own fields, or the first-arriving unit's.
+SEGMENTS = {
+    "call_processing": ("received_at", "dispatched_at"),
+    "turnout": (FIRST_UNIT_TIMES["dispatched_at"], FIRST_UNIT_TIMES["departed_at"]),
+    "travel": (FIRST_UNIT_TIMES["departed_at"], "arrived_at"),
+    "total": ("received_at", "arrived_at"),
+    "dispatch_to_arrival": ("dispatched_at", "arrived_at"),
+}
+# Which export columns a segment needs, as a reader knows them (for "the export has no … column").
+NEEDS = {"call_processing": ("received_at", "dispatched_at"), "turnout": ("dispatched_at", "departed_at"),
+         "travel": ("departed_at", "arrived_at"), "total": ("received_at", "arrived_at"),
+         "dispatch_to_arrival": ("dispatched_at", "arrived_at")}
+_DAY_S = 86_400
+
+
+def profile(name: str | None) -> dict[str, Any]:
+    """A response standard from the settings by name (None: the default), with its ``key``."""
+    standards = settings()["response_standards"]
+    key = name or standards["default"]
+    return {"key": key, **standards["profiles"][key]}
+
+
+def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Each incident's response segments in seconds; NaN where a time is missing, out of order
+    (a negative segment), over a day, or the arrival is flagged as before dispatch or call."""
+    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
+    # Data prepared before unit times were kept: the incident's own times are the first unit's.
+    times = incidents.assign(**{unit: incidents[own] for own, unit in FIRST_UNIT_TIMES.items()
+                                if unit not in incidents.columns})
+    out = pd.DataFrame(index=incidents.index)
+    for name, (start, end) in SEGMENTS.items():
+        seconds = (times[end] - times[start]).dt.total_seconds()
+        out[name] = seconds.where((seconds >= 0) & (seconds < _DAY_S) & ~flagged)
+    return out
+
+
+def summary(seconds: pd.Series, interval: bool = True) -> dict[str, Any]:
+    """n, median, 90th percentile and mean in seconds (None when n is 0), and the 90th percentile's
+    seeded bootstrap 95% interval ``p90_interval_s`` when n reaches the minimum (else None)."""
+    values = seconds.dropna().to_numpy(dtype=float)
+    if values.size == 0:
+        return {"n": 0, "median_s": None, "p90_s": None, "mean_s": None, "p90_interval_s": None}
+    median, p90 = np.percentile(values, [50, 90])
+    enough = interval and values.size >= min_percentile_n()
+    return {"n": int(values.size), "median_s": float(median), "p90_s": float(p90), "mean_s": float(values.mean()),
+            "p90_interval_s": p90_interval(values) if enough else None}
+
+
+def p90_interval(values: np.ndarray) -> list[float]:
+    """The 90th percentile's 95% percentile-bootstrap interval [low, high] in seconds, seeded from the
+    settings so the same data always gives the same interval."""
+    spec = settings()["percentiles"]
+    rng = np.random.default_rng(spec["bootstrap_seed"])
+    resamples, estimates = int(spec["bootstrap_resamples"]), []
+    batch = max(1, 2_000_000 // values.size)  # bounded memory: resamples drawn a batch at a time
+    for start in range(0, resamples, batch):
+        draws = rng.integers(0, values.size, size=(min(batch, resamples - start), values.size))
+        estimates.append(np.percentile(values[draws], 90, axis=1))
+    low, high = np.percentile(np.concatenate(estimates), [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+def excluded(seconds: pd.DataFrame, standard: dict[str, Any]) -> pd.Series:
+    """Incidents a standard leaves out of its figures (the Home Office: a total under a minute or
+    over an hour, or a sequence out of order); False for every incident under other standards."""
+    rule = standard.get("exclude") or {}
+    out = pd.Series(False, index=seconds.index)
+    total = seconds["total"]
+    if "total_below_s" in rule:
+        out |= (total < rule["total_below_s"]).fillna(False)
+    if "total_above_s" in rule:
+        out |= (total > rule["total_above_s"]).fillna(False)
+    return out.astype(bool)
+
+
+def compliance(seconds: pd.DataFrame, incidents: pd.DataFrame, standard: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each threshold of a standard with the share of incidents within it and whether the fractile is
+    met (None for a threshold without a fractile, a siting rule, or below the minimum n)."""
+    rows = []
+    for rule in standard["thresholds"]:
+        values = seconds[rule["segment"]]
+        if rule.get("subtype"):
+            among = incidents["subtype"].astype("string").str.contains(rule["subtype"], regex=True, na=False)
+            values = values[~among if rule.get("except") else among]
+        values = values.dropna()
+        share = float((values <= rule["seconds"]).mean()) if len(values) else None
+        graded = rule.get("fractile") is not None and len(values) >= min_percentile_n()
+        rows.append({"segment": rule["segment"], "label": rule.get("label"), "threshold_s": int(rule["seconds"]),
+                     "fractile": rule.get("fractile"), "n": int(len(values)), "share": share,
+                     "met": bool(share >= rule["fractile"]) if graded else None})
+    return rows
+
+
+def minute_bands(total: pd.Series) -> dict[str, int]:
+    """Incidents by whole minutes of total response time (``"0-1"``, ``"1-2"``, … ``"20+"``), the
+    Home Office's one-minute bands."""
+    minutes = (total.dropna() // 60).clip(upper=20).astype(int)
+    counts = minutes.value_counts().reindex(range(21), fill_value=0)
+    return {(f"{m}-{m + 1}" if m < 20 else "20+"): int(n) for m, n in counts.items()}
+
+
+def response_figures(incidents: pd.DataFrame, standard_name: str | None) -> dict[str, Any]:
+    """The segments (each a :func:`summary`), the standard's key and name, its compliance rows, and
+    the one-minute bands of the total where the standard reports them."""
+    standard = profile(standard_name)
+    seconds = segment_seconds(incidents)
+    seconds = seconds[~excluded(seconds, standard)]
+    kept = incidents.loc[seconds.index]
+    figures = {
+        "segments": {name: summary(seconds[name]) for name in ("call_processing", "turnout", "travel", "total")},
+        "standard": {"key": standard["key"], "name": standard["name"]},
+        "compliance": compliance(seconds, kept, standard),
+    }
+    if standard.get("bands_minutes"):
+        figures["total_bands"] = minute_bands(seconds["total"])
+    return figures

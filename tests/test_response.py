@@ -1,0 +1,86 @@
+"""Response segments, standards as data, crews and vehicles: the definitions, on small made-up exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from firestats.compute import response
+from firestats.compute.station import compute
+from firestats.errors import MappingError
+from firestats.ingest.mapping import parse_mapping
+from firestats.ingest.prepare import build
+from firestats.settings import settings
+
+UNITS = {"name": "units", "fold_units": True, "standard": "nfpa1710", "fields": {
+    "incident_id": "Incident", "station": "Station", "received_at": "Received", "dispatched_at": "Dispatch",
+    "departed_at": "EnRoute", "arrived_at": "OnScene", "type": {"column": "Kind", "default": "其他"},
+    "subtype": "Kind"}}
+
+
+def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimum(tmp_path):
+    """Unit E2 is dispatched first but arrives second: turnout and travel are E1's, who arrived first."""
+    path = tmp_path / "units.csv"
+    path.write_text("Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind\n"
+                    "1,E2,A,2024-03-05 10:00:00,2024-03-05 10:00:30,2024-03-05 10:01:00,2024-03-05 10:09:00,Fire\n"
+                    "1,E1,A,2024-03-05 10:00:00,2024-03-05 10:00:50,2024-03-05 10:02:00,2024-03-05 10:05:00,Fire\n",
+                    encoding="utf-8")
+    data = build([path], parse_mapping(UNITS, "units"))
+    segments = compute(data, "A", 2024).figures["response"]["segments"]
+    assert segments["call_processing"]["median_s"] == 30  # the first dispatch of any unit
+    assert segments["turnout"]["median_s"] == 70  # E1: 10:00:50 -> 10:02:00
+    assert segments["travel"]["median_s"] == 180  # E1: 10:02:00 -> 10:05:00
+    assert segments["total"]["median_s"] == 300
+    assert compute(data, "A", 2024).figures["resources"] == {"vehicles": 2, "personnel": None}
+
+
+@pytest.mark.parametrize("name", list(settings()["response_standards"]["profiles"]))
+def test_every_profile_grades_with_the_thresholds_it_states(name):
+    """Each compliance row carries the settings' own number, and the share is graded against it."""
+    standard = response.profile(name)
+    rng = np.random.default_rng(7)
+    seconds = pd.DataFrame({s: rng.integers(10, 600, 200).astype(float) for s in response.SEGMENTS})
+    incidents = pd.DataFrame({"subtype": rng.choice(["Medical Incident", "Structure Fire"], 200)})
+    rows = response.compliance(seconds, incidents, standard)
+    assert [r["threshold_s"] for r in rows] == [t["seconds"] for t in standard["thresholds"]]
+    for row, rule in zip(rows, standard["thresholds"]):
+        values = seconds[rule["segment"]]
+        if rule.get("subtype"):
+            medical = incidents["subtype"].str.contains(rule["subtype"])
+            values = values[~medical if rule.get("except") else medical]
+        assert row["share"] == pytest.approx((values <= rule["seconds"]).mean())
+        assert row["met"] == (None if rule["fractile"] is None else row["share"] >= rule["fractile"])
+        assert rule["source"]
+
+
+def test_nfpa_1710_thresholds_are_the_standards():
+    thresholds = {(t["segment"], t.get("label")): (t["seconds"], t["fractile"])
+                  for t in response.profile("nfpa1710")["thresholds"]}
+    assert thresholds == {("call_processing", None): (64, 0.9), ("turnout", "火灾及特种作业"): (80, 0.9),
+                          ("turnout", "医疗急救"): (60, 0.9), ("travel", None): (240, 0.9)}
+    cn = response.profile("cn")["thresholds"]
+    assert [(t["segment"], t["seconds"], t["fractile"]) for t in cn] == [("dispatch_to_arrival", 300, None)]
+
+
+def test_the_home_office_leaves_out_totals_under_a_minute_or_over_an_hour():
+    seconds = pd.DataFrame({"total": [30.0, 61.0, 3599.0, 3700.0, np.nan]})
+    assert response.excluded(seconds, response.profile("uk")).tolist() == [True, False, False, True, False]
+    assert not response.excluded(seconds, response.profile("cn")).any()
+    assert response.minute_bands(pd.Series([61.0, 119.0, 120.0, 5000.0])) == {
+        **{f"{m}-{m + 1}": 0 for m in range(20)}, "1-2": 2, "2-3": 1, "20+": 1}
+
+
+def test_the_90th_percentile_interval_is_seeded_and_holds_the_estimate():
+    values = pd.Series(np.random.default_rng(3).gamma(5, 60, 400))
+    first, again = response.summary(values), response.summary(values)
+    assert first["p90_interval_s"] == again["p90_interval_s"]
+    low, high = first["p90_interval_s"]
+    assert low < first["p90_s"] < high and high - low < 0.5 * first["p90_s"]
+    assert response.summary(values.head(5))["p90_interval_s"] is None  # below the minimum n: no interval
+
+
+def test_a_mapping_names_a_standard_the_settings_know():
+    assert parse_mapping(UNITS, "units").standard == "nfpa1710"
+    with pytest.raises(MappingError, match="not a profile"):
+        parse_mapping({**UNITS, "standard": "iso"}, "units")

@@ -96,6 +96,13 @@ def test_missing_times_boundary():
     assert findings.missing_times(incidents(100, 200, missing=6), rule).value == pytest.approx(0.06)
 
 
+def test_an_export_without_a_dispatch_column_is_said_to_lack_it_not_to_miss_every_time():
+    london = incidents(30, 200).assign(dispatched_at=pd.NaT, departed_at=pd.NaT)
+    found = findings.missing_times(london, {"above_share": 0.05, "source": "s"})
+    assert found.text == "导出的警情记录没有出动时间（共30起均无此列），出动至到场用时无法统计"
+    assert "100.0%" not in found.text
+
+
 def test_year_on_year():
     this, last = figures(), figures(incidents={"total": 100, "by_type": {"火灾扑救": 40, "抢险救援": 0}})
     rows = {r["key"]: r for r in compare.year_on_year(this, last)}

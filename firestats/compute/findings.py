@@ -13,8 +13,13 @@ from typing import Any
 import pandas as pd
 
 from firestats.compute.incidents import response_seconds
+from firestats.compute.response import segment_seconds
+from firestats.schema import FIELDS_BY_NAME
 from firestats.settings import settings, within_seconds
 from firestats.wording import duration, minutes, share
+
+# The times response figures rest on: an export without one of them cannot have those figures.
+_KEY_TIMES = ("dispatched_at", "arrived_at")
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,7 @@ def _slow_finding(incidents: pd.DataFrame, rule: dict[str, Any], unit: str, name
 def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
     """The share of incidents whose first vehicle left more than the rule's seconds after the turnout order."""
     rule = rule or _rule("turnout")
-    seconds = (incidents["departed_at"] - incidents["dispatched_at"]).dt.total_seconds().dropna()
-    seconds = seconds[seconds >= 0]
+    seconds = segment_seconds(incidents)["turnout"].dropna()
     if seconds.empty:
         return None
     late = float((seconds > rule["above_seconds"]).mean())
@@ -113,11 +117,19 @@ def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Find
 
 
 def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
-    """The share of incidents missing their dispatch or arrival time, when above the rule's."""
+    """The share of incidents missing a dispatch or arrival time the export records, when above the
+    rule's; where no incident has one at all, the export lacks the column: that is said instead."""
     rule = rule or _rule("missing_times")
     if incidents.empty:
         return None
-    missing = float((incidents["dispatched_at"].isna() | incidents["arrived_at"].isna()).mean())
+    recorded = [c for c in _KEY_TIMES if incidents[c].notna().any()]
+    if len(recorded) < len(_KEY_TIMES):
+        absent = [c for c in _KEY_TIMES if c not in recorded]
+        words = "、".join(FIELDS_BY_NAME[c].label for c in absent)
+        lost = "出动至到场用时" if absent == ["dispatched_at"] else "到场用时"
+        return Finding("missing_times", f"导出的警情记录没有{words}（共{len(incidents)}起均无此列），{lost}无法统计",
+                       float(len(absent)), 0.0, "导出文件的列")
+    missing = float(incidents[recorded].isna().any(axis=1).mean())
     if _as_written(missing) <= rule["above_share"]:
         return None
     return Finding("missing_times", f"{share(missing)}的警情缺少出动或到场时间（共{len(incidents)}起），"

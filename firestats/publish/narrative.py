@@ -56,6 +56,8 @@ TEXT_FIGURES = {
     "rescue": "incidents.by_type.抢险救援",
     "social": "incidents.by_type.社会救助",
     "security": "incidents.by_type.安保勤务",
+    "vehicles": "resources.vehicles",
+    "personnel": "resources.personnel",
     "rescued": "people.rescued",
     "evacuated": "people.evacuated",
     "drills": "activities.field_drills",
@@ -80,7 +82,7 @@ def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
     """Every figure the annual text needs, by the name the template uses."""
     has_incidents = figures["incidents"]["total"] > 0
     entries = {name: _count(key, value_at(figures, key) if has_incidents or not key.startswith(
-        ("incidents", "people")) else None) for name, key in TEXT_FIGURES.items()}
+        ("incidents", "people", "resources")) else None) for name, key in TEXT_FIGURES.items()}
     entries["loss"] = _count(LOSS, figures[LOSS] if has_incidents else None)
     licences = value_at(figures, "activities.licences")
     entries["b2"] = _count(B2, None if licences is None else licences.get("B2", 0))

@@ -62,6 +62,21 @@ def test_an_out_that_names_a_file_is_one_line(command, data, tmp_path):
     refused(args, f"{out}: cannot write (a file is in the way, not a folder)")
 
 
+def test_sample_refuses_a_file_in_the_way_before_generating(tmp_path):
+    (tmp_path / "raw").write_text("x", encoding="utf-8")
+    refused(["sample", "--out", str(tmp_path / "raw")], f"{tmp_path / 'raw'}: cannot write (a file is in the way")
+
+
+@pytest.mark.slow  # generates the whole sample (10 s) before it writes
+def test_sample_writes_through_no_link(tmp_path):
+    victim, out = tmp_path / "victim.csv", tmp_path / "raw"
+    victim.write_text("keep", encoding="utf-8")
+    out.mkdir()
+    (out / "工作台账_2024.csv").symlink_to(victim)
+    refused(["sample", "--out", str(out)], f"{out / '工作台账_2024.csv'}: a symbolic link")
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
 def test_a_full_disk_when_the_manifest_is_written_is_one_line(data, tmp_path, refusing_disk):
     out = tmp_path / "out"
     refusing_disk(out, errno.ENOSPC, "manifest")

@@ -3,33 +3,57 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from firestats import __version__
 from firestats.errors import FirestatsError
+from firestats.terminal import inert_json, printable
 
 DATA_DIR = Path("data/processed")
 REPORTS_DIR = Path("reports")
+# A report's time limit at most: a day (a sample report takes seconds; signal.alarm takes no more than 2**32).
+TIMEOUT_MAX_S = 24 * 3600
+# A dask scheduler's address: [protocol://]host:port (tcp://10.0.0.5:8786, tls://[fd00::5]:8786, host:8786).
+_SCHEDULER = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):(\d{1,5})")
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"firestats: {message}", err=True)
+    click.echo(f"firestats: {printable(message)}", err=True)
     sys.exit(code)
 
 
+def _say(lines: Iterable[str], err: bool = False) -> None:
+    """Print lines that hold names from the data, escape sequences and control characters taken out."""
+    click.echo("\n".join(printable(line) for line in lines), err=err)
+
+
 class _Group(click.Group):
-    """Every command's refusal (a FirestatsError) printed as its one line, with its exit code."""
+    """Every command's refusal (a FirestatsError, or an option click refuses) printed as its one line, with its
+    exit code."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            where = f"; see `{exc.ctx.command_path} --help`" if exc.ctx else ""
+            _fail(f"{exc.format_message()}{where}", exc.exit_code)
         except FirestatsError as exc:
             kept = getattr(exc, "kept", None)
             _fail(f"{exc} (the executed notebook, error included, is kept as {kept})" if kept else str(exc),
                   exc.exit_code)
+
+
+def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The --scheduler address, refused unless it reads [protocol://]host:port."""
+    match = _SCHEDULER.fullmatch(value) if value is not None else None
+    if value is not None and not (match and 0 < int(match[1]) < 65536):
+        raise click.BadParameter(f"{value!r} is no scheduler address such as tcp://host:8786")
+    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,8 +97,7 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None) -
     from firestats.ingest.quality import describe
 
     dataset = _read(lambda mapping: run(inputs, out_dir, mapping), mapping_name)
-    click.echo("\n".join(describe(dataset)))
-    click.echo(f"wrote {out_dir}")
+    _say([*describe(dataset), f"wrote {out_dir}"])
 
 
 @main.command()
@@ -92,7 +115,7 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) 
     from firestats.ingest.quality import describe, problem_rows
 
     dataset = _read(lambda mapping: build(inputs, mapping), mapping_name)
-    click.echo("\n".join(describe(dataset, examples)))
+    _say(describe(dataset, examples))
     problems = problem_rows(dataset.problems)
     click.echo(f"{len(problems.drop_duplicates(['source_file', 'source_row']))} row(s) with problems"
                if len(problems) else "clean: every row kept")
@@ -132,7 +155,7 @@ def figures(data_dir: Path, station: str, year: int, show_names: bool, score_tab
     from firestats.compute.station import station_figures
 
     result = station_figures(data_dir, station, year, show_names, score_table)
-    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    click.echo(inert_json(json.dumps(result, ensure_ascii=False, indent=2)))
 
 
 @main.command()
@@ -146,8 +169,8 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
     of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it."""
     from firestats.run.render import render_station
 
-    click.echo(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table,
-                              docx_template=docx_template))
+    _say([str(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table,
+                             docx_template=docx_template))])
 
 
 @main.command()
@@ -160,12 +183,12 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
               help="Only this station, spelled any way (repeatable). Default: every station.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Reports rendered at once on this machine.  [default: the number of cores]")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
+@click.option("--scheduler", default=None, metavar="ADDRESS", callback=_scheduler_address,
               help="Render on a dask.distributed cluster (e.g. tcp://host:8786) instead; its workers must see "
                    "the data and output folders at the same paths.")
 @click.option("--force", is_flag=True, help="Render every report, even those whose inputs are unchanged.")
-@click.option("--timeout", "timeout_s", type=click.IntRange(min=1), default=600, show_default=True,
-              help="Time limit per report, in seconds.")
+@click.option("--timeout", "timeout_s", type=click.IntRange(min=1, max=TIMEOUT_MAX_S), default=600,
+              show_default=True, help="Time limit per report, in seconds (at most a day).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A station notebook of your own to run instead of notebooks/station_report.ipynb.")
 @_report_options
@@ -179,17 +202,17 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
     YEAR/STATION.failed.ipynb and the summary names it with the failing cell's error. Exits 1
     when any report failed.
     """
+    from firestats.publish.index_page import INDEX
     from firestats.run.batch import render_all
     from firestats.run.render import STATION_NOTEBOOK
 
     outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
                          notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
                          show_names=show_names, score_table=score_table, docx_template=docx_template)
-    click.echo(f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
-               f" · index: {out_dir / 'index.html'}")
-    for name, error in outcome.failed.items():
-        click.echo(f"FAILED {name}: {error}", err=True)
+    _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
+          f" · index: {out_dir / INDEX}"])
     if outcome.failed:
+        _say([f"FAILED {name}: {error}" for name, error in outcome.failed.items()], err=True)
         sys.exit(1)
 
 

@@ -54,3 +54,12 @@ class ReportFailed(FirestatsError):
     def __init__(self, message: str, kept: Path | None) -> None:
         super().__init__(message)
         self.kept = kept
+
+
+class OutputError(FirestatsError):
+    """An output folder or file firestats cannot write safely (a link, a read-only or full disk, a file in the
+    way); the message names the path and the cause."""
+
+
+class ClusterError(FirestatsError):
+    """A dask scheduler firestats cannot reach; the message names the address."""

@@ -1,24 +1,174 @@
-"""The one way firestats writes a file: atomically, so readers see the old file or the new one."""
+"""The one way firestats writes: into an output folder resolved once, never through a link, atomically.
+
+Every file firestats writes (prepared tables, reports, exports, kept notebooks, the manifest and
+the index) goes through :class:`OutputFolder`, so a folder or file planted as a symbolic link, a
+read-only disk, a full disk or a file in the way is refused in one line naming the path, and
+readers see the old file or the new one, never half of it.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl  # POSIX, as is the rest of firestats' setup (make, .venv/bin)
 import os
+import stat
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from firestats.errors import OutputError
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes so that readers see the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+LOCK = ".firestats.lock"
+TEMP_SUFFIX = ".tmp"
+FILE_IN_THE_WAY = "a file is in the way, not a folder"
+# What an OSError's errno means for the user, said in the one line that names the path.
+_CAUSES = {
+    errno.ENOSPC: "no space left on the disk", errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "the disk is read-only", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.EEXIST: FILE_IN_THE_WAY, errno.ENOTDIR: FILE_IN_THE_WAY, errno.EISDIR: "a folder is in the way",
+    errno.ENAMETOOLONG: "the name is too long", errno.ELOOP: "a symbolic link is in the way",
+}
+
+
+def refusal(path: Path | str, exc: OSError) -> OutputError:
+    """An OSError met while writing ``path`` as the one-line OutputError naming it."""
+    cause = _CAUSES.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return OutputError(f"{path}: cannot write ({cause})")
+
+
+class OutputFolder:
+    """An output folder, created and resolved once; files are written inside it and nowhere else.
+
+    A path inside it that is a symbolic link, or that leads outside it, is refused: firestats
+    never writes through a link, so ``OUT/2024`` linked to another folder writes nothing there.
+    The folder itself may be a link (the user named it); what lies inside it may not.
+    """
+
+    def __init__(self, folder: Path | str) -> None:
+        self.given = Path(folder)
+        try:
+            self.given.mkdir(parents=True, exist_ok=True)  # FileExistsError when a file holds the name
+        except OSError as exc:
+            raise refusal(self.given, exc) from exc
+        self.root = self.given.resolve()
+        self._probe()
+
+    def _probe(self) -> None:
+        """Refuse now, before any work, a folder that cannot be written (read-only, full, not ours)."""
+        try:
+            fd, probe = tempfile.mkstemp(dir=self.root, prefix=".firestats-probe.", suffix=TEMP_SUFFIX)
+            os.close(fd)
+            Path(probe).unlink(missing_ok=True)
+        except OSError as exc:
+            raise refusal(self.given, exc) from exc
+
+    def relative(self, path: Path | str) -> Path:
+        """``path`` (under the folder as given or as resolved, or relative to it) relative to the folder."""
+        path = Path(path)
+        for base in (self.given, self.root):
+            if path.is_relative_to(base):
+                path = path.relative_to(base)
+                break
+        if path.is_absolute() or not path.parts or any(part in ("..", ".") for part in path.parts):
+            raise OutputError(f"{path}: outside the output folder {self.given}; firestats writes only inside it")
+        return path
+
+    def _folder_of(self, relative: Path) -> Path:
+        """The real folder ``relative``'s file goes into, made as needed; every step checked to be no link."""
+        current = self.root
+        for part in relative.parts[:-1]:
+            current = current / part
+            try:
+                try:
+                    os.mkdir(current)
+                except FileExistsError:  # made before, maybe this very moment by another batch: checked below
+                    pass
+                mode = os.lstat(current).st_mode
+            except OSError as exc:
+                raise refusal(self.given / relative, exc) from exc
+            shown = self.given / current.relative_to(self.root)
+            if stat.S_ISLNK(mode):
+                raise OutputError(f"{shown}: a symbolic link inside the output folder; firestats writes only inside "
+                                  f"{self.given}, never through a link")
+            if not stat.S_ISDIR(mode):
+                raise OutputError(f"{shown}: cannot write ({FILE_IN_THE_WAY})")
+        return current
+
+    def check(self, path: Path | str) -> Path:
+        """The real path of a file to write at ``path``: its folders made and checked, the file itself no link
+        and no folder; raises OutputError naming the path otherwise."""
+        return self._checked(self.relative(path))
+
+    def _checked(self, relative: Path) -> Path:
+        target = self._folder_of(relative) / relative.name
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            return target
+        if stat.S_ISLNK(mode):
+            raise OutputError(f"{self.given / relative}: a symbolic link inside the output folder; firestats never "
+                              "writes through a link (remove it)")
+        if stat.S_ISDIR(mode):
+            raise OutputError(f"{self.given / relative}: cannot write (a folder is in the way)")
+        return target
+
+    def write(self, path: Path | str, data: bytes) -> Path:
+        """Write ``data`` at ``path`` inside the folder, by a temporary file renamed over it; returns the path."""
+        relative = self.relative(path)
+        target = self._checked(relative)
+        try:
+            # mkstemp creates with O_EXCL, so it never opens a planted link; rename replaces a name, never a target.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+        except OSError as exc:
+            raise refusal(self.given / relative, exc) from exc
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes files private; outputs are for sharing
+            os.close(fd)
+            fd = -1
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise refusal(self.given / relative, exc) from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
+        return target
+
+    def remove(self, path: Path | str) -> None:
+        """Remove the file at ``path`` inside the folder, if there is one (a link there is refused, not followed)."""
+        relative = self.relative(path)
+        try:
+            self._checked(relative).unlink(missing_ok=True)
+        except OSError as exc:
+            raise refusal(self.given / relative, exc) from exc
+
+    def remove_stale(self) -> None:
+        """Remove the temporary files a process killed mid-write left (never a finished file); links are not
+        followed. Only while no other firestats writes here (under :meth:`lock`)."""
+        for stale in self.root.rglob(f".*{TEMP_SUFFIX}"):
+            stale.unlink(missing_ok=True)
+
+    @contextmanager
+    def lock(self, waiting: Callable[[str], None]) -> Iterator[None]:
+        """Hold the folder for one batch at a time; a second one calls ``waiting`` with a message, then waits."""
+        path = self.check(LOCK)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            raise refusal(self.given / LOCK, exc) from exc
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting(f"another batch is writing to {self.given}; waiting for it to finish ({self.given / LOCK})")
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock, also when the process is killed
 
 
 def _umask() -> int:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-# Mainland resident identity numbers (18 characters) and mobile numbers, wherever they are typed.
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Digits as offices type them: ASCII or full-width; between groups at most one space
+# (also the ideographic one) or dash, as in 110101 19900307 1234 or 138-0013-8000.
+_D = "[0-9０-９]"
+_SEP = "[ \u3000\u00a0\\-－‐–—]?"
+# Mainland resident identity numbers: 18 characters, the last a digit or X (6-8-4 or 6-4-4-4 when spaced).
+_ID_NUMBER = re.compile(f"(?<!{_D}){_D}{{6}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_SEP}{_D}{{3}}[0-9０-９XxＸｘ](?!{_D})")
+# Mobile numbers 1[3-9]x xxxx xxxx, with or without +86 / 0086 / 86 before them.
+_PHONE = re.compile(f"(?<![0-9０-９+＋])(?:(?:[+＋]|00|００)?[8８][6６]{_SEP})?"
+                    f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}(?!{_D})")
 
 
 def mask_name(name: str) -> str:
@@ -20,5 +27,20 @@ def mask_name(name: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Free text with any identity or mobile number replaced by a notice."""
+    """Free text with any identity or mobile number replaced by a notice (spaced, dashed, +86, full-width)."""
     return _PHONE.sub("[电话已隐去]", _ID_NUMBER.sub("[证件号已隐去]", str(text)))
+
+
+def redact_all(value: Any) -> Any:
+    """Every text in figures or a publication (keys too, in nested dicts and lists) redacted; numbers as they are.
+
+    The one redaction applied before anything is published, so the HTML, the exports, the Word
+    draft and ``firestats figures`` all carry the same redacted text.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(k): redact_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_all(v) for v in value]
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import subprocess
 import sys
@@ -74,3 +76,66 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+INCIDENT_HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数"
+LEDGER_HEADER = "日期,站,类别,内容,数量,备注"
+
+
+def write_exports(folder: Path, stations: list[str], ledger: list[tuple[str, str, str]] = (),
+                  address: str = "人民路1号", year: int = 2024) -> Path:
+    """A small detachment's exports made here: two incidents of ``year`` for each station (with ``address``),
+    and ledger rows (station, category, content); returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [f'{station}-{n},"{station}",{year}-03-0{n + 1} 10:00:00,{year}-03-0{n + 1} 10:01:00,'
+            f'{year}-03-0{n + 1} 10:05:00,火灾,"{address}",{n}' for station in stations for n in range(2)]
+    (folder / "警情.csv").write_text("\n".join([INCIDENT_HEADER, *rows]) + "\n", encoding="utf-8")
+    if ledger:
+        lines = [f'{year}-05-01,"{station}",{category},"{content}",1,' for station, category, content in ledger]
+        (folder / "台账.csv").write_text("\n".join([LEDGER_HEADER, *lines]) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def refusing_disk(monkeypatch):
+    """Make the disk under a folder refuse as a real one does: ``refuse(folder, errno.EROFS)`` fails every
+    file or folder created there (a read-only or forbidden disk); ``refuse(folder, errno.ENOSPC, "manifest")``
+    fails the writes into files created there whose name holds "manifest" (a full disk: creating an empty
+    file still works). firestats' own code runs unchanged down to these system calls."""
+    real_open, real_mkdir, real_write, real_close = os.open, os.mkdir, os.write, os.close
+
+    def refuse(folder: Path, code: int, only: str = "") -> None:
+        doomed: set[int] = set()
+
+        def hit(path) -> bool:
+            name = os.path.abspath(os.fsdecode(path))
+            return Path(name).is_relative_to(folder) and only in Path(name).name
+
+        def open_(path, flags, mode=0o777, *, dir_fd=None):
+            if flags & os.O_CREAT and hit(path) and code != errno.ENOSPC:
+                raise OSError(code, os.strerror(code), os.fsdecode(path))
+            fd = real_open(path, flags, mode, dir_fd=dir_fd)
+            if flags & os.O_CREAT and hit(path):
+                doomed.add(fd)
+            return fd
+
+        def mkdir(path, mode=0o777, *, dir_fd=None):
+            if hit(path) and not os.path.lexists(path) and code != errno.ENOSPC:
+                raise OSError(code, os.strerror(code), os.fsdecode(path))
+            return real_mkdir(path, mode, dir_fd=dir_fd)
+
+        def write(fd, data):
+            if fd in doomed:
+                raise OSError(code, os.strerror(code))
+            return real_write(fd, data)
+
+        def close(fd):
+            doomed.discard(fd)  # the number may be reused for another file
+            return real_close(fd)
+
+        monkeypatch.setattr(os, "open", open_)
+        monkeypatch.setattr(os, "close", close)
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        monkeypatch.setattr(os, "write", write)
+
+    return refuse

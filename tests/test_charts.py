@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 import warnings
 
 import matplotlib
@@ -16,6 +17,7 @@ from firestats.compute.assessments import weekly_rates
 from firestats.compute.station import compute
 from firestats.ingest.store import load
 from firestats.publish import charts
+from firestats.settings import settings
 
 GLYPH_MISSING = r"Glyph .* missing from font"
 
@@ -91,6 +93,23 @@ def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
              charts.type_mix(pd.Series({"火灾扑救": 5000, "其他": 1})), charts.activity_totals(long_names),
              charts.item_rates(items), charts.small_multiples(monthly | {"高新技术产业开发区消防救援站": busy}, 2024)]
     assert all(_inside(fig) for fig in drawn)
+
+
+def test_names_from_the_data_are_drawn_as_written_not_as_formulas():
+    monthly = {name: pd.Series(range(1, 13), index=range(1, 13)) for name in ("城$\\foo$西站", "$x^2$站", "城东站")}
+    fig = charts.small_multiples(monthly, 2024)
+    assert charts.to_png(fig).startswith(b"\x89PNG")  # mathtext would fail on \\foo
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == list(monthly)
+
+
+def test_an_absurd_response_time_neither_stretches_the_axis_nor_multiplies_the_bins():
+    typed_2200 = (pd.Timestamp("2200-03-05 10:05") - pd.Timestamp("2024-03-05 10:01")).total_seconds()
+    started = time.perf_counter()
+    fig = charts.response_times(pd.Series([240.0, 250, 300, 310, typed_2200, np.inf]), 300)
+    assert charts.to_png(fig).startswith(b"\x89PNG") and time.perf_counter() - started < 2
+    ax = fig.axes[0]
+    assert len(ax.patches) <= charts.MAX_BINS and ax.get_xlim() == (0, settings()["charts"]["response_max_minutes"])
+    assert sum(p.get_height() for p in ax.patches) == 6  # every incident counted, the absurd ones in the last bar
 
 
 def test_a_font_found_by_searching_is_remembered_in_matplotlibs_cache(tmp_path):

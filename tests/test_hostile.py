@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from firestats.cli import main
-from firestats.publish.paths import report_path
+from firestats.publish.paths import OVERVIEW_NAME, report_path, safe_name
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
 
@@ -152,6 +152,30 @@ def test_report_paths_stay_inside_the_output_folder(station, tmp_path):
     assert "/" not in path.name and "\\" not in path.name and "\x00" not in path.name and len(path.name) <= 110
     if "站" in station:
         assert "站" in path.name  # Chinese kept
+
+
+@pytest.mark.parametrize("name", [LONG, "a" * 300, "站" * 66 + "ab", "🚒" * 70, "城东站" * 30 + "。"])
+def test_file_names_fit_every_file_system_and_keep_whole_characters(name):
+    stem = safe_name(name)
+    assert len(f".{stem}.failed.ipynb.abcdefgh.tmp".encode("utf-8")) <= 255  # the longest name written
+    assert stem[:10] == name[:10]  # cut at the end only, whole characters kept
+
+
+@pytest.mark.parametrize("name", ["CON", "con", "Nul", "aux", "PRN", "COM1", "com9", "LPT1", "LPT9", "CON.txt",
+                                  "nul.tar.gz", "CON ", "城东站.", "城东站 ", "...", ""])
+def test_windows_device_names_and_trailing_dots_or_spaces_are_avoided(name):
+    stem = safe_name(name)
+    assert stem and not stem.endswith((".", " "))
+    assert not re.fullmatch(r"(CON|PRN|AUX|NUL|COM\d|LPT\d) *", stem.split(".")[0], re.IGNORECASE), stem
+
+
+def test_names_that_would_share_a_file_get_distinct_names_the_same_on_every_run():
+    names = ["城东/站", "城东_站", "城东:站", "城东*站", "城东\\站"]
+    stems = [safe_name(n) for n in names]
+    assert len(set(stems)) == len(names) and stems == [safe_name(n) for n in names]
+    assert safe_name("城东_站") == "城东_站" and safe_name("城东站") == "城东站"  # a safe name stays as it is
+    assert safe_name(OVERVIEW_NAME) != OVERVIEW_NAME  # a station called 支队总览 is not the overview
+    assert safe_name(stems[0]) != stems[0]  # nor can a name that looks hashed take another's file
 
 
 @pytest.mark.slow

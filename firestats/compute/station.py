@@ -13,6 +13,7 @@ from firestats.compute.incidents import incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.ingest.layout import no_records
 from firestats.ingest.store import Dataset, load
+from firestats.privacy import redact_all
 from firestats.settings import score_table_name, within_seconds
 
 
@@ -39,14 +40,14 @@ def compute(dataset: Dataset, station: str | None, year: int, show_names: bool =
     table = load_table(score_table or score_table_name())
     scored = score(mine.assessments, table) if len(mine.assessments) else mine.assessments
     mine = replace(mine, assessments=scored)
-    figures = {
+    figures = redact_all({  # every text of the figures, as published everywhere
         "station": station,
         "year": int(year),
         **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard")),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, show_names),
         "activities": activity_figures(mine.activities),
-    }
+    })
     return StationYear(station, int(year), figures, mine, table)
 
 

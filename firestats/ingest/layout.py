@@ -7,10 +7,12 @@ the notebook's kernel does the analysis.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from firestats.errors import NoRecords, NotPrepared, UnknownStation
+from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
 
 INCIDENTS = "incidents.parquet"
 PROBLEMS = "problems.parquet"
@@ -30,11 +32,23 @@ def check_prepared(data_dir: Path) -> None:
         )
 
 
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Refuse, naming it, a file of the prepared folder that cannot be read (truncated, overwritten, not
+    Parquet or JSON): pyarrow's and json's errors are ValueErrors or OSErrors."""
+    try:
+        yield
+    except (OSError, ValueError) as exc:
+        reason = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise InputError(f"{path}: cannot be read ({reason}); prepare the data again with `firestats prepare`") from exc
+
+
 def read_quality(data_dir: Path | str) -> dict[str, Any]:
     """The prepared folder's quality summary (every file's rows in, kept, merged and quarantined)."""
     data_dir = Path(data_dir)
     check_prepared(data_dir)
-    return json.loads((data_dir / QUALITY).read_text("utf-8"))
+    with reading(data_dir / QUALITY):
+        return json.loads((data_dir / QUALITY).read_text("utf-8"))
 
 
 def station_years(data_dir: Path | str) -> dict[str, set[int]]:
@@ -48,7 +62,8 @@ def station_years(data_dir: Path | str) -> dict[str, set[int]]:
     years: dict[str, set[int]] = {}
     for name, date in DATED:
         if (data_dir / name).is_file():
-            table = pq.ParquetFile(data_dir / name).read(columns=["station", date])  # no pyarrow.dataset to load
+            with reading(data_dir / name):
+                table = pq.ParquetFile(data_dir / name).read(columns=["station", date])  # no pyarrow.dataset
             if not pa.types.is_timestamp(table[date].type):  # a family with no records has untyped columns
                 continue
             dated = table.filter(pc.and_(pc.is_valid(table["station"]), pc.is_valid(table[date])))

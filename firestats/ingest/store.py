@@ -11,8 +11,17 @@ from typing import Any
 
 import pandas as pd
 
-from firestats.files import write_atomic
-from firestats.ingest.layout import ACTIVITIES, ASSESSMENTS, INCIDENTS, PROBLEMS, QUALITY, match_station, read_quality
+from firestats.files import OutputFolder
+from firestats.ingest.layout import (
+    ACTIVITIES,
+    ASSESSMENTS,
+    INCIDENTS,
+    PROBLEMS,
+    QUALITY,
+    match_station,
+    read_quality,
+    reading,
+)
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date"}
@@ -76,21 +85,24 @@ class Dataset:
 
 def save(dataset: Dataset, out_dir: Path) -> None:
     """Write the dataset's tables and quality summary into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = OutputFolder(out_dir)
     tables = ((INCIDENTS, dataset.incidents), (PROBLEMS, dataset.problems),
               (ASSESSMENTS, dataset.assessments), (ACTIVITIES, dataset.activities))
     for name, frame in tables:
-        write_atomic(out_dir / name, frame.to_parquet(index=False))
-    text = json.dumps(dataset.quality, ensure_ascii=False, indent=2)
-    write_atomic(out_dir / QUALITY, text.encode("utf-8"))
+        folder.write(name, frame.to_parquet(index=False))
+    folder.write(QUALITY, json.dumps(dataset.quality, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def load(data_dir: Path | str) -> Dataset:
     """Read a folder written by ``firestats prepare``."""
     data_dir = Path(data_dir)
     quality = read_quality(data_dir)
-    problems = pd.read_parquet(data_dir / PROBLEMS)
+    problems = _table(data_dir / PROBLEMS)
     problems["year"] = problems["year"].astype("Int64")
-    optional = [pd.read_parquet(data_dir / n) if (data_dir / n).is_file() else pd.DataFrame()
-                for n in (ASSESSMENTS, ACTIVITIES)]
-    return Dataset(pd.read_parquet(data_dir / INCIDENTS), problems, quality, *optional)
+    optional = [_table(data_dir / n) if (data_dir / n).is_file() else pd.DataFrame() for n in (ASSESSMENTS, ACTIVITIES)]
+    return Dataset(_table(data_dir / INCIDENTS), problems, quality, *optional)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    with reading(path):
+        return pd.read_parquet(path)

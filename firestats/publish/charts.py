@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import unicodedata
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from firestats.publish.fonts import use_cjk_font
+from firestats.settings import settings
 
 WIDTH_IN = 7.5  # fits an A4 page's text width with margins
 ACCENT = "#c0392b"  # fire-service red
@@ -27,11 +29,15 @@ BOTTOM_IN = 0.55  # x tick labels and an x label
 TOP_IN = 0.32  # the title
 RIGHT_IN = 0.2
 PAD_IN = 0.15  # between a tick label and the figure's edge, and room for tick marks
+MAX_BINS = 120  # a histogram's bars at most, whatever the data holds
+TITLE_CHARS = 16  # a small multiple's title (a station's name) is cut to this many characters
 
 
 def _figure(height_in: float = 3.2, left_in: float = LEFT_IN, right_in: float = RIGHT_IN,
             bottom_in: float = BOTTOM_IN, top_in: float = TOP_IN) -> Figure:
     use_cjk_font()
+    # Names from the data are drawn as written: a station 城$\foo$西 is no mathtext formula.
+    matplotlib.rcParams["text.parse_math"] = False
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=110)
     fig.subplots_adjust(left=left_in / WIDTH_IN, right=1 - right_in / WIDTH_IN,
                         bottom=bottom_in / height_in, top=1 - top_in / height_in)
@@ -112,17 +118,25 @@ def hourly(counts: pd.Series) -> Figure:
 
 
 def response_times(seconds: pd.Series, within_s: int) -> Figure:
-    """Histogram of dispatch-to-arrival times in minutes, with the threshold, median and P90 marked."""
+    """Histogram of dispatch-to-arrival times in minutes, with the threshold, median and P90 marked.
+
+    The axis ends at ``charts.response_max_minutes`` (settings) at most, longer times counted in
+    the last bar, so no typed value can stretch the axis or multiply the bins.
+    """
     fig = _figure()
     ax = fig.add_subplot()
-    minutes = seconds.dropna().to_numpy() / 60
+    minutes = seconds.dropna().to_numpy(dtype=float) / 60
     limit = within_s / 60
+    top = float(settings()["charts"]["response_max_minutes"])
     if minutes.size:
-        top = max(np.percentile(minutes, 99), limit) * 1.1
-        ax.hist(np.clip(minutes, 0, top), bins=np.arange(0, top + 0.5, 0.5), color=ACCENT, alpha=0.85)
+        minutes = np.clip(minutes, 0, top)  # an infinite or absurd time is counted in the last bar
+        top = min(max(float(np.percentile(minutes, 99)), limit) * 1.1, top)
+        width = max(0.5, top / MAX_BINS)
+        ax.hist(np.clip(minutes, 0, top), bins=np.arange(0, top + width, width), color=ACCENT, alpha=0.85)
         median, p90 = np.percentile(minutes, [50, 90])
         ax.axvline(median, color="#34495e", linestyle="--", linewidth=1.2, label=f"中位数 {median:.1f} 分钟")
         ax.axvline(p90, color=MUTED, linestyle=":", linewidth=1.4, label=f"90%分位 {p90:.1f} 分钟")
+        ax.set_xlim(0, top)
     else:
         ax.text(0.5, 0.5, "无可计算的响应时间", transform=ax.transAxes, ha="center", va="center")
     ax.axvline(limit, color="#27ae60", linewidth=2, label=f"{limit:g} 分钟线")
@@ -197,7 +211,7 @@ def small_multiples(monthly: dict[str, pd.Series], year: int) -> Figure:
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     for ax, (station, counts) in zip(axes.flat, monthly.items()):
         ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
-        ax.set_title(station, fontsize=9)
+        ax.set_title(station if len(station) <= TITLE_CHARS else station[:TITLE_CHARS - 1] + "…", fontsize=9)
         ax.set_xticks([1, 6, 12], ["1月", "6月", "12月"], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)

@@ -18,9 +18,10 @@ from typing import Any
 import xlsxwriter
 
 from firestats.catalogue import catalogue, label, unit_of
-from firestats.files import write_atomic
+from firestats.privacy import redact_all
 from firestats.publish import annual, word
 from firestats.publish.narrative import written
+from firestats.publish.paths import BESIDE
 
 HEADERS = ["指标", "数值", "单位", "键"]
 WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
@@ -78,22 +79,22 @@ def published(notebook: Any) -> dict[str, Any] | None:
     return None
 
 
-def write_beside(html: Path, publication: dict[str, Any], template: Path | str | None = None) -> list[Path]:
-    """Write STATION.json, .csv, .xlsx, .txt and .docx next to STATION.html; returns their paths.
+def beside(html: Path, publication: dict[str, Any], template: Path | str | None = None) -> dict[Path, bytes]:
+    """STATION.json, .csv, .xlsx, .txt and .docx to write next to STATION.html: each path with its bytes.
 
     ``publication`` is what the report published (figures, the 年度数据 sentences, the station's
-    full name, notable incidents, findings, files and sources); ``template`` a unit's own report
-    template (default: the shipped one).
+    full name, notable incidents, findings, files and sources), redacted; ``template`` a unit's
+    own report template (default: the shipped one).
     """
+    publication = redact_all(publication)  # also what a notebook of one's own published
     figures = rounded(publication["figures"])
-    paths = {suffix: html.with_suffix(suffix) for suffix in (".json", ".csv", ".xlsx", ".txt", ".docx")}
     blocks = annual.draft(annual.load_template(template), publication)
-    write_atomic(paths[".json"], json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"))
-    write_atomic(paths[".csv"], _csv(figures).encode("utf-8-sig"))
-    write_atomic(paths[".xlsx"], workbook(figures, publication))
-    write_atomic(paths[".txt"], ("\r\n\r\n".join(publication["annual"]) + "\r\n").encode("utf-8-sig"))
-    write_atomic(paths[".docx"], word.document(blocks))
-    return list(paths.values())
+    contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
+                ".csv": _csv(figures).encode("utf-8-sig"),
+                ".xlsx": workbook(figures, publication),
+                ".txt": ("\r\n\r\n".join(publication["annual"]) + "\r\n").encode("utf-8-sig"),
+                ".docx": word.document(blocks)}
+    return {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
 
 
 def _csv(figures: dict[str, Any]) -> str:

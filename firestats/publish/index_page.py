@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from firestats.catalogue import heading
-from firestats.files import write_atomic
 from firestats.ingest.quality import ACCOUNT_KEYS, skipped_files, unread_sheets
 from firestats.ingest.readers import HEADER_SEARCH_ROWS
+from firestats.privacy import redact
 from firestats.publish.paths import OVERVIEW_NAME
 from firestats.wording import share
 
@@ -25,6 +24,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { bac
 .failed { color: #c0392b; font-weight: 700; } .note { color: #666; font-size: 0.9em; }
 @page { size: A4; margin: 15mm 12mm; }
 """
+INDEX = "index.html"
 _STATUS = {"ok": "已生成", "failed": "失败"}
 DOWNLOADS = ((".docx", "年度工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "年度数据"))
 # The figures the index shows for each report: name in the manifest's headline -> key in the figures.
@@ -42,16 +42,20 @@ def _files(name: str) -> str:
 
 
 def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
-    """The index page's HTML; ``quality`` is the prepared folder's quality summary."""
+    """The index page's HTML; ``quality`` is the prepared folder's quality summary.
+
+    Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
+    """
     rows = []
     for name in sorted(manifest, key=lambda n: (n.split("/")[0], n.split("/")[1] != OVERVIEW_NAME, n)):
         entry = manifest[name]
-        year, station = name.split("/", 1)
+        year, stem = name.split("/", 1)
+        station = redact(entry.get("station") or stem)
         ok = entry.get("status") == "ok"
         head = entry.get("headline") or {}
-        status = (escape(_STATUS["ok"]) if ok
-                  else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{escape(entry.get("error", ""))}')
-        downloads = _files(name) if ok and station != OVERVIEW_NAME else ""
+        error = escape(redact(entry.get("error", "")))
+        status = escape(_STATUS["ok"]) if ok else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{error}'
+        downloads = _files(name) if ok and stem != OVERVIEW_NAME else ""
         rows.append(
             f"<tr><td>{escape(year)}</td><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td>"
             f"<td>{downloads}</td>"
@@ -82,10 +86,3 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 <tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>{unread_note}
 </body></html>
 """
-
-
-def write(out: Path, manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> Path:
-    """Write ``OUT/index.html`` atomically and return its path; ``quality`` as in :func:`render`."""
-    path = Path(out) / "index.html"
-    write_atomic(path, render(manifest, quality).encode("utf-8"))
-    return path

@@ -1,25 +1,75 @@
-"""Where each published file goes in the output folder: ``OUT/YEAR/STATION.html`` and its siblings."""
+"""Where each published file goes in the output folder: ``OUT/YEAR/STATION.html`` and its siblings.
+
+A station's file name keeps its Chinese characters and opens on every system: no path separator
+or control character, at most ``NAME_BYTES`` bytes of UTF-8 cut at a whole character, no Windows
+device name (CON, NUL, COM1 …) and no trailing dot or space. A name that had to be changed ends
+in a short hash of the real name, so 城东/站, 城东_站 and 城东:站 are three files, the same on every run.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 OVERVIEW_NAME = "支队总览"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# What a station report writes beside its HTML (the detachment overview writes the HTML alone).
+BESIDE = (".json", ".csv", ".xlsx", ".txt", ".docx")
+KEPT_SUFFIX = ".failed.ipynb"  # the executed notebook of a report whose notebook failed
+# A file name's limit is 255 bytes on Linux and macOS; the stem keeps room for the hash, the
+# longest suffix (.failed.ipynb) and the temporary name a file is first written under.
+NAME_BYTES = 200
+_HASH_CHARS = 8
+# Separators, characters Windows refuses, controls (C0, DEL, C1) and the bidirectional overrides
+# that make a name read differently from what it is.
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
+# Windows device names, whatever the case and with any extension (con.html is the console too).
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|CLOCK\$|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³]) *(\..*)?", re.IGNORECASE)
+_HASHED = re.compile(rf".*-[0-9a-f]{{{_HASH_CHARS}}}")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def safe_name(name: str) -> str:
-    """A file name for a station that keeps its Chinese characters but no path separators."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .")[:100]
-    return cleaned or "_"
+    """A file name for a station that keeps its Chinese characters, unique to the name and safe on every system.
+
+    A name that is safe as it is stays as it is (城东站); any other ends in a hash of the real name
+    (城东/站 -> 城东_站-3f2a9c1e), as do names that could be taken for another's (支队总览, a name
+    already ending in such a hash).
+    """
+    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    reserved = _RESERVED.fullmatch(cleaned)
+    kept = (cleaned and cleaned == name and len(name.encode("utf-8")) <= NAME_BYTES and not reserved
+            and name != OVERVIEW_NAME and not _HASHED.fullmatch(name))
+    if kept:
+        return name
+    if reserved:  # Windows reads the part before the first dot: CON.txt-3f2a9c1e.html would still be the console
+        cleaned = f"_{cleaned}"
+    stem = _cut(cleaned, NAME_BYTES - _HASH_CHARS - 1).rstrip(" .") or "_"
+    return f"{stem}-{hashlib.sha256(name.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
+
+
+def report_name(station: str | None, year: int) -> str:
+    """A report's name in the output folder, manifest and index: ``2024/城东站``; ``2024/支队总览`` for the
+    detachment overview (station None)."""
+    return f"{int(year)}/{OVERVIEW_NAME if station is None else safe_name(station)}"
+
+
+def report_files(station: str | None, year: int) -> list[str]:
+    """Every file a report writes, relative to the output folder: its HTML and, for a station, the exports
+    beside it (``2024/城东站.html``, ``2024/城东站.json`` …)."""
+    name = report_name(station, year)
+    return [f"{name}{suffix}" for suffix in (".html", *(BESIDE if station is not None else ()))]
 
 
 def report_path(out_dir: Path | str, station: str, year: int) -> Path:
     """Where a station's report goes: ``OUT/YEAR/STATION.html``."""
-    return Path(out_dir) / str(int(year)) / f"{safe_name(station)}.html"
+    return Path(out_dir) / f"{report_name(station, year)}.html"
 
 
 def overview_path(out_dir: Path | str, year: int) -> Path:
     """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html``."""
-    return Path(out_dir) / str(int(year)) / f"{OVERVIEW_NAME}.html"
+    return Path(out_dir) / f"{report_name(None, year)}.html"

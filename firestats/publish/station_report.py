@@ -27,7 +27,7 @@ from firestats.ingest.activities import spec as activity_spec
 from firestats.ingest.problems import reason_text
 from firestats.ingest.stations import full_name
 from firestats.ingest.store import load
-from firestats.privacy import redact
+from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.settings import settings, within_seconds
@@ -181,13 +181,14 @@ class StationReport:
         publication = {
             "figures": self.figures,
             "station_name": self.station_name,
-            "notable": [redact(n) for n in named],
+            "notable": named,
             "findings": [f.text for f in self.found],
             "licence_names": dict(activity_spec()["licence_kinds"]),
             "files": files_table(self.this.data).to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
                         for family, frame in self.this.data.records().items() if len(frame)},
         }
+        publication = redact_all(publication)  # what every export and the Word draft are written from
         blocks = annual.draft(annual.load_template(self.template), publication)
         return publication | {"annual": annual.data_paragraphs(blocks)}
 

@@ -21,6 +21,7 @@ from firestats.publish.annual import Block
 from firestats.settings import settings
 
 _ALIGN = {"title": WD_ALIGN_PARAGRAPH.CENTER}
+TITLE_CHARS = 255  # a document property holds no more (a station's long name is cut there, not in the text)
 
 
 def _font(style_or_run, family: str, size_pt: float, bold: bool = False) -> None:
@@ -73,6 +74,6 @@ def document(blocks: list[Block]) -> bytes:
         run = paragraph.add_run(block.text)
         _font(run, style["font"], style["size_pt"], bool(style.get("bold")))
     buffer = io.BytesIO()
-    doc.core_properties.title = blocks[0].text if blocks else ""
+    doc.core_properties.title = blocks[0].text[:TITLE_CHARS] if blocks else ""
     doc.save(buffer)
     return buffer.getvalue()

@@ -3,8 +3,10 @@
 Each report runs in its own papermill kernel, on a local process pool or a dask.distributed
 cluster. A manifest beside the reports records each report's input hash (its data slice, the
 notebook, the parameters, the settings and the firestats version), so a re-run renders only
-what changed. Every file is written atomically: a batch killed half-way leaves no half-written
-report, and the next run finishes the rest.
+what changed. The batch owns its output folder and its processes: one batch writes a folder at a
+time (a second waits), every file is written atomically inside the folder, and pool workers end
+with the batch, so a batch killed half-way leaves no half-written report and nothing rendering,
+and the next run finishes the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,14 +31,25 @@ from tqdm import tqdm
 
 import firestats
 from firestats.compute.compare import value_at
-from firestats.files import write_atomic
-from firestats.ingest.layout import read_quality
+from firestats.errors import ClusterError
+from firestats.files import OutputFolder
 from firestats.ingest.store import Dataset, load
 from firestats.publish import index_page
-from firestats.publish.paths import overview_path, report_path
-from firestats.run.render import OVERVIEW_NOTEBOOK, STATION_NOTEBOOK, one_line, render_overview, render_station
+from firestats.publish.paths import report_files, report_name
+from firestats.run.render import (
+    OVERVIEW_NOTEBOOK,
+    STATION_NOTEBOOK,
+    one_line,
+    preflight,
+    render_overview,
+    render_station,
+)
+from firestats.terminal import printable
 
 MANIFEST = "manifest.json"
+# How often a pool worker looks for the batch that started it, in seconds: a killed batch's
+# workers stop within this, and their kernels (ipykernel polls its parent each second) follow.
+WATCH_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,9 +68,12 @@ class Job:
     @property
     def name(self) -> str:
         """The report's place in the manifest and index: ``2024/城东站``."""
-        target = report_path(self.out_dir, self.station, self.year) if self.station else overview_path(
-            self.out_dir, self.year)
-        return f"{self.year}/{target.stem}"
+        return report_name(self.station, self.year)
+
+    def outputs(self) -> list[str]:
+        """Every file the report writes, relative to the output folder: its HTML and, for a station, the
+        exports beside it."""
+        return report_files(self.station, self.year)
 
 
 @dataclass
@@ -66,6 +83,11 @@ class BatchOutcome:
     rendered: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+
+
+def say(message: str) -> None:
+    """A notice for whoever runs the batch, on one line of stderr (beside the progress bar)."""
+    tqdm.write(f"firestats: {printable(message)}", file=sys.stderr)
 
 
 def _digest(*parts: bytes) -> str:
@@ -105,11 +127,11 @@ def input_key(dataset: Dataset, station: str | None, year: int, notebook: Path, 
     return _digest(*parts)
 
 
-def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
-         notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, **options: Any) -> list[Job]:
+def plan(dataset: Dataset, data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (),
+         stations: Iterable[str] = (), notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600,
+         **options: Any) -> list[Job]:
     """Every report a batch renders: each station's year in the data (or those named), and each
     year's detachment overview."""
-    dataset = load(data_dir)
     wanted_years, wanted = set(years), {dataset.resolve_station(s) for s in stations}
     pairs = [(s, y) for s, y in dataset.station_years()
              if (not wanted_years or y in wanted_years) and (not wanted or s in wanted)]
@@ -119,6 +141,13 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         key = input_key(dataset, None, year, OVERVIEW_NOTEBOOK, {})
         jobs.append(Job(str(data_dir), str(out_dir), year, None, str(OVERVIEW_NOTEBOOK), key, timeout_s))
     return jobs
+
+
+def reports_of(dataset: Dataset) -> set[str]:
+    """The names of every report the data makes (each station's years and each year's overview): what the
+    index lists, whatever an earlier run on other data left in the manifest."""
+    pairs = dataset.station_years()
+    return {report_name(s, y) for s, y in pairs} | {report_name(None, y) for _, y in pairs}
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -140,7 +169,7 @@ def run_job(job: Job) -> dict[str, Any]:
     finally:
         if on_main:
             signal.alarm(0)
-    return {"name": job.name, "key": job.key, "status": status, "error": error,
+    return {"name": job.name, "station": job.station, "key": job.key, "status": status, "error": error,
             "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -148,19 +177,46 @@ def _out_of_time(signum, frame) -> None:
     raise TimeoutError("report ran past its time limit")
 
 
+def _die_with(parent: int) -> None:
+    """A pool worker's first act: watch for the batch that started it, and end this worker (its kernel
+    follows) as soon as that batch is gone, killed or not, so nothing renders for a batch that died."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="firestats-watch-batch", daemon=True).start()
+
+
 def _local(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:
     # Spawned workers start clean: forking a parent that holds Arrow's threads can deadlock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
+                               initargs=(os.getpid(),))
+    try:
         for future in as_completed([pool.submit(run_job, job) for job in jobs]):
             yield future.result()
+    finally:  # stopped early (Ctrl-C, an error): reports not yet started are not started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _cluster(jobs: list[Job], address: str) -> Iterator[dict[str, Any]]:
+    """The jobs' results from the dask scheduler at ``address``, connected to now (refused in one line if it
+    cannot be reached, before any progress is shown)."""
     from distributed import Client
+
+    try:
+        client = Client(address)
+    except OSError as exc:  # refused, unreachable, timed out
+        raise ClusterError(f"--scheduler {address}: cannot reach the scheduler ({one_line(exc)})") from exc
+    return _on_cluster(client, jobs)
+
+
+def _on_cluster(client: Any, jobs: list[Job]) -> Iterator[dict[str, Any]]:
     from distributed import as_completed as completed
 
-    with Client(address) as client:
+    with client:
         for future in completed(client.map(run_job, jobs, pure=False)):
             yield future.result()
 
@@ -173,53 +229,97 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
 
     ``workers`` local processes (default: the cores), or the dask scheduler at ``scheduler``;
     ``timeout_s`` bounds each report, in seconds; ``options`` go to every station report
-    (show_names, score_table).
+    (show_names, score_table). One batch writes an output folder at a time: a second one on the
+    same folder waits for the first, then renders what is left.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.rglob(".*.tmp"):  # left by a batch killed mid-write; never a finished file
-        stale.unlink(missing_ok=True)
-    manifest = read_manifest(out)
-    jobs = plan(data_dir, out, years, stations, notebook, timeout_s, **options)
+    folder = OutputFolder(out_dir)
+    dataset = load(data_dir)
+    jobs = plan(dataset, data_dir, folder.root, years, stations, notebook, timeout_s, **options)
+    for path in (MANIFEST, index_page.INDEX):
+        folder.check(path)
+    for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered
+        preflight(folder, job.station, job.year)
     outcome = BatchOutcome()
-    todo = []
-    for job in jobs:
-        before = manifest.get(job.name, {})
-        done = before.get("key") == job.key and before.get("status") == "ok" and _present(out, job.name)
-        (outcome.skipped.append(job.name) if done and not force else todo.append(job))
-    runner: Callable[[], Iterator[dict[str, Any]]] = (
-        (lambda: _cluster(todo, scheduler)) if scheduler else (lambda: _local(todo, workers or os.cpu_count() or 1)))
-    results = runner() if todo else iter(())
-    for result in tqdm(results, total=len(todo), desc="reports", unit="report", disable=not progress):
-        manifest[result["name"]] = {**manifest.get(result["name"], {}), **result, "headline": _headline(out, result)}
-        if result["status"] == "ok":
-            outcome.rendered.append(result["name"])
-        else:
-            outcome.failed[result["name"]] = result["error"]
-        write_manifest(out, manifest)  # after each report, so a killed batch loses none that finished
-    index_page.write(out, manifest, read_quality(data_dir))
+    with folder.lock(say):
+        folder.remove_stale()
+        manifest = read_manifest(folder.root)
+        todo = []
+        for job in jobs:
+            done = unchanged(job, manifest.get(job.name), folder.root)
+            (outcome.skipped.append(job.name) if done and not force else todo.append(job))
+        runner: Callable[[], Iterator[dict[str, Any]]] = (
+            (lambda: _cluster(todo, scheduler)) if scheduler
+            else (lambda: _local(todo, workers or os.cpu_count() or 1)))
+        results = runner() if todo else iter(())
+        for result in tqdm(results, total=len(todo), desc="reports", unit="report", disable=not (progress and todo)):
+            manifest[result["name"]] = {**manifest.get(result["name"], {}), **result,
+                                        "headline": _headline(folder.root, result)}
+            if result["status"] == "ok":
+                outcome.rendered.append(result["name"])
+            else:
+                outcome.failed[result["name"]] = result["error"]
+            write_manifest(folder, manifest)  # after each report, so a killed batch loses none that finished
+        write_manifest(folder, manifest)  # also when nothing was rendered: a damaged manifest is rebuilt
+        current = reports_of(dataset)
+        shown = {name: entry for name, entry in manifest.items() if name in current}
+        folder.write(index_page.INDEX, index_page.render(shown, dataset.quality).encode("utf-8"))
     return outcome
 
 
-def _present(out: Path, name: str) -> bool:
-    return (out / f"{name}.html").is_file()
+def unchanged(job: Job, before: dict[str, Any] | None, out: Path) -> bool:
+    """Whether a report can be left as it is: rendered from the same inputs, successfully, and every file
+    it writes still there (an export deleted since is written again)."""
+    return (before is not None and before.get("key") == job.key and before.get("status") == "ok"
+            and all((out / path).is_file() for path in job.outputs()))
 
 
 def _headline(out: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """The figures the index shows for a report (read from its JSON export)."""
-    saved = out / f"{result['name']}.json"
+    """The figures the index shows for a report (read from its JSON export; none when it cannot be read)."""
+    saved = out / f"{result['name']}.json"  # checked to be no link before the batch began
     if result["status"] != "ok" or not saved.is_file():
         return {}
-    figures = json.loads(saved.read_text("utf-8"))
-    return {name: value_at(figures, key) for name, key in index_page.HEADLINE.items()}
+    try:
+        figures = json.loads(saved.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    values = {name: value_at(figures, key) for name, key in index_page.HEADLINE.items()}
+    return {name: value for name, value in values.items() if _number(value)}
 
 
-def read_manifest(out: Path) -> dict[str, dict[str, Any]]:
-    """The manifest of a report folder (empty when there is none yet)."""
-    path = out / MANIFEST
-    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+def read_manifest(out: Path | str, warn: Callable[[str], None] = say) -> dict[str, dict[str, Any]]:
+    """The manifest of a report folder (empty when there is none yet).
+
+    A damaged manifest (truncated, not a JSON object, entries that are not objects) is set aside
+    with a ``warn``-ing: the reports it no longer vouches for are rendered again and it is rebuilt.
+    """
+    path = Path(out) / MANIFEST
+    if not path.is_file() or path.is_symlink():
+        return {}
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        manifest, why = None, one_line(exc)
+    else:
+        why = f"a JSON {type(manifest).__name__}, not an object"
+    if not isinstance(manifest, dict):
+        warn(f"{path}: damaged ({why}); every report is rendered again and the manifest rebuilt")
+        return {}
+    entries = {name: entry for name, entry in manifest.items() if _sound(entry)}
+    if len(entries) < len(manifest):
+        warn(f"{path}: {len(manifest) - len(entries)} damaged entries set aside; those reports are rendered again")
+    return entries
 
 
-def write_manifest(out: Path, manifest: dict[str, dict[str, Any]]) -> None:
-    """Write the manifest atomically."""
-    write_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+def _sound(entry: Any) -> bool:
+    """An entry as a batch writes it: an object whose headline figures are numbers (or missing)."""
+    headline = entry.get("headline") or {} if isinstance(entry, dict) else None
+    return isinstance(headline, dict) and all(_number(v) for v in headline.values())
+
+
+def _number(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def write_manifest(folder: OutputFolder, manifest: dict[str, dict[str, Any]]) -> None:
+    """Write the manifest atomically into the output folder."""
+    folder.write(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -18,9 +17,10 @@ from traitlets import List
 
 import firestats
 from firestats.errors import ReportFailed
-from firestats.files import write_atomic
+from firestats.files import OutputFolder
 from firestats.ingest.layout import resolve_station_year
-from firestats.publish.paths import overview_path, report_path
+from firestats.privacy import redact
+from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -112,20 +112,21 @@ def to_html(nb: NotebookNode) -> str:
 
 
 def one_line(exc: BaseException) -> str:
-    """An error as one line; for a failing notebook cell, papermill's ename and evalue."""
+    """An error as one line, identity and phone numbers hidden; for a failing notebook cell, papermill's ename
+    and evalue."""
     if isinstance(exc, ReportFailed):
         return str(exc)
     if getattr(exc, "ename", None):
-        return f"{exc.ename}: {exc.evalue}".splitlines()[0]
+        return redact(f"{exc.ename}: {exc.evalue}".splitlines()[0])
     lines = [line for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[-1] if lines else ''}"
+    return redact(f"{type(exc).__name__}: {lines[-1] if lines else ''}")
 
 
-def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: AsyncKernelManager) -> NotebookNode:
+def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: AsyncKernelManager,
+         folder: OutputFolder) -> NotebookNode:
     """Execute a notebook for ``target`` on ``manager``'s kernel; if a cell fails, the executed
     notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed raised."""
-    failed = target.with_suffix(".failed.ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    failed = target.with_suffix(KEPT_SUFFIX)
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed_path = Path(tmp) / notebook.name
         try:
@@ -133,12 +134,19 @@ def _run(notebook: Path, params: dict, target: Path, timeout_s: int, manager: As
         except BaseException as exc:
             kept = failed if executed_path.is_file() else None
             if kept:
-                shutil.copyfile(executed_path, kept)
+                folder.write(kept, executed_path.read_bytes())
             if isinstance(exc, Exception):
                 raise ReportFailed(one_line(exc), kept) from exc
             raise
-    failed.unlink(missing_ok=True)
+    folder.remove(failed)
     return executed
+
+
+def preflight(folder: OutputFolder, station: str | None, year: int) -> None:
+    """Refuse now, before a kernel runs, a report whose files cannot be written where they go (a symbolic
+    link or a folder in their place, a link on the way); ``station`` None for the detachment overview."""
+    for path in [*report_files(station, year), f"{report_name(station, year)}{KEPT_SUFFIX}"]:
+        folder.check(path)
 
 
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
@@ -155,21 +163,24 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     >>> fs.render_station("data/processed", "城东", 2025, "reports")  # doctest: +SKIP
     PosixPath('reports/2025/城东站.html')
     """
-    from firestats.publish.exports import published, write_beside
+    from firestats.publish.exports import beside, published
 
+    folder = OutputFolder(out_dir)  # refused now, before a kernel starts, if it cannot be written
     notebook = Path(notebook)
     # The kernel runs in the notebook's folder: paths the user gave are made absolute first.
     score_table = str(Path(score_table).resolve()) if score_table and Path(score_table).is_file() else score_table
     docx_template = str(Path(docx_template).resolve()) if docx_template else None
     with kernel(notebook.parent, "firestats.publish.station_report") as manager:
         name = resolve_station_year(data_dir, station, year)
+        preflight(folder, name, year)
         target = report_path(out_dir, name, year)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
                   "show_names": show_names, "score_table": score_table, "docx_template": docx_template}
-        executed = _run(notebook, params, target, timeout_s, manager)
+        executed = _run(notebook, params, target, timeout_s, manager, folder)
     publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template)
-    write_beside(target, publication, docx_template)
-    write_atomic(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
+    for path, data in beside(target, publication, docx_template).items():
+        folder.write(path, data)
+    folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target
 
 
@@ -184,9 +195,11 @@ def _computed(data_dir: Path | str, station: str, year: int, show_names: bool, s
 def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,
                     timeout_s: int = 600) -> Path:
     """Render the detachment overview of a year to ``OUT/YEAR/支队总览.html`` and return the path."""
+    folder = OutputFolder(out_dir)
+    preflight(folder, None, year)
     target = overview_path(out_dir, year)
     params = {"year": int(year), "data_dir": str(Path(data_dir).resolve())}
     with kernel(Path(notebook).parent, "firestats.publish.overview") as manager:
-        executed = _run(Path(notebook), params, target, timeout_s, manager)
-    write_atomic(target, to_html(executed).encode("utf-8"))
+        executed = _run(Path(notebook), params, target, timeout_s, manager, folder)
+    folder.write(target, to_html(executed).encode("utf-8"))
     return target

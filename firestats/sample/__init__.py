@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+from firestats.files import OutputFolder
 from firestats.sample import sheets
 from firestats.sample.incidents import SEED, STATIONS, YEARS, Sample, generate, write_exports
 
@@ -20,5 +22,11 @@ def generate_sheets(seed: int = SEED) -> sheets.SheetsSample:
 
 def write_sample(out_dir: Path | str, seed: int = SEED) -> list[Path]:
     """Generate the sample (incidents, score sheets, ledgers) into ``out_dir``; returns the files written."""
-    written = write_exports(generate(seed), out_dir, seed)
-    return written + sheets.write(generate_sheets(seed), Path(out_dir), seed)
+    folder = OutputFolder(out_dir)
+    # Made aside first (pandas' Excel writer wants a path), then written as every output is.
+    with tempfile.TemporaryDirectory(prefix="firestats-sample-") as tmp:
+        made = write_exports(generate(seed), tmp, seed) + sheets.write(generate_sheets(seed), Path(tmp), seed)
+        written = [Path(out_dir) / path.relative_to(tmp) for path in made]
+        for path, target in zip(made, written):
+            folder.write(target, path.read_bytes())
+    return written

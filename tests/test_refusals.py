@@ -1,0 +1,184 @@
+"""Every refusal is one line naming the path or option, exit code 2, never a traceback; a batch's books (the
+manifest, the index, the 'unchanged' decision) hold whatever the folder holds. Each case made here, in tmp_path."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_exports
+
+from firestats.cli import main
+from firestats.ingest.prepare import prepare
+from firestats.ingest.store import load
+from firestats.publish.paths import BESIDE
+from firestats.run.batch import plan, render_all, unchanged
+
+ESC = "\x1b]52;c;ZXZpbA==\x07"  # writes the terminal's clipboard when printed raw
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Two stations' 2024, prepared."""
+    folder = tmp_path_factory.mktemp("refusals")
+    prepare([write_exports(folder / "raw", ["城东站", "城西站"])], folder / "data")
+    return folder / "data"
+
+
+def refused(args: list[str], *names: str) -> str:
+    """Run the command line; assert one line, exit 2, no traceback, naming each of ``names``; returns the line."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("firestats: "), result.output
+    for name in names:
+        assert name in result.output, result.output
+    return result.output
+
+
+def station_args(data, out) -> dict[str, list[str]]:
+    return {"batch": ["batch", "--data", str(data), "--out", str(out)],
+            "report": ["report", "--data", str(data), "--station", "城东", "--year", "2024", "--out", str(out)]}
+
+
+@pytest.mark.parametrize("command", ["prepare", "batch", "report"])
+def test_a_read_only_out_is_one_line(command, data, tmp_path, refusing_disk):
+    out = tmp_path / "ro" / "out"
+    args = {"prepare": ["prepare", str(write_exports(tmp_path / "raw", ["城东站"])), "--out", str(out)],
+            **station_args(data, out)}[command]
+    refusing_disk(tmp_path / "ro", errno.EROFS)
+    refused(args, str(out), "the disk is read-only")
+
+
+@pytest.mark.parametrize("command", ["prepare", "batch", "report"])
+def test_an_out_that_names_a_file_is_one_line(command, data, tmp_path):
+    out = tmp_path / "a-file"
+    out.write_text("x", encoding="utf-8")
+    args = {"prepare": ["prepare", str(write_exports(tmp_path / "raw", ["城东站"])), "--out", str(out)],
+            **station_args(data, out)}[command]
+    refused(args, f"{out}: cannot write (a file is in the way, not a folder)")
+
+
+def test_sample_refuses_a_file_in_the_way_before_generating(tmp_path):
+    (tmp_path / "raw").write_text("x", encoding="utf-8")
+    refused(["sample", "--out", str(tmp_path / "raw")], f"{tmp_path / 'raw'}: cannot write (a file is in the way")
+
+
+@pytest.mark.slow  # generates the whole sample (10 s) before it writes
+def test_sample_writes_through_no_link(tmp_path):
+    victim, out = tmp_path / "victim.csv", tmp_path / "raw"
+    victim.write_text("keep", encoding="utf-8")
+    out.mkdir()
+    (out / "工作台账_2024.csv").symlink_to(victim)
+    refused(["sample", "--out", str(out)], f"{out / '工作台账_2024.csv'}: a symbolic link")
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_full_disk_when_the_manifest_is_written_is_one_line(data, tmp_path, refusing_disk):
+    out = tmp_path / "out"
+    refusing_disk(out, errno.ENOSPC, "manifest")
+    refused(["batch", "--data", str(data), "--out", str(out), "--year", "1999"],
+            f"{out / 'manifest.json'}: cannot write (no space left on the disk)")
+
+
+@pytest.mark.parametrize("command", ["figures", "batch", "report"])
+def test_a_truncated_prepared_table_is_named_in_one_line(command, data, tmp_path):
+    broken = tmp_path / "data"
+    shutil.copytree(data, broken)
+    table = broken / "incidents.parquet"
+    table.write_bytes(table.read_bytes()[:100])
+    args = {"figures": ["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
+            **station_args(broken, tmp_path / "out")}[command]
+    refused(args, f"{table}: cannot be read", "firestats prepare")
+
+
+def test_a_truncated_quality_summary_is_named_in_one_line(data, tmp_path):
+    broken = tmp_path / "data"
+    shutil.copytree(data, broken)
+    (broken / "quality.json").write_text('{"files": [', encoding="utf-8")
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
+            f"{broken / 'quality.json'}: cannot be read")
+
+
+@pytest.mark.parametrize("option, value", [("--timeout", "99999999999"), ("--timeout", "0"), ("--scheduler", "bogus"),
+                                           ("--scheduler", "tcp://host"), ("--scheduler", "tcp://host:99999"),
+                                           ("--scheduler", "http://host:8786"), ("--workers", "0")])
+def test_an_option_out_of_range_or_form_is_one_line(option, value, data, tmp_path):
+    refused(["batch", "--data", str(data), "--out", str(tmp_path / "out"), option, value], option)
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "tls://[fd00::5]:8786", "scheduler.local:8786"])
+def test_scheduler_addresses_of_every_form_are_taken(address, data, tmp_path):
+    # No report to render in 1999, so the scheduler is never called: only the address's form is checked.
+    result = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(tmp_path), "--year", "1999",
+                                       "--scheduler", address])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow  # imports distributed and waits for its connection timeout
+def test_an_unreachable_scheduler_is_one_line(data, tmp_path):
+    dask = pytest.importorskip("dask")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        refused(["batch", "--data", str(data), "--out", str(tmp_path), "--scheduler", "tcp://127.0.0.1:1"],
+                "--scheduler tcp://127.0.0.1:1: cannot reach the scheduler")
+
+
+def test_escape_sequences_in_station_names_never_reach_the_terminal(tmp_path):
+    prepare([write_exports(tmp_path / "raw", [f"城{ESC}东站", "城西站"])], tmp_path / "data")
+    line = refused(["figures", "--data", str(tmp_path / "data"), "--station", f"\x1b]0;pwned\x07南{ESC}",
+                    "--year", "2024"], "no station", "城西站")
+    assert not set(line) & {"\x1b", "\x07", "\x9b", "\x9d"}
+
+
+@pytest.mark.parametrize("damage", ['{"2024/城东站": {"key": "ab', "[]", '"manifest"', '{"2024/城东站": 5}',
+                                    '{"2024/城东站": {"status": "ok", "headline": "x"}}', "\xff\xfe"])
+def test_a_damaged_manifest_is_rebuilt_with_a_warning(damage, data, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_bytes(damage.encode("latin-1", errors="ignore") if damage == "\xff\xfe"
+                                        else damage.encode("utf-8"))
+    result = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(out), "--year", "1999"])
+    assert result.exit_code == 0, result.output
+    assert f"firestats: {out / 'manifest.json'}: " in result.output and "rendered again" in result.output
+    assert json.loads((out / "manifest.json").read_text("utf-8")) == {}
+
+
+def test_the_index_lists_only_the_reports_of_the_current_data(data, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    entry = {"key": "k", "status": "ok", "headline": {"incidents": 2}}
+    (out / "manifest.json").write_text(json.dumps({"2024/城东站": entry, "2024/城南站": entry}), encoding="utf-8")
+    render_all(data, out, years=[1999], progress=False)  # nothing to render: the books alone
+    index = (out / "index.html").read_text("utf-8")
+    assert "城东站" in index and "城南站" not in index  # 城南站 is not in this data
+    assert set(json.loads((out / "manifest.json").read_text("utf-8"))) == {"2024/城东站", "2024/城南站"}
+
+
+def test_a_report_is_unchanged_only_while_every_file_it_writes_is_there(data, tmp_path):
+    jobs = {job.name: job for job in plan(load(data), data, tmp_path)}
+    station, overview = jobs["2024/城东站"], jobs["2024/支队总览"]
+    for job in (station, overview):
+        for path in job.outputs():
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_bytes(b"x")
+    assert sorted(p.rsplit(".", 1)[1] for p in station.outputs()) == sorted(["html", *(s[1:] for s in BESIDE)])
+    before = {"key": station.key, "status": "ok"}
+    assert unchanged(station, before, tmp_path) and unchanged(overview, {"key": overview.key, "status": "ok"}, tmp_path)
+    assert not unchanged(station, {"key": station.key, "status": "failed"}, tmp_path)
+    assert not unchanged(station, {"key": "other", "status": "ok"}, tmp_path) and not unchanged(station, None, tmp_path)
+    for suffix in BESIDE:
+        (tmp_path / f"2024/城东站{suffix}").unlink()
+        assert not unchanged(station, before, tmp_path), suffix
+        (tmp_path / f"2024/城东站{suffix}").write_bytes(b"x")
+
+
+def test_a_link_in_a_reports_place_refuses_the_batch_before_it_renders(data, tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "2024").symlink_to(elsewhere)
+    refused(["batch", "--data", str(data), "--out", str(out)], f"{out / '2024'}: a symbolic link")
+    assert list(elsewhere.iterdir()) == []

@@ -65,10 +65,15 @@ def label(key: str) -> str:
     words, parts = [], key.split(".")
     while parts:
         part = parts.pop(0)
-        word = _data()["parts"].get(part, part)
+        word = part_word(part)
         takes = min(word.count("{}"), len(parts))
         words.append(word.format(*(parts.pop(0) for _ in range(takes))) if takes else word)
     return "·".join(words)
+
+
+def part_word(part: str) -> str:
+    """What one part of a figure key is called (turnout -> 出动准备); the part itself when unnamed."""
+    return _data()["parts"].get(part, part)
 
 
 def unit_of(key: str) -> str:

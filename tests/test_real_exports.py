@@ -247,3 +247,30 @@ def test_london_total_response_is_the_first_pump_attendance_time():
         assert total["mean_s"] == pytest.approx(group["call_to_arrival_s"].mean()), (station, year)
         assert figures["response"]["standard"]["key"] == "uk"
         assert sum(figures["response"]["total_bands"].values()) == total["n"]
+
+
+@pytest.mark.parametrize("mapping, export", [("lfb", "lfb-incidents/df_i.csv"),
+                                             ("sf", "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv")])
+def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, mapping, export):
+    """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
+    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state."""
+    from click.testing import CliRunner
+
+    from firestats.cli import main
+    from firestats.compute.response import profile
+
+    data = tmp_path / "data"
+    prepared = CliRunner().invoke(main, ["prepare", str(REAL / export), "--mapping", mapping, "--out", str(data)])
+    assert prepared.exit_code == 0, prepared.output
+    station, year = max(build([REAL / export], load_mapping(mapping)).station_years(), key=lambda p: p[1])
+    result = CliRunner().invoke(main, ["report", "--data", str(data), "--station", station, "--year", str(year),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = next((tmp_path / "out" / str(year)).glob("*.html")).read_text("utf-8")
+    assert "n=0" not in page and "100.0%的警情缺少" not in page
+    standard = profile("uk" if mapping == "lfb" else "nfpa1710")
+    assert f"对照标准：{standard['name']}" in page
+    if mapping == "lfb":
+        assert "接警至首车到场平均用时" in page and "导出的警情记录没有出动时间" in page
+    else:
+        assert "接警处理" in page and "1分04秒" in page and "4分钟" in page  # 64 s and 240 s, as graded

@@ -26,9 +26,9 @@ SEGMENTS = {
     "dispatch_to_arrival": ("dispatched_at", "arrived_at"),
 }
 # Which export columns a segment needs, as a reader knows them (for "the export has no … column").
-NEEDS = {"call_processing": ("received_at", "dispatched_at"), "turnout": ("dispatched_at", "departed_at"),
-         "travel": ("departed_at", "arrived_at"), "total": ("received_at", "arrived_at"),
-         "dispatch_to_arrival": ("dispatched_at", "arrived_at")}
+NEEDS = {"dispatch_to_arrival": ("dispatched_at", "arrived_at"), "call_processing": ("received_at", "dispatched_at"),
+         "turnout": ("dispatched_at", "departed_at"), "travel": ("departed_at", "arrived_at"),
+         "total": ("received_at", "arrived_at")}
 _DAY_S = 86_400
 
 
@@ -37,6 +37,11 @@ def profile(name: str | None) -> dict[str, Any]:
     standards = settings()["response_standards"]
     key = name or standards["default"]
     return {"key": key, **standards["profiles"][key]}
+
+
+def within_profile() -> dict[str, Any]:
+    """The standard whose dispatch-to-arrival threshold every report's 'within' share uses."""
+    return profile(settings()["response"]["within_standard"])
 
 
 def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -51,6 +56,12 @@ def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
         seconds = (times[end] - times[start]).dt.total_seconds()
         out[name] = seconds.where((seconds >= 0) & (seconds < _DAY_S) & ~flagged)
     return out
+
+
+def recorded(incidents: pd.DataFrame) -> list[str]:
+    """The segments the slice's export records (each time they need has a value somewhere): a
+    segment it cannot have is left out of a report, not shown as n=0."""
+    return [name for name, needs in NEEDS.items() if all(incidents[c].notna().any() for c in needs)]
 
 
 def summary(seconds: pd.Series, interval: bool = True) -> dict[str, Any]:

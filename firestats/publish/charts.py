@@ -117,8 +117,9 @@ def hourly(counts: pd.Series) -> Figure:
     return fig
 
 
-def response_times(seconds: pd.Series, within_s: int) -> Figure:
-    """Histogram of dispatch-to-arrival times in minutes, with the threshold, median and P90 marked.
+def response_times(seconds: pd.Series, within_s: int | None, what: str = "出动至到场") -> Figure:
+    """Histogram of one response segment's times in minutes (``what`` names it), with the threshold
+    (none for a standard without one), median and P90 marked.
 
     The axis ends at ``charts.response_max_minutes`` (settings) at most, longer times counted in
     the last bar, so no typed value can stretch the axis or multiply the bins.
@@ -126,7 +127,7 @@ def response_times(seconds: pd.Series, within_s: int) -> Figure:
     fig = _figure()
     ax = fig.add_subplot()
     minutes = seconds.dropna().to_numpy(dtype=float) / 60
-    limit = within_s / 60
+    limit = within_s / 60 if within_s else 0.0
     top = float(settings()["charts"]["response_max_minutes"])
     if minutes.size:
         minutes = np.clip(minutes, 0, top)  # an infinite or absurd time is counted in the last bar
@@ -139,10 +140,11 @@ def response_times(seconds: pd.Series, within_s: int) -> Figure:
         ax.set_xlim(0, top)
     else:
         ax.text(0.5, 0.5, "无可计算的响应时间", transform=ax.transAxes, ha="center", va="center")
-    ax.axvline(limit, color="#27ae60", linewidth=2, label=f"{limit:g} 分钟线")
-    ax.set_xlabel("出动至到场用时（分钟）")
+    if within_s:
+        ax.axvline(limit, color="#27ae60", linewidth=2, label=f"{limit:g} 分钟线")
+    ax.set_xlabel(f"{what}用时（分钟）")
     ax.set_ylabel("警情数（起）")
-    ax.set_title(f"出动至到场用时分布（n={minutes.size}）")
+    ax.set_title(f"{what}用时分布（n={minutes.size}）")
     ax.legend(frameon=False, fontsize=9)
     _tidy(ax)
     return fig

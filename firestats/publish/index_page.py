@@ -13,7 +13,7 @@ from firestats.ingest.quality import ACCOUNT_KEYS, skipped_files, unread_sheets
 from firestats.ingest.readers import HEADER_SEARCH_ROWS
 from firestats.privacy import redact
 from firestats.publish.paths import OVERVIEW_NAME
-from firestats.wording import share
+from firestats.wording import percentile, share
 
 _STYLE = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
@@ -29,11 +29,17 @@ _STATUS = {"ok": "已生成", "failed": "失败"}
 DOWNLOADS = ((".docx", "年度工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "年度数据"))
 # The figures the index shows for each report: name in the manifest's headline -> key in the figures.
 HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
-            "pass_rate": "assessments.overall.pass_rate"}
+            "total_median_s": "response.segments.total.median_s", "pass_rate": "assessments.overall.pass_rate"}
+TOTAL_N = "response.segments.total.n"  # kept beside the median it qualifies, never a column of its own
 
 
 def _link(name: str, text: str, suffix: str = ".html") -> str:
     return f'<a href="{escape(quote(name))}{suffix}">{escape(text)}</a>'
+
+
+def _with_n(seconds: float | None, n: int | None) -> str:
+    """A median as the report shows it, with its n (withheld below the minimum n; a dash without one)."""
+    return "—" if n is None else f"{percentile(seconds, int(n))}（n={int(n)}）"
 
 
 def _files(name: str) -> str:
@@ -61,6 +67,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
             f"<td>{downloads}</td>"
             f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
             f'<td class="num">{share(head.get("within_5min_share"))}</td>'
+            f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
             f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
     files = "".join(
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)

@@ -14,6 +14,7 @@ from IPython.display import HTML
 
 from firestats.catalogue import heading, term, unit_of
 from firestats.compute.compare import value_at
+from firestats.compute.response import profile, within_profile
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
 from firestats.publish import charts
@@ -21,6 +22,7 @@ from firestats.publish.html import chart, table
 from firestats.wording import percentile, share
 
 TOTAL = "支队合计"
+SEGMENT_NAMES = ("call_processing", "turnout", "travel", "total")
 # The overview's tables: title -> the figures (keys in `firestats figures`) each station shows.
 TABLES = {
     "接处警": ("incidents.total", "incidents.by_type.火灾扑救", "incidents.by_type.抢险救援",
@@ -28,6 +30,7 @@ TABLES = {
     "营救、疏散与挽回损失": ("people.rescued", "people.evacuated", "loss_averted_10k_yuan"),
     "响应时间（出动至到场）": ("response.dispatch_to_arrival.n", "response.dispatch_to_arrival.median_s",
                     "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_5min_share"),
+    "响应环节（中位数，首车到场单位）": tuple(f"response.segments.{name}.median_s" for name in SEGMENT_NAMES),
     "训练与工作台账": ("assessments.overall.pass_rate", "activities.field_drills", "activities.unit_visits",
                 "activities.special_education", "activities.routine_education", "activities.party_days"),
 }
@@ -82,8 +85,10 @@ class Overview:
         for title, keys in TABLES.items():
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
             parts.append(f"<h3>{escape(title)}</h3>" + table(["站", *(heading(k) for k in keys)], rows))
+        standard = profile(self.figures[TOTAL]["response"]["standard"]["key"])["name"]
         parts.append(f'<p class="fs-note">{escape(term(WITHIN))}为派生指标（站点布局要求，不是单起警情的考核标准），'
-                     "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。</p>")
+                     "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。"
+                     f"响应环节为首车到场单位的用时，对照{escape(standard)}。</p>")
         return HTML("".join(parts))
 
     def year_on_year(self) -> HTML:
@@ -107,7 +112,7 @@ class Overview:
             rows = [[i + 1, s, _shown(self.figures[s], key),
                      *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
                     for i, (s, _) in enumerate(ranked)]
-            title = f"按{heading(key)}排名" + ("（派生指标）" if derived else "")
+            title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_profile()['name']}）" if derived else "")
             parts.append(f"<h3>{escape(title)}</h3>" + table(["名次", "站", "数值", *(["样本数 n"] if derived else [])],
                                                               rows))
         return HTML("".join(parts))
@@ -125,8 +130,9 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     unit = unit_of(key)
     if unit == "比例":
         return share(value)
-    if unit == "秒":
-        return percentile(value, value_at(figures, "response.dispatch_to_arrival.n") or 0)
+    if unit == "秒":  # withheld below the minimum n of its own segment, shown with that n
+        n = value_at(figures, key.rsplit(".", 1)[0] + ".n") or 0
+        return percentile(value, n) + (f"（n={n}）" if key.startswith("response.segments.") else "")
     return round(value, 1) if isinstance(value, float) else int(value)
 
 

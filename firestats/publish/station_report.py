@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import catalogue, heading, term
+from firestats.catalogue import catalogue, heading, part_word, term
 from firestats.compute import compare, findings, notable
 from firestats.compute.accounting import files_table
 from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS, weekly_rates
 from firestats.compute.incidents import response_seconds
+from firestats.compute.response import NEEDS, profile, recorded, segment_seconds
 from firestats.compute.station import StationYear, compute, reported
 from firestats.ingest.activities import spec as activity_spec
 from firestats.ingest.problems import reason_text
@@ -31,7 +32,7 @@ from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.settings import settings, within_seconds
-from firestats.wording import change_in, number, percentile, points, share, value_in
+from firestats.wording import change_in, duration, minutes, number, percentile, points, share, value_in
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
 ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
@@ -90,15 +91,12 @@ class StationReport:
     def headline(self) -> HTML:
         """Headline figures as cards."""
         f = self.figures
-        response = f["response"]["dispatch_to_arrival"]
         cards = [
             (term("incidents.total"), f"{f['incidents']['total']}", "起"),
             (term("people.rescued"), _plain(f["people"]["rescued"], "{:d}"), "人"),
             (term("people.evacuated"), _plain(f["people"]["evacuated"], "{:d}"), "人"),
             (term("loss_averted_10k_yuan"), _plain(f["loss_averted_10k_yuan"], "{:,.1f}"), "万元"),
-            (term("response.dispatch_to_arrival.median_s"), percentile(response["median_s"], response["n"]),
-             f"n={response['n']}"),
-            (term("response.dispatch_to_arrival.within_5min_share"), share(response["within_5min_share"]), "派生指标"),
+            *self._response_cards(),
         ]
         html = "".join(
             f'<div class="fs-card"><div class="fs-card-label">{escape(label)}</div>'
@@ -128,25 +126,85 @@ class StationReport:
         """Incidents per hour of the day."""
         return chart(charts.hourly(_series(self.figures["hourly"], "hour")), "接警时段分布")
 
-    def response_table(self) -> HTML:
-        """Response times: n, median and P90 per segment, and the share within the threshold."""
+    @cached_property
+    def segments_shown(self) -> list[str]:
+        """The response segments this export records, in report order (all of them when it records none,
+        so a year without times says so rather than showing nothing)."""
+        return recorded(self.incidents) or list(NEEDS)
+
+    def _response_cards(self) -> list[tuple[str, str, str]]:
+        """The headline's response cards: dispatch to arrival where the export records dispatch times;
+        else the call to the first arrival (its mean under a standard that reports means)."""
         r = self.figures["response"]
-        rows = [
-            ["出动至到场", r["dispatch_to_arrival"]["n"],
-             *(percentile(r["dispatch_to_arrival"][k], r["dispatch_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
-             share(r["dispatch_to_arrival"]["within_5min_share"])],
-            ["接警至到场", r["received_to_arrival"]["n"],
-             *(percentile(r["received_to_arrival"][k], r["received_to_arrival"]["n"]) for k in ("median_s", "p90_s")),
-             "—"],
-        ]
-        note = f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
-        headers = ["时段", "样本数 n", "中位数", "90%分位数", term("response.dispatch_to_arrival.within_5min_share")]
-        return HTML(table(headers, rows) + note)
+        if "dispatch_to_arrival" in self.segments_shown:
+            d2a = r["dispatch_to_arrival"]
+            return [(term("response.dispatch_to_arrival.median_s"), percentile(d2a["median_s"], d2a["n"]),
+                     f"n={d2a['n']}"),
+                    (term("response.dispatch_to_arrival.within_5min_share"), share(d2a["within_5min_share"]),
+                     "派生指标")]
+        total = r["segments"]["total"]
+        measure = "mean_s" if r["standard"]["key"] == "uk" else "median_s"
+        value = duration(total["mean_s"]) if measure == "mean_s" and total["n"] else percentile(total["median_s"],
+                                                                                                 total["n"])
+        return [(term(f"response.segments.total.{measure}"), value, f"n={total['n']}")]
+
+    def response_table(self) -> HTML:
+        """Response times: n, median, P90 (with its 95% interval) and mean of each segment the export
+        records, the share within the arrival threshold, and the standard's thresholds with their grading."""
+        r = self.figures["response"]
+        rows = []
+        for name in self.segments_shown:
+            seg = r["dispatch_to_arrival"] if name == "dispatch_to_arrival" else r["segments"][name]
+            n = seg["n"]
+            interval = seg.get("p90_interval_s")
+            p90 = percentile(seg["p90_s"], n) + (f"（{duration(interval[0])}–{duration(interval[1])}）"
+                                                 if interval else "")
+            within = share(seg["within_5min_share"]) if "within_5min_share" in seg else "—"
+            rows.append([part_word(name), n, percentile(seg["median_s"], n), p90,
+                         duration(seg.get("mean_s")), within])
+        headers = ["环节", "样本数 n", "中位数", "90%分位数（95%区间）", "平均",
+                   term("response.dispatch_to_arrival.within_5min_share")]
+        # The siting rule's note, unless the standard below is that rule and cites it anyway.
+        cited = r["standard"]["key"] == settings()["response"]["within_standard"]
+        note = (f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
+                if "dispatch_to_arrival" in self.segments_shown and not cited else "")
+        return HTML(table(headers, rows) + note + self._standard())
+
+    def _standard(self) -> str:
+        """The standard the times are held against: each threshold as the settings state it and graded
+        with, or (a standard that reports means) the one-minute bands of the total."""
+        r = self.figures["response"]
+        standard = profile(r["standard"]["key"])
+        rows, sources = [], []
+        for row, rule in zip(r["compliance"], standard["thresholds"]):
+            if row["segment"] not in self.segments_shown:
+                continue
+            demand = f"{row['fractile']:.0%}的警情不超过阈值" if row["fractile"] is not None else "派生指标，不考核"
+            verdict = {True: "达标", False: "未达标"}.get(row["met"], "—" if row["fractile"] is None else "样本不足")
+            rows.append([part_word(row["segment"]) + (f"（{row['label']}）" if row["label"] else ""),
+                         minutes(row["threshold_s"]), demand, f"{share(row['share'])}（n={row['n']}）", verdict])
+            sources.append(rule["source"])
+        parts = [f"<h3>对照标准：{escape(standard['name'])}</h3>"]
+        if rows:
+            parts.append(table(["环节", "阈值", "要求", "不超过阈值的占比", "结论"], rows))
+            parts.append(f'<p class="fs-note">依据：{escape("；".join(dict.fromkeys(sources)))}</p>')
+        bands = r.get("total_bands")
+        if bands and r["segments"]["total"]["n"]:
+            shown = [[f"{band}分钟", n] for band, n in bands.items() if n]
+            parts.append(table([f"{part_word('total')}用时", "警情数（起）"], shown))
+        if standard.get("source"):
+            parts.append(f'<p class="fs-note">{escape(standard["source"])}</p>')
+        return "".join(parts)
 
     def response_chart(self) -> HTML:
-        """Dispatch-to-arrival times against the threshold."""
-        seconds = response_seconds(self.incidents)["dispatch_to_arrival"]
-        return chart(charts.response_times(seconds, within_seconds()), "出动至到场用时分布")
+        """Dispatch-to-arrival times against the threshold; the call to the first arrival where the export
+        records no dispatch times."""
+        if "dispatch_to_arrival" in self.segments_shown:
+            seconds = response_seconds(self.incidents)["dispatch_to_arrival"]
+            return chart(charts.response_times(seconds, within_seconds()), "出动至到场用时分布")
+        seconds = segment_seconds(self.incidents)["total"]
+        what = part_word("total")
+        return chart(charts.response_times(seconds, None, what), f"{what}用时分布")
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
@@ -249,9 +307,12 @@ class StationReport:
         return HTML(f'<ol class="fs-findings">{items}</ol>')
 
     def glossary(self) -> HTML:
-        """Every figure's definition, unit and source."""
-        return HTML(table(["指标", "定义", "单位", "来源"],
-                          [[e.term, e.definition, e.unit, e.source] for e in catalogue().values()], "fs-small"))
+        """Every figure's definition, unit and source (a response segment once, by its median, whose
+        definition names the segment's other statistics: the page stays within ten A4 pages)."""
+        shown = [e for key, e in catalogue().items()
+                 if not key.startswith("response.segments.") or key.endswith(".median_s")]
+        return HTML(table(["指标", "定义", "单位", "来源"], [[e.term, e.definition, e.unit, e.source] for e in shown],
+                          "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 

@@ -283,6 +283,7 @@ def _headline(out: Path, result: dict[str, Any]) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     values = {name: value_at(figures, key) for name, key in index_page.HEADLINE.items()}
+    values["total_n"] = value_at(figures, index_page.TOTAL_N)
     return {name: value for name, value in values.items() if _number(value)}
 
 

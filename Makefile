@@ -1,5 +1,7 @@
 # firestats: `make demo` renders the sample reports, `make test` runs the tests.
 # Both start from nothing but Python 3.11+ and make: they create .venv and install into it.
+# Without make (Windows, conda): `python -m pip install -e .` then `python -m firestats demo`
+# does what `make demo` does; see README.md.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,6 +18,8 @@ REPORTS := reports
 
 demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
 	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
+	@echo "reports: $(CURDIR)/$(REPORTS)/index.html"
+	@echo "the command line: $(BIN)/firestats --help  (or: source $(BIN)/activate, then firestats --help)"
 
 test: setup $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
 	$(BIN)/python -m pytest

@@ -9,17 +9,25 @@ readers see the old file or the new one, never half of it.
 from __future__ import annotations
 
 import errno
-import fcntl  # POSIX, as is the rest of firestats' setup (make, .venv/bin)
 import os
 import stat
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from firestats.errors import OutputError
 
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
 LOCK = ".firestats.lock"
+# A file Excel or WPS holds open cannot be replaced on Windows until it is closed: retried this long.
+REPLACE_RETRIES, REPLACE_PAUSE_S = 10, 0.3
 TEMP_SUFFIX = ".tmp"
 FILE_IN_THE_WAY = "a file is in the way, not a folder"
 # What an OSError's errno means for the user, said in the one line that names the path.
@@ -126,10 +134,11 @@ class OutputFolder:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes files private; outputs are for sharing
+            if hasattr(os, "fchmod"):  # mkstemp makes files private; outputs are for sharing (POSIX modes)
+                os.fchmod(fd, 0o666 & ~_umask())
             os.close(fd)
             fd = -1
-            os.replace(tmp, target)
+            _replace(tmp, target)
         except OSError as exc:
             raise refusal(self.given / relative, exc) from exc
         finally:
@@ -157,18 +166,50 @@ class OutputFolder:
         """Hold the folder for one batch at a time; a second one calls ``waiting`` with a message, then waits."""
         path = self.check(LOCK)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         except OSError as exc:
             raise refusal(self.given / LOCK, exc) from exc
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _lock(fd, wait=False):
                 waiting(f"another batch is writing to {self.given}; waiting for it to finish ({self.given / LOCK})")
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _lock(fd, wait=True)
             yield
         finally:
             os.close(fd)  # closing releases the lock, also when the process is killed
+
+
+def _replace(tmp: str, target: Path) -> None:
+    """Rename ``tmp`` over ``target``, retrying a few seconds while another program holds the target open
+    (Windows refuses the rename then: Excel or WPS showing last year's workbook)."""
+    for attempt in range(REPLACE_RETRIES):
+        try:
+            os.replace(tmp, target)
+            return
+        except PermissionError as exc:
+            if sys.platform != "win32":
+                raise
+            if attempt == REPLACE_RETRIES - 1:
+                raise OutputError(f"{target}: cannot write (another program holds it open; close it in Excel or "
+                                  "WPS and run again)") from exc
+            time.sleep(REPLACE_PAUSE_S)
+
+
+def _lock(fd: int, wait: bool) -> bool:
+    """Take the exclusive lock on an open file: at once (False when another process holds it) or waiting."""
+    if sys.platform == "win32":
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                return True
+            except OSError:
+                if not wait:
+                    return False
+                time.sleep(0.5)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
 
 
 def _umask() -> int:

@@ -32,6 +32,20 @@ def check_prepared(data_dir: Path) -> None:
         )
 
 
+def find_prepared(data_dir: Path | str | None) -> Path:
+    """The prepared folder to read: ``data_dir`` as given, or (None) the nearest ``data/processed``
+    from the working folder up: the notebook's folder in JupyterLab, the checkout under plain papermill."""
+    if data_dir is not None:
+        return Path(data_dir)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        candidate = folder / "data" / "processed"
+        if (candidate / QUALITY).is_file():
+            return candidate
+    raise NotPrepared(f"no prepared data folder (data/processed) in {here} or above it; run `firestats prepare` "
+                      "or give data_dir")
+
+
 @contextmanager
 def reading(path: Path) -> Iterator[None]:
     """Refuse, naming it, a file of the prepared folder that cannot be read (truncated, overwritten, not

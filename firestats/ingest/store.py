@@ -18,6 +18,7 @@ from firestats.ingest.layout import (
     INCIDENTS,
     PROBLEMS,
     QUALITY,
+    find_prepared,
     match_station,
     read_quality,
     reading,
@@ -93,9 +94,9 @@ def save(dataset: Dataset, out_dir: Path) -> None:
     folder.write(QUALITY, json.dumps(dataset.quality, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
-def load(data_dir: Path | str) -> Dataset:
-    """Read a folder written by ``firestats prepare``."""
-    data_dir = Path(data_dir)
+def load(data_dir: Path | str | None) -> Dataset:
+    """Read a folder written by ``firestats prepare`` (None: the nearest data/processed, see ``find_prepared``)."""
+    data_dir = find_prepared(data_dir)
     quality = read_quality(data_dir)
     problems = _table(data_dir / PROBLEMS)
     problems["year"] = problems["year"].astype("Int64")

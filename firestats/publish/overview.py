@@ -136,7 +136,7 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     return round(value, 1) if isinstance(value, float) else int(value)
 
 
-def detachment_overview(data_dir: Path | str, year: int) -> Overview:
+def detachment_overview(data_dir: Path | str | None, year: int) -> Overview:
     """Load a prepared data folder and lay out every station of the year with the detachment's total.
 
     >>> import firestats as fs

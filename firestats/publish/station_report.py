@@ -421,9 +421,10 @@ def _series(counts: dict, axis: str) -> pd.Series:
     return pd.Series(counts).rename_axis(axis)
 
 
-def station_report(data_dir: Path | str, station: str, year: int, show_names: bool = False,
+def station_report(data_dir: Path | str | None, station: str, year: int, show_names: bool = False,
                    score_table: str | None = None, docx_template: str | None = None) -> StationReport:
-    """Load a prepared data folder and compute one station's year and the year before (station spelled any way).
+    """Load a prepared data folder (None: the nearest data/processed) and compute one station's year and the
+    year before (station spelled any way).
 
     People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
     score table's version or path (default: the settings'); ``docx_template`` a unit's own annual

@@ -15,20 +15,18 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import List
 
-import firestats
 from firestats.errors import ReportFailed
 from firestats.files import OutputFolder
 from firestats.ingest.layout import resolve_station_year
 from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
+from firestats.run.notebooks import notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
-# The notebooks live beside the package in a source checkout (the project's layout).
-NOTEBOOKS = Path(firestats.__file__).resolve().parent.parent / "notebooks"
-STATION_NOTEBOOK = NOTEBOOKS / "station_report.ipynb"
-OVERVIEW_NOTEBOOK = NOTEBOOKS / "detachment_overview.ipynb"
+STATION_NOTEBOOK = notebook("station_report.ipynb")
+OVERVIEW_NOTEBOOK = notebook("detachment_overview.ipynb")
 # The kernel of the interpreter running firestats: jupyter_client starts "python3" with
 # sys.executable, so the notebook sees this very library whether or not a kernel is registered.
 KERNEL = "python3"

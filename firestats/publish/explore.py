@@ -1,0 +1,46 @@
+"""Helpers for analysts exploring the prepared data in JupyterLab (``notebooks/explore.ipynb``):
+what each column of the canonical tables means, and a station's headline figures beside its
+detachment's."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+import yaml
+
+from firestats.catalogue import entry
+from firestats.compute.compare import HEADLINES, value_at
+from firestats.compute.station import compute
+from firestats.ingest.store import Dataset
+from firestats.schema import INCIDENT_FIELDS
+
+
+@cache
+def _described() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(resources.files("firestats").joinpath("data/columns.yaml").read_text("utf-8"))
+
+
+def columns(table: pd.DataFrame, family: str) -> pd.DataFrame:
+    """Each column of a canonical table (``family``: incidents, assessments or activities) with its
+    meaning in Chinese and its pandas type."""
+    meaning = {f.name: f.label for f in INCIDENT_FIELDS} if family == "incidents" else {}
+    meaning |= _described()[family]
+    return pd.DataFrame({"列": table.columns, "含义": [meaning.get(c, "") for c in table.columns],
+                         "类型": [str(t) for t in table.dtypes]})
+
+
+def station_vs_detachment(data: Dataset, station: str, year: int) -> pd.DataFrame:
+    """A station's headline figures beside its detachment's (every station's records) for one year,
+    with the station's share of each count (a fraction 0..1; None for times and rates)."""
+    mine = compute(data, data.resolve_station(station), year).figures
+    everyone = compute(data, None, year).figures
+    rows = []
+    for key in HEADLINES:
+        e = entry(key)
+        own, total = value_at(mine, key), value_at(everyone, key)
+        counted = e.unit not in ("秒", "比例") and own is not None and total
+        rows.append({"指标": e.term, "单位": e.unit, "本站": own, "支队": total,
+                     "本站占支队": own / total if counted else None})
+    return pd.DataFrame(rows)

@@ -154,11 +154,15 @@ def _report_options(func):
 @main.command()
 @_station_options
 @_people_options
-def figures(data_dir: Path, station: str, year: int, show_names: bool, score_table: str | None) -> None:
-    """Print one station's figures for a year as JSON (times in seconds, money in 万元, rates 0..1)."""
+@click.option("--period", default=None, metavar="PERIOD",
+              help="A half, quarter or month of --year instead of the whole year: H1, Q3, 03 (or 2024-Q3).")
+def figures(data_dir: Path, station: str, year: int, period: str | None, show_names: bool,
+            score_table: str | None) -> None:
+    """Print one station's figures for a year (or a half, quarter, month) as JSON (seconds, 万元, rates 0..1)."""
     from firestats.compute.station import station_figures
 
-    result = station_figures(data_dir, station, year, show_names, score_table)
+    when = year if period is None else period if "-" in period else f"{year}-{period}"
+    result = station_figures(data_dir, station, when, show_names, score_table)
     click.echo(inert_json(json.dumps(result, ensure_ascii=False, indent=2)))
 
 

@@ -14,11 +14,9 @@ PAIRS = [(s, y) for y in YEARS for s in STATIONS]
 
 
 @pytest.fixture(scope="module")
-def data_dir(sample_raw, tmp_path_factory):
-    out = tmp_path_factory.mktemp("truth-processed")
-    result = CliRunner().invoke(main, ["prepare", str(sample_raw), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+def data_dir(prepared):
+    """The bundled sample prepared (test_sample checks it is what the generator writes)."""
+    return prepared
 
 
 def figures(data_dir, station, year) -> dict:

@@ -17,10 +17,9 @@ ACTIVITIES = "firestats/data/activities.yaml"
 
 
 @pytest.fixture(scope="module")
-def data_dir(sample_raw, tmp_path_factory):
-    out = tmp_path_factory.mktemp("sheets-processed")
-    assert CliRunner().invoke(main, ["prepare", str(sample_raw), "--out", str(out)]).exit_code == 0
-    return out
+def data_dir(prepared):
+    """The bundled sample prepared (test_sample checks it is what the generator writes)."""
+    return prepared
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from firestats.compute.incidents import incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.ingest.layout import no_records
 from firestats.ingest.store import Dataset, load
+from firestats.periods import Period, parse_period
 from firestats.privacy import redact_all
 from firestats.settings import score_table_name, within_seconds
 
@@ -26,52 +27,59 @@ class StationYear:
     figures: dict[str, Any]  # as `firestats figures` prints them
     data: Dataset  # the station's records and problem rows of the year; assessments with points and grade
     table: ScoreTable  # the score table results were graded with
+    period: Period | None = None  # the period computed (None: the whole year)
 
 
-def compute(dataset: Dataset, station: str | None, year: int, show_names: bool = False,
+def compute(dataset: Dataset, station: str | None, when: int | Period, show_names: bool = False,
             score_table: str | None = None) -> StationYear:
-    """Narrow the data to a station's year and compute every figure of it.
+    """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
     ``station`` is the canonical name (None: every station, the detachment's own figures); names
     are masked (张*三) unless ``show_names``;
-    ``score_table`` is a table's version or path (default: the settings').
+    ``score_table`` is a table's version or path (default: the settings'). A period shorter than a
+    year adds its label to the figures (``period``: 2024-Q1).
     """
-    mine = dataset.narrow(station, year)
+    period = when if isinstance(when, Period) else Period(int(when))
+    year = period.year
+    mine = dataset.narrow(station, period)
     table = load_table(score_table or score_table_name())
     scored = score(mine.assessments, table) if len(mine.assessments) else mine.assessments
     mine = replace(mine, assessments=scored)
     figures = redact_all({  # every text of the figures, as published everywhere
         "station": station,
-        "year": int(year),
+        "year": year,
+        **({"period": period.label} if period.kind != "year" else {}),
         **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard")),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, show_names),
         "activities": activity_figures(mine.activities),
     })
-    return StationYear(station, int(year), figures, mine, table)
+    return StationYear(station, year, figures, mine, table, period)
 
 
-def station_figures(data: Dataset | Path | str, station: str, year: int, show_names: bool = False,
+def station_figures(data: Dataset | Path | str, station: str, when: int | str | Period, show_names: bool = False,
                     score_table: str | None = None) -> dict[str, Any]:
-    """Every figure of a station's year, as ``firestats figures`` prints them.
+    """Every figure of a station's year (or period: ``2024-Q1``, ``2024-H2``, ``2024-03``), as ``firestats
+    figures`` prints them.
 
     ``data`` is a prepared folder or a loaded Dataset; ``station`` may be spelled any way
     (城东 / 城东站 / 城东消防救援站). Counts are incidents or persons, money in 万元, times in
     seconds, rates and shares fractions 0..1; ``assessments`` and ``activities`` are None when
-    the station has no such records that year. A year with no records at all is refused (NoRecords).
+    the station has no such records in the period. A period with no records at all is refused (NoRecords).
 
     >>> import firestats as fs
     >>> fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]  # doctest: +SKIP
     603
     """
     dataset = data if isinstance(data, Dataset) else load(data)
-    return reported(dataset, dataset.resolve_station(station), year, show_names, score_table).figures
+    period = when if isinstance(when, Period) else parse_period(when)
+    return reported(dataset, dataset.resolve_station(station), period, show_names, score_table).figures
 
 
-def reported(dataset: Dataset, station: str, year: int, show_names: bool = False,
+def reported(dataset: Dataset, station: str, when: int | Period, show_names: bool = False,
              score_table: str | None = None) -> StationYear:
-    """A station's year to report on, as :func:`compute`; a year with no records of any family is refused."""
-    mine = compute(dataset, station, year, show_names, score_table)
+    """A station's year (or period) to report on, as :func:`compute`; one with no records of any family is refused."""
+    mine = compute(dataset, station, when, show_names, score_table)
     if mine.data.is_empty():
-        raise no_records(station, year, {y for s, y in dataset.station_years() if s == station})
+        raise no_records(station, mine.period.label, {y for s, y in dataset.station_years() if s == station})
     return mine

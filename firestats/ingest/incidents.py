@@ -406,8 +406,8 @@ def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:
 def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Give each problem row the incident ID, station and year its input row parsed to."""
     lookup = frame[["source_file", "source_row", "incident_id", "station"]].assign(
-        year=frame["received_at"].dt.year.astype("Int64"))
-    problems = problems.drop(columns=["incident_id", "station", "year"], errors="ignore")
+        year=frame["received_at"].dt.year.astype("Int64"), date=frame["received_at"])
+    problems = problems.drop(columns=["incident_id", "station", "year", "date"], errors="ignore")
     out = problems.merge(lookup, on=["source_file", "source_row"], how="left")
     out["source_row"] = out["source_row"].astype("int64")
     return out[PROBLEM_COLUMNS]

@@ -111,7 +111,7 @@ def resolve_station_year(data_dir: Path | str, spelling: str, year: int) -> str:
     return name
 
 
-def no_records(station: str, year: int, years: set[int]) -> NoRecords:
-    """The refusal of a station's year without records, naming the years it has."""
-    return NoRecords(f"no records of {station} in {int(year)}; years with records: "
+def no_records(station: str, when: int | str, years: set[int]) -> NoRecords:
+    """The refusal of a station's year (or period: 2024-Q1) without records, naming the years it has."""
+    return NoRecords(f"no records of {station} in {when}; years with records: "
                      f"{'、'.join(map(str, sorted(years))) or '无'}")

@@ -98,6 +98,7 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
                       ignore_index=True)
     every_problem = pd.concat([result.problems.assign(family="incidents"), *problems], ignore_index=True)
+    every_problem["date"] = pd.to_datetime(every_problem["date"])  # NaT where a line had no readable date
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
     quality["incident_types"] = {str(k): int(v) for k, v in result.incidents["type"].value_counts().items()}

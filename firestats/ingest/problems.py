@@ -16,8 +16,8 @@ import yaml
 QUARANTINE, MERGED, FLAGGED = "quarantined", "merged", "flagged"
 FAMILIES = ("incidents", "assessments", "activities")
 PROBLEM_COLUMNS = [
-    "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year",
-]
+    "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year", "date",
+]  # station, year and date: what the row's own cells read as (a period's report claims the rows of its dates)
 
 
 @cache
@@ -54,4 +54,5 @@ def record_problems(records: pd.DataFrame, mask: pd.Series, action: str, reason:
     rows = rows_where(records, mask, action, reason, column, value)
     # .loc, not assignment by alignment: an empty frame would take on the whole index
     mine = records.loc[rows.index]
-    return rows.assign(incident_id=pd.NA, station=mine["station"], year=mine["date"].dt.year.astype("Int64"))
+    return rows.assign(incident_id=pd.NA, station=mine["station"], year=mine["date"].dt.year.astype("Int64"),
+                       date=mine["date"])

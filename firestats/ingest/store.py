@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from firestats.errors import NotPrepared
 from firestats.files import OutputFolder
 from firestats.ingest.layout import (
     ACTIVITIES,
@@ -23,17 +24,23 @@ from firestats.ingest.layout import (
     read_quality,
     reading,
 )
+from firestats.periods import Period
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date"}
 
 
-def in_slice(stations: pd.Series, years_of: pd.Series, station: str | None, years: Iterable[int]) -> pd.Series:
-    """Which rows belong to ``station`` (any when None) in ``years``; a row without station or year belongs to none."""
-    mask = years_of.isin(list(years)).fillna(False).astype(bool)
+def in_slice(stations: pd.Series, timely: pd.Series, station: str | None) -> pd.Series:
+    """Which rows belong to ``station`` (any when None) among the ``timely`` ones (dated in the slice's
+    time); a row without station or date belongs to none."""
+    mask = timely.fillna(False).astype(bool)
     if station is not None:
         mask &= (stations == station).fillna(False).astype(bool)
     return mask
+
+
+def _timely(when: Period | list[int], times: pd.Series) -> pd.Series:
+    return when.contains(times) if isinstance(when, Period) else times.dt.year.isin(when)
 
 
 @dataclass
@@ -54,21 +61,28 @@ class Dataset:
         """True when no family has a kept record (problem rows alone are no records)."""
         return all(frame.empty for frame in self.records().values())
 
-    def narrow(self, station: str | None, years: int | Iterable[int]) -> Dataset:
-        """The records and problem rows of one station (every station when None) in the given years.
+    def narrow(self, station: str | None, when: int | Iterable[int] | Period) -> Dataset:
+        """The records and problem rows of one station (every station when None) in a period or the given years.
 
         The one way any figure, report or input hash narrows the data: rows without a readable
         station or date belong to no slice.
         """
-        years = [years] if isinstance(years, int) else list(years)
+        when = when if isinstance(when, Period) else [when] if isinstance(when, int) else list(when)
 
         def mine(frame: pd.DataFrame, family: str) -> pd.DataFrame:
             if frame.empty:
                 return frame
-            return frame[in_slice(frame["station"], frame[DATE_COLUMN[family]].dt.year, station, years)]
+            return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
 
         p = self.problems
-        problems = p[in_slice(p["station"], p["year"], station, years)]
+        if "date" in p:
+            problems = p[in_slice(p["station"], _timely(when, p["date"]), station)]
+        elif isinstance(when, Period) and when.kind != "year":
+            raise NotPrepared("the prepared folder dates its problem rows by year only; run `firestats prepare` "
+                              "again to report on a half, quarter or month")
+        else:  # a folder prepared before problem rows carried their date: a year is still exact
+            problems = p[in_slice(p["station"], p["year"].isin([when.year] if isinstance(when, Period) else when),
+                                  station)]
         return Dataset(problems=problems, quality=self.quality,
                        **{family: mine(frame, family) for family, frame in self.records().items()})
 

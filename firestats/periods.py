@@ -1,0 +1,106 @@
+"""The periods stations report on: a year, a half, a quarter or a month, as a user writes them
+(``2024``, ``2024-H1``, ``2024-Q3``, ``2024-03``), with their dates and the words a report uses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from firestats.errors import InputError
+
+KINDS = ("year", "half", "quarter", "month")
+_MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+_PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<half>H[12])|(?P<quarter>Q[1-4])|(?P<month>\d{1,2})))?", re.I)
+_QUARTER_WORDS = "一二三四"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar period: ``kind`` (year, half, quarter, month), its ``year`` and its ``index`` within the
+    year (1-based: H1 = 1, Q3 = 3, March = 3; 1 for a year)."""
+
+    year: int
+    kind: str = "year"
+    index: int = 1
+
+    @property
+    def first_month(self) -> int:
+        """The period's first month, 1..12."""
+        return (self.index - 1) * _MONTHS_IN[self.kind] + 1
+
+    @property
+    def months(self) -> range:
+        """The period's months, 1..12."""
+        return range(self.first_month, self.first_month + _MONTHS_IN[self.kind])
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """The period's first moment."""
+        return pd.Timestamp(self.year, self.first_month, 1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The moment after the period (its end, exclusive)."""
+        return self.start + pd.DateOffset(months=_MONTHS_IN[self.kind])
+
+    @property
+    def label(self) -> str:
+        """As a user writes it and files are named: 2024, 2024-H1, 2024-Q3, 2024-03."""
+        suffix = {"year": "", "half": f"-H{self.index}", "quarter": f"-Q{self.index}", "month": f"-{self.index:02d}"}
+        return f"{self.year}{suffix[self.kind]}"
+
+    @property
+    def name(self) -> str:
+        """As a report names it: 2024年, 2024年上半年, 2024年第三季度, 2024年3月."""
+        own = {"year": "", "half": self.words, "quarter": f"第{_QUARTER_WORDS[self.index - 1]}季度",
+               "month": f"{self.index}月"}[self.kind]
+        return f"{self.year}年{own}"
+
+    @property
+    def words(self) -> str:
+        """How a report's text calls the period it is about: 全年, 上半年 / 下半年, 本季度, 本月."""
+        return {"year": "全年", "half": "上半年" if self.index == 1 else "下半年", "quarter": "本季度",
+                "month": "本月"}[self.kind]
+
+    @property
+    def dates(self) -> str:
+        """Its first and last day as a report writes them: 2024年3月1日至3月31日."""
+        last = self.end - pd.Timedelta(days=1)
+        return f"{self.year}年{self.start.month}月{self.start.day}日至{last.month}月{last.day}日"
+
+    def previous(self) -> Period:
+        """The period just before (环比): 2024-Q1 -> 2023-Q4, 2024-03 -> 2024-02, 2024 -> 2023."""
+        count = 12 // _MONTHS_IN[self.kind]
+        return Period(self.year - 1, self.kind, count) if self.index == 1 else Period(self.year, self.kind,
+                                                                                       self.index - 1)
+
+    def a_year_earlier(self) -> Period:
+        """The same period a year earlier (同比)."""
+        return Period(self.year - 1, self.kind, self.index)
+
+    def contains(self, times: pd.Series) -> pd.Series:
+        """Which times fall in the period (False for a missing time)."""
+        return ((times >= self.start) & (times < self.end)).fillna(False).astype(bool)
+
+
+def parse_period(text: str | int) -> Period:
+    """A period as a user writes it: ``2024``, ``2024-H1``/``H2``, ``2024-Q1``…``Q4``, ``2024-03``."""
+    match = _PATTERN.fullmatch(str(text).strip())
+    month = int(match["month"]) if match and match["month"] else None
+    if not match or (month is not None and not 1 <= month <= 12):
+        raise InputError(f"{text!r} is no period: write 2024, 2024-H1, 2024-Q3 or 2024-03")
+    year = int(match["year"])
+    if match["half"]:
+        return Period(year, "half", int(match["half"][1]))
+    if match["quarter"]:
+        return Period(year, "quarter", int(match["quarter"][1]))
+    return Period(year, "month", month) if month else Period(year)
+
+
+def periods_in(year: int, kind: str) -> list[Period]:
+    """Every period of ``kind`` (year, half, quarter, month) in a year, in order."""
+    if kind not in KINDS:
+        raise InputError(f"{kind!r} is no kind of period: one of {', '.join(KINDS)}")
+    return [Period(year, kind, i) for i in range(1, 12 // _MONTHS_IN[kind] + 1)]

@@ -1,0 +1,77 @@
+"""Months, quarters and halves: periods as users write them, slices that add up to the year, and the
+figures of a quarter and a month against plain pandas on the sample's truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from firestats.compute.station import compute, station_figures
+from firestats.errors import InputError
+from firestats.ingest.store import load
+from firestats.periods import Period, parse_period, periods_in
+from firestats.sample import STATIONS, YEARS
+
+
+@pytest.mark.parametrize("text, period, name, dates, words", [
+    ("2024", Period(2024), "2024年", "2024年1月1日至12月31日", "全年"),
+    ("2024-H2", Period(2024, "half", 2), "2024年下半年", "2024年7月1日至12月31日", "下半年"),
+    ("2024-q3", Period(2024, "quarter", 3), "2024年第三季度", "2024年7月1日至9月30日", "本季度"),
+    ("2024-03", Period(2024, "month", 3), "2024年3月", "2024年3月1日至3月31日", "本月"),
+    ("2024-2", Period(2024, "month", 2), "2024年2月", "2024年2月1日至2月29日", "本月"),
+])
+def test_periods_as_users_write_them(text, period, name, dates, words):
+    assert parse_period(text) == period
+    assert (period.name, period.dates, period.words) == (name, dates, words)
+    assert parse_period(period.label) == period
+
+
+@pytest.mark.parametrize("text", ["2024-Q5", "2024-13", "2024-H3", "24", "2024/03", "三月"])
+def test_a_period_nobody_can_mean_is_refused(text):
+    with pytest.raises(InputError, match="is no period"):
+        parse_period(text)
+
+
+def test_the_period_before_and_a_year_before():
+    assert Period(2024, "quarter", 1).previous() == Period(2023, "quarter", 4)
+    assert Period(2024, "month", 3).previous() == Period(2024, "month", 2)
+    assert Period(2024, "half", 1).previous() == Period(2023, "half", 2)
+    assert Period(2024, "month", 3).a_year_earlier() == Period(2023, "month", 3)
+
+
+def test_months_quarters_and_halves_add_up_to_the_year(prepared):
+    data = load(prepared)
+    for station in STATIONS:
+        for year in YEARS:
+            whole = data.narrow(station, year)
+            for kind in ("half", "quarter", "month"):
+                parts = [data.narrow(station, p) for p in periods_in(year, kind)]
+                assert sum(len(p.incidents) for p in parts) == len(whole.incidents), (station, year, kind)
+                assert sum(len(p.problems) for p in parts) == len(whole.problems), (station, year, kind)
+                assert sum(len(p.activities) for p in parts) == len(whole.activities), (station, year, kind)
+
+
+@pytest.mark.parametrize("label", ["2024-Q2", "2024-03", "2025-H1"])
+def test_a_periods_figures_equal_plain_pandas(prepared, truth, label):
+    period = parse_period(label)
+    t = truth.incidents
+    mine = t[(t["station"] == "城南站") & (t["received_at"] >= period.start) & (t["received_at"] < period.end)]
+    figures = station_figures(prepared, "城南", label)
+    assert figures["period"] == label and figures["year"] == period.year
+    assert figures["incidents"]["total"] == len(mine)
+    by_type = figures["incidents"]["by_type"]
+    assert by_type == {k: int((mine["type"] == k).sum()) for k in by_type}
+    ok = ~mine["flag_arrival_before_dispatch"]
+    d2a = (mine["arrived_at"] - mine["dispatched_at"]).dt.total_seconds()[ok].dropna()
+    assert figures["response"]["dispatch_to_arrival"]["n"] == len(d2a)
+    assert figures["response"]["dispatch_to_arrival"]["median_s"] == pytest.approx(float(np.median(d2a)))
+    outside = [m for m in range(1, 13) if m not in period.months]
+    assert all(figures["monthly"][m] == 0 for m in outside)
+
+
+def test_a_year_computed_as_a_period_is_the_year(prepared):
+    data = load(prepared)
+    as_year, as_period = compute(data, "城东站", 2024).figures, compute(data, "城东站", Period(2024)).figures
+    assert as_year == as_period and "period" not in as_year
+    assert pd.Series(as_year["monthly"]).sum() == as_year["incidents"]["total"]

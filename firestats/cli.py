@@ -160,9 +160,9 @@ def figures(data_dir: Path, station: str, year: int, period: str | None, show_na
             score_table: str | None) -> None:
     """Print one station's figures for a year (or a half, quarter, month) as JSON (seconds, 万元, rates 0..1)."""
     from firestats.compute.station import station_figures
+    from firestats.periods import period_of
 
-    when = year if period is None else period if "-" in period else f"{year}-{period}"
-    result = station_figures(data_dir, station, when, show_names, score_table)
+    result = station_figures(data_dir, station, period_of(year, period), show_names, score_table)
     click.echo(inert_json(json.dumps(result, ensure_ascii=False, indent=2)))
 
 

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from firestats.errors import InputError
+
+if TYPE_CHECKING:  # pandas is not imported for a period: the report's own process resolves one without it
+    import pandas as pd
 
 KINDS = ("year", "half", "quarter", "month")
 _MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
@@ -36,14 +39,15 @@ class Period:
         return range(self.first_month, self.first_month + _MONTHS_IN[self.kind])
 
     @property
-    def start(self) -> pd.Timestamp:
+    def start(self) -> dt.datetime:
         """The period's first moment."""
-        return pd.Timestamp(self.year, self.first_month, 1)
+        return dt.datetime(self.year, self.first_month, 1)
 
     @property
-    def end(self) -> pd.Timestamp:
+    def end(self) -> dt.datetime:
         """The moment after the period (its end, exclusive)."""
-        return self.start + pd.DateOffset(months=_MONTHS_IN[self.kind])
+        after = self.first_month + _MONTHS_IN[self.kind]
+        return dt.datetime(self.year + (after > 12), (after - 1) % 12 + 1, 1)
 
     @property
     def label(self) -> str:
@@ -67,7 +71,7 @@ class Period:
     @property
     def dates(self) -> str:
         """Its first and last day as a report writes them: 2024年3月1日至3月31日."""
-        last = self.end - pd.Timedelta(days=1)
+        last = self.end - dt.timedelta(days=1)
         return f"{self.year}年{self.start.month}月{self.start.day}日至{last.month}月{last.day}日"
 
     def previous(self) -> Period:
@@ -97,6 +101,14 @@ def parse_period(text: str | int) -> Period:
     if match["quarter"]:
         return Period(year, "quarter", int(match["quarter"][1]))
     return Period(year, "month", month) if month else Period(year)
+
+
+def period_of(year: int, part: str | None) -> Period:
+    """A period as the command line and the notebook give it: the whole ``year`` (``part`` None), a part
+    of it (``H1``, ``Q3``, ``03``) or a full label (``2024-Q3``)."""
+    if part is None:
+        return Period(int(year))
+    return parse_period(part if "-" in str(part) else f"{year}-{part}")
 
 
 def periods_in(year: int, kind: str) -> list[Period]:

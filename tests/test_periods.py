@@ -75,3 +75,15 @@ def test_a_year_computed_as_a_period_is_the_year(prepared):
     as_year, as_period = compute(data, "城东站", 2024).figures, compute(data, "城东站", Period(2024)).figures
     assert as_year == as_period and "period" not in as_year
     assert pd.Series(as_year["monthly"]).sum() == as_year["incidents"]["total"]
+
+
+def test_a_monthly_report_names_its_dates_and_compares_with_the_month_before(prepared):
+    from firestats.publish.station_report import station_report
+
+    report = station_report(prepared, "城东", 2024, period="03")
+    header, compared = report.header().data, report.year_on_year().data
+    assert "城东消防救援站 2024年3月工作数据分析" in header and "统计期间：2024年3月1日至3月31日" in header
+    assert f"本月共接处警{report.figures['incidents']['total']}起" in header
+    assert "同比（与2023年3月比）" in compared and "环比（与2024年2月比）" in compared
+    yearly = station_report(prepared, "城东", 2024)
+    assert "2024年1月1日至12月31日" in yearly.header().data and "环比" not in yearly.year_on_year().data

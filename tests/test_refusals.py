@@ -73,7 +73,7 @@ def test_sample_writes_through_no_link(tmp_path):
     victim.write_text("keep", encoding="utf-8")
     out.mkdir()
     (out / "工作台账_2024.csv").symlink_to(victim)
-    refused(["sample", "--out", str(out)], f"{out / '工作台账_2024.csv'}: a symbolic link")
+    refused(["sample", "--out", str(out), "--force"], f"{out / '工作台账_2024.csv'}: a symbolic link")
     assert victim.read_text(encoding="utf-8") == "keep"
 
 

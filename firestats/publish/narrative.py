@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from firestats.catalogue import catalogue, entry, unit_of
 from firestats.compute.compare import value_at
+from firestats.periods import Period
+from firestats.settings import min_percentile_n
 from firestats.wording import NO_RECORDS, duration, number, round_down, share
 
 
@@ -93,3 +96,29 @@ def _loss_text(loss: float) -> str:
     if loss < 1:
         return f"{loss:g}万元"
     return f"{math.floor(loss)}万余元" if loss != math.floor(loss) else f"{loss:g}万元"
+
+
+# The 通报 of a half, quarter or month: (figure key, the words before it), in the text's order.
+BULLETIN = (("incidents.total", "共接处警"), ("resources.vehicles", "出动消防车"), ("resources.personnel", "指战员"),
+            ("response.dispatch_to_arrival.median_s", "出动至到场用时中位数"),
+            ("assessments.results", "训练考核有效成绩"), ("assessments.overall.pass_rate", "总体及格率"),
+            ("activities.field_drills", "开展实地演练"), ("activities.unit_visits", "熟悉单位"))
+
+
+def bulletin(figures: dict[str, Any], period: Period, station_name: str) -> str:
+    """The 通报 paragraph of a half, quarter or month as HTML (none for a year, whose 年度数据 block says
+    it): the period's dates, then each figure it has, written as the report writes it."""
+    if period.kind == "year":
+        return ""
+    d2a = figures["response"]["dispatch_to_arrival"]
+    said = []
+    for key, words in BULLETIN:
+        value = value_at(figures, key)
+        withheld = key.startswith("response.") and d2a["n"] < min_percentile_n()
+        if value is not None and not withheld and (value or key == "incidents.total"):
+            said.append(f"{words}{written(key, value)}")
+    by_type = "、".join(f"{t}{n}起" for t, n in figures["incidents"]["by_type"].items() if n)
+    if by_type:
+        said.insert(1, f"其中{by_type}")
+    lead = f"{period.dates}，{station_name}{period.words}"
+    return f'<div class="fs-block"><p>{escape(lead + "，".join(said))}。</p></div>'

@@ -16,23 +16,22 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import catalogue, heading, part_word, term
+from firestats.catalogue import catalogue, heading, term
 from firestats.compute import compare, findings, notable
 from firestats.compute.accounting import files_table
 from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS, weekly_rates
-from firestats.compute.incidents import response_seconds
-from firestats.compute.response import NEEDS, profile, recorded, segment_seconds
+from firestats.compute.response import NEEDS, recorded
 from firestats.compute.station import StationYear, compute, reported
 from firestats.ingest.activities import spec as activity_spec
 from firestats.ingest.problems import reason_text
 from firestats.ingest.stations import full_name
 from firestats.ingest.store import load
+from firestats.periods import Period, period_of
 from firestats.privacy import redact_all
-from firestats.publish import annual, charts, exports, narrative
+from firestats.publish import annual, charts, exports, narrative, response_view
 from firestats.publish.html import Publishing, chart, table, text
-from firestats.settings import settings, within_seconds
-from firestats.wording import change_in, duration, minutes, number, percentile, points, share, value_in
+from firestats.wording import change_in, number, points, share, value_in
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
 ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
@@ -43,8 +42,9 @@ class StationReport:
     """One station's year for the notebook: its figures and slice, and last year's for comparison."""
 
     this: StationYear
-    last: StationYear | None = None  # the same a year earlier; None when it has no records
+    last: StationYear | None = None  # the same period a year earlier (同比); None when it has no records
     template: str | None = None  # a unit's own annual report template (default: the shipped one)
+    before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
 
     @property
     def station(self) -> str:
@@ -57,8 +57,13 @@ class StationReport:
         return self.this.year
 
     @property
+    def period(self) -> Period:
+        """The period reported on: the year, or a half, quarter or month of it."""
+        return self.this.period or Period(self.year)
+
+    @property
     def figures(self) -> dict[str, Any]:
-        """Every figure of the year, as `firestats figures` prints them."""
+        """Every figure of the period, as `firestats figures` prints them."""
         return self.this.figures
 
     @property
@@ -81,11 +86,14 @@ class StationReport:
         times = self.incidents["received_at"]
         coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
                     else "本年度无警情记录")
+        period = self.period
+        title = f"{self.year}年度" if period.kind == "year" else period.name
         return HTML(
             '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
-            f'<h1 class="fs-title">{text(self.station_name)} {self.year}年度工作数据分析</h1>'
-            f'<p class="fs-meta">统计期间：{self.year}年1月1日至12月31日（按接警时间、考核和台账日期）'
+            f'<h1 class="fs-title">{text(self.station_name)} {title}工作数据分析</h1>'
+            f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
+            + narrative.bulletin(self.figures, self.period, self.station_name)
         )
 
     def headline(self) -> HTML:
@@ -96,7 +104,7 @@ class StationReport:
             (term("people.rescued"), _plain(f["people"]["rescued"], "{:d}"), "人"),
             (term("people.evacuated"), _plain(f["people"]["evacuated"], "{:d}"), "人"),
             (term("loss_averted_10k_yuan"), _plain(f["loss_averted_10k_yuan"], "{:,.1f}"), "万元"),
-            *self._response_cards(),
+            *response_view.cards(self.figures, self.segments_shown),
         ]
         html = "".join(
             f'<div class="fs-card"><div class="fs-card-label">{escape(label)}</div>'
@@ -132,79 +140,16 @@ class StationReport:
         so a year without times says so rather than showing nothing)."""
         return recorded(self.incidents) or list(NEEDS)
 
-    def _response_cards(self) -> list[tuple[str, str, str]]:
-        """The headline's response cards: dispatch to arrival where the export records dispatch times;
-        else the call to the first arrival (its mean under a standard that reports means)."""
-        r = self.figures["response"]
-        if "dispatch_to_arrival" in self.segments_shown:
-            d2a = r["dispatch_to_arrival"]
-            return [(term("response.dispatch_to_arrival.median_s"), percentile(d2a["median_s"], d2a["n"]),
-                     f"n={d2a['n']}"),
-                    (term("response.dispatch_to_arrival.within_5min_share"), share(d2a["within_5min_share"]),
-                     "派生指标")]
-        total = r["segments"]["total"]
-        measure = "mean_s" if r["standard"]["key"] == "uk" else "median_s"
-        value = duration(total["mean_s"]) if measure == "mean_s" and total["n"] else percentile(total["median_s"],
-                                                                                                 total["n"])
-        return [(term(f"response.segments.total.{measure}"), value, f"n={total['n']}")]
-
     def response_table(self) -> HTML:
         """Response times: n, median, P90 (with its 95% interval) and mean of each segment the export
         records, the share within the arrival threshold, and the standard's thresholds with their grading."""
-        r = self.figures["response"]
-        rows = []
-        for name in self.segments_shown:
-            seg = r["dispatch_to_arrival"] if name == "dispatch_to_arrival" else r["segments"][name]
-            n = seg["n"]
-            interval = seg.get("p90_interval_s")
-            p90 = percentile(seg["p90_s"], n) + (f"（{duration(interval[0])}–{duration(interval[1])}）"
-                                                 if interval else "")
-            within = share(seg["within_5min_share"]) if "within_5min_share" in seg else "—"
-            rows.append([part_word(name), n, percentile(seg["median_s"], n), p90,
-                         duration(seg.get("mean_s")), within])
-        headers = ["环节", "样本数 n", "中位数", "90%分位数（95%区间）", "平均",
-                   term("response.dispatch_to_arrival.within_5min_share")]
-        # The siting rule's note, unless the standard below is that rule and cites it anyway.
-        cited = r["standard"]["key"] == settings()["response"]["within_standard"]
-        note = (f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
-                if "dispatch_to_arrival" in self.segments_shown and not cited else "")
-        return HTML(table(headers, rows) + note + self._standard())
-
-    def _standard(self) -> str:
-        """The standard the times are held against: each threshold as the settings state it and graded
-        with, or (a standard that reports means) the one-minute bands of the total."""
-        r = self.figures["response"]
-        standard = profile(r["standard"]["key"])
-        rows, sources = [], []
-        for row, rule in zip(r["compliance"], standard["thresholds"]):
-            if row["segment"] not in self.segments_shown:
-                continue
-            demand = f"{row['fractile']:.0%}的警情不超过阈值" if row["fractile"] is not None else "派生指标，不考核"
-            verdict = {True: "达标", False: "未达标"}.get(row["met"], "—" if row["fractile"] is None else "样本不足")
-            rows.append([part_word(row["segment"]) + (f"（{row['label']}）" if row["label"] else ""),
-                         minutes(row["threshold_s"]), demand, f"{share(row['share'])}（n={row['n']}）", verdict])
-            sources.append(rule["source"])
-        parts = [f"<h3>对照标准：{escape(standard['name'])}</h3>"]
-        if rows:
-            parts.append(table(["环节", "阈值", "要求", "不超过阈值的占比", "结论"], rows))
-            parts.append(f'<p class="fs-note">依据：{escape("；".join(dict.fromkeys(sources)))}</p>')
-        bands = r.get("total_bands")
-        if bands and r["segments"]["total"]["n"]:
-            shown = [[f"{band}分钟", n] for band, n in bands.items() if n]
-            parts.append(table([f"{part_word('total')}用时", "警情数（起）"], shown))
-        if standard.get("source"):
-            parts.append(f'<p class="fs-note">{escape(standard["source"])}</p>')
-        return "".join(parts)
+        return HTML(response_view.segments_table(self.figures, self.segments_shown)
+                    + response_view.standard(self.figures, self.segments_shown))
 
     def response_chart(self) -> HTML:
         """Dispatch-to-arrival times against the threshold; the call to the first arrival where the export
         records no dispatch times."""
-        if "dispatch_to_arrival" in self.segments_shown:
-            seconds = response_seconds(self.incidents)["dispatch_to_arrival"]
-            return chart(charts.response_times(seconds, within_seconds()), "出动至到场用时分布")
-        seconds = segment_seconds(self.incidents)["total"]
-        what = part_word("total")
-        return chart(charts.response_times(seconds, None, what), f"{what}用时分布")
+        return response_view.chart_of(self.incidents, self.segments_shown)
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
@@ -269,14 +214,25 @@ class StationReport:
         return Publishing(html, exports.MIME, publication)
 
     def year_on_year(self) -> HTML:
-        """Same period last year for each headline figure, with the change."""
-        rows = compare.year_on_year(self.figures, self.last and self.last.figures)
+        """Same period last year (同比) for each headline figure, with the change; for a half, quarter or
+        month also the period before (环比)."""
+        period, earlier = self.period, self.period.a_year_earlier()
+        parts = [self._comparison(self.last, earlier, "同比")]
+        if period.kind != "year":
+            parts.append(self._comparison(self.before, period.previous(), "环比"))
+        return HTML("".join(parts))
+
+    def _comparison(self, other: StationYear | None, when: Period, kind: str) -> str:
+        rows = compare.year_on_year(self.figures, other and other.figures)
         if rows is None:
-            return HTML(f'<p class="fs-note">无{self.year - 1}年同期数据，不作同比比较。</p>')
+            return f'<p class="fs-note">无{when.name}{"同期" if kind == "同比" else ""}数据，不作{kind}比较。</p>'
         body = [[r["label"], value_in(r["this"], r["unit"]), value_in(r["last"], r["unit"]),
                  change_in(r["change"], r["unit"]), "—" if r["change_pct"] is None else f"{r['change_pct']:+.1f}%"]
                 for r in rows]
-        return HTML(table(["指标", f"{self.year}年", f"{self.year - 1}年", "增减", "增减幅度"], body))
+        this = f"{self.year}年" if self.period.kind == "year" else self.period.name
+        that = f"{when.year}年" if when.kind == "year" else when.name
+        return (f"<h3>{kind}（与{that}比）</h3>" if self.period.kind != "year" else "") + table(
+            ["指标", this, that, "增减", "增减幅度"], body)
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
@@ -422,13 +378,15 @@ def _series(counts: dict, axis: str) -> pd.Series:
 
 
 def station_report(data_dir: Path | str | None, station: str, year: int, show_names: bool = False,
-                   score_table: str | None = None, docx_template: str | None = None) -> StationReport:
+                   score_table: str | None = None, docx_template: str | None = None,
+                   period: str | None = None) -> StationReport:
     """Load a prepared data folder (None: the nearest data/processed) and compute one station's year and the
     year before (station spelled any way).
 
     People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
     score table's version or path (default: the settings'); ``docx_template`` a unit's own annual
-    report template (default: the shipped one). A year with no records of the station is refused.
+    report template (default: the shipped one); ``period`` a half, quarter or month of the year
+    (H1, Q3, 03 or 2024-Q3; default: the whole year). A period with no records of the station is refused.
 
     >>> import firestats as fs
     >>> report = fs.station_report("data/processed", "城东", 2025)  # doctest: +SKIP
@@ -437,6 +395,12 @@ def station_report(data_dir: Path | str | None, station: str, year: int, show_na
     """
     dataset = load(data_dir)
     name = dataset.resolve_station(station)
-    this = reported(dataset, name, int(year), show_names, score_table)
-    last = compute(dataset, name, int(year) - 1, show_names, score_table)
-    return StationReport(this, None if last.data.is_empty() else last, docx_template)
+    when = period_of(year, period)
+    this = reported(dataset, name, when, show_names, score_table)
+
+    def other(at: Period) -> StationYear | None:
+        found = compute(dataset, name, at, show_names, score_table)
+        return None if found.data.is_empty() else found
+
+    return StationReport(this, other(when.a_year_earlier()), docx_template,
+                         other(when.previous()) if when.kind != "year" else None)

@@ -50,6 +50,11 @@ class Period:
         return dt.datetime(self.year + (after > 12), (after - 1) % 12 + 1, 1)
 
     @property
+    def days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.start).days
+
+    @property
     def label(self) -> str:
         """As a user writes it and files are named: 2024, 2024-H1, 2024-Q3, 2024-03."""
         suffix = {"year": "", "half": f"-H{self.index}", "quarter": f"-Q{self.index}", "month": f"-{self.index:02d}"}

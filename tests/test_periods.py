@@ -87,3 +87,15 @@ def test_a_monthly_report_names_its_dates_and_compares_with_the_month_before(pre
     assert "同比（与2023年3月比）" in compared and "环比（与2024年2月比）" in compared
     yearly = station_report(prepared, "城东", 2024)
     assert "2024年1月1日至12月31日" in yearly.header().data and "环比" not in yearly.year_on_year().data
+
+
+def test_a_month_is_drawn_day_by_day(prepared, truth):
+    from firestats.publish.station_report import station_report
+
+    report = station_report(prepared, "城西", 2024, period="02")
+    t = truth.incidents
+    mine = t[(t["station"] == "城西站") & (t["received_at"].dt.strftime("%Y-%m") == "2024-02")]
+    daily = report.figures["daily"]
+    assert len(daily) == 29 and sum(daily.values()) == len(mine)
+    assert daily[1] == int((mine["received_at"].dt.day == 1).sum())
+    assert "2024年2月每日接处警数量" in report.monthly_chart().data

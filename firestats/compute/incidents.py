@@ -41,6 +41,12 @@ def monthly_counts(incidents: pd.DataFrame) -> pd.Series:
     return months.reindex(range(1, 13), fill_value=0).astype(int).rename_axis("month")
 
 
+def daily_counts(incidents: pd.DataFrame, days: int) -> pd.Series:
+    """Incidents per day of the month 1..``days`` by time received (count of incidents): a month's pattern."""
+    counted = incidents["received_at"].dt.day.value_counts()
+    return counted.reindex(range(1, days + 1), fill_value=0).astype(int).rename_axis("day")
+
+
 def hourly_counts(incidents: pd.DataFrame) -> pd.Series:
     """Incidents per hour of the day 0..23 by time received (count of incidents)."""
     hours = incidents["received_at"].dt.hour.value_counts()

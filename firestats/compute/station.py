@@ -9,7 +9,7 @@ from typing import Any
 from firestats.compute.accounting import row_accounting
 from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures
-from firestats.compute.incidents import incident_figures
+from firestats.compute.incidents import daily_counts, incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.ingest.layout import no_records
 from firestats.ingest.store import Dataset, load
@@ -49,6 +49,8 @@ def compute(dataset: Dataset, station: str | None, when: int | Period, show_name
         "station": station,
         "year": year,
         **({"period": period.label} if period.kind != "year" else {}),
+        **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
+           if period.kind == "month" else {}),
         **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard")),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, show_names),

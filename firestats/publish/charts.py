@@ -105,6 +105,18 @@ def monthly_compare(this: pd.Series, last: pd.Series | None, year: int) -> Figur
     return fig
 
 
+def daily(counts: pd.Series, title: str) -> Figure:
+    """Bars of incidents per day of a month 1..31 (count of incidents): a month's report in place of months."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+    ax.set_xticks(range(1, len(counts) + 1, 2), [f"{d}日" for d in range(1, len(counts) + 1, 2)])
+    ax.set_ylabel("警情数（起）")
+    ax.set_title(title)
+    _tidy(ax)
+    return fig
+
+
 def hourly(counts: pd.Series) -> Figure:
     """Bars of incidents per hour of the day 0..23 (count of incidents, by time received)."""
     fig = _figure()

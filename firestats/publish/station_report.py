@@ -127,7 +127,10 @@ class StationReport:
         return chart(charts.type_mix(by_type), "警情类型构成")
 
     def monthly_chart(self) -> HTML:
-        """Incidents per month."""
+        """Incidents per month; per day where the period is a month."""
+        if self.period.kind == "month":
+            title = f"{self.period.name}每日接处警数量"
+            return chart(charts.daily(_series(self.figures["daily"], "day"), title), title)
         return chart(charts.monthly(_series(self.figures["monthly"], "month"), self.year), "各月接处警数量")
 
     def hourly_chart(self) -> HTML:

@@ -99,3 +99,16 @@ def test_a_month_is_drawn_day_by_day(prepared, truth):
     assert len(daily) == 29 and sum(daily.values()) == len(mine)
     assert daily[1] == int((mine["received_at"].dt.day == 1).sum())
     assert "2024年2月每日接处警数量" in report.monthly_chart().data
+
+
+def test_a_half_years_word_draft_keeps_the_annual_structure_said_of_the_half(prepared):
+    from firestats.publish import annual
+    from firestats.publish.station_report import station_report
+
+    half = station_report(prepared, "城东", 2024, period="H1").publication()
+    blocks = annual.draft(annual.load_template(), half)
+    assert blocks[0].text == "城东消防救援站2024年上半年工作总结"
+    text = "".join(b.text for b in blocks)
+    assert "截至2024年6月30日" in text and "上半年累计开展实地演练" in text and "全年" not in text
+    year = annual.draft(annual.load_template(), station_report(prepared, "城东", 2024).publication())
+    assert year[0].text == "城东消防救援站2024年度工作总结" and "盘点2024年全年工作" in "".join(b.text for b in year)

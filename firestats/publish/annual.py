@@ -8,6 +8,7 @@ Pure text work on plain data, so the report process builds the Word draft withou
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from firestats.errors import InputError
+from firestats.periods import parse_period
 from firestats.publish.narrative import annual_figures
 from firestats.wording import NO_RECORDS, share
 
@@ -69,13 +71,18 @@ def values(publication: dict[str, Any]) -> dict[str, Value]:
     """Every placeholder a template may use, filled from what a report published."""
     figures = publication["figures"]
     year = int(figures["year"])
+    period = parse_period(figures.get("period", year))  # a half's draft is the year's, said of the half
+    last_day = period.end - dt.timedelta(days=1)
     out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
     activities = figures.get("activities") or {}
     out |= {
         "station_name": Value(publication["station_name"]),
         "year": Value(str(year)),
         "next_year": Value(str(year + 1)),
-        "period_end": Value(f"{year}年12月31日"),
+        "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),
+        "period_name": Value(f"{year}年度" if period.kind == "year" else period.name),
+        "span": Value(period.words),
+        "period_span": Value(f"{year}年全年" if period.kind == "year" else period.name),
         "awards": _listed([a["content"] for a in activities.get("awards") or []]),
         "competitions": _listed([c["content"] for c in activities.get("competitions") or []]),
         "notable": _listed(publication.get("notable") or []),

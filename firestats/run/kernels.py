@@ -183,7 +183,9 @@ class Kernel:
 
         return papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, km=self.manager,
-            cwd=str(notebook.parent), progress_bar=False, log_output=False, execution_timeout=timeout_s,
+            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            # The watch stops the report at its limit; nbclient's limit per cell is only a backstop.
+            execution_timeout=timeout_s + 2 * GRACE_S,
             # Writing the whole notebook before and after every cell (papermill's default) took a
             # tenth of a report's time; it is written once at the end, failed or not.
             request_save_on_cell_execute=False,

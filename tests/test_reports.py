@@ -173,7 +173,7 @@ def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
     assert executed.metadata.kernelspec.name == "firestats"
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("data:image/png" in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
+    assert sum("data:image/svg+xml," in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
 
 
 def test_report_shows_training_and_activities_without_personal_data(batch):

@@ -108,7 +108,8 @@ class Kernel:
         if self.manager is None:
             self.starts += 1
             self.manager = self.managers()
-            extra = [*KERNEL_ARGUMENTS, f"--IPKernelApp.exec_lines=import {', '.join(self.preload)}"]
+            extra = [*KERNEL_ARGUMENTS, *([f"--IPKernelApp.exec_lines=import {', '.join(self.preload)}"]
+                                          if self.preload else [])]
             run_sync(self.manager.start_kernel)(cwd=str(self.cwd), extra_arguments=extra)
 
     def ready(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import nullcontext
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from firestats.run.kernels import Kernel
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from nbconvert import HTMLExporter
     from nbformat import NotebookNode
 
 # The notebooks live beside the package in a source checkout (the project's layout).
@@ -38,6 +40,14 @@ def _on(kernel: Kernel | None, notebook: Path, preload: str) -> AbstractContextM
 
 def to_html(nb: NotebookNode) -> str:
     """Render an executed notebook as self-contained HTML: Chinese, code hidden, nothing loaded from the network."""
+    html, _ = _exporter().from_notebook_node(nb)
+    return html
+
+
+@cache
+def _exporter() -> HTMLExporter:
+    """nbconvert's exporter with the firestats template, made once per process: compiling the templates took
+    half of each page's rendering in a batch worker."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -45,7 +55,7 @@ def to_html(nb: NotebookNode) -> str:
     # Cells tagged remove-cell (the notebook's own introduction for JupyterLab users) stay out.
     config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(
+    return HTMLExporter(
         config=config,
         template_name="firestats",
         extra_template_basedirs=[str(resources.files("firestats.publish") / "templates")],
@@ -54,8 +64,6 @@ def to_html(nb: NotebookNode) -> str:
         exclude_output_prompt=True,
         language_code="zh",
     )
-    html, _ = exporter.from_notebook_node(nb)
-    return html
 
 
 def one_line(exc: BaseException) -> str:

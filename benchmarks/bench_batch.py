@@ -1,13 +1,18 @@
-"""Benchmark: `firestats batch` on 30 stations x 3 years, on 1 worker and on 2, a re-run with
-nothing changed, and one report against the floor of papermill + nbconvert on a one-cell notebook.
+"""Benchmark: `firestats batch` on 30 stations x 3 years on 2 workers against the cold one-cell floor, on 1
+worker, re-run with nothing changed, per report on a warm kernel, one cold report, page sizes, and a load run.
 
-    python benchmarks/bench_batch.py [--stations 30] [--repeat 5]
+    python benchmarks/bench_batch.py [--stations 30] [--repeat 5] [--load 0]
+
+The floor is a fresh process running papermill + nbconvert on a one-cell notebook (a cold kernel); the
+batch's ratio is its time over (pages x floor / 2 workers), both measured in this run. ``--load N`` also
+renders N reports with --workers 4 and counts kernels that failed to start.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,38 +41,69 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def generate(folder: Path, count: int) -> Path:
+    """Sample exports of ``count`` stations x the sample's years, prepared; returns the data folder."""
+    # Past the list's end, places come round again numbered: 城东2站.
+    places = [f"{PLACES[i % len(PLACES)]}{i // len(PLACES) + 1 if i >= len(PLACES) else ''}" for i in range(count)]
+    stations = {f"{p}站": (300 + 15 * i, 200.0 + 5 * i, (f"{p}街道",)) for i, p in enumerate(places)}
+    raw, data = folder / "raw", folder / "processed"
+    sample.write_exports(sample.generate(stations=stations), raw)
+    sample.sheets.write(sample.sheets.generate(list(stations), list(sample.YEARS), sample.SEED), raw, sample.SEED)
+    prepare([raw], data)
+    return data
+
+
+def report_seconds(out: Path) -> list[float]:
+    """Each report's seconds in a worker, from the batch's manifest."""
+    return [entry["seconds"] for entry in json.loads((out / "manifest.json").read_text("utf-8")).values()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=5, help="Single report and floor: best of this many.")
+    parser.add_argument("--load", type=int, default=0, help="Also render this many reports with --workers 4.")
     args = parser.parse_args()
-    stations = {f"{p}站": (300 + 15 * i, 200.0 + 5 * i, (f"{p}街道",)) for i, p in enumerate(PLACES[:args.stations])}
     cli = [sys.executable, "-m", "firestats.cli"]
     with tempfile.TemporaryDirectory() as tmp:
-        raw, data = Path(tmp) / "raw", Path(tmp) / "processed"
-        truth = sample.generate(stations=stations)
-        sample.write_exports(truth, raw)
-        sample.sheets.write(sample.sheets.generate(list(stations), list(sample.YEARS), sample.SEED), raw, sample.SEED)
-        prepare([raw], data)
-        batch = [*cli, "batch", "--data", str(data), "--out", f"{tmp}/reports"]
-        one = timed([*batch, "--workers", "1", "--force"])
+        data = generate(Path(tmp), args.stations)
+        out = Path(tmp) / "reports"
+        batch = [*cli, "batch", "--data", str(data), "--out", str(out)]
         two = timed([*batch, "--workers", "2", "--force"])
+        one = timed([*batch, "--workers", "1", "--force"])
+        warm = statistics.median(report_seconds(out))  # one worker: nothing else competes for the cores
         unchanged = timed([*batch, "--workers", "2"])
-        station = next(iter(stations))
-        single = [*cli, "report", "--data", str(data), "--station", station, "--year", "2024", "--out", f"{tmp}/single"]
+        pages = len(report_seconds(out))
+        sizes = sorted(p.stat().st_size for p in out.glob("*/*.html") if p.stem != "支队总览")
+        single = [*cli, "report", "--data", str(data), "--station", f"{PLACES[0]}站", "--year", str(sample.YEARS[-1]),
+                  "--out", f"{tmp}/single"]
         cell = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
         nbformat.write(cell, f"{tmp}/one.ipynb")
         one_cell = [sys.executable, "-c", FLOOR, f"{tmp}/one.ipynb", f"{tmp}/one-out.ipynb"]
         # Taken in turns, so that a machine slowing down or speeding up weighs on both alike.
         pairs = [(timed(single), timed(one_cell)) for _ in range(args.repeat)]
         report, floor = min(r for r, _ in pairs), min(f for _, f in pairs)
-    reports = len(stations) * len(sample.YEARS) + len(sample.YEARS)
+        load = loaded(cli, Path(tmp), args.load) if args.load else {}
     print(json.dumps({
-        "reports": reports, "one_worker_s": round(one, 1), "two_workers_s": round(two, 1),
-        "speedup": round(one / two, 2), "unchanged_rerun_s": round(unchanged, 1),
-        "unchanged_share": round(unchanged / one, 3), "single_report_s": round(report, 2),
-        "floor_s": round(floor, 2), "report_vs_floor": round(report / floor, 2),
+        "pages": pages, "two_workers_s": round(two, 1), "floor_s": round(floor, 2),
+        "batch_vs_floor": round(two / (pages * floor / 2), 3), "warm_report_median_s": round(warm, 2),
+        "cold_report_s": round(report, 2), "one_worker_s": round(one, 1), "speedup": round(one / two, 2),
+        "unchanged_rerun_s": round(unchanged, 1), "unchanged_share": round(unchanged / two, 3),
+        "station_page_kb": [round(sizes[0] / 1024), round(sizes[-1] / 1024)], **load,
     }))
+
+
+def loaded(cli: list[str], tmp: Path, reports: int) -> dict[str, object]:
+    """Render about ``reports`` reports with 4 workers on 2 cores; how long, and how many failed (a kernel that
+    did not start names its cause)."""
+    years = len(sample.YEARS)
+    data = generate(tmp / "load", max(1, round((reports - years) / years)))
+    run = subprocess.run([*cli, "batch", "--data", str(data), "--out", str(tmp / "load-reports"), "--workers", "4",
+                          "--force"], capture_output=True, text=True)
+    entries = json.loads((tmp / "load-reports" / "manifest.json").read_text("utf-8")).values()
+    failed = [entry["error"] for entry in entries if entry["status"] != "ok"]
+    return {"load_reports": len(entries), "load_failed": len(failed), "load_errors": sorted(set(failed))[:3],
+            "load_exit": run.returncode}
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from firestats.terminal import inert_json, printable
 
 DATA_DIR = Path("data/processed")
 REPORTS_DIR = Path("reports")
-# A report's time limit at most: a day (a sample report takes seconds; signal.alarm takes no more than 2**32).
+# A report's time limit at most: a day (a sample report takes seconds).
 TIMEOUT_MAX_S = 24 * 3600
 # A dask scheduler's address: [protocol://]host:port (tcp://10.0.0.5:8786, tls://[fd00::5]:8786, host:8786).
 _SCHEDULER = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):(\d{1,5})")

@@ -56,6 +56,12 @@ class ReportFailed(FirestatsError):
         self.kept = kept
 
 
+class KernelStartFailed(FirestatsError):
+    """A kernel that did not start, a second time either: the report cannot run; the message names the cause."""
+
+    exit_code = 1
+
+
 class OutputError(FirestatsError):
     """An output folder or file firestats cannot write safely (a link, a read-only or full disk, a file in the
     way); the message names the path and the cause."""

@@ -80,7 +80,15 @@ def test_station_reports_show_charts_and_no_code(batch):
         body = html.split("<main>")[1]
         assert "station_report(" not in body and "import " not in body, path
         assert "vnd.jupyter.stderr" not in body and "Traceback" not in body, path
-        assert len(refs.images) == CHARTS and all(i["src"].startswith("data:image/png;base64,") for i in refs.images)
+        assert len(refs.images) == CHARTS and all(i["src"].startswith("data:image/svg+xml,") for i in refs.images)
+
+
+def test_a_station_page_is_lean(batch):
+    """Its CSS is what the report uses (not JupyterLab's theme), its charts compact SVG: no page over 400 KB."""
+    for path in station_reports(batch):
+        html = path.read_bytes()
+        css = sum(len(style) for style in re.findall(rb"<style.*?</style>", html, re.S))
+        assert len(html) <= 400_000 and css <= 60_000, (path, len(html), css)
 
 
 def test_index_links_every_report(batch):
@@ -165,7 +173,7 @@ def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
     assert executed.metadata.kernelspec.name == "firestats"
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("data:image/png" in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
+    assert sum("data:image/svg+xml," in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
 
 
 def test_report_shows_training_and_activities_without_personal_data(batch):

@@ -235,8 +235,16 @@ def small_multiples(monthly: dict[str, pd.Series], year: int) -> Figure:
     return fig
 
 
-def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes."""
+# Text stays text in the reader's fonts (a CJK font's glyphs as paths made charts larger than PNGs), ids are
+# salted alike on every run, and no date is stamped in: the same chart is the same bytes. A station's eight
+# charts: 120 KB as SVG, against 253 KB as PNG at the 110 dpi they had (blurred on paper) and 549 KB at 220 dpi.
+SVG = {"svg.fonttype": "none", "svg.hashsalt": "firestats"}
+SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+def to_svg(fig: Figure) -> bytes:
+    """The figure as SVG bytes, the same on every run, its text drawn by the reader's CJK font."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with matplotlib.rc_context(SVG):
+        fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue()

@@ -1,0 +1,92 @@
+"""Run inside a warm kernel between reports: put back what a report can leave, and say what it could not.
+
+A report can leave names in the namespace, changed matplotlib settings, open figures, another working
+directory, environment variables, import paths and cached data; all are put back as they were when
+the kernel started. A library function or class replaced (``pandas.read_parquet = ...``) or shipped
+settings changed in place cannot be put back safely: the fingerprint taken at the first reset tells,
+and the kernel is replaced.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from IPython import get_ipython
+
+# Modules whose functions and classes a report could replace in place, by top-level package.
+WATCHED = ("firestats", "pandas", "numpy", "matplotlib", "pyarrow", "yaml", "IPython", "builtins", "os", "io",
+           "json", "math", "datetime", "pathlib", "functools", "random", "time")
+
+_start: dict[str, Any] = {}  # the kernel as it started, taken at the first reset
+
+
+def reset(cwd: str) -> str:
+    """Reset the kernel for the next report, run in ``cwd``; returns what has changed that a reset cannot put
+    back ("" when nothing has)."""
+    # The user namespace, In and Out; a new history session numbers the cells from 1 as a fresh kernel does
+    # (numbering them again in the old one makes IPython print an error into the next cell).
+    get_ipython().reset(new_session=True)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    os.chdir(cwd)
+    for function in _data_caches():
+        function.cache_clear()
+    if not _start:
+        _start.update(environ=dict(os.environ), path=list(sys.path), identities=_identities(), settings=_settings())
+        changed = ""
+    else:
+        _start["rc"].__exit__(None, None, None)  # matplotlib's settings as the last reset left them
+        os.environ.clear()
+        os.environ.update(_start["environ"])
+        sys.path[:] = _start["path"]
+        changed = _changed()
+    _start["rc"] = matplotlib.rc_context()  # what the next reset puts back
+    _start["rc"].__enter__()
+    return changed
+
+
+def _data_caches() -> set[Any]:
+    """firestats' caches keyed by an argument (a score table's path): they hold data a file may change.
+
+    Caches without arguments hold the shipped data files, read once per kernel on purpose."""
+    return {value for name, module in list(sys.modules.items()) if name.startswith("firestats.")
+            for value in list(vars(module).values())
+            if hasattr(value, "cache_clear") and inspect.signature(value).parameters}
+
+
+def _identities() -> dict[tuple[str, str], int]:
+    """The identity of every function and class in the watched modules, and of each such class's methods."""
+    seen: dict[tuple[str, str], int] = {}
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in WATCHED or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if inspect.isroutine(value) or inspect.isclass(value):
+                seen[(name, attr)] = id(value)
+            if inspect.isclass(value) and value.__module__ == name:
+                for method, member in list(vars(value).items()):
+                    if inspect.isroutine(member) or isinstance(member, (property, classmethod, staticmethod)):
+                        seen[(f"{name}.{attr}", method)] = id(member)
+    return seen
+
+
+def _settings() -> str:
+    """The shipped settings and numeric display options as read now, as text."""
+    from firestats.settings import settings
+
+    return repr((settings(), np.get_printoptions(), np.geterr(), pd.describe_option(_print_desc=False)))
+
+
+def _changed() -> str:
+    """The first thing found changed since the kernel started that the reset cannot put back, or ""."""
+    now = _identities()
+    for key, identity in _start["identities"].items():
+        if now.get(key) != identity:
+            return f"{key[0]}.{key[1]} was replaced"
+    return "settings or display options were changed" if _settings() != _start["settings"] else ""

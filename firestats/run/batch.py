@@ -38,7 +38,6 @@ from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
 from firestats.run.kernels import Kernel
 from firestats.run.render import (
-    NOTEBOOKS,
     OVERVIEW_NOTEBOOK,
     OVERVIEW_PRELOAD,
     STATION_NOTEBOOK,
@@ -178,7 +177,8 @@ def run_job(job: Job) -> dict[str, Any]:
 def _kernel() -> Kernel:
     """This worker's kernel, made at its first report and stopped when the worker ends."""
     if not hasattr(_warm, "kernel"):
-        _warm.kernel = Kernel(NOTEBOOKS, PRELOAD, int(settings()["batch"]["reports_per_kernel"]))
+        # The shipped notebooks' folder: a warm kernel's working folder, as JupyterLab's would be.
+        _warm.kernel = Kernel(STATION_NOTEBOOK.parent, PRELOAD, int(settings()["batch"]["reports_per_kernel"]))
         # A pool worker ends with os._exit, which skips atexit; multiprocessing's finalizers still run.
         multiprocessing.util.Finalize(None, _warm.kernel.close, args=(True,), exitpriority=10)
     return _warm.kernel

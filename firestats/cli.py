@@ -151,11 +151,15 @@ def _report_options(func):
     return _people_options(func)
 
 
+PERIOD_OPTION = click.option(
+    "--period", default=None, metavar="PERIOD",
+    help="A half, quarter or month of --year instead of the whole year: H1, Q3, 03 (or 2024-Q3).")
+
+
 @main.command()
 @_station_options
 @_people_options
-@click.option("--period", default=None, metavar="PERIOD",
-              help="A half, quarter or month of --year instead of the whole year: H1, Q3, 03 (or 2024-Q3).")
+@PERIOD_OPTION
 def figures(data_dir: Path, station: str, year: int, period: str | None, show_names: bool,
             score_table: str | None) -> None:
     """Print one station's figures for a year (or a half, quarter, month) as JSON (seconds, 万元, rates 0..1)."""
@@ -169,16 +173,18 @@ def figures(data_dir: Path, station: str, year: int, period: str | None, show_na
 @main.command()
 @_station_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
-              help="Reports go to OUT/YEAR/STATION.html, beside them .docx, .xlsx, .json, .csv and .txt.")
+              help="Reports go to OUT/YEAR/STATION.html (OUT/2024-Q3/… for a period), beside them .docx, .xlsx, "
+                   ".json, .csv and .txt.")
 @_report_options
+@PERIOD_OPTION
 def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None,
-           docx_template: str | None) -> None:
+           docx_template: str | None, period: str | None) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML, with the Word draft
     of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it."""
     from firestats.run.render import render_station
 
     _say([str(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table,
-                             docx_template=docx_template))])
+                             docx_template=docx_template, period=period))])
 
 
 @main.command()

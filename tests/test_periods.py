@@ -112,3 +112,20 @@ def test_a_half_years_word_draft_keeps_the_annual_structure_said_of_the_half(pre
     assert "截至2024年6月30日" in text and "上半年累计开展实地演练" in text and "全年" not in text
     year = annual.draft(annual.load_template(), station_report(prepared, "城东", 2024).publication())
     assert year[0].text == "城东消防救援站2024年度工作总结" and "盘点2024年全年工作" in "".join(b.text for b in year)
+
+
+@pytest.mark.slow
+def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path):
+    from click.testing import CliRunner
+
+    from firestats.cli import main
+
+    result = CliRunner().invoke(main, ["report", "--data", str(prepared), "--station", "城东", "--year", "2024",
+                                       "--period", "03", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "2024-03" / "城东站.html").read_text("utf-8")
+    assert "统计期间：2024年3月1日至3月31日" in page and "环比（与2024年2月比）" in page
+    assert (tmp_path / "2024-03" / "城东站.txt").read_text("utf-8-sig").startswith("本月")
+    refused = CliRunner().invoke(main, ["report", "--data", str(prepared), "--station", "城东", "--year", "2024",
+                                        "--period", "Q7", "--out", str(tmp_path)])
+    assert refused.exit_code == 2 and "is no period" in refused.output

@@ -52,21 +52,21 @@ def safe_name(name: str) -> str:
     return f"{stem}-{hashlib.sha256(name.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
 
 
-def report_name(station: str | None, year: int) -> str:
-    """A report's name in the output folder, manifest and index: ``2024/城东站``; ``2024/支队总览`` for the
-    detachment overview (station None)."""
-    return f"{int(year)}/{OVERVIEW_NAME if station is None else safe_name(station)}"
+def report_name(station: str | None, when: int | str) -> str:
+    """A report's name in the output folder, manifest and index: ``2024/城东站`` (``2024-Q1/城东站`` for a
+    period, ``when`` its label); ``2024/支队总览`` for the detachment overview (station None)."""
+    return f"{when}/{OVERVIEW_NAME if station is None else safe_name(station)}"
 
 
-def report_files(station: str | None, year: int) -> list[str]:
+def report_files(station: str | None, year: int | str) -> list[str]:
     """Every file a report writes, relative to the output folder: its HTML and, for a station, the exports
     beside it (``2024/城东站.html``, ``2024/城东站.json`` …)."""
     name = report_name(station, year)
     return [f"{name}{suffix}" for suffix in (".html", *(BESIDE if station is not None else ()))]
 
 
-def report_path(out_dir: Path | str, station: str, year: int) -> Path:
-    """Where a station's report goes: ``OUT/YEAR/STATION.html``."""
+def report_path(out_dir: Path | str, station: str, year: int | str) -> Path:
+    """Where a station's report goes: ``OUT/YEAR/STATION.html`` (``OUT/2024-Q1/STATION.html`` for a period)."""
     return Path(out_dir) / f"{report_name(station, year)}.html"
 
 

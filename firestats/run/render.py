@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from firestats.errors import FirestatsError, ReportFailed
 from firestats.files import OutputFolder
 from firestats.ingest.layout import resolve_station_year
+from firestats.periods import period_of
 from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
 from firestats.run.kernels import Kernel
@@ -95,7 +96,7 @@ def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Ker
     return executed
 
 
-def preflight(folder: OutputFolder, station: str | None, year: int) -> None:
+def preflight(folder: OutputFolder, station: str | None, year: int | str) -> None:
     """Refuse now, before a kernel runs, a report whose files cannot be written where they go (a symbolic
     link or a folder in their place, a link on the way); ``station`` None for the detachment overview."""
     for path in [*report_files(station, year), f"{report_name(station, year)}{KEPT_SUFFIX}"]:
@@ -105,14 +106,14 @@ def preflight(folder: OutputFolder, station: str | None, year: int) -> None:
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
                    notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
                    score_table: str | None = None, docx_template: str | None = None,
-                   kernel: Kernel | None = None) -> Path:
+                   kernel: Kernel | None = None, period: str | None = None) -> Path:
     """Render one station's year to ``OUT/YEAR/STATION.html`` with its exports and Word draft; returns the path.
 
     ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
     version or path (default: the settings'); ``docx_template`` a unit's own annual report
     template (default: the shipped one); ``timeout_s`` bounds the notebook's run, in seconds;
-    ``kernel`` a warm kernel to run on (default: a fresh one). A year with no records of the
-    station is refused.
+    ``kernel`` a warm kernel to run on (default: a fresh one); ``period`` a half, quarter or month
+    of the year (H1, Q3, 03: ``OUT/2024-Q3/STATION.html``). A year with no records of the station is refused.
 
     >>> import firestats as fs
     >>> fs.render_station("data/processed", "城东", 2025, "reports")  # doctest: +SKIP
@@ -125,14 +126,18 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     # The kernel runs in the notebook's folder: paths the user gave are made absolute first.
     score_table = str(Path(score_table).resolve()) if score_table and Path(score_table).is_file() else score_table
     docx_template = str(Path(docx_template).resolve()) if docx_template else None
+    when = period_of(year, period)  # a period nobody can mean is refused before a kernel starts
+    label = when.label if period else int(year)
     with _on(kernel, notebook, STATION_PRELOAD) as running:
         name = resolve_station_year(data_dir, station, year)
-        preflight(folder, name, year)
-        target = report_path(out_dir, name, year)
+        preflight(folder, name, label)
+        target = report_path(out_dir, name, label)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
-                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template}
+                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template,
+                  **({"period": when.label} if period else {})}
         executed = _run(notebook, params, target, timeout_s, running, folder)
-    publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template)
+    publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template,
+                                                   period)
     for path, data in beside(target, publication, docx_template).items():
         folder.write(path, data)
     folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
@@ -140,11 +145,11 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
 
 
 def _computed(data_dir: Path | str, station: str, year: int, show_names: bool, score_table: str | None,
-              docx_template: str | None) -> dict[str, Any]:
+              docx_template: str | None, period: str | None) -> dict[str, Any]:
     # A notebook of one's own need not show the annual data, which publishes the figures.
     from firestats.publish.station_report import station_report
 
-    return station_report(data_dir, station, year, show_names, score_table, docx_template).publication()
+    return station_report(data_dir, station, year, show_names, score_table, docx_template, period).publication()
 
 
 def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,

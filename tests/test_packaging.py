@@ -152,3 +152,9 @@ def test_demo_without_make_leaves_reports_in_out(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (out / "reports" / "index.html").is_file() and len(list((out / "reports" / "2025").glob("*.html"))) == 6
     assert str((out / "reports" / "index.html").resolve()) in result.stdout
+
+
+def test_no_unix_only_signal_times_a_report():
+    """Windows has no SIGALRM: the time limit interrupts the kernel instead (run/kernels)."""
+    users = [p.name for p in (REPO / "firestats").rglob("*.py") if "SIGALRM" in p.read_text("utf-8")]
+    assert not users

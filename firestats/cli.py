@@ -200,6 +200,9 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
 @click.option("--scheduler", default=None, metavar="ADDRESS", callback=_scheduler_address,
               help="Render on a dask.distributed cluster (e.g. tcp://host:8786) instead; its workers must see "
                    "the data and output folders at the same paths.")
+@click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
+              show_default=True, help="Render every station's years, or its halves, quarters or months with records "
+                                      "(OUT/2024-Q3/…; the detachment overviews are the years').")
 @click.option("--force", is_flag=True, help="Render every report, even those whose inputs are unchanged.")
 @click.option("--timeout", "timeout_s", type=click.IntRange(min=1, max=TIMEOUT_MAX_S), default=600,
               show_default=True, help="Time limit per report, in seconds (at most a day).")
@@ -207,8 +210,8 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
               help="A station notebook of your own to run instead of notebooks/station_report.ipynb.")
 @_report_options
 def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple[str, ...], workers: int | None,
-          scheduler: str | None, force: bool, timeout_s: int, notebook: Path | None, show_names: bool,
-          score_table: str | None, docx_template: str | None) -> None:
+          scheduler: str | None, period_kind: str, force: bool, timeout_s: int, notebook: Path | None,
+          show_names: bool, score_table: str | None, docx_template: str | None) -> None:
     """Render every station and year (and each year's detachment overview), in parallel.
 
     Reports whose inputs have not changed since the last run are skipped (see OUT/manifest.json);
@@ -221,7 +224,7 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
     from firestats.run.render import STATION_NOTEBOOK
 
     outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
-                         notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s,
+                         notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s, period=period_kind,
                          show_names=show_names, score_table=score_table, docx_template=docx_template)
     _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
           f" · index: {out_dir / INDEX}"])

@@ -129,3 +129,19 @@ def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path
     refused = CliRunner().invoke(main, ["report", "--data", str(prepared), "--station", "城东", "--year", "2024",
                                         "--period", "Q7", "--out", str(tmp_path)])
     assert refused.exit_code == 2 and "is no period" in refused.output
+
+
+@pytest.mark.slow
+def test_a_batch_renders_every_quarter_of_a_year_and_lists_them(prepared, tmp_path):
+    from click.testing import CliRunner
+
+    from firestats.cli import main
+
+    args = ["batch", "--data", str(prepared), "--out", str(tmp_path), "--period", "quarter", "--year", "2024",
+            "--station", "城东", "--workers", "2"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0 and "rendered 4, unchanged 0, failed 0" in first.output, first.output
+    index = (tmp_path / "index.html").read_text("utf-8")
+    for q in range(1, 5):
+        assert (tmp_path / f"2024-Q{q}" / "城东站.html").is_file() and f"2024-Q{q}/" in index
+    assert "rendered 0, unchanged 4" in CliRunner().invoke(main, args).output

@@ -93,6 +93,17 @@ class Dataset:
         return sorted(((s, int(y)) for s, y in pairs.drop_duplicates().itertuples(index=False)),
                       key=lambda p: (p[1], p[0]))
 
+    def station_periods(self, kind: str) -> list[tuple[str, Period]]:
+        """Every (station, period of ``kind``: half, quarter or month) with at least one kept record of any
+        family, sorted by period then station."""
+        dated = pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
+                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
+        months = {"half": 6, "quarter": 3, "month": 1}[kind]
+        found = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year,
+                              "index": (dated["date"].dt.month - 1) // months + 1}).drop_duplicates()
+        return sorted(((s, Period(int(y), kind, int(i))) for s, y, i in found.itertuples(index=False)),
+                      key=lambda p: (p[1], p[0]))
+
     def resolve_station(self, name: str) -> str:
         """The canonical name of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
         return match_station(name, {s for s, _ in self.station_years()})

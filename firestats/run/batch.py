@@ -34,6 +34,7 @@ from firestats.compute.compare import value_at
 from firestats.errors import ClusterError
 from firestats.files import OutputFolder
 from firestats.ingest.store import Dataset, load
+from firestats.periods import Period
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
 from firestats.run.kernels import Kernel
@@ -71,16 +72,22 @@ class Job:
     key: str  # hash of everything the report is made from
     timeout_s: int = 600
     options: tuple[tuple[str, Any], ...] = ()
+    period: str | None = None  # a half, quarter or month of the year (H1, Q3, 03); None: the whole year
+
+    @property
+    def label(self) -> int | str:
+        """The folder the report goes to: ``2024``, or ``2024-Q3`` for a period."""
+        return f"{self.year}-{self.period}" if self.period else self.year
 
     @property
     def name(self) -> str:
-        """The report's place in the manifest and index: ``2024/城东站``."""
-        return report_name(self.station, self.year)
+        """The report's place in the manifest and index: ``2024/城东站`` (``2024-Q3/城东站``)."""
+        return report_name(self.station, self.label)
 
     def outputs(self) -> list[str]:
         """Every file the report writes, relative to the output folder: its HTML and, for a station, the
         exports beside it."""
-        return report_files(self.station, self.year)
+        return report_files(self.station, self.label)
 
 
 @dataclass
@@ -120,13 +127,15 @@ def _settings_bytes() -> bytes:
     return b"".join(p.read_bytes() for p in files)
 
 
-def input_key(dataset: Dataset, station: str | None, year: int, notebook: Path, options: dict[str, Any]) -> str:
-    """The hash a report is rendered from: its data slice (this year and last), the notebook,
-    the parameters, the settings and the firestats version."""
-    mine = dataset.narrow(station, (year, year - 1))
+def input_key(dataset: Dataset, station: str | None, when: int | Period, notebook: Path,
+              options: dict[str, Any]) -> str:
+    """The hash a report is rendered from: its data slices (this year and last; a period's, the same a
+    year earlier and the one before), the notebook, the parameters, the settings and the firestats version."""
+    slices = ([dataset.narrow(station, (when, when - 1))] if isinstance(when, int) else
+              [dataset.narrow(station, p) for p in (when, when.a_year_earlier(), when.previous())])
     parts = [
-        *(_frame_bytes(frame) for frame in mine.records().values()),
-        _frame_bytes(mine.problems), str(dataset.quality["unattributed"]).encode(),
+        *(_frame_bytes(frame) for mine in slices for frame in (*mine.records().values(), mine.problems)),
+        str(dataset.quality["unattributed"]).encode(),
         notebook.read_bytes(), json.dumps(options, sort_keys=True).encode(), firestats.__version__.encode(),
         _settings_bytes(), *(Path(f).read_bytes() for f in (options.get("score_table"), options.get("docx_template"))
                              if f and Path(f).is_file()),
@@ -136,14 +145,21 @@ def input_key(dataset: Dataset, station: str | None, year: int, notebook: Path, 
 
 def plan(dataset: Dataset, data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (),
          stations: Iterable[str] = (), notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600,
-         **options: Any) -> list[Job]:
+         period: str = "year", **options: Any) -> list[Job]:
     """Every report a batch renders: each station's year in the data (or those named), and each
-    year's detachment overview."""
+    year's detachment overview; with ``period`` half, quarter or month, each station's periods of
+    that kind with records instead (the overviews are the year's)."""
     wanted_years, wanted = set(years), {dataset.resolve_station(s) for s in stations}
     pairs = [(s, y) for s, y in dataset.station_years()
              if (not wanted_years or y in wanted_years) and (not wanted or s in wanted)]
+    settled = tuple(sorted(options.items()))
+    if period != "year":
+        chosen = set(pairs)
+        return [Job(str(data_dir), str(out_dir), p.year, s, str(notebook),
+                    input_key(dataset, s, p, Path(notebook), options), timeout_s, settled, p.label.split("-", 1)[1])
+                for s, p in dataset.station_periods(period) if (s, p.year) in chosen]
     jobs = [Job(str(data_dir), str(out_dir), y, s, str(notebook), input_key(dataset, s, y, Path(notebook), options),
-                timeout_s, tuple(sorted(options.items()))) for s, y in pairs]
+                timeout_s, settled) for s, y in pairs]
     for year in sorted({y for _, y in pairs}):
         key = input_key(dataset, None, year, OVERVIEW_NOTEBOOK, {})
         jobs.append(Job(str(data_dir), str(out_dir), year, None, str(OVERVIEW_NOTEBOOK), key, timeout_s))
@@ -151,10 +167,12 @@ def plan(dataset: Dataset, data_dir: Path | str, out_dir: Path | str, years: Ite
 
 
 def reports_of(dataset: Dataset) -> set[str]:
-    """The names of every report the data makes (each station's years and each year's overview): what the
-    index lists, whatever an earlier run on other data left in the manifest."""
+    """The names of every report the data makes (each station's years, halves, quarters and months, and each
+    year's overview): what the index lists, whatever an earlier run on other data left in the manifest."""
     pairs = dataset.station_years()
-    return {report_name(s, y) for s, y in pairs} | {report_name(None, y) for _, y in pairs}
+    periods = {report_name(s, p.label) for kind in ("half", "quarter", "month")
+               for s, p in dataset.station_periods(kind)}
+    return {report_name(s, y) for s, y in pairs} | {report_name(None, y) for _, y in pairs} | periods
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -166,7 +184,7 @@ def run_job(job: Job) -> dict[str, Any]:
             render_overview(job.data_dir, job.year, job.out_dir, Path(job.notebook), job.timeout_s, kernel=_kernel())
         else:
             render_station(job.data_dir, job.station, job.year, job.out_dir, Path(job.notebook), job.timeout_s,
-                           kernel=_kernel(), **dict(job.options))
+                           kernel=_kernel(), period=job.period, **dict(job.options))
         status, error = "ok", ""
     except Exception as exc:  # one report's failure must not stop the others
         status, error = "failed", one_line(exc)
@@ -231,21 +249,22 @@ def _on_cluster(client: Any, jobs: list[Job]) -> Iterator[dict[str, Any]]:
 def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
                workers: int | None = None, scheduler: str | None = None, force: bool = False,
                notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, progress: bool = True,
-               **options: Any) -> BatchOutcome:
+               period: str = "year", **options: Any) -> BatchOutcome:
     """Render every report that changed (all with ``force``), then the index page.
 
     ``workers`` local processes (default: the cores), or the dask scheduler at ``scheduler``;
-    ``timeout_s`` bounds each report, in seconds; ``options`` go to every station report
-    (show_names, score_table). One batch writes an output folder at a time: a second one on the
-    same folder waits for the first, then renders what is left.
+    ``timeout_s`` bounds each report, in seconds; ``period`` year (default), half, quarter or month:
+    every station's periods of that kind; ``options`` go to every station report (show_names,
+    score_table). One batch writes an output folder at a time: a second one on the same folder
+    waits for the first, then renders what is left.
     """
     folder = OutputFolder(out_dir)
     dataset = load(data_dir)
-    jobs = plan(dataset, data_dir, folder.root, years, stations, notebook, timeout_s, **options)
+    jobs = plan(dataset, data_dir, folder.root, years, stations, notebook, timeout_s, period, **options)
     for path in (MANIFEST, index_page.INDEX):
         folder.check(path)
     for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered
-        preflight(folder, job.station, job.year)
+        preflight(folder, job.station, job.label)
     outcome = BatchOutcome()
     with folder.lock(say):
         folder.remove_stale()

@@ -72,12 +72,12 @@ class Job:
     key: str  # hash of everything the report is made from
     timeout_s: int = 600
     options: tuple[tuple[str, Any], ...] = ()
-    period: str | None = None  # a half, quarter or month of the year (H1, Q3, 03); None: the whole year
+    period: str | None = None  # a half, quarter or month's label (2024-Q3); None: the whole year
 
     @property
     def label(self) -> int | str:
         """The folder the report goes to: ``2024``, or ``2024-Q3`` for a period."""
-        return f"{self.year}-{self.period}" if self.period else self.year
+        return self.period or self.year
 
     @property
     def name(self) -> str:
@@ -156,7 +156,7 @@ def plan(dataset: Dataset, data_dir: Path | str, out_dir: Path | str, years: Ite
     if period != "year":
         chosen = set(pairs)
         return [Job(str(data_dir), str(out_dir), p.year, s, str(notebook),
-                    input_key(dataset, s, p, Path(notebook), options), timeout_s, settled, p.label.split("-", 1)[1])
+                    input_key(dataset, s, p, Path(notebook), options), timeout_s, settled, p.label)
                 for s, p in dataset.station_periods(period) if (s, p.year) in chosen]
     jobs = [Job(str(data_dir), str(out_dir), y, s, str(notebook), input_key(dataset, s, y, Path(notebook), options),
                 timeout_s, settled) for s, y in pairs]

@@ -4,10 +4,13 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firestats.compute.scoring import load_table
 from firestats.errors import ScoreTableError
 from firestats.ingest import assessments as training
+from firestats.ingest.items import catalogue
 from firestats.privacy import mask_name, redact
 
 TABLE = load_table("example-2024")
@@ -128,3 +131,33 @@ def test_masked_names(name, masked):
 def test_identity_and_phone_numbers_are_redacted():
     text = "联系人 13912345678，身份证 32010219900101123X，编号 2024010001"
     assert redact(text) == "联系人 [电话已隐去]，身份证 [证件号已隐去]，编号 2024010001"
+
+
+def _one_by_one(item, result, age):
+    """The score table read row by row, as a person would: the age group, then the first limit reached."""
+    bands = TABLE.bands.get(item, ())
+    if age is None:
+        band = bands[0] if len(bands) == 1 else None
+    else:
+        band = next((b for b in bands if b.ages[0] <= age <= b.ages[1]), None)
+    if band is None or result is None:
+        return math.nan
+    lower = catalogue()[item].better == "lower"
+    beats = (lambda r, limit: r <= limit) if lower else (lambda r, limit: r >= limit)
+    earned = next((p for limit, p in zip(band.limits, band.points) if beats(result, limit)), 0.0)
+    if band.bonus_step and beats(result, band.limits[0]):
+        beyond = (band.limits[0] - result) if lower else (result - band.limits[0])
+        earned += min(math.floor(beyond / band.bonus_step + 1e-9) * band.bonus_points, band.bonus_cap)
+    return float(earned)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from([*TABLE.bands, "没有的科目"]),
+                          st.one_of(st.none(), st.integers(0, 1200), st.floats(0, 1200, allow_nan=False)),
+                          st.one_of(st.none(), st.integers(16, 65))), min_size=1, max_size=40))
+def test_scoring_a_whole_sheet_equals_scoring_it_row_by_row(rows):
+    frame = pd.DataFrame(rows, columns=["item", "result", "age"], dtype=object)
+    scored = TABLE.score_frame(frame)
+    expected = [_one_by_one(*row) for row in rows]
+    assert scored["points"].tolist() == pytest.approx(expected, nan_ok=True)
+    assert [None if pd.isna(g) else g for g in scored["grade"]] == [TABLE.grade(p) for p in expected]

@@ -58,7 +58,8 @@ def _total(values: pd.Series, kind) -> Any:
     return kind(values.sum()) if values.notna().any() else None
 
 
-def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None) -> dict[str, Any]:
+def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None,
+                     interval: bool = True) -> dict[str, Any]:
     """Every incident figure of a slice, as plain JSON-ready values.
 
     Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, ``resources`` vehicles
@@ -66,7 +67,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     for them: no records is not 0), response times are in seconds, ``within_5min_share`` is a
     fraction 0..1 of incidents with a dispatch-to-arrival time that arrived within ``within_s``
     seconds; segments, compliance and bands are held against the response ``standard`` (a
-    settings profile; None: the default).
+    settings profile; None: the default); each segment's p90 has its bootstrap interval unless not ``interval``.
     """
     seconds = response_seconds(incidents)
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
@@ -81,7 +82,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
         "response": {
             "dispatch_to_arrival": dispatch,
             "received_to_arrival": summarise_seconds(seconds["received_to_arrival"]),
-            **response_figures(incidents, standard),
+            **response_figures(incidents, standard, interval),
         },
         "monthly": {int(k): int(v) for k, v in monthly_counts(incidents).items()},
         "hourly": {int(k): int(v) for k, v in hourly_counts(incidents).items()},

@@ -129,15 +129,16 @@ def minute_bands(total: pd.Series) -> dict[str, int]:
     return {(f"{m}-{m + 1}" if m < 20 else "20+"): int(n) for m, n in counts.items()}
 
 
-def response_figures(incidents: pd.DataFrame, standard_name: str | None) -> dict[str, Any]:
-    """The segments (each a :func:`summary`), the standard's key and name, its compliance rows, and
-    the one-minute bands of the total where the standard reports them."""
+def response_figures(incidents: pd.DataFrame, standard_name: str | None, interval: bool = True) -> dict[str, Any]:
+    """The segments (each a :func:`summary`, with its p90's interval unless not ``interval``), the standard's
+    key and name, its compliance rows, and the one-minute bands of the total where the standard reports them."""
     standard = profile(standard_name)
     seconds = segment_seconds(incidents)
     seconds = seconds[~excluded(seconds, standard)]
     kept = incidents.loc[seconds.index]
     figures = {
-        "segments": {name: summary(seconds[name]) for name in ("call_processing", "turnout", "travel", "total")},
+        "segments": {name: summary(seconds[name], interval)
+                     for name in ("call_processing", "turnout", "travel", "total")},
         "standard": {"key": standard["key"], "name": standard["name"]},
         "compliance": compliance(seconds, kept, standard),
     }

@@ -7,7 +7,6 @@ path.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,6 +35,21 @@ class Band:
     bonus_points: float = 0.0
     bonus_cap: float = 0.0
 
+    def earned(self, results: np.ndarray, lower: bool) -> np.ndarray:
+        """Points for results of this group: those of the first limit each result reaches (0 past the last),
+        plus bonus steps past the best limit up to the cap; ``lower`` when a smaller result is better."""
+        # Limits run from the best result to the worst, so as "cost" (the result, negated where higher is
+        # better) they ascend, and the first limit a result reaches is a binary search away.
+        sign = 1.0 if lower else -1.0
+        limits = sign * np.array(self.limits)
+        cost = sign * results
+        reached = np.searchsorted(limits, cost, side="left")
+        earned = np.append(np.array(self.points), 0.0)[reached]
+        if self.bonus_step:
+            beyond = np.maximum(limits[0] - cost, 0.0)
+            earned += np.minimum(np.floor(beyond / self.bonus_step + 1e-9) * self.bonus_points, self.bonus_cap)
+        return earned
+
 
 @dataclass(frozen=True)
 class ScoreTable:
@@ -47,38 +61,40 @@ class ScoreTable:
     cutoffs: dict[str, float]  # pass / good / excellent, in points
     bands: dict[str, tuple[Band, ...]]
 
-    def points(self, item: str, result: float, age: float | None) -> float:
+    def points(self, item: str, result: float | None, age: float | None) -> float:
         """Points for one result (seconds for timed items, repetitions for counts); NaN if unscorable."""
-        band = self._band(item, age)
-        if band is None or result is None or math.isnan(result):
-            return math.nan
-        lower = catalogue()[item].better == "lower"
-        beats = (lambda r, limit: r <= limit) if lower else (lambda r, limit: r >= limit)
-        earned = next((p for limit, p in zip(band.limits, band.points) if beats(result, limit)), 0.0)
-        if band.bonus_step and beats(result, band.limits[0]):
-            beyond = (band.limits[0] - result) if lower else (result - band.limits[0])
-            earned += min(math.floor(beyond / band.bonus_step + 1e-9) * band.bonus_points, band.bonus_cap)
-        return float(earned)
+        one = pd.DataFrame({"item": [item], "result": [result], "age": [age]}, dtype=object)
+        return float(self.score_frame(one)["points"].iloc[0])
 
-    def grade(self, points: float) -> str | None:
+    def grade(self, points: float | None) -> str | None:
         """The grade a number of points earns; None for no score."""
-        if points is None or math.isnan(points):
-            return None
-        return next((grade for cutoff, grade in GRADES if points >= self.cutoffs[cutoff]), FAIL)
+        grade = self.grades(np.array([points], dtype=float))[0]
+        return None if pd.isna(grade) else str(grade)
 
-    def _band(self, item: str, age: float | None) -> Band | None:
-        bands = self.bands.get(item, ())
-        if age is None or (isinstance(age, float) and math.isnan(age)):
-            return bands[0] if len(bands) == 1 else None
-        return next((b for b in bands if b.ages[0] <= age <= b.ages[1]), None)
+    def grades(self, points: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """The grade each number of points earns (NA for no score), as strings."""
+        earned = np.select([points >= self.cutoffs[cutoff] for cutoff, _ in GRADES], [g for _, g in GRADES], FAIL)
+        return pd.array(np.where(np.isnan(points), None, earned), dtype="string")
 
     def score_frame(self, results: pd.DataFrame) -> pd.DataFrame:
-        """Add ``points`` and ``grade`` to rows with ``item``, ``result`` and ``age`` columns."""
-        points = [self.points(i, r, a) for i, r, a in
-                  zip(results["item"], results["result"].astype(float), results["age"].astype(float))]
-        out = results.assign(points=np.array(points, dtype=float))
-        out["grade"] = pd.array([self.grade(p) for p in out["points"]], dtype="string")
-        return out
+        """Add ``points`` and ``grade`` to rows with ``item``, ``result`` and ``age`` columns.
+
+        Each age group's results are scored together (a detachment's year is hundreds of thousands): a
+        row of an item without a score table, without a result, or of an age no group holds gets NaN; an
+        item with one age group scores rows without an age too.
+        """
+        items = results["item"].to_numpy(dtype=object)
+        values = results["result"].astype(float).to_numpy()
+        ages = results["age"].astype(float).to_numpy()
+        points = np.full(len(results), np.nan)
+        for item, bands in self.bands.items():
+            lower = catalogue()[item].better == "lower"
+            unscored = (items == item) & ~np.isnan(values)
+            for band in bands:  # the first group holding an age scores it
+                rows = unscored & ((ages >= band.ages[0]) & (ages <= band.ages[1]) | np.isnan(ages) & (len(bands) == 1))
+                points[rows] = band.earned(values[rows], lower)
+                unscored &= ~rows
+        return results.assign(points=points, grade=self.grades(points))
 
 
 def shipped_tables() -> dict[str, Path]:

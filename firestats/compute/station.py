@@ -31,13 +31,15 @@ class StationYear:
 
 
 def compute(dataset: Dataset, station: str | None, when: int | Period, show_names: bool = False,
-            score_table: str | None = None) -> StationYear:
+            score_table: str | None = None, interval: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
     ``station`` is the canonical name (None: every station, the detachment's own figures); names
     are masked (张*三) unless ``show_names``;
     ``score_table`` is a table's version or path (default: the settings'). A period shorter than a
-    year adds its label to the figures (``period``: 2024-Q1).
+    year adds its label to the figures (``period``: 2024-Q1). Without ``interval`` the response segments'
+    p90s have no bootstrap interval (None): a comparison and the overview show none, and a detachment's
+    bootstraps took half of its overview's time.
     """
     period = when if isinstance(when, Period) else Period(int(when))
     year = period.year
@@ -51,7 +53,7 @@ def compute(dataset: Dataset, station: str | None, when: int | Period, show_name
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
-        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard")),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, show_names),
         "activities": activity_figures(mine.activities),

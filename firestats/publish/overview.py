@@ -43,11 +43,11 @@ def station_figures(dataset: Dataset, year: int) -> tuple[dict[str, dict[str, An
     """Each station's figures of the year (the detachment's total under 支队合计, computed from all its
     records, so its medians are the detachment's own), and each station's a year earlier (None without records)."""
     stations = sorted({s for s, y in dataset.station_years() if y == year})
-    this = {s: compute(dataset, s, year).figures for s in stations}
-    this[TOTAL] = compute(dataset, None, year).figures
+    this = {s: compute(dataset, s, year, interval=False).figures for s in stations}
+    this[TOTAL] = compute(dataset, None, year, interval=False).figures
     last = {}
     for s in [*stations, None]:
-        before = compute(dataset, s, year - 1)
+        before = compute(dataset, s, year - 1, interval=False)
         last[s or TOTAL] = None if before.data.is_empty() else before.figures
     return this, last
 

@@ -402,7 +402,7 @@ def station_report(data_dir: Path | str | None, station: str, year: int, show_na
     this = reported(dataset, name, when, show_names, score_table)
 
     def other(at: Period) -> StationYear | None:
-        found = compute(dataset, name, at, show_names, score_table)
+        found = compute(dataset, name, at, show_names, score_table, interval=False)
         return None if found.data.is_empty() else found
 
     return StationReport(this, other(when.a_year_earlier()), docx_template,

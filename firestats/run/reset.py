@@ -23,6 +23,8 @@ from IPython import get_ipython
 WATCHED = ("firestats", "pandas", "numpy", "matplotlib", "pyarrow", "yaml", "IPython", "builtins", "os", "io",
            "json", "math", "datetime", "pathlib", "functools", "random", "time")
 
+# Class members a report could replace that are not callable themselves.
+_DESCRIPTORS = (property, classmethod, staticmethod)
 _start: dict[str, Any] = {}  # the kernel as it started, taken at the first reset
 
 
@@ -66,12 +68,13 @@ def _identities() -> dict[tuple[str, str], int]:
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] not in WATCHED or module is None:
             continue
+        # callable() and isinstance rather than inspect's predicates: the walk runs before every report.
         for attr, value in list(vars(module).items()):
-            if inspect.isroutine(value) or inspect.isclass(value):
+            if callable(value):
                 seen[(name, attr)] = id(value)
-            if inspect.isclass(value) and value.__module__ == name:
+            if isinstance(value, type) and value.__module__ == name:
                 for method, member in list(vars(value).items()):
-                    if inspect.isroutine(member) or isinstance(member, (property, classmethod, staticmethod)):
+                    if callable(member) or isinstance(member, _DESCRIPTORS):
                         seen[(f"{name}.{attr}", method)] = id(member)
     return seen
 

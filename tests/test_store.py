@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from conftest import BUNDLED_RAW, write_exports
 
 from firestats.cli import main
-from firestats.ingest import store
+from firestats.ingest import readers, store
 from firestats.ingest.layout import station_years
 from firestats.ingest.partitions import TABLES
 from firestats.ingest.prepare import build, prepare
@@ -114,3 +115,53 @@ def test_every_table_has_a_schema_so_an_empty_slice_keeps_its_columns(saved):
     whole = load(saved)
     for name in TABLES:
         assert list(tables(empty)[name].columns) == list(tables(whole)[name].columns) and tables(empty)[name].empty
+
+
+def prepared_alike(left: Path, right: Path) -> None:
+    """Two prepared folders hold the same rows in every table and the same quality summary and index."""
+    same(load(left), load(right))
+    for name in ("quality.json", "stations.json", "partitions.json"):
+        assert json.loads((left / name).read_text("utf-8")) == json.loads((right / name).read_text("utf-8")), name
+
+
+@pytest.mark.slow  # three prepares of the whole sample
+def test_a_prepare_after_files_are_added_changed_and_removed_equals_one_from_scratch(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(BUNDLED_RAW, raw)
+    out = tmp_path / "data"
+    added = raw / "接处警台账_2024.csv"
+    added_bytes = added.read_bytes()
+    added.unlink()
+    prepare([raw], out)
+    added.write_bytes(added_bytes)  # a new month's export
+    ledger = raw / "工作台账_2024.csv"
+    lines = ledger.read_bytes().split(b"\r\n")
+    ledger.write_bytes(b"\r\n".join([*lines[:5], lines[4], *lines[5:]]))  # a changed export: one drill more
+    (raw / "比武成绩_2023.xlsx").unlink()  # a removed export
+    read = []
+    real = readers.read_tables
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "read_tables", lambda path, *a: read.append(path.name) or real(path, *a))
+        prepare([raw], out)
+    assert sorted(read) == sorted([added.name, ledger.name])  # only the new and the changed file were read
+    prepare([raw], tmp_path / "fresh")
+    prepared_alike(out, tmp_path / "fresh")
+    assert not any("比武成绩_2023" in json.dumps(f, ensure_ascii=False)
+                   for f in json.loads((out / "quality.json").read_text("utf-8"))["files"])
+    kept = {p.name.split(".")[0] for p in (out / ".sources").iterdir()}
+    assert len(kept) == len(list(raw.iterdir()))  # the removed file's part went with it
+
+
+def test_rebuild_reads_every_file_again_and_gives_the_same_folder(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站", "城西站"], [("城东站", "实地演练", "演练")])
+    prepare([raw], tmp_path / "data")
+    before = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    read = []
+    real = readers.read_tables
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "read_tables", lambda path, *a: read.append(path.name) or real(path, *a))
+        result = CliRunner().invoke(main, ["prepare", str(raw), "--out", str(tmp_path / "data"), "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert sorted(read) == sorted(p.name for p in raw.iterdir())
+    after = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    assert after == before

@@ -167,7 +167,7 @@ def _write_table(folder: OutputFolder, table: str, frame: pd.DataFrame, ids: dic
     """Write one table's partitions (and its zero-row schema); returns its entries for the index."""
     arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     arrow = arrow.append_column(ORDER, pa.array(np.arange(len(frame), dtype="int64")))
-    folder.write(schema_path(table), _parquet(arrow.slice(0, 0)))
+    folder.write(schema_path(table), parquet_bytes(arrow.slice(0, 0)))
     if frame.empty:
         return {}
     keys = pd.DataFrame({"year": frame[DATE_COLUMN[table]].dt.year.to_numpy(),
@@ -176,9 +176,9 @@ def _write_table(folder: OutputFolder, table: str, frame: pd.DataFrame, ids: dic
     for (year, sid), rows in keys.groupby(["year", "station"], dropna=False, sort=True).indices.items():
         key = partition_key(None if pd.isna(year) else int(year), None if pd.isna(sid) else sid)
         part = arrow.take(rows)
-        data = _parquet(part)
+        data = parquet_bytes(part)
         # Row numbers and order are left out of the content: a row added above would shift them all.
-        content = _parquet(part.drop_columns([ORDER, "source_row"]), compression="none")
+        content = parquet_bytes(part.drop_columns([ORDER, "source_row"]), compression="none")
         entries[key] = {"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
                         "content": hashlib.sha256(content).hexdigest()}
         if before.get(key, {}).get("sha256") != entries[key]["sha256"] or not (folder.root / partition_path(
@@ -187,7 +187,8 @@ def _write_table(folder: OutputFolder, table: str, frame: pd.DataFrame, ids: dic
     return entries
 
 
-def _parquet(table: pa.Table, compression: str = "snappy") -> bytes:
+def parquet_bytes(table: pa.Table, compression: str = "snappy") -> bytes:
+    """A table as the bytes of one Parquet file (the same table, the same bytes)."""
     sink = io.BytesIO()
     pq.write_table(table, sink, compression=compression)
     return sink.getvalue()

@@ -1,10 +1,12 @@
-"""Benchmark: `firestats prepare` on 1,000,000 messy incident rows against the floor.
+"""Benchmark: `firestats prepare` on 1,000,000 messy incident rows against the floor; a re-prepare after a new file.
 
 The input is a GB18030 CSV whose four time columns mix four spellings
 (2021-03-05 14:32:07, 2021/3/5 14:32:07, 2021年3月5日14时32分07秒, 20210305143207), with
 drifting station and type names and numbers carrying units. The floor is the least any reader
 must do: pyarrow reading the same file, plus one clean-format ``to_datetime`` per time column.
-Each side runs in a fresh process, so peak memory (max RSS) is that side's alone.
+Each side runs in a fresh process, so peak memory (max RSS) is that side's alone. Then the same
+rows as twelve monthly files: a full prepare of all twelve against a re-prepare of the folder after
+the twelfth file arrives (the other eleven already prepared), which reads that file alone.
 
     python benchmarks/bench_prepare.py [--rows 1000000] [--repeat 3]
 """
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 TIME_COLUMNS = ["接警时间", "出动时间", "到场时间", "结束时间"]
+PREPARE = [sys.executable, "-m", "firestats.cli", "prepare"]
 FLOOR = """
 import sys
 import pandas as pd
@@ -36,8 +39,9 @@ for column in sys.argv[2:]:
 """
 
 
-def messy_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """Write ``rows`` incidents as a GB18030 CSV with four timestamp spellings, vectorised."""
+def messy_csv(path: Path, rows: int, seed: int = 7, files: int = 1) -> None:
+    """Write ``rows`` incidents as a GB18030 CSV with four timestamp spellings, vectorised (``files`` > 1: as that
+    many files ``path``-1.csv … in the folder ``path``, the rows of each month of the year apart)."""
     rng = np.random.default_rng(seed)
     received = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86400, rows), unit="s")
     offsets = np.cumsum(rng.lognormal(np.log([45, 240, 1500]), 0.4, size=(rows, 3)), axis=1).round()
@@ -59,7 +63,15 @@ def messy_csv(path: Path, rows: int, seed: int = 7) -> None:
     frame["挽回损失(万元)"] = np.where(rng.random(rows) < 0.3, (rng.random(rows) * 10).round(1).astype(str) + "万", "")
     frame["地址"] = "人民路" + pd.Series(rng.integers(1, 999, rows)).astype(str) + "号"
     duplicated = frame.sample(frac=0.02, random_state=seed)
-    pd.concat([frame, duplicated]).to_csv(path, index=False, encoding="gb18030")
+    frame = pd.concat([frame, duplicated])
+    if files == 1:
+        frame.to_csv(path, index=False, encoding="gb18030")
+        return
+    path.mkdir()
+    month = received.month.to_numpy()
+    month = np.concatenate([month, month[duplicated.index.to_numpy()]])
+    for n in range(files):
+        frame[month % files == n].to_csv(path / f"警情_{n + 1:02d}.csv", index=False, encoding="gb18030")
 
 
 def timed(command: list[str]) -> tuple[float, float]:
@@ -83,15 +95,33 @@ def main() -> None:
         messy_csv(csv, args.rows)
         print(f"generated {csv.stat().st_size / 2**20:.0f} MiB in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         floor = [timed([sys.executable, "-c", FLOOR, str(csv), *TIME_COLUMNS]) for _ in range(args.repeat)]
-        prepare = [timed([sys.executable, "-m", "firestats.cli", "prepare", str(csv), "--out", f"{tmp}/out"])
-                   for _ in range(args.repeat)]
+        prepare = [timed([*PREPARE, str(csv), "--out", f"{tmp}/out", "--rebuild"]) for _ in range(args.repeat)]
+        full, again = incremental(Path(tmp), args.rows, args.repeat)
     best_floor, best_prepare = min(t for t, _ in floor), min(t for t, _ in prepare)
     result = {
         "rows": args.rows, "floor_s": round(best_floor, 2), "prepare_s": round(best_prepare, 2),
         "ratio": round(best_prepare / best_floor, 2), "prepare_peak_mib": round(max(m for _, m in prepare)),
         "floor_peak_mib": round(max(m for _, m in floor)),
+        "twelve_files_full_s": round(full, 2), "after_one_new_file_s": round(again, 2),
+        "incremental_share": round(again / full, 2),
     }
     print(json.dumps(result))
+
+
+def incremental(tmp: Path, rows: int, repeat: int) -> tuple[float, float]:
+    """Best seconds of a full prepare of twelve monthly files, and of a re-prepare after the twelfth arrived."""
+    raw, out = tmp / "months", tmp / "months-out"
+    messy_csv(raw, rows, files=12)
+    last = raw / "警情_12.csv"
+    held = tmp / last.name
+    full, again = [], []
+    for _ in range(repeat):
+        full.append(timed([*PREPARE, str(raw), "--out", str(out), "--rebuild"])[0])
+        last.rename(held)
+        subprocess.run([*PREPARE, str(raw), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+        held.rename(last)
+        again.append(timed([*PREPARE, str(raw), "--out", str(out)])[0])
+    return min(full), min(again)
 
 
 if __name__ == "__main__":

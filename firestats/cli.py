@@ -91,16 +91,19 @@ def _read(action, mapping_name: str | None):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
               help="Folder for the cleaned Parquet tables and quality.json.")
 @MAPPING_OPTION
-def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None) -> None:
+@click.option("--rebuild", is_flag=True, help="Read every file again, not only those new or changed since the last "
+                                              "prepare into --out.")
+def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, rebuild: bool) -> None:
     """Read exports (files or folders), clean them, and write Parquet plus a quality summary.
 
     Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
-    printed at the end shows that the counts add up. Raw files are only read.
+    printed at the end shows that the counts add up. Raw files are only read. An --out prepared
+    before is updated: only new or changed files are read, rows of removed files are dropped.
     """
     from firestats.ingest.prepare import prepare as run
     from firestats.ingest.quality import describe
 
-    dataset = _read(lambda mapping: run(inputs, out_dir, mapping), mapping_name)
+    dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name)
     _say([*describe(dataset), f"wrote {out_dir}"])
 
 

@@ -28,6 +28,11 @@ class Period:
     kind: str = "year"
     index: int = 1
 
+    @classmethod
+    def containing(cls, year: int, month: int, kind: str) -> Period:
+        """The period of ``kind`` that holds a month (1..12) of ``year``: (2024, 8, quarter) -> 2024-Q3."""
+        return cls(year, kind, (month - 1) // _MONTHS_IN[kind] + 1)
+
     @property
     def first_month(self) -> int:
         """The period's first month, 1..12."""
@@ -88,6 +93,10 @@ class Period:
     def a_year_earlier(self) -> Period:
         """The same period a year earlier (同比)."""
         return Period(self.year - 1, self.kind, self.index)
+
+    def years_compared(self) -> list[int]:
+        """The years a report of this period reads: its own, a year earlier's and the previous period's."""
+        return sorted({p.year for p in (self, self.a_year_earlier(), self.previous())})
 
     def contains(self, times: pd.Series) -> pd.Series:
         """Which times fall in the period (False for a missing time)."""

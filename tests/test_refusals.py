@@ -13,7 +13,6 @@ from conftest import write_exports
 
 from firestats.cli import main
 from firestats.ingest.prepare import prepare
-from firestats.ingest.store import load
 from firestats.publish.paths import BESIDE
 from firestats.run.batch import plan, render_all, unchanged
 
@@ -88,7 +87,8 @@ def test_a_full_disk_when_the_manifest_is_written_is_one_line(data, tmp_path, re
 def test_a_truncated_prepared_table_is_named_in_one_line(command, data, tmp_path):
     broken = tmp_path / "data"
     shutil.copytree(data, broken)
-    table = broken / "incidents.parquet"
+    station = json.loads((broken / "stations.json").read_text("utf-8"))["城东站"]["id"]
+    table = broken / "incidents" / "year=2024" / f"station={station}" / "part.parquet"
     table.write_bytes(table.read_bytes()[:100])
     args = {"figures": ["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
             **station_args(broken, tmp_path / "out")}[command]
@@ -158,7 +158,7 @@ def test_the_index_lists_only_the_reports_of_the_current_data(data, tmp_path):
 
 
 def test_a_report_is_unchanged_only_while_every_file_it_writes_is_there(data, tmp_path):
-    jobs = {job.name: job for job in plan(load(data), data, tmp_path)}
+    jobs = {job.name: job for job in plan(data, tmp_path)}
     station, overview = jobs["2024/城东站"], jobs["2024/支队总览"]
     for job in (station, overview):
         for path in job.outputs():

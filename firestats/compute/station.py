@@ -75,8 +75,8 @@ def station_figures(data: Dataset | Path | str, station: str, when: int | str | 
     >>> fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]  # doctest: +SKIP
     603
     """
-    dataset = data if isinstance(data, Dataset) else load(data)
     period = when if isinstance(when, Period) else parse_period(when)
+    dataset = data if isinstance(data, Dataset) else load(data, station, period.years_compared())
     return reported(dataset, dataset.resolve_station(station), period, show_names, score_table).figures
 
 
@@ -85,5 +85,5 @@ def reported(dataset: Dataset, station: str, when: int | Period, show_names: boo
     """A station's year (or period) to report on, as :func:`compute`; one with no records of any family is refused."""
     mine = compute(dataset, station, when, show_names, score_table)
     if mine.data.is_empty():
-        raise no_records(station, mine.period.label, {y for s, y in dataset.station_years() if s == station})
+        raise no_records(station, mine.period.label, dataset.years_by_station().get(station, set()))
     return mine

@@ -6,30 +6,44 @@ the notebook's kernel does the analysis.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
+from firestats.ingest.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex, partition_path
 
-INCIDENTS = "incidents.parquet"
-PROBLEMS = "problems.parquet"
-ASSESSMENTS = "assessments.parquet"
-ACTIVITIES = "activities.parquet"
 QUALITY = "quality.json"
-# Each record family's table and the column that dates its records.
-DATED = ((INCIDENTS, "received_at"), (ASSESSMENTS, "date"), (ACTIVITIES, "date"))
+# The single tables an older firestats wrote (layout 1): a folder holding them is refused with "prepare again".
+OLD_TABLES = ("incidents.parquet", "problems.parquet")
 
 
 def check_prepared(data_dir: Path) -> None:
-    """Raise NotPrepared, saying what to run, unless ``data_dir`` was written by ``firestats prepare``."""
-    missing = [n for n in (INCIDENTS, PROBLEMS, QUALITY) if not (data_dir / n).is_file()]
-    if missing:
-        raise NotPrepared(
-            f"{data_dir}: not a prepared data folder (missing {', '.join(missing)}); run `firestats prepare` first"
-        )
+    """Raise NotPrepared, saying what to run, unless ``data_dir`` was written by this firestats' ``prepare``."""
+    version = _layout_version(data_dir)
+    if version == LAYOUT_VERSION and all((data_dir / n).is_file() for n in (QUALITY, STATIONS, PARTITIONS)):
+        return
+    if version is not None or any((data_dir / n).is_file() for n in OLD_TABLES):
+        raise NotPrepared(f"{data_dir}: prepared by another version of firestats (layout {version or 1}; this one "
+                          f"reads layout {LAYOUT_VERSION}); run `firestats prepare` again to rewrite it")
+    missing = [n for n in (LAYOUT, STATIONS, PARTITIONS, QUALITY) if not (data_dir / n).is_file()]
+    raise NotPrepared(
+        f"{data_dir}: not a prepared data folder (missing {', '.join(missing)}); run `firestats prepare` first"
+    )
+
+
+def _layout_version(data_dir: Path) -> int | None:
+    """The version ``data_dir``'s layout.json names (None without one; 0 when it cannot be read)."""
+    path = data_dir / LAYOUT
+    if not path.is_file():
+        return None
+    try:
+        return int(json.loads(path.read_text("utf-8")).get("version", 0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0
 
 
 def find_prepared(data_dir: Path | str | None) -> Path:
@@ -65,27 +79,35 @@ def read_quality(data_dir: Path | str) -> dict[str, Any]:
         return json.loads((data_dir / QUALITY).read_text("utf-8"))
 
 
-def station_years(data_dir: Path | str) -> dict[str, set[int]]:
-    """Every station with a dated record of any family, and the years it has records in (two columns of each table)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
+def read_index(data_dir: Path | str) -> StoreIndex:
+    """A prepared folder's index: its stations, the months each has records in, and its partition files."""
     data_dir = Path(data_dir)
     check_prepared(data_dir)
-    years: dict[str, set[int]] = {}
-    for name, date in DATED:
-        if (data_dir / name).is_file():
-            with reading(data_dir / name):
-                table = pq.ParquetFile(data_dir / name).read(columns=["station", date])  # no pyarrow.dataset
-            if not pa.types.is_timestamp(table[date].type):  # a family with no records has untyped columns
-                continue
-            dated = table.filter(pc.and_(pc.is_valid(table["station"]), pc.is_valid(table[date])))
-            pairs = pa.table({"station": dated["station"], "year": pc.year(dated[date])}).group_by(
-                ["station", "year"]).aggregate([])
-            for station, year in zip(pairs["station"].to_pylist(), pairs["year"].to_pylist()):
-                years.setdefault(station, set()).add(year)
-    return years
+    with reading(data_dir / STATIONS):
+        stations = json.loads((data_dir / STATIONS).read_text("utf-8"))
+    with reading(data_dir / PARTITIONS):
+        partitions = json.loads((data_dir / PARTITIONS).read_text("utf-8"))
+    return StoreIndex(stations, partitions)
+
+
+def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | None = None,
+                     years: Iterable[int] | None = None) -> None:
+    """Refuse, naming it, a partition file of a slice (every one by default) whose bytes are not those prepare
+    wrote (truncated, overwritten, missing): checked before a report's kernel or a batch starts."""
+    data_dir = Path(data_dir)
+    for table in TABLES:
+        for key in index.keys(table, station, years):
+            path = data_dir / partition_path(table, key)
+            with reading(path):
+                data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != index.partitions[table][key]["sha256"]:
+                raise InputError(f"{path}: cannot be read (not the file prepare wrote); prepare the data again with "
+                                 "`firestats prepare`")
+
+
+def station_years(data_dir: Path | str) -> dict[str, set[int]]:
+    """Every station with a dated record of any family, and the years it has records in (from the index)."""
+    return read_index(data_dir).station_years()
 
 
 def match_station(spelling: str, known: set[str]) -> str:

@@ -12,6 +12,7 @@ from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.mapping import Mapping, known_headers
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
+from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
 from firestats.ingest.store import Dataset, save
 
 
@@ -31,41 +32,70 @@ def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None,
     A file named on its own that cannot be read is refused; one found in a folder (notes, a
     README, a lookup table beside the exports) is left out and named in ``skipped`` with why.
     """
-    paths = list(paths)
-    files = readers.find_inputs(paths)
-    if not files:
-        raise InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, paths))}")
-    named = {Path(p).resolve() for p in paths if Path(p).is_file()}
-    known = known_headers(mapping) if mapping else known_headers(None) | assessments.headers() | activities.headers()
-    names = _source_names(files)
-    tables = []
-    for path in files:
-        try:
-            read = readers.read_tables(path, known, names[path])
-        except InputError as exc:
-            if path.resolve() in named or skipped is None:
-                raise
-            skipped[names[path]] = str(exc).removeprefix(f"{path}: ")
-            continue
-        for table in read:
-            _unique_source(table, {t.source for _, t in tables})
-            columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
-            tables.append((family_of(columns, mapping), table))
-    if not tables:
-        raise InputError(f"no readable exports in {', '.join(map(str, paths))}: "
-                         + "; ".join(f"{name}: {why}" for name, why in (skipped or {}).items()))
+    inputs = Inputs(paths, mapping)
+    tables, taken = [], set()
+    for path in inputs.files:
+        for family, table, _ in inputs.read(path, taken, skipped):
+            taken.add(table.source)
+            tables.append((family, table))
+    inputs.check_any(bool(tables), skipped)
     return tables
+
+
+class Inputs:
+    """The export files under the paths a user gave, each named as its rows will be, read one at a time."""
+
+    def __init__(self, paths: Iterable[Path | str], mapping: Mapping | None) -> None:
+        self.paths = list(paths)
+        self.files = readers.find_inputs(self.paths)
+        if not self.files:
+            raise InputError(f"no .xlsx, .xls, .csv or .tsv files in {', '.join(map(str, self.paths))}")
+        self.mapping = mapping
+        self.named = {Path(p).resolve() for p in self.paths if Path(p).is_file()}
+        self.known = (known_headers(mapping) if mapping
+                      else known_headers(None) | assessments.headers() | activities.headers())
+        self.names = _source_names(self.files)
+
+    def read(self, path: Path, taken: set[str],
+             skipped: dict[str, str] | None) -> list[tuple[str, readers.RawTable, str]]:
+        """One file's tables, each with its family, named apart from the ``taken`` names, and with the name it
+        had before; a file found in a folder that cannot be read is named in ``skipped`` and gives none."""
+        try:
+            read = readers.read_tables(path, self.known, self.names[path])
+        except InputError as exc:
+            if path.resolve() in self.named or skipped is None:
+                raise
+            skipped[self.names[path]] = str(exc).removeprefix(f"{path}: ")
+            return []
+        labelled = []
+        for table in read:
+            given = table.source
+            _unique_source(table, taken | {t.source for _, t, _ in labelled})
+            columns = [c for c in table.frame.columns if c not in ("source_file", "source_row")]
+            labelled.append((family_of(columns, self.mapping), table, given))
+        return labelled
+
+    def check_any(self, found: bool, skipped: dict[str, str] | None) -> None:
+        """Refuse, naming why each was left out, paths whose files hold no readable export."""
+        if not found:
+            raise InputError(f"no readable exports in {', '.join(map(str, self.paths))}: "
+                             + "; ".join(f"{name}: {why}" for name, why in (skipped or {}).items()))
 
 
 def _unique_source(table: readers.RawTable, taken: set[str]) -> None:
     """Rename a table whose source name another already has (a sheet 二月 of 警情.xlsx and a file
     named 警情.xlsx!二月): each file's rows are accounted apart, so no two may share a name."""
-    name, n = table.source, 1
-    while name in taken:
+    table.source = unique_name(table.source, taken)
+    table.frame["source_file"] = table.source
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name（2）``, ``name（3）``… the first that no name in ``taken`` is."""
+    found, n = name, 1
+    while found in taken:
         n += 1
-        name = f"{table.source}（{n}）"
-    table.source = name
-    table.frame["source_file"] = name
+        found = f"{name}（{n}）"
+    return found
 
 
 def _source_names(files: list[Path]) -> dict[Path, str]:
@@ -74,31 +104,67 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
 
 
-def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
-    """Read and clean exports into a dataset with its quality summary (nothing is written)."""
-    incident_parts, notes, records, accounting = [], [], {"assessments": [], "activities": []}, []
-    problems, skipped = [], {}
-    for family, table in read_all(paths, mapping, skipped):
+def build(paths: Iterable[Path | str], mapping: Mapping | None = None, cache: SourceCache | None = None) -> Dataset:
+    """Read and clean exports into a dataset with its quality summary (nothing is written but ``cache``'s parts).
+
+    Files are read one at a time into parts (see ``sources.FilePart``); with a ``cache``, a file
+    whose part is kept there is not read at all. Then the parts are merged across files.
+    """
+    inputs = Inputs(paths, mapping)
+    recipe_hash = recipe(mapping) if cache else ""
+    parts, skipped, taken = [], {}, set()
+    for path in inputs.files:
+        key = part_key(path.read_bytes(), inputs.names[path], recipe_hash) if cache else ""
+        part = cache.get(key) if cache else None
+        if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
+            part = convert(inputs.read(path, taken, skipped), mapping)
+            part = cache.put(key, part) if cache and part.sources else part
+        taken.update(part.sources)
+        parts.append(part)
+    inputs.check_any(any(p.sources for p in parts), skipped)
+    if cache:
+        cache.drop_unused()
+    return merge(parts, skipped, mapping)
+
+
+def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None) -> FilePart:
+    """One file's tables in canonical fields and kept records, with their problem rows and accounting."""
+    part = FilePart([], [], [], [], pd.DataFrame())
+    problems = []
+    for family, table, given in tables:
         name = table.source
-        notes.append({"source_file": name, "family": family, "encoding": table.encoding,
-                      "header_row": table.header_row, "ignored_columns": table.ignored_columns,
-                      "ignored_sheets": table.ignored_sheets})
+        part.given.append(given)
+        part.sources.append(name)
+        part.notes.append({"source_file": name, "family": family, "encoding": table.encoding,
+                           "header_row": table.header_row, "ignored_columns": table.ignored_columns,
+                           "ignored_sheets": table.ignored_sheets})
         problems.append(table.problems.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
         lost = int((table.problems["action"] == QUARANTINE).sum())
-        accounting.append({"source_file": name, "rows_in": lost, "kept": 0, "merged": 0, "quarantined": lost})
+        part.accounting.append({"source_file": name, "rows_in": lost, "kept": 0, "merged": 0, "quarantined": lost})
         if family == "incidents":
-            incident_parts.append(incidents.to_canonical(table.frame, name, mapping))
+            part.incidents.append(incidents.to_canonical(table.frame, name, mapping))
             continue
         reader = assessments.to_records if family == "assessments" else activities.to_records
         kept, found = reader(table.frame, name)
-        records[family].append(kept)
+        part.records[family] = pd.concat([part.records[family], kept], ignore_index=True) \
+            if family in part.records else kept
         problems.append(found.assign(family=family))
-        accounting.append(_account(name, kept, found, family))
+        part.accounting.append(_account(name, kept, found, family))
+    part.problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return part
+
+
+def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None) -> Dataset:
+    """Every file's part merged: incidents de-duplicated across files, every row accounted, the quality summary."""
+    incident_parts = [c for p in parts for c in p.incidents]
     result = incidents.clean_incidents(incident_parts) if incident_parts else incidents.empty_result()
+    accounting = [row for p in parts for row in p.accounting]
     table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
                       ignore_index=True)
-    every_problem = pd.concat([result.problems.assign(family="incidents"), *problems], ignore_index=True)
+    every_problem = pd.concat([result.problems.assign(family="incidents"), *(p.problems for p in parts)],
+                              ignore_index=True)
     every_problem["date"] = pd.to_datetime(every_problem["date"])  # NaT where a line had no readable date
+    notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
     quality["incident_types"] = {str(k): int(v) for k, v in result.incidents["type"].value_counts().items()}
@@ -106,8 +172,8 @@ def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Datase
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
         result.incidents, every_problem, quality,
-        _stack(records["assessments"], assessments.RECORD_COLUMNS),
-        _stack(records["activities"], activities.RECORD_COLUMNS),
+        _stack([p.records["assessments"] for p in parts if "assessments" in p.records], assessments.RECORD_COLUMNS),
+        _stack([p.records["activities"] for p in parts if "activities" in p.records], activities.RECORD_COLUMNS),
     )
 
 
@@ -123,8 +189,14 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None) -> Dataset:
-    """Read, clean and write exports into ``out_dir`` (Parquet tables and quality.json)."""
-    dataset = build(paths, mapping)
+def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None,
+            rebuild: bool = False) -> Dataset:
+    """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json).
+
+    An ``out_dir`` prepared before is updated: only new or changed files are read (by content), the
+    rows of removed files are dropped, and the result is the one a prepare from scratch gives;
+    ``rebuild`` reads every file again.
+    """
+    dataset = build(paths, mapping, SourceCache(Path(out_dir), rebuild))
     save(dataset, Path(out_dir))
     return dataset

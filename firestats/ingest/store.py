@@ -1,33 +1,43 @@
-"""The processed data folder in memory: the three record families, their problems, and one way
-to narrow them to a station's years."""
+"""The processed data folder in memory and on disk: the three record families, their problems, one way to
+narrow them to a station's years, and the partitioned store they are written to and read from by slice."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from firestats.errors import NotPrepared
+from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
-from firestats.ingest.layout import (
-    ACTIVITIES,
-    ASSESSMENTS,
-    INCIDENTS,
-    PROBLEMS,
-    QUALITY,
-    find_prepared,
-    match_station,
-    read_quality,
-    reading,
+from firestats.ingest.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
+from firestats.ingest.partitions import (
+    LAYOUT,
+    LAYOUT_VERSION,
+    PARTITIONS,
+    STATIONS,
+    TABLES,
+    StoreIndex,
+    partition_key,
+    partition_path,
+    schema_path,
+    station_ids,
+    write_json,
 )
 from firestats.periods import Period
 
 # The column that dates each family's records: the year of a record is the year of this.
-DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date"}
+DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
+# Each row's place in its whole table, stored with it: rows read from several partitions are put back in order.
+ORDER = "_order"
 
 
 def in_slice(stations: pd.Series, timely: pd.Series, station: str | None) -> pd.Series:
@@ -52,6 +62,8 @@ class Dataset:
     quality: dict[str, Any]
     assessments: pd.DataFrame = field(default_factory=pd.DataFrame)  # one record per person, item, test
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # one record per ledger row
+    # Every station's years with records in the whole store, when this is a slice read from it (None: these records').
+    known: dict[str, set[int]] | None = None
 
     def records(self) -> dict[str, pd.DataFrame]:
         """The kept records of each family, by family name."""
@@ -74,61 +86,145 @@ class Dataset:
                 return frame
             return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
 
-        p = self.problems
-        if "date" in p:
-            problems = p[in_slice(p["station"], _timely(when, p["date"]), station)]
-        elif isinstance(when, Period) and when.kind != "year":
-            raise NotPrepared("the prepared folder dates its problem rows by year only; run `firestats prepare` "
-                              "again to report on a half, quarter or month")
-        else:  # a folder prepared before problem rows carried their date: a year is still exact
-            problems = p[in_slice(p["station"], p["year"].isin([when.year] if isinstance(when, Period) else when),
-                                  station)]
-        return Dataset(problems=problems, quality=self.quality,
+        return Dataset(problems=mine(self.problems, "problems"), quality=self.quality, known=self.known,
                        **{family: mine(frame, family) for family, frame in self.records().items()})
+
+    def dated(self) -> pd.DataFrame:
+        """The station and date of every kept record of any family that has both."""
+        return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
+                          for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
 
     def station_years(self) -> list[tuple[str, int]]:
         """Every (station, year) with at least one kept record of any family, sorted by year then station."""
-        pairs = pd.concat([pd.DataFrame({"station": f["station"], "year": f[DATE_COLUMN[family]].dt.year})
-                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
+        dated = self.dated()
+        pairs = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year})
         return sorted(((s, int(y)) for s, y in pairs.drop_duplicates().itertuples(index=False)),
                       key=lambda p: (p[1], p[0]))
 
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: half, quarter or month) with at least one kept record of any
         family, sorted by period then station."""
-        dated = pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
-                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
+        dated = self.dated()
         months = {"half": 6, "quarter": 3, "month": 1}[kind]
         found = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year,
                               "index": (dated["date"].dt.month - 1) // months + 1}).drop_duplicates()
         return sorted(((s, Period(int(y), kind, int(i))) for s, y, i in found.itertuples(index=False)),
                       key=lambda p: (p[1], p[0]))
 
+    def years_by_station(self) -> dict[str, set[int]]:
+        """Every station with kept records and the years it has them in: the whole store's, also for a slice of it."""
+        if self.known is not None:
+            return self.known
+        found: dict[str, set[int]] = {}
+        for station, year in self.station_years():
+            found.setdefault(station, set()).add(year)
+        return found
+
     def resolve_station(self, name: str) -> str:
         """The canonical name of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
-        return match_station(name, {s for s, _ in self.station_years()})
+        return match_station(name, set(self.years_by_station()))
 
 
 def save(dataset: Dataset, out_dir: Path) -> None:
-    """Write the dataset's tables and quality summary into ``out_dir``."""
+    """Write the dataset into ``out_dir`` as a partitioned store (see ``partitions``) with its quality summary.
+
+    Partition files whose bytes did not change are left as they are; those no longer listed are removed.
+    The layout's version is written last: a folder stopped half-way is refused, not half read.
+    """
     folder = OutputFolder(out_dir)
-    tables = ((INCIDENTS, dataset.incidents), (PROBLEMS, dataset.problems),
-              (ASSESSMENTS, dataset.assessments), (ACTIVITIES, dataset.activities))
-    for name, frame in tables:
-        folder.write(name, frame.to_parquet(index=False))
+    before = _previous_partitions(folder.root)
+    folder.remove(LAYOUT)
+    tables = {**dataset.records(), "problems": dataset.problems}
+    ids = station_ids(s for frame in tables.values() if "station" in frame for s in frame["station"].dropna().unique())
+    partitions = {table: _write_table(folder, table, tables[table], ids, before.get(table, {})) for table in TABLES}
+    for table, entries in before.items():
+        for key in set(entries) - set(partitions[table]):
+            folder.remove(partition_path(table, key))
+    months = _months(dataset)
+    folder.write(STATIONS, write_json({name: {"id": sid, "months": months.get(name, [])} for name, sid in ids.items()}))
+    folder.write(PARTITIONS, write_json(partitions))
     folder.write(QUALITY, json.dumps(dataset.quality, ensure_ascii=False, indent=2).encode("utf-8"))
+    folder.write(LAYOUT, write_json({"version": LAYOUT_VERSION}))
 
 
-def load(data_dir: Path | str | None) -> Dataset:
-    """Read a folder written by ``firestats prepare`` (None: the nearest data/processed, see ``find_prepared``)."""
+def _previous_partitions(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """The partitions a folder prepared before lists (none when it holds no index this firestats reads)."""
+    try:
+        return read_index(root).partitions
+    except FirestatsError:
+        return {}
+
+
+def _months(dataset: Dataset) -> dict[str, list[str]]:
+    """Each station's months with kept records of any family (``2024-03``), sorted."""
+    dated = dataset.dated()
+    months = pd.DataFrame({"station": dated["station"], "month": dated["date"].dt.strftime("%Y-%m")}).drop_duplicates()
+    return {station: sorted(group) for station, group in months.groupby("station")["month"]}
+
+
+def _write_table(folder: OutputFolder, table: str, frame: pd.DataFrame, ids: dict[str, str],
+                 before: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Write one table's partitions (and its zero-row schema); returns its entries for the index."""
+    arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    arrow = arrow.append_column(ORDER, pa.array(np.arange(len(frame), dtype="int64")))
+    folder.write(schema_path(table), parquet_bytes(arrow.slice(0, 0)))
+    if frame.empty:
+        return {}
+    keys = pd.DataFrame({"year": frame[DATE_COLUMN[table]].dt.year.to_numpy(),
+                         "station": frame["station"].map(ids).to_numpy()})
+    entries = {}
+    for (year, sid), rows in keys.groupby(["year", "station"], dropna=False, sort=True).indices.items():
+        key = partition_key(None if pd.isna(year) else int(year), None if pd.isna(sid) else sid)
+        part = arrow.take(rows)
+        data = parquet_bytes(part)
+        # Row numbers and order are left out of the content: a row added above would shift them all.
+        content = parquet_bytes(part.drop_columns([ORDER, "source_row"]), compression="none")
+        entries[key] = {"rows": len(rows), "sha256": hashlib.sha256(data).hexdigest(),
+                        "content": hashlib.sha256(content).hexdigest()}
+        if before.get(key, {}).get("sha256") != entries[key]["sha256"] or not (folder.root / partition_path(
+                table, key)).is_file():
+            folder.write(partition_path(table, key), data)
+    return entries
+
+
+def parquet_bytes(table: pa.Table, compression: str = "snappy") -> bytes:
+    """A table as the bytes of one Parquet file (the same table, the same bytes)."""
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression=compression)
+    return sink.getvalue()
+
+
+def load(data_dir: Path | str | None = None, station: str | None = None, years: Iterable[int] | None = None) -> Dataset:
+    """Read a folder written by ``firestats prepare`` (None: the nearest data/processed, see ``find_prepared``).
+
+    ``station`` (spelled any way) and ``years`` read only their partition files: a station's report reads
+    its own years, however many stations the store holds. ``years`` None reads every year; ``station``
+    None every station (and the rows no station's: the detachment's). The slice equals
+    ``load(data_dir).narrow(station, years)`` before it is narrowed to a period.
+
+    >>> import firestats as fs
+    >>> fs.load("data/processed", "城东", [2024, 2025]).incidents["station"].unique()  # doctest: +SKIP
+    array(['城东站'], dtype=object)
+    """
     data_dir = find_prepared(data_dir)
     quality = read_quality(data_dir)
-    problems = _table(data_dir / PROBLEMS)
-    problems["year"] = problems["year"].astype("Int64")
-    optional = [_table(data_dir / n) if (data_dir / n).is_file() else pd.DataFrame() for n in (ASSESSMENTS, ACTIVITIES)]
-    return Dataset(_table(data_dir / INCIDENTS), problems, quality, *optional)
+    index = read_index(data_dir)
+    known = index.station_years()
+    name = None if station is None else match_station(station, set(known))
+    years = None if years is None else [int(y) for y in years]
+    tables = {table: _read(data_dir, table, index, name, years) for table in TABLES}
+    return Dataset(tables["incidents"], tables["problems"], quality, tables["assessments"], tables["activities"],
+                   known)
 
 
-def _table(path: Path) -> pd.DataFrame:
-    with reading(path):
-        return pd.read_parquet(path)
+def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:
+    """The rows of ``table`` in the partitions a slice needs, in their order in the whole table."""
+    paths = [data_dir / partition_path(table, key) for key in index.keys(table, station, years)]
+    parts = []
+    for path in paths or [data_dir / schema_path(table)]:
+        with reading(path):
+            parts.append(pq.ParquetFile(path).read())  # by path: no folder is listed, no partitioning inferred
+    frame = pa.concat_tables(parts).to_pandas()
+    if len(parts) > 1:
+        frame = frame.sort_values(ORDER, kind="stable")
+    return frame.drop(columns=ORDER).reset_index(drop=True)

@@ -17,6 +17,7 @@ from firestats.compute.compare import value_at
 from firestats.compute.response import profile, within_profile
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
+from firestats.periods import Period
 from firestats.publish import charts
 from firestats.publish.html import chart, table
 from firestats.wording import percentile, share
@@ -143,4 +144,5 @@ def detachment_overview(data_dir: Path | str | None, year: int) -> Overview:
     >>> fs.detachment_overview("data/processed", 2025).table.loc["城东站", "incidents.total"]  # doctest: +SKIP
     603
     """
-    return Overview(int(year), *station_figures(load(data_dir), int(year)))
+    dataset = load(data_dir, years=Period(int(year)).years_compared())  # every station, this year and last
+    return Overview(int(year), *station_figures(dataset, int(year)))

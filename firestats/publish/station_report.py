@@ -396,9 +396,9 @@ def station_report(data_dir: Path | str | None, station: str, year: int, show_na
     >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
     (603, '全年队站共开展专项教育12次')
     """
-    dataset = load(data_dir)
-    name = dataset.resolve_station(station)
     when = period_of(year, period)
+    dataset = load(data_dir, station, when.years_compared())  # this station's years alone
+    name = dataset.resolve_station(station)
     this = reported(dataset, name, when, show_names, score_table)
 
     def other(at: Period) -> StationYear | None:

@@ -26,14 +26,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from tqdm import tqdm
 
 import firestats
 from firestats.compute.compare import value_at
 from firestats.errors import ClusterError
 from firestats.files import OutputFolder
-from firestats.ingest.store import Dataset, load
+from firestats.ingest.layout import check_partitions, match_station, read_index, read_quality
+from firestats.ingest.partitions import StoreIndex
 from firestats.periods import Period
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
@@ -111,14 +111,6 @@ def _digest(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def _frame_bytes(frame: pd.DataFrame) -> bytes:
-    # Row numbers are left out: reports never show them, and a row added above would shift them all.
-    if frame.empty:
-        return b""
-    shown = frame.drop(columns=["source_row"], errors="ignore").reset_index(drop=True)
-    return pd.util.hash_pandas_object(shown, index=False).to_numpy().tobytes()
-
-
 def _settings_bytes() -> bytes:
     """Everything shipped that shapes a report: data files, templates (changed ones re-render)."""
     root = resources.files("firestats")
@@ -127,15 +119,18 @@ def _settings_bytes() -> bytes:
     return b"".join(p.read_bytes() for p in files)
 
 
-def input_key(dataset: Dataset, station: str | None, when: int | Period, notebook: Path,
+def input_key(index: StoreIndex, quality: dict[str, Any], station: str | None, when: int | Period, notebook: Path,
               options: dict[str, Any]) -> str:
-    """The hash a report is rendered from: its data slices (this year and last; a period's, the same a
-    year earlier and the one before), the notebook, the parameters, the settings and the firestats version."""
-    slices = ([dataset.narrow(station, (when, when - 1))] if isinstance(when, int) else
-              [dataset.narrow(station, p) for p in (when, when.a_year_earlier(), when.previous())])
+    """The hash a report is rendered from: its data slices (the partitions of its station, or of every station
+    for an overview, in this year and last), the notebook, the parameters, the settings and the firestats version.
+
+    The partitions' content hashes were taken at prepare time, so planning reads no data: a batch of thousands
+    of reports plans in time linear in their number.
+    """
+    period = when if isinstance(when, Period) else Period(int(when))
     parts = [
-        *(_frame_bytes(frame) for mine in slices for frame in (*mine.records().values(), mine.problems)),
-        str(dataset.quality["unattributed"]).encode(),
+        *(h.encode() for h in index.content_hashes(station, period.years_compared())),
+        str(quality["unattributed"]).encode(),
         notebook.read_bytes(), json.dumps(options, sort_keys=True).encode(), firestats.__version__.encode(),
         _settings_bytes(), *(Path(f).read_bytes() for f in (options.get("score_table"), options.get("docx_template"))
                              if f and Path(f).is_file()),
@@ -143,35 +138,38 @@ def input_key(dataset: Dataset, station: str | None, when: int | Period, noteboo
     return _digest(*parts)
 
 
-def plan(dataset: Dataset, data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (),
-         stations: Iterable[str] = (), notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600,
-         period: str = "year", **options: Any) -> list[Job]:
+def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
+         notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, period: str = "year", **options: Any) -> list[Job]:
     """Every report a batch renders: each station's year in the data (or those named), and each
     year's detachment overview; with ``period`` half, quarter or month, each station's periods of
-    that kind with records instead (the overviews are the year's)."""
-    wanted_years, wanted = set(years), {dataset.resolve_station(s) for s in stations}
-    pairs = [(s, y) for s, y in dataset.station_years()
+    that kind with records instead (the overviews are the year's). Read from the store's index alone."""
+    index, quality = read_index(data_dir), read_quality(data_dir)
+    check_partitions(data_dir, index)  # a damaged store is refused before any report starts
+    known = set(index.station_years())
+    wanted_years, wanted = set(years), {match_station(s, known) for s in stations}
+    pairs = [(s, y) for s, y in index.pairs()
              if (not wanted_years or y in wanted_years) and (not wanted or s in wanted)]
     settled = tuple(sorted(options.items()))
+    notebook = Path(notebook)
     if period != "year":
         chosen = set(pairs)
         return [Job(str(data_dir), str(out_dir), p.year, s, str(notebook),
-                    input_key(dataset, s, p, Path(notebook), options), timeout_s, settled, p.label)
-                for s, p in dataset.station_periods(period) if (s, p.year) in chosen]
-    jobs = [Job(str(data_dir), str(out_dir), y, s, str(notebook), input_key(dataset, s, y, Path(notebook), options),
+                    input_key(index, quality, s, p, notebook, options), timeout_s, settled, p.label)
+                for s, p in index.station_periods(period) if (s, p.year) in chosen]
+    jobs = [Job(str(data_dir), str(out_dir), y, s, str(notebook), input_key(index, quality, s, y, notebook, options),
                 timeout_s, settled) for s, y in pairs]
     for year in sorted({y for _, y in pairs}):
-        key = input_key(dataset, None, year, OVERVIEW_NOTEBOOK, {})
+        key = input_key(index, quality, None, year, OVERVIEW_NOTEBOOK, {})
         jobs.append(Job(str(data_dir), str(out_dir), year, None, str(OVERVIEW_NOTEBOOK), key, timeout_s))
     return jobs
 
 
-def reports_of(dataset: Dataset) -> set[str]:
+def reports_of(index: StoreIndex) -> set[str]:
     """The names of every report the data makes (each station's years, halves, quarters and months, and each
     year's overview): what the index lists, whatever an earlier run on other data left in the manifest."""
-    pairs = dataset.station_years()
+    pairs = index.pairs()
     periods = {report_name(s, p.label) for kind in ("half", "quarter", "month")
-               for s, p in dataset.station_periods(kind)}
+               for s, p in index.station_periods(kind)}
     return {report_name(s, y) for s, y in pairs} | {report_name(None, y) for _, y in pairs} | periods
 
 
@@ -259,8 +257,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
     waits for the first, then renders what is left.
     """
     folder = OutputFolder(out_dir)
-    dataset = load(data_dir)
-    jobs = plan(dataset, data_dir, folder.root, years, stations, notebook, timeout_s, period, **options)
+    jobs = plan(data_dir, folder.root, years, stations, notebook, timeout_s, period, **options)
     for path in (MANIFEST, index_page.INDEX):
         folder.check(path)
     for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered
@@ -289,9 +286,9 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
                 outcome.failed[result["name"]] = result["error"]
             write_manifest(folder, manifest)  # after each report, so a killed batch loses none that finished
         write_manifest(folder, manifest)  # also when nothing was rendered: a damaged manifest is rebuilt
-        current = reports_of(dataset)
+        current = reports_of(read_index(data_dir))
         shown = {name: entry for name, entry in manifest.items() if name in current}
-        folder.write(index_page.INDEX, index_page.render(shown, dataset.quality).encode("utf-8"))
+        folder.write(index_page.INDEX, index_page.render(shown, read_quality(data_dir)).encode("utf-8"))
     return outcome
 
 

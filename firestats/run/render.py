@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from firestats.errors import FirestatsError, ReportFailed
 from firestats.files import OutputFolder
-from firestats.ingest.layout import resolve_station_year
+from firestats.ingest.layout import check_partitions, read_index, resolve_station_year
 from firestats.periods import period_of
 from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
@@ -159,6 +159,7 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     label = when.label if period else int(year)
     with _on(kernel, notebook, STATION_PRELOAD) as running:
         name = resolve_station_year(data_dir, station, year)
+        check_partitions(data_dir, read_index(data_dir), name, when.years_compared())  # refused here, not in a cell
         preflight(folder, name, label)
         target = report_path(out_dir, name, label)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),

@@ -1,0 +1,95 @@
+"""The partitioned store's plan: which file holds a table's rows of one year and station, and the index naming them.
+
+A prepared folder holds each table (incidents, problems, assessments, activities) as one Parquet
+file per year and station: ``incidents/year=2024/station=s0007/part.parquet``. A station's name
+never makes a path (``../x``, ``CON`` or 300 characters are data, not folders): ``stations.json``
+gives each canonical name a short id and the months it has records in; ``partitions.json`` lists
+every partition file with its rows and hashes (``layout.json`` names the layout's version), so a
+read opens the files it needs by path, never by crawling folders. Rows without a station or a date
+have partitions of their own (``none``), so every row is stored. Nothing here imports pandas:
+`firestats report` resolves a station from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from firestats.periods import Period
+
+LAYOUT = "layout.json"  # {"version": 2}
+STATIONS = "stations.json"
+PARTITIONS = "partitions.json"
+# Raised whenever the folder's shape changes; an older folder is refused with "prepare again".
+LAYOUT_VERSION = 2
+TABLES = ("incidents", "problems", "assessments", "activities")
+NONE = "none"  # the year or station part of a partition whose rows have no date or no station
+PART = "part.parquet"
+SCHEMA = "schema.parquet"  # a table's columns and types, read when no partition matches
+
+
+def station_ids(names: Iterable[str]) -> dict[str, str]:
+    """A short id for each station name (s0000, s0001, … in sorted order): what its partitions' folders are called."""
+    return {name: f"s{i:04d}" for i, name in enumerate(sorted(set(names)))}
+
+
+def partition_key(year: int | None, station_id: str | None) -> str:
+    """A partition's key in the index: ``2024/s0007`` (``none`` for a missing year or station)."""
+    return f"{NONE if year is None else int(year)}/{station_id or NONE}"
+
+
+def partition_path(table: str, key: str) -> str:
+    """The partition file of ``key``, relative to the prepared folder (``incidents/year=2024/station=s0007/…``)."""
+    year, station = key.split("/")
+    return f"{table}/year={year}/station={station}/{PART}"
+
+
+def schema_path(table: str) -> str:
+    """The zero-row file that keeps a table's columns and types."""
+    return f"{table}/{SCHEMA}"
+
+
+@dataclass
+class StoreIndex:
+    """A prepared folder's index: its stations (name -> id and months with records) and partition files."""
+
+    stations: dict[str, dict[str, Any]]  # name -> {"id": "s0007", "months": ["2024-01", ...]}
+    partitions: dict[str, dict[str, dict[str, Any]]]  # table -> key -> {"rows", "sha256", "content"}
+
+    def station_years(self) -> dict[str, set[int]]:
+        """Every station with kept records, and the years it has them in."""
+        years = {name: {int(m[:4]) for m in entry["months"]} for name, entry in self.stations.items()}
+        return {name: found for name, found in years.items() if found}
+
+    def pairs(self) -> list[tuple[str, int]]:
+        """Every (station, year) with kept records, sorted by year then station (as ``Dataset.station_years``)."""
+        return sorted(((s, y) for s, years in self.station_years().items() for y in years), key=lambda p: (p[1], p[0]))
+
+    def station_periods(self, kind: str) -> list[tuple[str, Period]]:
+        """Every (station, period of ``kind``: half, quarter, month) with kept records, by period then station."""
+        found = {(name, Period.containing(int(m[:4]), int(m[5:]), kind))
+                 for name, entry in self.stations.items() for m in entry["months"]}
+        return sorted(found, key=lambda p: (p[1], p[0]))
+
+    def keys(self, table: str, station: str | None = None, years: Iterable[int] | None = None) -> list[str]:
+        """The partitions of ``table`` that hold rows of ``station`` (any when None) in ``years`` (any when None)."""
+        wanted_years = None if years is None else {str(int(y)) for y in years}
+        sid = None if station is None else self.stations[station]["id"]
+        found = []
+        for key in self.partitions.get(table, {}):
+            year, part = key.split("/")
+            if (wanted_years is None or year in wanted_years) and (sid is None or part == sid):
+                found.append(key)
+        return found
+
+    def content_hashes(self, station: str | None, years: Iterable[int]) -> list[str]:
+        """The content hash of every partition a slice reads (source rows left out: a row added above shifts them)."""
+        years = list(years)
+        return [self.partitions[t][k]["content"] for t in TABLES for k in self.keys(t, station, years)]
+
+
+def write_json(data: Any) -> bytes:
+    """An index file's bytes: UTF-8 JSON, names as written (not escaped), keys sorted so a rewrite is the same."""
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")

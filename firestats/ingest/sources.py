@@ -1,0 +1,122 @@
+"""Each input file's own share of a prepare, kept in the prepared folder so the next prepare reads only new files.
+
+What a file gives before any other file is looked at (its tables' canonical incidents, kept records,
+problem rows and row accounting, see :class:`FilePart`) is stored under ``OUT/.sources/`` by a key
+of the file's content (SHA-256), the name its rows carry, and the recipe that converted it (the
+ingest code, the shipped rules and the mapping). A prepare after one new month reads that month's
+export and takes every other file's part from here; a changed file has a new key, a removed one's
+part is deleted. Fresh or kept, the merge reads a part as stored, so both give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import firestats
+from firestats.files import OutputFolder
+from firestats.ingest.incidents import Canonical
+from firestats.ingest.mapping import Mapping
+from firestats.ingest.store import parquet_bytes
+
+SOURCES = ".sources"
+# The folders whose files shape a file's part: a change to any of them makes every part stale.
+_RECIPE_FOLDERS = ("ingest", "data")
+
+
+@dataclass
+class FilePart:
+    """One input file read and converted: what the cross-file merge needs of it."""
+
+    given: list[str]  # each table's source name as read, before another file's same name renamed it
+    sources: list[str]  # each table's source name as its rows carry it
+    notes: list[dict[str, Any]]  # per table: family, encoding, header row, ignored columns and sheets
+    accounting: list[dict[str, Any]]  # per table: rows in, kept, merged, quarantined (lines and records apart)
+    problems: pd.DataFrame  # the reader's and the record readers' problem rows, with family
+    incidents: list[Canonical] = field(default_factory=list)  # each incident table in canonical fields
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)  # family -> kept records of its tables
+
+
+def recipe(mapping: Mapping | None) -> str:
+    """A hash of everything that turns a file into its part: firestats' version, its ingest code and shipped
+    rules, and the mapping."""
+    root = Path(str(resources.files("firestats")))
+    files = sorted(p for folder in _RECIPE_FOLDERS for p in (root / folder).rglob("*") if p.is_file()
+                   and p.suffix in (".py", ".yaml"))
+    h = hashlib.sha256(f"{firestats.__version__}\x00{mapping!r}".encode())
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes())
+    return h.hexdigest()
+
+
+def part_key(content: bytes, name: str, recipe_hash: str) -> str:
+    """The key a file's part is kept under: its bytes, the name its rows carry, the recipe."""
+    return hashlib.sha256(hashlib.sha256(content).digest() + f"\x00{name}\x00{recipe_hash}".encode()).hexdigest()
+
+
+class SourceCache:
+    """The parts kept in a prepared folder's ``.sources``: one JSON file and a few Parquet tables per part."""
+
+    def __init__(self, out_dir: Path, rebuild: bool = False) -> None:
+        self.out_dir = out_dir
+        self.rebuild = rebuild
+        self.used: set[str] = set()
+        self._folder: OutputFolder | None = None
+
+    @property
+    def folder(self) -> OutputFolder:
+        """The prepared folder, made at the first part kept: a prepare refused before then leaves nothing."""
+        if self._folder is None:
+            self._folder = OutputFolder(self.out_dir)
+        return self._folder
+
+    def get(self, key: str) -> FilePart | None:
+        """The part kept under ``key`` (None when there is none, or with ``rebuild``)."""
+        meta_path = self.out_dir / SOURCES / f"{key}.json"
+        if self.rebuild or (self.out_dir / SOURCES).is_symlink() or not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            tables = {name: self._table(key, name) for name in meta["tables"]}
+        except (OSError, ValueError, KeyError):  # a damaged part is read again from its file
+            return None
+        self.used.add(key)
+        incidents = [Canonical(tables[f"incidents{i}"], tables[f"incidents{i}_problems"], fold, defaulted)
+                     for i, (fold, defaulted) in enumerate(meta["incidents"])]
+        return FilePart(meta["given"], meta["sources"], meta["notes"], meta["accounting"], tables["problems"],
+                        incidents, {family: tables[family] for family in meta["records"]})
+
+    def put(self, key: str, part: FilePart) -> FilePart:
+        """Keep ``part`` under ``key``; returns it as read back, so a fresh part and a kept one are the same."""
+        tables = {"problems": part.problems, **part.records}
+        for i, canonical in enumerate(part.incidents):
+            tables[f"incidents{i}"], tables[f"incidents{i}_problems"] = canonical.frame, canonical.problems
+        for name, frame in tables.items():
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow))
+        meta = {"given": part.given, "sources": part.sources, "notes": part.notes, "accounting": part.accounting,
+                "incidents": [(c.fold_units, c.defaulted) for c in part.incidents], "records": list(part.records),
+                "tables": list(tables)}
+        self.folder.write(f"{SOURCES}/{key}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        kept = SourceCache(self.out_dir).get(key)
+        self.used.add(key)
+        return kept if kept is not None else part
+
+    def drop_unused(self) -> None:
+        """Delete the parts no input file of this prepare had (files removed or changed since)."""
+        folder = self.out_dir / SOURCES
+        for path in sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else ():
+            if path.name.split(".", 1)[0] not in self.used:
+                self.folder.remove(f"{SOURCES}/{path.name}")
+
+    def _table(self, key: str, name: str) -> pd.DataFrame:
+        return pq.ParquetFile(self.out_dir / SOURCES / f"{key}.{name}.parquet").read().to_pandas()
+

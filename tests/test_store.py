@@ -1,0 +1,167 @@
+"""The partitioned store: what is written reads back whole, a slice reads only its files and equals
+``narrow``, station names never make paths, and an older folder is refused in one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+from conftest import BUNDLED_RAW, write_exports
+
+from firestats.cli import main
+from firestats.ingest import readers, store
+from firestats.ingest.layout import station_years
+from firestats.ingest.partitions import TABLES
+from firestats.ingest.prepare import build, prepare
+from firestats.ingest.store import load, save
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build([BUNDLED_RAW])
+
+
+@pytest.fixture(scope="module")
+def saved(built, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("store")
+    save(built, out)
+    return out
+
+
+def tables(dataset: store.Dataset) -> dict[str, pd.DataFrame]:
+    return {**dataset.records(), "problems": dataset.problems}
+
+
+def same(left: store.Dataset, right: store.Dataset) -> None:
+    for name, frame in tables(left).items():
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), tables(right)[name].reset_index(drop=True),
+                                      obj=name)
+
+
+def as_arrow_types(dataset: store.Dataset) -> store.Dataset:
+    """The dataset as any Parquet file gives it back: text in pandas' string type, its blanks NaN."""
+    arrow = {name: pa.Table.from_pandas(frame, preserve_index=False).to_pandas()
+             for name, frame in tables(dataset).items()}
+    return store.Dataset(arrow["incidents"], arrow["problems"], dataset.quality, arrow["assessments"],
+                         arrow["activities"])
+
+
+def test_the_store_reads_back_as_the_dataset_written(built, saved):
+    loaded = load(saved)
+    same(as_arrow_types(built), loaded)
+    assert loaded.quality == json.loads(json.dumps(built.quality))
+    assert {name: len(frame) for name, frame in tables(loaded).items()} == {
+        name: len(frame) for name, frame in tables(built).items()}
+
+
+def test_a_slice_read_by_station_and_years_equals_narrowing_the_whole(saved):
+    whole = load(saved)
+    for station, year in whole.station_years():
+        same(load(saved, station, [year]), whole.narrow(station, [year]))
+    for year in (2023, 2024, 2025):  # the overview's slice: every station, and rows of no station
+        same(load(saved, years=[year - 1, year]), whole.narrow(None, [year - 1, year]))
+
+
+def test_a_slice_opens_only_its_own_partition_files(saved, monkeypatch):
+    opened = []
+    real = store.pq.ParquetFile
+    monkeypatch.setattr(store.pq, "ParquetFile", lambda path, *a, **k: opened.append(Path(path)) or real(path, *a, **k))
+    index = json.loads((saved / "stations.json").read_text("utf-8"))
+    load(saved, "城东", [2024])
+    assert opened and all(f"station={index['城东站']['id']}" in str(p) and "year=2024" in str(p) for p in opened)
+
+
+def test_station_years_come_from_the_index(saved, built):
+    found: dict[str, set[int]] = {}
+    for station, year in built.station_years():
+        found.setdefault(station, set()).add(year)
+    assert station_years(saved) == found
+
+
+def test_an_older_prepared_folder_is_refused_in_one_line(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("incidents.parquet", "problems.parquet", "quality.json"):
+        (old / name).write_bytes(b"")
+    for args in (["figures", "--data", str(old), "--station", "城东", "--year", "2024"],
+                 ["batch", "--data", str(old), "--out", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert "prepared by another version of firestats" in result.output
+        assert "run `firestats prepare` again" in result.output
+
+
+def test_hostile_station_names_stay_inside_the_folder_and_never_make_a_path(tmp_path):
+    hostile = ["../x", "..", "站" * 300, "CON", "a/b\\c", "NUL.txt"]
+    out = tmp_path / "data"
+    prepare([write_exports(tmp_path / "raw", hostile)], out)
+    names = set(station_years(out))
+    assert len(names) == len(hostile)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert all(p.resolve().is_relative_to(out.resolve()) for p in files)
+    assert not (tmp_path / "x").exists() and {p.parent.name for p in files if p.name == "part.parquet"} <= {
+        *(f"station=s{i:04d}" for i in range(len(hostile))), "station=none"}
+    for name in names:
+        assert set(load(out, name, [2024]).incidents["station"]) == {name}
+
+
+def test_every_table_has_a_schema_so_an_empty_slice_keeps_its_columns(saved):
+    empty = load(saved, years=[1999])
+    whole = load(saved)
+    for name in TABLES:
+        assert list(tables(empty)[name].columns) == list(tables(whole)[name].columns) and tables(empty)[name].empty
+
+
+def prepared_alike(left: Path, right: Path) -> None:
+    """Two prepared folders hold the same rows in every table and the same quality summary and index."""
+    same(load(left), load(right))
+    for name in ("quality.json", "stations.json", "partitions.json"):
+        assert json.loads((left / name).read_text("utf-8")) == json.loads((right / name).read_text("utf-8")), name
+
+
+@pytest.mark.slow  # three prepares of the whole sample
+def test_a_prepare_after_files_are_added_changed_and_removed_equals_one_from_scratch(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(BUNDLED_RAW, raw)
+    out = tmp_path / "data"
+    added = raw / "接处警台账_2024.csv"
+    added_bytes = added.read_bytes()
+    added.unlink()
+    prepare([raw], out)
+    added.write_bytes(added_bytes)  # a new month's export
+    ledger = raw / "工作台账_2024.csv"
+    lines = ledger.read_bytes().split(b"\r\n")
+    ledger.write_bytes(b"\r\n".join([*lines[:5], lines[4], *lines[5:]]))  # a changed export: one drill more
+    (raw / "比武成绩_2023.xlsx").unlink()  # a removed export
+    read = []
+    real = readers.read_tables
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "read_tables", lambda path, *a: read.append(path.name) or real(path, *a))
+        prepare([raw], out)
+    assert sorted(read) == sorted([added.name, ledger.name])  # only the new and the changed file were read
+    prepare([raw], tmp_path / "fresh")
+    prepared_alike(out, tmp_path / "fresh")
+    assert not any("比武成绩_2023" in json.dumps(f, ensure_ascii=False)
+                   for f in json.loads((out / "quality.json").read_text("utf-8"))["files"])
+    kept = {p.name.split(".")[0] for p in (out / ".sources").iterdir()}
+    assert len(kept) == len(list(raw.iterdir()))  # the removed file's part went with it
+
+
+def test_rebuild_reads_every_file_again_and_gives_the_same_folder(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站", "城西站"], [("城东站", "实地演练", "演练")])
+    prepare([raw], tmp_path / "data")
+    before = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    read = []
+    real = readers.read_tables
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "read_tables", lambda path, *a: read.append(path.name) or real(path, *a))
+        result = CliRunner().invoke(main, ["prepare", str(raw), "--out", str(tmp_path / "data"), "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert sorted(read) == sorted(p.name for p in raw.iterdir())
+    after = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    assert after == before

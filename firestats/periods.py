@@ -68,6 +68,11 @@ class Period:
         return f"{self.year}年{own}"
 
     @property
+    def title(self) -> str:
+        """As a report's title names it: 2024年度, 2024年上半年, 2024年第三季度, 2024年3月."""
+        return f"{self.year}年度" if self.kind == "year" else self.name
+
+    @property
     def words(self) -> str:
         """How a report's text calls the period it is about: 全年, 上半年 / 下半年, 本季度, 本月."""
         return {"year": "全年", "half": "上半年" if self.index == 1 else "下半年", "quarter": "本季度",

@@ -70,6 +70,7 @@ def report_path(out_dir: Path | str, station: str, year: int | str) -> Path:
     return Path(out_dir) / f"{report_name(station, year)}.html"
 
 
-def overview_path(out_dir: Path | str, year: int) -> Path:
-    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html``."""
+def overview_path(out_dir: Path | str, year: int | str) -> Path:
+    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html`` (``OUT/2024-Q3/支队总览.html`` for a
+    period)."""
     return Path(out_dir) / f"{report_name(None, year)}.html"

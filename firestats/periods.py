@@ -63,9 +63,9 @@ class Period:
     @property
     def name(self) -> str:
         """As a report names it: 2024年, 2024年上半年, 2024年第三季度, 2024年3月."""
-        own = {"year": "", "half": self.words, "quarter": f"第{_QUARTER_WORDS[self.index - 1]}季度",
-               "month": f"{self.index}月"}[self.kind]
-        return f"{self.year}年{own}"
+        if self.kind == "quarter":  # apart: a month's index (5..12) is no quarter's, and a dict builds every entry
+            return f"{self.year}年第{_QUARTER_WORDS[self.index - 1]}季度"
+        return f"{self.year}年" + {"year": "", "half": self.words, "month": f"{self.index}月"}[self.kind]
 
     @property
     def title(self) -> str:

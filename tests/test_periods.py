@@ -20,6 +20,7 @@ from firestats.sample import STATIONS, YEARS
     ("2024-q3", Period(2024, "quarter", 3), "2024年第三季度", "2024年7月1日至9月30日", "本季度"),
     ("2024-03", Period(2024, "month", 3), "2024年3月", "2024年3月1日至3月31日", "本月"),
     ("2024-2", Period(2024, "month", 2), "2024年2月", "2024年2月1日至2月29日", "本月"),
+    ("2024-12", Period(2024, "month", 12), "2024年12月", "2024年12月1日至12月31日", "本月"),
 ])
 def test_periods_as_users_write_them(text, period, name, dates, words):
     assert parse_period(text) == period

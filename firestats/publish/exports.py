@@ -94,25 +94,25 @@ def beside(html: Path, publication: dict[str, Any], template: Path | str | None 
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication),
-                ".txt": text_file(publication["annual"]),
+                ".txt": _plain_text(publication["annual"]),
                 ".docx": word.document(blocks)}
     files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
     if "period" in figures:  # a half, quarter or month
-        files[html.with_name(html.stem + BULLETIN)] = bulletin_file(publication)
+        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication)
     return files
 
 
-def text_file(paragraphs: list[str]) -> bytes:
+def _plain_text(paragraphs: list[str]) -> bytes:
     """Paragraphs as a plain text Notepad and WPS open as they are: UTF-8 with its mark, a blank line between."""
     return ("\r\n\r\n".join(paragraphs) + "\r\n").encode("utf-8-sig")
 
 
-def bulletin_file(publication: dict[str, Any]) -> bytes:
+def _bulletin(publication: dict[str, Any]) -> bytes:
     """A period's 通报 as a text of its own: a title naming the station and the period's dates, then its paragraph
     (from the figures as computed, so each reads as on the page)."""
     figures, name = publication["figures"], publication["station_name"]
     period = parse_period(figures["period"])
-    return text_file([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
+    return _plain_text([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
 
 
 def _csv(figures: dict[str, Any]) -> str:

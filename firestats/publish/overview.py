@@ -70,11 +70,6 @@ class Overview:
     before: dict[str, dict[str, Any] | None] | None = None  # the period before (环比) of a half, quarter or month
 
     @property
-    def year(self) -> int:
-        """The calendar year reported on."""
-        return self.period.year
-
-    @property
     def stations(self) -> list[str]:
         """The stations with records in the year, without the total."""
         return [s for s in self.figures if s != TOTAL]

@@ -204,8 +204,8 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
               help="Render on a dask.distributed cluster (e.g. tcp://host:8786) instead; its workers must see "
                    "the data and output folders at the same paths.")
 @click.option("--period", "period_kind", type=click.Choice(["year", "half", "quarter", "month"]), default="year",
-              show_default=True, help="Render every station's years, or its halves, quarters or months with records "
-                                      "(OUT/2024-Q3/…; the detachment overviews are the years').")
+              show_default=True, help="Render every station's years, or its halves, quarters or months with records, "
+                                      "and each such period's detachment overview (OUT/2024-Q3/…).")
 @click.option("--force", is_flag=True, help="Render every report, even those whose inputs are unchanged.")
 @click.option("--timeout", "timeout_s", type=click.IntRange(min=1, max=TIMEOUT_MAX_S), default=600,
               show_default=True, help="Time limit per report, in seconds (at most a day).")
@@ -215,7 +215,8 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
 def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple[str, ...], workers: int | None,
           scheduler: str | None, period_kind: str, force: bool, timeout_s: int, notebook: Path | None,
           show_names: bool, score_table: str | None, docx_template: str | None) -> None:
-    """Render every station and year (and each year's detachment overview), in parallel.
+    """Render every station and year (and each year's detachment overview), in parallel; with --period, every
+    station's halves, quarters or months and each one's overview.
 
     Reports whose inputs have not changed since the last run are skipped (see OUT/manifest.json);
     one report's failure does not stop the others: its executed notebook is kept as

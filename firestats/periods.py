@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pandas is not imported for a period: the report's own proce
     import pandas as pd
 
 KINDS = ("year", "half", "quarter", "month")
-_MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}  # each kind of period's length, in months
 _PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<half>H[12])|(?P<quarter>Q[1-4])|(?P<month>\d{1,2})))?", re.I)
 _QUARTER_WORDS = "一二三四"
 
@@ -31,17 +31,17 @@ class Period:
     @classmethod
     def containing(cls, year: int, month: int, kind: str) -> Period:
         """The period of ``kind`` that holds a month (1..12) of ``year``: (2024, 8, quarter) -> 2024-Q3."""
-        return cls(year, kind, (month - 1) // _MONTHS_IN[kind] + 1)
+        return cls(year, kind, (month - 1) // MONTHS_IN[kind] + 1)
 
     @property
     def first_month(self) -> int:
         """The period's first month, 1..12."""
-        return (self.index - 1) * _MONTHS_IN[self.kind] + 1
+        return (self.index - 1) * MONTHS_IN[self.kind] + 1
 
     @property
     def months(self) -> range:
         """The period's months, 1..12."""
-        return range(self.first_month, self.first_month + _MONTHS_IN[self.kind])
+        return range(self.first_month, self.first_month + MONTHS_IN[self.kind])
 
     @property
     def start(self) -> dt.datetime:
@@ -51,7 +51,7 @@ class Period:
     @property
     def end(self) -> dt.datetime:
         """The moment after the period (its end, exclusive)."""
-        after = self.first_month + _MONTHS_IN[self.kind]
+        after = self.first_month + MONTHS_IN[self.kind]
         return dt.datetime(self.year + (after > 12), (after - 1) % 12 + 1, 1)
 
     @property
@@ -68,9 +68,14 @@ class Period:
     @property
     def name(self) -> str:
         """As a report names it: 2024年, 2024年上半年, 2024年第三季度, 2024年3月."""
-        own = {"year": "", "half": self.words, "quarter": f"第{_QUARTER_WORDS[self.index - 1]}季度",
-               "month": f"{self.index}月"}[self.kind]
-        return f"{self.year}年{own}"
+        if self.kind == "quarter":  # apart: a month's index (5..12) is no quarter's, and a dict builds every entry
+            return f"{self.year}年第{_QUARTER_WORDS[self.index - 1]}季度"
+        return f"{self.year}年" + {"year": "", "half": self.words, "month": f"{self.index}月"}[self.kind]
+
+    @property
+    def title(self) -> str:
+        """As a report's title names it: 2024年度, 2024年上半年, 2024年第三季度, 2024年3月."""
+        return f"{self.year}年度" if self.kind == "year" else self.name
 
     @property
     def words(self) -> str:
@@ -86,7 +91,7 @@ class Period:
 
     def previous(self) -> Period:
         """The period just before (环比): 2024-Q1 -> 2023-Q4, 2024-03 -> 2024-02, 2024 -> 2023."""
-        count = 12 // _MONTHS_IN[self.kind]
+        count = 12 // MONTHS_IN[self.kind]
         return Period(self.year - 1, self.kind, count) if self.index == 1 else Period(self.year, self.kind,
                                                                                        self.index - 1)
 
@@ -129,4 +134,4 @@ def periods_in(year: int, kind: str) -> list[Period]:
     """Every period of ``kind`` (year, half, quarter, month) in a year, in order."""
     if kind not in KINDS:
         raise InputError(f"{kind!r} is no kind of period: one of {', '.join(KINDS)}")
-    return [Period(year, kind, i) for i in range(1, 12 // _MONTHS_IN[kind] + 1)]
+    return [Period(year, kind, i) for i in range(1, 12 // MONTHS_IN[kind] + 1)]

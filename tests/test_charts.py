@@ -91,13 +91,14 @@ def test_no_label_is_cut_off_at_the_edges(station_year, prepared):
     monthly = {s: metrics.monthly_counts(data.narrow(s, 2024).incidents) for s in ("城东站", "城西站")}
     drawn = [*draw_all(station_year), charts.monthly(busy, 2024), charts.monthly_compare(busy, busy / 2, 2024),
              charts.type_mix(pd.Series({"火灾扑救": 5000, "其他": 1})), charts.activity_totals(long_names),
-             charts.item_rates(items), charts.small_multiples(monthly | {"高新技术产业开发区消防救援站": busy}, 2024)]
+             charts.item_rates(items),
+             charts.small_multiples(monthly | {"高新技术产业开发区消防救援站": busy}, "2024年各站各月接处警")]
     assert all(_inside(fig) for fig in drawn)
 
 
 def test_names_from_the_data_are_drawn_as_written_not_as_formulas():
     monthly = {name: pd.Series(range(1, 13), index=range(1, 13)) for name in ("城$\\foo$西站", "$x^2$站", "城东站")}
-    fig = charts.small_multiples(monthly, 2024)
+    fig = charts.small_multiples(monthly, "2024年各站各月接处警")
     assert charts.to_svg(fig).startswith(b"<?xml")  # mathtext would fail on \\foo
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == list(monthly)
 

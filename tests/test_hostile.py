@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from firestats.cli import main
-from firestats.publish.paths import OVERVIEW_NAME, report_path, safe_name
+from firestats.publish.paths import OVERVIEW_NAME, report_files, report_path, safe_name
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
 
@@ -176,6 +176,8 @@ def test_names_that_would_share_a_file_get_distinct_names_the_same_on_every_run(
     assert safe_name("城东_站") == "城东_站" and safe_name("城东站") == "城东站"  # a safe name stays as it is
     assert safe_name(OVERVIEW_NAME) != OVERVIEW_NAME  # a station called 支队总览 is not the overview
     assert safe_name(stems[0]) != stems[0]  # nor can a name that looks hashed take another's file
+    shared = [f for f in report_files("城东站-通报", "2024-03") if f in report_files("城东站", "2024-03")]
+    assert shared == [] and safe_name("城东站-通报") != "城东站-通报"  # nor its .txt be 城东站's 通报
 
 
 @pytest.mark.slow

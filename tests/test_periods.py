@@ -3,6 +3,9 @@ figures of a quarter and a month against plain pandas on the sample's truth."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +14,7 @@ from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
 from firestats.ingest.store import load
 from firestats.periods import Period, parse_period, periods_in
+from firestats.privacy import redact
 from firestats.sample import STATIONS, YEARS
 
 
@@ -20,6 +24,7 @@ from firestats.sample import STATIONS, YEARS
     ("2024-q3", Period(2024, "quarter", 3), "2024年第三季度", "2024年7月1日至9月30日", "本季度"),
     ("2024-03", Period(2024, "month", 3), "2024年3月", "2024年3月1日至3月31日", "本月"),
     ("2024-2", Period(2024, "month", 2), "2024年2月", "2024年2月1日至2月29日", "本月"),
+    ("2024-12", Period(2024, "month", 12), "2024年12月", "2024年12月1日至12月31日", "本月"),
 ])
 def test_periods_as_users_write_them(text, period, name, dates, words):
     assert parse_period(text) == period
@@ -114,6 +119,32 @@ def test_a_half_years_word_draft_keeps_the_annual_structure_said_of_the_half(pre
     assert year[0].text == "城东消防救援站2024年度工作总结" and "盘点2024年全年工作" in "".join(b.text for b in year)
 
 
+def test_a_quarterly_overview_counts_each_stations_incidents_as_plain_pandas(prepared, truth):
+    from firestats.publish.overview import TOTAL, station_figures
+
+    quarter = Period(2024, "quarter", 3)
+    this, last = station_figures(load(prepared), quarter)
+    t = truth.incidents
+    for figures, period in ((this, quarter), (last, quarter.a_year_earlier())):
+        mine = t[(t["received_at"] >= period.start) & (t["received_at"] < period.end)]
+        expected = mine.groupby("station").size().to_dict() | {TOTAL: len(mine)}
+        assert {s: f["incidents"]["total"] for s, f in figures.items()} == expected, period
+    assert set(this) == {*STATIONS, TOTAL} and all(f["period"] == "2024-Q3" for f in this.values())
+
+
+def test_a_months_通报_is_the_pages_paragraph_under_a_title_naming_its_dates(prepared, tmp_path):
+    from firestats.publish.exports import beside
+    from firestats.publish.station_report import station_report
+
+    report = station_report(prepared, "城东", 2024, period="03")
+    written = beside(tmp_path / "2024-03" / "城东站.html", report.publication())
+    text = written[tmp_path / "2024-03" / "城东站-通报.txt"].decode("utf-8-sig")
+    title, paragraph = text.removesuffix("\r\n").split("\r\n\r\n")
+    assert title == "城东消防救援站2024年3月工作通报（2024年3月1日至3月31日）"
+    assert paragraph.startswith("2024年3月1日至3月31日，城东消防救援站本月共接处警")
+    assert f"<p>{paragraph}</p>" in report.header().data  # the same words as on the page
+
+
 @pytest.mark.slow
 def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path):
     from click.testing import CliRunner
@@ -126,22 +157,35 @@ def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path
     page = (tmp_path / "2024-03" / "城东站.html").read_text("utf-8")
     assert "统计期间：2024年3月1日至3月31日" in page and "环比（与2024年2月比）" in page
     assert (tmp_path / "2024-03" / "城东站.txt").read_text("utf-8-sig").startswith("本月")
+    bulletin = (tmp_path / "2024-03" / "城东站-通报.txt").read_text("utf-8-sig")
+    assert bulletin.startswith("城东消防救援站2024年3月工作通报（2024年3月1日至3月31日）")
+    assert redact(bulletin) == bulletin  # no identity or phone number in it
     refused = CliRunner().invoke(main, ["report", "--data", str(prepared), "--station", "城东", "--year", "2024",
                                         "--period", "Q7", "--out", str(tmp_path)])
     assert refused.exit_code == 2 and "is no period" in refused.output
 
 
 @pytest.mark.slow
-def test_a_batch_renders_every_quarter_of_a_year_and_lists_them(prepared, tmp_path):
+def test_a_batch_renders_every_stations_quarters_and_each_quarters_overview_listed_by_quarter(prepared, tmp_path):
     from click.testing import CliRunner
 
     from firestats.cli import main
 
     args = ["batch", "--data", str(prepared), "--out", str(tmp_path), "--period", "quarter", "--year", "2024",
-            "--station", "城东", "--workers", "2"]
+            "--workers", "2"]
+    reports, pages = 4 * (len(STATIONS) + 1), {f"{s}.html" for s in [*STATIONS, "支队总览"]}
     first = CliRunner().invoke(main, args)
-    assert first.exit_code == 0 and "rendered 4, unchanged 0, failed 0" in first.output, first.output
-    index = (tmp_path / "index.html").read_text("utf-8")
+    assert first.exit_code == 0 and f"rendered {reports}, unchanged 0, failed 0" in first.output, first.output
     for q in range(1, 5):
-        assert (tmp_path / f"2024-Q{q}" / "城东站.html").is_file() and f"2024-Q{q}/" in index
-    assert "rendered 0, unchanged 4" in CliRunner().invoke(main, args).output
+        assert {p.name for p in (tmp_path / f"2024-Q{q}").glob("*.html")} == pages
+        assert all((tmp_path / f"2024-Q{q}" / f"{s}-通报.txt").is_file() for s in STATIONS)
+    overview = (tmp_path / "2024-Q3" / "支队总览.html").read_text("utf-8")
+    assert "支队 2024年第三季度各站对比" in overview and "统计期间：2024年7月1日至9月30日" in overview
+    assert "同比（与2023年第三季度比）" in overview and "环比（与2024年第二季度比）" in overview
+    index = (tmp_path / "index.html").read_text("utf-8")
+    groups = index.split('<th class="period"')[1:]  # one heading row per period, its reports under it
+    assert [g[g.index(">") + 1:g.index("（")] for g in groups] == [f"2024年第{n}季度" for n in "一二三四"]
+    for q, group in enumerate(groups, start=1):
+        links = set(re.findall(r'href="([^"]+)\.html"', group))
+        assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览"]}, q
+    assert f"rendered 0, unchanged {reports}" in CliRunner().invoke(main, args).output

@@ -84,3 +84,16 @@ def test_every_file_beside_a_report_carries_the_numbers_hidden(data, tmp_path):
         assert not leaked(_text(path, content)), path.suffix
     assert "[证件号已隐去]" in _text(tmp_path / "城东站.json", written[tmp_path / "城东站.json"])
     assert "[电话已隐去]" in _text(tmp_path / "城东站.xlsx", written[tmp_path / "城东站.xlsx"])
+
+
+def test_a_months_通报_hides_the_numbers_and_says_no_records_never_0(data, tmp_path):
+    """May holds the station's ledger rows and no incident: the 通报 says so, and a name carrying a phone number
+    (as a notebook of one's own might publish it) is hidden in its title and its paragraph."""
+    publication = station_report(data, "城东", 2024, period="05").publication()
+    publication["station_name"] += "（电话 138-0013-8000）"
+    written = beside(tmp_path / "城东站.html", publication)
+    text = _text(tmp_path / "城东站-通报.txt", written[tmp_path / "城东站-通报.txt"])
+    title, paragraph = text.removesuffix("\r\n").split("\r\n\r\n")
+    assert title == "城东消防救援站（电话 [电话已隐去]）2024年5月工作通报（2024年5月1日至5月31日）"
+    assert paragraph.startswith("2024年5月1日至5月31日，城东消防救援站（电话 [电话已隐去]）本月共接处警（无记录），")
+    assert not leaked(text) and not re.search(r"\D0[起辆人项家]", text)

@@ -18,7 +18,7 @@ from firestats.compute.station import compute
 from firestats.ingest.store import load
 from firestats.publish.exports import rounded
 from firestats.publish.station_report import station_report
-from firestats.run.render import STATION_NOTEBOOK, render_station
+from firestats.run.render import OVERVIEW_NOTEBOOK, STATION_NOTEBOOK, render_station
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
@@ -155,8 +155,11 @@ def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp
     assert written == "\r\n\r\n".join(expected.annual_block()) + "\r\n"
 
 
-def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
-    """As an analyst opens it: its own kernel (`firestats`), its own folder, no parameters."""
+@pytest.mark.parametrize("shipped, charts, title", [(STATION_NOTEBOOK, CHARTS, "城东消防救援站 2025年度工作数据分析"),
+                                                    (OVERVIEW_NOTEBOOK, 1, "支队 2025年度各站对比")],
+                         ids=["station", "overview"])
+def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path, shipped, charts, title):
+    """As an analyst opens it: its own kernel (`firestats`), its own folder, no parameters (the whole year)."""
     import shutil
 
     import papermill
@@ -166,14 +169,15 @@ def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path):
         pytest.skip("the firestats kernel is not registered (make setup registers it)")
     (tmp_path / "notebooks").mkdir()
     shutil.copytree(prepared, tmp_path / "data" / "processed")
-    notebook = tmp_path / "notebooks" / STATION_NOTEBOOK.name
-    shutil.copy(STATION_NOTEBOOK, notebook)
+    notebook = tmp_path / "notebooks" / shipped.name
+    shutil.copy(shipped, notebook)
     executed = papermill.execute_notebook(str(notebook), str(tmp_path / "out.ipynb"), cwd=str(notebook.parent),
                                           progress_bar=False)
     assert executed.metadata.kernelspec.name == "firestats"
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("data:image/svg+xml," in o.get("data", {}).get("text/html", "") for o in outputs) == CHARTS
+    assert sum("data:image/svg+xml," in o.get("data", {}).get("text/html", "") for o in outputs) == charts
+    assert title in outputs[0]["data"]["text/html"]
 
 
 def test_report_shows_training_and_activities_without_personal_data(batch):

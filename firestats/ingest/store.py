@@ -32,7 +32,7 @@ from firestats.ingest.partitions import (
     station_ids,
     write_json,
 )
-from firestats.periods import Period
+from firestats.periods import MONTHS_IN, Period
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
@@ -102,10 +102,10 @@ class Dataset:
                       key=lambda p: (p[1], p[0]))
 
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
-        """Every (station, period of ``kind``: half, quarter or month) with at least one kept record of any
+        """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any
         family, sorted by period then station."""
         dated = self.dated()
-        months = {"half": 6, "quarter": 3, "month": 1}[kind]
+        months = MONTHS_IN[kind]
         found = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year,
                               "index": (dated["date"].dt.month - 1) // months + 1}).drop_duplicates()
         return sorted(((s, Period(int(y), kind, int(i))) for s, y, i in found.itertuples(index=False)),

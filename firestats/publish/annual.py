@@ -80,7 +80,7 @@ def values(publication: dict[str, Any]) -> dict[str, Value]:
         "year": Value(str(year)),
         "next_year": Value(str(year + 1)),
         "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),
-        "period_name": Value(f"{year}年度" if period.kind == "year" else period.name),
+        "period_name": Value(period.title),
         "span": Value(period.words),
         "period_span": Value(f"{year}年全年" if period.kind == "year" else period.name),
         "awards": _listed([a["content"] for a in activities.get("awards") or []]),

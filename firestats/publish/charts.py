@@ -215,23 +215,25 @@ def activity_totals(totals: pd.Series) -> Figure:
     return fig
 
 
-def small_multiples(monthly: dict[str, pd.Series], year: int) -> Figure:
-    """One small bar chart of incidents per month for each station, all on the same scale."""
-    n = max(len(monthly), 1)
+def small_multiples(counts: dict[str, pd.Series], title: str, unit: str = "月") -> Figure:
+    """One small bar chart of incidents per month (or per day, ``unit`` 日) for each station, all on the same
+    scale, under ``title``."""
+    n = max(len(counts), 1)
     cols = min(4, n)
     rows = -(-n // cols)
     fig = _figure(1.6 * rows + 0.6, left_in=0.45, bottom_in=0.3, top_in=0.6)  # a suptitle above subplot titles
     fig.subplots_adjust(wspace=0.25, hspace=0.55)
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
-    for ax, (station, counts) in zip(axes.flat, monthly.items()):
-        ax.bar(counts.index, counts.to_numpy(), color=ACCENT)
+    for ax, (station, counted) in zip(axes.flat, counts.items()):
+        ax.bar(counted.index, counted.to_numpy(), color=ACCENT)
         ax.set_title(station if len(station) <= TITLE_CHARS else station[:TITLE_CHARS - 1] + "…", fontsize=9)
-        ax.set_xticks([1, 6, 12], ["1月", "6月", "12月"], fontsize=7)
+        ticks = list(dict.fromkeys(counted.index[[0, (len(counted) - 1) // 2, -1]]))  # first, middle, last
+        ax.set_xticks(ticks, [f"{t}{unit}" for t in ticks], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(monthly):]:
+    for ax in list(axes.flat)[len(counts):]:
         ax.set_visible(False)
-    fig.suptitle(f"{year}年各站各月接处警（起）", fontsize=11)
+    fig.suptitle(f"{title}（起）", fontsize=11)
     return fig
 
 

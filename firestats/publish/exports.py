@@ -1,5 +1,5 @@
 """Files beside each report: the figures as JSON and CSV, the checking workbook, the 年度数据 text and the
-Word draft, so nobody retypes a number.
+Word draft (and for a half, quarter or month its 通报 text), so nobody retypes a number.
 
 Numbers are rounded where they are published (seconds to 0.1, shares to 4 decimals); the workbook
 gives each figure exact (not rounded down with 余), as the report writes it, with its unit,
@@ -18,10 +18,11 @@ from typing import Any
 import xlsxwriter
 
 from firestats.catalogue import catalogue, label, unit_of
+from firestats.periods import parse_period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
-from firestats.publish.narrative import written
-from firestats.publish.paths import BESIDE
+from firestats.publish.narrative import bulletin_paragraph, bulletin_title, written
+from firestats.publish.paths import BESIDE, BULLETIN
 
 HEADERS = ["指标", "数值", "单位", "键"]
 WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
@@ -80,7 +81,8 @@ def published(notebook: Any) -> dict[str, Any] | None:
 
 
 def beside(html: Path, publication: dict[str, Any], template: Path | str | None = None) -> dict[Path, bytes]:
-    """STATION.json, .csv, .xlsx, .txt and .docx to write next to STATION.html: each path with its bytes.
+    """STATION.json, .csv, .xlsx, .txt and .docx to write next to STATION.html (and STATION-通报.txt for a
+    half, quarter or month): each path with its bytes.
 
     ``publication`` is what the report published (figures, the 年度数据 sentences, the station's
     full name, notable incidents, findings, files and sources), redacted; ``template`` a unit's
@@ -92,9 +94,25 @@ def beside(html: Path, publication: dict[str, Any], template: Path | str | None 
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication),
-                ".txt": ("\r\n\r\n".join(publication["annual"]) + "\r\n").encode("utf-8-sig"),
+                ".txt": _plain_text(publication["annual"]),
                 ".docx": word.document(blocks)}
-    return {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
+    files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
+    if "period" in figures:  # a half, quarter or month
+        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication)
+    return files
+
+
+def _plain_text(paragraphs: list[str]) -> bytes:
+    """Paragraphs as a plain text Notepad and WPS open as they are: UTF-8 with its mark, a blank line between."""
+    return ("\r\n\r\n".join(paragraphs) + "\r\n").encode("utf-8-sig")
+
+
+def _bulletin(publication: dict[str, Any]) -> bytes:
+    """A period's 通报 as a text of its own: a title naming the station and the period's dates, then its paragraph
+    (from the figures as computed, so each reads as on the page)."""
+    figures, name = publication["figures"], publication["station_name"]
+    period = parse_period(figures["period"])
+    return _plain_text([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
 
 
 def _csv(figures: dict[str, Any]) -> str:

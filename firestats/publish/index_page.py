@@ -1,5 +1,6 @@
-"""``reports/index.html``: every report of the folder with its station, year, status and headline
-figures, linked, plus the whole data set's quality table; offline like the reports."""
+"""``reports/index.html``: every report of the folder, grouped by period (years, then halves, quarters and
+months), with its station, status and headline figures, linked, plus the whole data set's quality table;
+offline like the reports."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from urllib.parse import quote
 from firestats.catalogue import heading
 from firestats.ingest.quality import ACCOUNT_KEYS, skipped_files, unread_sheets
 from firestats.ingest.readers import HEADER_SEARCH_ROWS
+from firestats.periods import KINDS, Period, parse_period
 from firestats.privacy import redact
-from firestats.publish.paths import OVERVIEW_NAME
+from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.wording import percentile, share
 
 _STYLE = """
@@ -21,12 +23,13 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei",
 h1 { color: #c0392b; } table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { background: #f6f6f6; }
+th.period { background: #fbf4f3; color: #c0392b; }
 .failed { color: #c0392b; font-weight: 700; } .note { color: #666; font-size: 0.9em; }
 @page { size: A4; margin: 15mm 12mm; }
 """
 INDEX = "index.html"
 _STATUS = {"ok": "已生成", "failed": "失败"}
-DOWNLOADS = ((".docx", "年度工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "年度数据"))
+DOWNLOADS = ((".docx", "工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "数据段落"))
 # The figures the index shows for each report: name in the manifest's headline -> key in the figures.
 HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
             "total_median_s": "response.segments.total.median_s", "pass_rate": "assessments.overall.pass_rate"}
@@ -34,7 +37,7 @@ TOTAL_N = "response.segments.total.n"  # kept beside the median it qualifies, ne
 
 
 def _link(name: str, text: str, suffix: str = ".html") -> str:
-    return f'<a href="{escape(quote(name))}{suffix}">{escape(text)}</a>'
+    return f'<a href="{escape(quote(name + suffix))}">{escape(text)}</a>'
 
 
 def _with_n(seconds: float | None, n: int | None) -> str:
@@ -42,9 +45,43 @@ def _with_n(seconds: float | None, n: int | None) -> str:
     return "—" if n is None else f"{percentile(seconds, int(n))}（n={int(n)}）"
 
 
-def _files(name: str) -> str:
-    """A station report's files beside its page: the Word draft, the checking workbook and the text."""
-    return "、".join(_link(name, label, suffix) for suffix, label in DOWNLOADS)
+def _files(name: str, period: Period) -> str:
+    """A station report's files beside its page: the Word draft, the checking workbook and the text (and a
+    half's, quarter's or month's 通报)."""
+    files = (*DOWNLOADS, *([(BULLETIN, "通报")] if period.kind != "year" else []))
+    return "、".join(_link(name, label, suffix) for suffix, label in files)
+
+
+def _row(name: str, entry: dict[str, Any], period: Period) -> str:
+    """One report's row: its station (or the overview), linked when it was rendered, its files and figures."""
+    stem = name.split("/", 1)[1]
+    station = redact(entry.get("station") or stem)
+    ok = entry.get("status") == "ok"
+    head = entry.get("headline") or {}
+    error = escape(redact(entry.get("error", "")))
+    status = escape(_STATUS["ok"]) if ok else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{error}'
+    downloads = _files(name, period) if ok and stem != OVERVIEW_NAME else ""
+    return (f"<tr><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td><td>{downloads}</td>"
+            f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
+            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
+            f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
+            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
+
+
+def _grouped(manifest: dict[str, dict[str, Any]]) -> str:
+    """The reports' rows under one heading row per period (2024年第三季度（2024年7月1日至9月30日）): years first,
+    then halves, quarters and months, each period's overview before its stations."""
+    periods = {name: parse_period(name.split("/", 1)[0]) for name in manifest}
+    groups = sorted(set(periods.values()), key=lambda p: (p.year, KINDS.index(p.kind), p.index))
+    columns = 3 + len(HEADLINE)
+    parts = []
+    for period in groups:
+        names = sorted((n for n in manifest if periods[n] == period),
+                       key=lambda n: (n.split("/", 1)[1] != OVERVIEW_NAME, n))
+        parts.append(f'<tbody><tr><th class="period" colspan="{columns}">{escape(period.title)}'
+                     f"（{escape(period.dates)}）</th></tr>"
+                     + "".join(_row(n, manifest[n], period) for n in names) + "</tbody>")
+    return "".join(parts)
 
 
 def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
@@ -52,23 +89,6 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 
     Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
     """
-    rows = []
-    for name in sorted(manifest, key=lambda n: (n.split("/")[0], n.split("/")[1] != OVERVIEW_NAME, n)):
-        entry = manifest[name]
-        year, stem = name.split("/", 1)
-        station = redact(entry.get("station") or stem)
-        ok = entry.get("status") == "ok"
-        head = entry.get("headline") or {}
-        error = escape(redact(entry.get("error", "")))
-        status = escape(_STATUS["ok"]) if ok else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{error}'
-        downloads = _files(name) if ok and stem != OVERVIEW_NAME else ""
-        rows.append(
-            f"<tr><td>{escape(year)}</td><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td>"
-            f"<td>{downloads}</td>"
-            f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
-            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
-            f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
-            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
     files = "".join(
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
         + "</tr>" for f in quality["files"])
@@ -82,11 +102,11 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
                     if skipped else "")
     return f"""<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>消防救援站年度分析报告目录</title><style>{_STYLE}</style></head>
-<body><h1>年度分析报告目录</h1>
-<p class="note">共{len(manifest)}份报告 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
-<table><thead><tr><th>年度</th><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
-<tbody>{"".join(rows)}</tbody></table>
+<title>消防救援站分析报告目录</title><style>{_STYLE}</style></head>
+<body><h1>分析报告目录</h1>
+<p class="note">共{len(manifest)}份报告，按统计期间分组 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
+<table><thead><tr><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
+{_grouped(manifest)}</table>
 <h2>全部数据质量</h2>
 <p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
 <table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>

@@ -15,6 +15,7 @@ from typing import Any
 from firestats.catalogue import catalogue, entry, unit_of
 from firestats.compute.compare import value_at
 from firestats.periods import Period
+from firestats.privacy import redact
 from firestats.settings import min_percentile_n
 from firestats.wording import NO_RECORDS, duration, number, round_down, share
 
@@ -105,20 +106,33 @@ BULLETIN = (("incidents.total", "共接处警"), ("resources.vehicles", "出动�
             ("activities.field_drills", "开展实地演练"), ("activities.unit_visits", "熟悉单位"))
 
 
-def bulletin(figures: dict[str, Any], period: Period, station_name: str) -> str:
-    """The 通报 paragraph of a half, quarter or month as HTML (none for a year, whose 年度数据 block says
-    it): the period's dates, then each figure it has, written as the report writes it."""
-    if period.kind == "year":
-        return ""
+def bulletin_paragraph(figures: dict[str, Any], period: Period, station_name: str) -> str:
+    """The 通报 paragraph of a half, quarter or month, identity and phone numbers hidden: the period's dates,
+    then each figure, written as the report writes it (（无记录） where no record is behind it, also for the
+    incidents of a period without any; a count of 0 and a median withheld below the minimum n left out)."""
     d2a = figures["response"]["dispatch_to_arrival"]
     said = []
     for key, words in BULLETIN:
         value = value_at(figures, key)
+        if key == "incidents.total" and not value:  # a period without incidents has none on record, not 0
+            value = None
         withheld = key.startswith("response.") and d2a["n"] < min_percentile_n()
-        if value is not None and not withheld and (value or key == "incidents.total"):
+        if not withheld and (value is None or value):
             said.append(f"{words}{written(key, value)}")
     by_type = "、".join(f"{t}{n}起" for t, n in figures["incidents"]["by_type"].items() if n)
     if by_type:
         said.insert(1, f"其中{by_type}")
-    lead = f"{period.dates}，{station_name}{period.words}"
-    return f'<div class="fs-block"><p>{escape(lead + "，".join(said))}。</p></div>'
+    return redact(f"{period.dates}，{station_name}{period.words}{'，'.join(said)}。")
+
+
+def bulletin(figures: dict[str, Any], period: Period, station_name: str) -> str:
+    """The 通报 paragraph as the station page shows it, in HTML (none for a year, whose 年度数据 block says it)."""
+    if period.kind == "year":
+        return ""
+    return f'<div class="fs-block"><p>{escape(bulletin_paragraph(figures, period, station_name))}</p></div>'
+
+
+def bulletin_title(period: Period, station_name: str) -> str:
+    """The title of a period's 通报 text, naming the station and the dates: 城东消防救援站2024年3月工作通报
+    （2024年3月1日至3月31日）."""
+    return redact(f"{station_name}{period.name}工作通报（{period.dates}）")

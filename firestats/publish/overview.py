@@ -1,5 +1,6 @@
-"""The detachment overview: every station of a year side by side with the detachment's total, the same
-period last year, rankings and small multiples, for the detachment's statistics officer."""
+"""The detachment overview: every station of a year (or a half, quarter or month) side by side with the
+detachment's total, the same period last year (and, for a part of a year, the period before), rankings and
+small multiples, for the detachment's statistics officer."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from firestats.compute.compare import value_at
 from firestats.compute.response import profile, within_profile
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
-from firestats.periods import Period
+from firestats.periods import Period, period_of
 from firestats.publish import charts
 from firestats.publish.html import chart, table
 from firestats.wording import percentile, share
@@ -40,26 +41,33 @@ WITHIN = "response.dispatch_to_arrival.within_5min_share"
 RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
 
 
-def station_figures(dataset: Dataset, year: int) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any] | None]]:
-    """Each station's figures of the year (the detachment's total under 支队合计, computed from all its
-    records, so its medians are the detachment's own), and each station's a year earlier (None without records)."""
-    stations = sorted({s for s, y in dataset.station_years() if y == year})
-    this = {s: compute(dataset, s, year, interval=False).figures for s in stations}
-    this[TOTAL] = compute(dataset, None, year, interval=False).figures
-    last = {}
+def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]],
+                                                                 dict[str, dict[str, Any] | None]]:
+    """Each station's figures of the period (the detachment's total under 支队合计, computed from all its
+    records, so its medians are the detachment's own), and each station's the same period a year earlier."""
+    stations = sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
+    this = {s: compute(dataset, s, period, interval=False).figures for s in stations}
+    this[TOTAL] = compute(dataset, None, period, interval=False).figures
+    return this, figures_at(dataset, stations, period.a_year_earlier())
+
+
+def figures_at(dataset: Dataset, stations: list[str], period: Period) -> dict[str, dict[str, Any] | None]:
+    """Each station's figures (and 支队合计's) of another period, to compare with: None without records."""
+    found = {}
     for s in [*stations, None]:
-        before = compute(dataset, s, year - 1, interval=False)
-        last[s or TOTAL] = None if before.data.is_empty() else before.figures
-    return this, last
+        other = compute(dataset, s, period, interval=False)
+        found[s or TOTAL] = None if other.data.is_empty() else other.figures
+    return found
 
 
 @dataclass
 class Overview:
-    """A detachment's year, for the overview notebook."""
+    """A detachment's year (or half, quarter or month), for the overview notebook."""
 
-    year: int
+    period: Period
     figures: dict[str, dict[str, Any]]  # station (and 支队合计) -> its figures
-    last: dict[str, dict[str, Any] | None]  # the same a year earlier
+    last: dict[str, dict[str, Any] | None]  # the same period a year earlier (同比)
+    before: dict[str, dict[str, Any] | None] | None = None  # the period before (环比) of a half, quarter or month
 
     @property
     def stations(self) -> list[str]:
@@ -76,8 +84,8 @@ class Overview:
     def header(self) -> HTML:
         """Title and coverage."""
         return HTML('<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
-                    f'<h1 class="fs-title">支队 {self.year}年度各站对比</h1>'
-                    f'<p class="fs-meta">统计期间：{self.year}年1月1日至12月31日 · 共{len(self.stations)}个站 · '
+                    f'<h1 class="fs-title">支队 {self.period.title}各站对比</h1>'
+                    f'<p class="fs-meta">统计期间：{self.period.dates} · 共{len(self.stations)}个站 · '
                     f'报告生成于 {dt.date.today():%Y年%m月%d日}</p>')
 
     def side_by_side(self) -> HTML:
@@ -93,15 +101,23 @@ class Overview:
         return HTML("".join(parts))
 
     def year_on_year(self) -> HTML:
-        """Each station's incidents this year and last, with the change."""
+        """Each station's incidents against the same period a year earlier (同比), with the change; for a half,
+        quarter or month also against the period before (环比)."""
+        compared = [("同比", self.period.a_year_earlier(), self.last)]
+        if self.before is not None:
+            compared.append(("环比", self.period.previous(), self.before))
+        return HTML("".join(self._compared(kind, when, other) for kind, when, other in compared))
+
+    def _compared(self, kind: str, when: Period, other: dict[str, dict[str, Any] | None]) -> str:
         rows = []
         for station, figures in self.figures.items():
-            now, before = figures["incidents"]["total"], value_at(self.last[station], TOTAL_KEY)
+            now, before = figures["incidents"]["total"], value_at(other[station], TOTAL_KEY)
             change = None if before is None else now - before
             pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
             rows.append([station, now, "无记录" if before is None else before,
                          "—" if change is None else f"{change:+d}", pct])
-        return HTML(table(["站", f"{self.year}年", f"{self.year - 1}年", "增减", "增减幅度"], rows))
+        headers = ["站", self.period.name, when.name, "增减", "增减幅度"]
+        return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
 
     def ranking(self) -> HTML:
         """Stations ranked by incidents, by the derived arrival share (with its n) and by training pass rate."""
@@ -119,9 +135,14 @@ class Overview:
         return HTML("".join(parts))
 
     def small_multiples(self) -> HTML:
-        """Each station's incidents per month, one small chart each, on one scale."""
-        monthly = {s: pd.Series(self.figures[s]["monthly"]).rename_axis("month") for s in self.stations}
-        return chart(charts.small_multiples(monthly, self.year), "各站各月接处警")
+        """Each station's incidents per month of the period (per day where it is a month), one small chart
+        each, on one scale."""
+        daily = self.period.kind == "month"
+        key, unit, each = ("daily", "日", "每日") if daily else ("monthly", "月", "各月")
+        counts = {s: pd.Series(self.figures[s][key]) for s in self.stations}
+        shown = {s: c if daily else c[list(self.period.months)] for s, c in counts.items()}
+        title = f"{self.period.name}各站{each}接处警"
+        return chart(charts.small_multiples(shown, title, unit), title)
 
 
 def _shown(figures: dict[str, Any], key: str) -> str | int | float:
@@ -137,12 +158,17 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     return round(value, 1) if isinstance(value, float) else int(value)
 
 
-def detachment_overview(data_dir: Path | str | None, year: int) -> Overview:
-    """Load a prepared data folder and lay out every station of the year with the detachment's total.
+def detachment_overview(data_dir: Path | str | None, year: int, period: str | None = None) -> Overview:
+    """Load a prepared data folder and lay out every station of the year with the detachment's total;
+    ``period`` a half, quarter or month of the year (H1, Q3, 03 or 2024-Q3; default: the whole year).
 
     >>> import firestats as fs
     >>> fs.detachment_overview("data/processed", 2025).table.loc["城东站", "incidents.total"]  # doctest: +SKIP
     603
     """
-    dataset = load(data_dir, years=Period(int(year)).years_compared())  # every station, this year and last
-    return Overview(int(year), *station_figures(dataset, int(year)))
+    when = period_of(year, period)
+    dataset = load(data_dir, years=when.years_compared())  # every station, this period, a year earlier and before
+    view = Overview(when, *station_figures(dataset, when))
+    if when.kind != "year":
+        view.before = figures_at(dataset, view.stations, when.previous())
+    return view

@@ -12,9 +12,14 @@ import hashlib
 import re
 from pathlib import Path
 
+from firestats.periods import parse_period
+
 OVERVIEW_NAME = "支队总览"
 # What a station report writes beside its HTML (the detachment overview writes the HTML alone).
 BESIDE = (".json", ".csv", ".xlsx", ".txt", ".docx")
+# A half's, quarter's or month's station report also writes its 通报 as a text of its own: 2024-03/城东站-通报.txt.
+_BULLETIN_MARK = "-通报"
+BULLETIN = f"{_BULLETIN_MARK}.txt"
 KEPT_SUFFIX = ".failed.ipynb"  # the executed notebook of a report whose notebook failed
 # A file name's limit is 255 bytes on Linux and macOS; the stem keeps room for the hash, the
 # longest suffix (.failed.ipynb) and the temporary name a file is first written under.
@@ -38,12 +43,12 @@ def safe_name(name: str) -> str:
 
     A name that is safe as it is stays as it is (城东站); any other ends in a hash of the real name
     (城东/站 -> 城东_站-3f2a9c1e), as do names that could be taken for another's (支队总览, a name
-    already ending in such a hash).
+    already ending in such a hash, 城东站-通报 whose .txt would be 城东站's 通报).
     """
     cleaned = _UNSAFE.sub("_", name).strip(" .")
     reserved = _RESERVED.fullmatch(cleaned)
     kept = (cleaned and cleaned == name and len(name.encode("utf-8")) <= NAME_BYTES and not reserved
-            and name != OVERVIEW_NAME and not _HASHED.fullmatch(name))
+            and name != OVERVIEW_NAME and not _HASHED.fullmatch(name) and not name.endswith(_BULLETIN_MARK))
     if kept:
         return name
     if reserved:  # Windows reads the part before the first dot: CON.txt-3f2a9c1e.html would still be the console
@@ -60,9 +65,10 @@ def report_name(station: str | None, when: int | str) -> str:
 
 def report_files(station: str | None, year: int | str) -> list[str]:
     """Every file a report writes, relative to the output folder: its HTML and, for a station, the exports
-    beside it (``2024/城东站.html``, ``2024/城东站.json`` …)."""
+    beside it (``2024/城东站.html``, ``2024/城东站.json`` …; ``2024-03/城东站-通报.txt`` for a period)."""
     name = report_name(station, year)
-    return [f"{name}{suffix}" for suffix in (".html", *(BESIDE if station is not None else ()))]
+    exports = (*BESIDE, *([BULLETIN] if parse_period(year).kind != "year" else [])) if station is not None else ()
+    return [f"{name}{suffix}" for suffix in (".html", *exports)]
 
 
 def report_path(out_dir: Path | str, station: str, year: int | str) -> Path:
@@ -70,6 +76,7 @@ def report_path(out_dir: Path | str, station: str, year: int | str) -> Path:
     return Path(out_dir) / f"{report_name(station, year)}.html"
 
 
-def overview_path(out_dir: Path | str, year: int) -> Path:
-    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html``."""
+def overview_path(out_dir: Path | str, year: int | str) -> Path:
+    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html`` (``OUT/2024-Q3/支队总览.html`` for a
+    period)."""
     return Path(out_dir) / f"{report_name(None, year)}.html"

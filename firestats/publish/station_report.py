@@ -87,10 +87,9 @@ class StationReport:
         coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
                     else "本年度无警情记录")
         period = self.period
-        title = f"{self.year}年度" if period.kind == "year" else period.name
         return HTML(
             '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
-            f'<h1 class="fs-title">{text(self.station_name)} {title}工作数据分析</h1>'
+            f'<h1 class="fs-title">{text(self.station_name)} {period.title}工作数据分析</h1>'
             f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
             + narrative.bulletin(self.figures, self.period, self.station_name)

@@ -34,7 +34,7 @@ from firestats.errors import ClusterError
 from firestats.files import OutputFolder
 from firestats.ingest.layout import check_partitions, match_station, read_index, read_quality
 from firestats.ingest.partitions import StoreIndex
-from firestats.periods import Period
+from firestats.periods import KINDS, Period
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
 from firestats.run.kernels import Kernel
@@ -62,7 +62,7 @@ _warm = threading.local()  # each worker's kernel (each thread's, on a dask work
 
 @dataclass(frozen=True)
 class Job:
-    """One report to render: a station's year, or a year's detachment overview (station None)."""
+    """One report to render: a station's year (or period), or its detachment overview (station None)."""
 
     data_dir: str
     out_dir: str
@@ -140,37 +140,33 @@ def input_key(index: StoreIndex, quality: dict[str, Any], station: str | None, w
 
 def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
          notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, period: str = "year", **options: Any) -> list[Job]:
-    """Every report a batch renders: each station's year in the data (or those named), and each
-    year's detachment overview; with ``period`` half, quarter or month, each station's periods of
-    that kind with records instead (the overviews are the year's). Read from the store's index alone."""
+    """Every report a batch renders: each station's periods of ``period``'s kind (year, half, quarter or month)
+    with records, of the ``years`` and ``stations`` named (all when none are), and each such period's detachment
+    overview. Read from the store's index alone."""
     index, quality = read_index(data_dir), read_quality(data_dir)
     check_partitions(data_dir, index)  # a damaged store is refused before any report starts
     known = set(index.station_years())
     wanted_years, wanted = set(years), {match_station(s, known) for s in stations}
-    pairs = [(s, y) for s, y in index.pairs()
-             if (not wanted_years or y in wanted_years) and (not wanted or s in wanted)]
-    settled = tuple(sorted(options.items()))
-    notebook = Path(notebook)
-    if period != "year":
-        chosen = set(pairs)
-        return [Job(str(data_dir), str(out_dir), p.year, s, str(notebook),
-                    input_key(index, quality, s, p, notebook, options), timeout_s, settled, p.label)
-                for s, p in index.station_periods(period) if (s, p.year) in chosen]
-    jobs = [Job(str(data_dir), str(out_dir), y, s, str(notebook), input_key(index, quality, s, y, notebook, options),
-                timeout_s, settled) for s, y in pairs]
-    for year in sorted({y for _, y in pairs}):
-        key = input_key(index, quality, None, year, OVERVIEW_NOTEBOOK, {})
-        jobs.append(Job(str(data_dir), str(out_dir), year, None, str(OVERVIEW_NOTEBOOK), key, timeout_s))
-    return jobs
+    found = [(s, p) for s, p in index.station_periods(period)
+             if (not wanted_years or p.year in wanted_years) and (not wanted or s in wanted)]
+    jobs = [_job(index, quality, data_dir, out_dir, s, p, Path(notebook), timeout_s, options) for s, p in found]
+    return jobs + [_job(index, quality, data_dir, out_dir, None, p, OVERVIEW_NOTEBOOK, timeout_s, {})
+                   for p in sorted({p for _, p in found})]
+
+
+def _job(index: StoreIndex, quality: dict[str, Any], data_dir: Path | str, out_dir: Path | str, station: str | None,
+         when: Period, notebook: Path, timeout_s: int, options: dict[str, Any]) -> Job:
+    """The job of one station's (None: the overview's) year or period, keyed by everything it is made from."""
+    return Job(str(data_dir), str(out_dir), when.year, station, str(notebook),
+               input_key(index, quality, station, when, notebook, options), timeout_s,
+               tuple(sorted(options.items())), None if when.kind == "year" else when.label)
 
 
 def reports_of(index: StoreIndex) -> set[str]:
     """The names of every report the data makes (each station's years, halves, quarters and months, and each
-    year's overview): what the index lists, whatever an earlier run on other data left in the manifest."""
-    pairs = index.pairs()
-    periods = {report_name(s, p.label) for kind in ("half", "quarter", "month")
-               for s, p in index.station_periods(kind)}
-    return {report_name(s, y) for s, y in pairs} | {report_name(None, y) for _, y in pairs} | periods
+    such period's overview): what the index lists, whatever an earlier run on other data left in the manifest."""
+    found = [(s, p) for kind in KINDS for s, p in index.station_periods(kind)]
+    return {report_name(station, p.label) for s, p in found for station in (s, None)}
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -179,7 +175,8 @@ def run_job(job: Job) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         if job.station is None:
-            render_overview(job.data_dir, job.year, job.out_dir, Path(job.notebook), job.timeout_s, kernel=_kernel())
+            render_overview(job.data_dir, job.year, job.out_dir, Path(job.notebook), job.timeout_s, kernel=_kernel(),
+                            period=job.period)
         else:
             render_station(job.data_dir, job.station, job.year, job.out_dir, Path(job.notebook), job.timeout_s,
                            kernel=_kernel(), period=job.period, **dict(job.options))
@@ -252,7 +249,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
 
     ``workers`` local processes (default: the cores), or the dask scheduler at ``scheduler``;
     ``timeout_s`` bounds each report, in seconds; ``period`` year (default), half, quarter or month:
-    every station's periods of that kind; ``options`` go to every station report (show_names,
+    every station's periods of that kind and their overviews; ``options`` go to every station report (show_names,
     score_table). One batch writes an output folder at a time: a second one on the same folder
     waits for the first, then renders what is left.
     """

@@ -132,6 +132,13 @@ def preflight(folder: OutputFolder, station: str | None, year: int | str) -> Non
         folder.check(path)
 
 
+def _placed(year: int, period: str | None) -> tuple[int | str, dict[str, str]]:
+    """The folder a report goes to (2024, or 2024-Q3 for a period) and what its notebook is told of the period
+    (nothing for a year); a period nobody can mean is refused now, before a kernel starts."""
+    when = period_of(year, period)
+    return (when.label, {"period": when.label}) if period else (int(year), {})
+
+
 def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
                    notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
                    score_table: str | None = None, docx_template: str | None = None,
@@ -155,16 +162,15 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     # The kernel runs in the notebook's folder: paths the user gave are made absolute first.
     score_table = str(Path(score_table).resolve()) if score_table and Path(score_table).is_file() else score_table
     docx_template = str(Path(docx_template).resolve()) if docx_template else None
-    when = period_of(year, period)  # a period nobody can mean is refused before a kernel starts
-    label = when.label if period else int(year)
+    label, told = _placed(year, period)
     with _on(kernel, notebook, STATION_PRELOAD) as running:
         name = resolve_station_year(data_dir, station, year)
-        check_partitions(data_dir, read_index(data_dir), name, when.years_compared())  # refused here, not in a cell
+        check_partitions(data_dir, read_index(data_dir), name,  # refused here, not in a cell
+                         period_of(year, period).years_compared())
         preflight(folder, name, label)
         target = report_path(out_dir, name, label)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
-                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template,
-                  **({"period": when.label} if period else {})}
+                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template, **told}
         executed = _run(notebook, params, target, timeout_s, running, folder)
     publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template,
                                                    period)
@@ -183,13 +189,14 @@ def _computed(data_dir: Path | str, station: str, year: int, show_names: bool, s
 
 
 def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,
-                    timeout_s: int = 600, kernel: Kernel | None = None) -> Path:
+                    timeout_s: int = 600, kernel: Kernel | None = None, period: str | None = None) -> Path:
     """Render the detachment overview of a year to ``OUT/YEAR/支队总览.html`` and return the path (``kernel``
-    as for :func:`render_station`)."""
+    and ``period`` as for :func:`render_station`: ``OUT/2024-Q3/支队总览.html``)."""
     folder = OutputFolder(out_dir)
-    preflight(folder, None, year)
-    target = overview_path(out_dir, year)
-    params = {"year": int(year), "data_dir": str(Path(data_dir).resolve())}
+    label, told = _placed(year, period)
+    preflight(folder, None, label)
+    target = overview_path(out_dir, label)
+    params = {"year": int(year), "data_dir": str(Path(data_dir).resolve()), **told}
     with _on(kernel, Path(notebook), OVERVIEW_PRELOAD) as running:
         executed = _run(Path(notebook), params, target, timeout_s, running, folder)
     folder.write(target, to_html(executed).encode("utf-8"))

@@ -24,15 +24,28 @@ def score(records: pd.DataFrame, table: ScoreTable) -> pd.DataFrame:
 
 
 def _rates(scored: pd.DataFrame, table: ScoreTable) -> dict[str, Any]:
-    points = scored["points"].dropna()
-    if points.empty:
+    """n scored results, pass and excellent rates (0..1) and mean points of records (None without a score)."""
+    points = scored["points"]
+    return _rates_of(int(points.notna().sum()), int((points >= table.cutoffs["pass"]).sum()),
+                     int((points >= table.cutoffs["excellent"]).sum()), float(points.sum()))
+
+
+def _rates_by(scored: pd.DataFrame, by: pd.Series, table: ScoreTable) -> dict[Any, dict[str, Any]]:
+    """:func:`_rates` of each group of records by ``by``, in the groups' order: counted together, since a
+    report rates every item and month of every station."""
+    points = scored["points"]
+    counts = pd.DataFrame({"n": points.notna(), "passed": points >= table.cutoffs["pass"],
+                           "excellent": points >= table.cutoffs["excellent"], "sum": points.fillna(0.0)})
+    totals = counts.groupby(by, sort=True).sum()
+    return {key: _rates_of(int(row.n), int(row.passed), int(row.excellent), float(row.sum))
+            for key, row in zip(totals.index, totals.itertuples(index=False))}
+
+
+def _rates_of(n: int, passed: int, excellent: int, total: float) -> dict[str, Any]:
+    if not n:
         return {"n": 0, "pass_rate": None, "excellent_rate": None, "mean_points": None}
-    return {
-        "n": int(points.size),
-        "pass_rate": float((points >= table.cutoffs["pass"]).mean()),
-        "excellent_rate": float((points >= table.cutoffs["excellent"]).mean()),
-        "mean_points": round(float(points.mean()), 2),
-    }
+    # The mean as sum / n: table points are whole (or halves), so their sum is exact in any order.
+    return {"n": n, "pass_rate": passed / n, "excellent_rate": excellent / n, "mean_points": round(total / n, 2)}
 
 
 def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = False) -> dict[str, Any] | None:
@@ -46,7 +59,7 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
     name = (lambda n: n) if show_names else mask_name
     present = mine[mine["status"] == PRESENT]
     sessions = mine.drop_duplicates(["date", "kind"])
-    by_item = {item: _rates(rows, table) for item, rows in present.groupby("item", sort=True)}
+    by_item = _rates_by(present, present["item"], table)
     ranked = sorted((item for item in by_item if by_item[item]["n"]),
                     key=lambda i: (by_item[i]["pass_rate"], by_item[i]["excellent_rate"], by_item[i]["mean_points"]))
     placed = mine[(mine["kind"] == "比武") & mine["rank"].notna()].drop_duplicates(["date", "person"])
@@ -62,7 +75,7 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
         "exempt": int((mine["status"] == EXEMPT).sum()),
         "overall": _rates(present, table),
         "by_item": by_item,
-        "by_month": {int(m): _rates(rows, table) for m, rows in present.groupby(present["date"].dt.month)},
+        "by_month": {int(m): rates for m, rates in _rates_by(present, present["date"].dt.month, table).items()},
         "weakest_items": ranked[:3],
         "strongest_items": ranked[::-1][:3],
         "competitions": [{"date": f"{r.date:%Y-%m-%d}", "person": name(r.person), "rank": int(r.rank)}

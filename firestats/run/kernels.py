@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 # The kernel of the interpreter running firestats: jupyter_client starts "python3" with
 # sys.executable, so the notebook sees this very library whether or not a kernel is registered.
 KERNEL = "python3"
-# ipykernel warns on every start that loopback TCP is unencrypted; in a batch that is noise.
-KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+# ipykernel warns on every start that loopback TCP is unencrypted; in a batch that is noise. The history is
+# kept in memory, as nbclient does for the kernels it starts: a report's cells need no file, and every cell
+# committed to one SQLite file shared by all of a batch's kernels.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
 # A kernel that has not answered within this many seconds of its start has failed to start (a cold
 # start with its imports takes 2-4 s on 2 busy cores; 300 reports on 4 workers stayed under 15 s).
 START_S = 60

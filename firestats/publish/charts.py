@@ -30,7 +30,6 @@ TOP_IN = 0.32  # the title
 RIGHT_IN = 0.2
 PAD_IN = 0.15  # between a tick label and the figure's edge, and room for tick marks
 MAX_BINS = 120  # a histogram's bars at most, whatever the data holds
-TITLE_CHARS = 16  # a small multiple's title (a station's name) is cut to this many characters
 
 
 def _figure(height_in: float = 3.2, left_in: float = LEFT_IN, right_in: float = RIGHT_IN,
@@ -212,28 +211,6 @@ def activity_totals(totals: pd.Series) -> Figure:
     ax.set_title("工作台账年度合计")
     ax.set_xlim(0, max(float(data.max()) if len(data) else 1, 1) * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
-
-
-def small_multiples(counts: dict[str, pd.Series], title: str, unit: str = "月") -> Figure:
-    """One small bar chart of incidents per month (or per day, ``unit`` 日) for each station, all on the same
-    scale, under ``title``."""
-    n = max(len(counts), 1)
-    cols = min(4, n)
-    rows = -(-n // cols)
-    fig = _figure(1.6 * rows + 0.6, left_in=0.45, bottom_in=0.3, top_in=0.6)  # a suptitle above subplot titles
-    fig.subplots_adjust(wspace=0.25, hspace=0.55)
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
-    for ax, (station, counted) in zip(axes.flat, counts.items()):
-        ax.bar(counted.index, counted.to_numpy(), color=ACCENT)
-        ax.set_title(station if len(station) <= TITLE_CHARS else station[:TITLE_CHARS - 1] + "…", fontsize=9)
-        ticks = list(dict.fromkeys(counted.index[[0, (len(counted) - 1) // 2, -1]]))  # first, middle, last
-        ax.set_xticks(ticks, [f"{t}{unit}" for t in ticks], fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(counts):]:
-        ax.set_visible(False)
-    fig.suptitle(f"{title}（起）", fontsize=11)
     return fig
 
 

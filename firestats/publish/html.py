@@ -27,6 +27,25 @@ def _cell(value: Any) -> str:
     return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{text(value)}</td>"
 
 
+def heat_table(counts: dict[str, dict[int, int]], unit: str, caption: str, corner: str = "") -> str:
+    """Each row's counts by column (a station's incidents by month, ``unit`` 月, or by day) and its total,
+    every count shaded by its share of the largest: one table for any number of stations, where small
+    charts grew a row per four stations and took seconds to draw."""
+    columns = sorted({column for row in counts.values() for column in row})
+    largest = max((n for row in counts.values() for n in row.values()), default=0) or 1
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in (corner, *(f"{c}{unit}" for c in columns), "合计"))
+
+    def shaded(n: int) -> str:
+        strength = n / largest
+        ink = "color:#fff;" if strength > HEAT_WHITE_TEXT else ""
+        return f'<td class="num" style="{ink}background:rgba(192,57,43,{strength:.2f})">{n}</td>'
+
+    body = "".join(f"<tr><td>{text(name)}</td>" + "".join(shaded(int(row.get(c, 0))) for c in columns)
+                   + f'<td class="num">{sum(row.values())}</td></tr>' for name, row in counts.items())
+    return (f'<table class="fs-table fs-compact fs-heat"><caption>{escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
 def table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
     """An HTML table: numbers right-aligned, every other cell escaped and redacted."""
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
@@ -34,6 +53,8 @@ def table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
     return f'<table class="fs-table {cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+# Above this share of the largest count a cell is dark enough to need white figures.
+HEAT_WHITE_TEXT = 0.55
 # Characters an SVG may keep as they are in a data: URL inside a double-quoted attribute; the rest
 # (quotes, <, >, &, %, #, line breaks, Chinese) are percent-encoded: a third smaller than base64.
 URL_SAFE = " /:;=,.-_()'!*+?@[]{}|~$"

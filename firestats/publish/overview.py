@@ -1,6 +1,6 @@
 """The detachment overview: every station of a year (or a half, quarter or month) side by side with the
 detachment's total, the same period last year (and, for a part of a year, the period before), rankings and
-small multiples, for the detachment's statistics officer."""
+a table of each station's months shaded on one scale, for the detachment's statistics officer."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ from firestats.compute.response import profile, within_profile
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
 from firestats.periods import Period, period_of
-from firestats.publish import charts
-from firestats.publish.html import chart, table
+from firestats.publish.html import heat_table, table
 from firestats.wording import percentile, share
 
 TOTAL = "支队合计"
@@ -134,15 +133,13 @@ class Overview:
                                                               rows))
         return HTML("".join(parts))
 
-    def small_multiples(self) -> HTML:
-        """Each station's incidents per month of the period (per day where it is a month), one small chart
-        each, on one scale."""
+    def over_time(self) -> HTML:
+        """Each station's incidents per month of the period (per day where it is a month), shaded on one scale."""
         daily = self.period.kind == "month"
-        key, unit, each = ("daily", "日", "每日") if daily else ("monthly", "月", "各月")
-        counts = {s: pd.Series(self.figures[s][key]) for s in self.stations}
-        shown = {s: c if daily else c[list(self.period.months)] for s, c in counts.items()}
-        title = f"{self.period.name}各站{each}接处警"
-        return chart(charts.small_multiples(shown, title, unit), title)
+        key, unit, each = ("daily", "", "每日") if daily else ("monthly", "月", "各月")  # 31 days fit A4 as numbers
+        months = set(self.period.months)
+        counts = {s: {k: n for k, n in self.figures[s][key].items() if daily or k in months} for s in self.stations}
+        return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", "站"))
 
 
 def _shown(figures: dict[str, Any], key: str) -> str | int | float:

@@ -156,7 +156,7 @@ def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp
 
 
 @pytest.mark.parametrize("shipped, charts, title", [(STATION_NOTEBOOK, CHARTS, "城东消防救援站 2025年度工作数据分析"),
-                                                    (OVERVIEW_NOTEBOOK, 1, "支队 2025年度各站对比")],
+                                                    (OVERVIEW_NOTEBOOK, 0, "支队 2025年度各站对比")],
                          ids=["station", "overview"])
 def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path, shipped, charts, title):
     """As an analyst opens it: its own kernel (`firestats`), its own folder, no parameters (the whole year)."""

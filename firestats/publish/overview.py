@@ -40,22 +40,24 @@ WITHIN = "response.dispatch_to_arrival.within_5min_share"
 RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
 
 
-def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]],
-                                                                 dict[str, dict[str, Any] | None]]:
+def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
     """Each station's figures of the period (the detachment's total under 支队合计, computed from all its
-    records, so its medians are the detachment's own), and each station's the same period a year earlier."""
+    records, so its medians are the detachment's own), and each station's incidents the same period a year
+    earlier (None without records)."""
     stations = sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
     this = {s: compute(dataset, s, period, interval=False).figures for s in stations}
     this[TOTAL] = compute(dataset, None, period, interval=False).figures
-    return this, figures_at(dataset, stations, period.a_year_earlier())
+    return this, totals_at(dataset, stations, period.a_year_earlier())
 
 
-def figures_at(dataset: Dataset, stations: list[str], period: Period) -> dict[str, dict[str, Any] | None]:
-    """Each station's figures (and 支队合计's) of another period, to compare with: None without records."""
-    found = {}
-    for s in [*stations, None]:
-        other = compute(dataset, s, period, interval=False)
-        found[s or TOTAL] = None if other.data.is_empty() else other.figures
+def totals_at(dataset: Dataset, stations: list[str], period: Period) -> dict[str, int | None]:
+    """Each station's (and 支队合计's) incidents in another period, to compare with: None for a station without
+    records of any family there, as its figures would be; counted alone, since the comparison reads nothing else."""
+    other = dataset.narrow(None, period)
+    counts = other.incidents["station"].value_counts()
+    recorded = {s for s, _ in other.station_years()}
+    found: dict[str, int | None] = {s: int(counts.get(s, 0)) if s in recorded else None for s in stations}
+    found[TOTAL] = None if other.is_empty() else len(other.incidents)
     return found
 
 
@@ -65,8 +67,8 @@ class Overview:
 
     period: Period
     figures: dict[str, dict[str, Any]]  # station (and 支队合计) -> its figures
-    last: dict[str, dict[str, Any] | None]  # the same period a year earlier (同比)
-    before: dict[str, dict[str, Any] | None] | None = None  # the period before (环比) of a half, quarter or month
+    last: dict[str, int | None]  # each station's incidents the same period a year earlier (同比)
+    before: dict[str, int | None] | None = None  # and the period before (环比), for a half, quarter or month
 
     @property
     def stations(self) -> list[str]:
@@ -107,10 +109,10 @@ class Overview:
             compared.append(("环比", self.period.previous(), self.before))
         return HTML("".join(self._compared(kind, when, other) for kind, when, other in compared))
 
-    def _compared(self, kind: str, when: Period, other: dict[str, dict[str, Any] | None]) -> str:
+    def _compared(self, kind: str, when: Period, other: dict[str, int | None]) -> str:
         rows = []
         for station, figures in self.figures.items():
-            now, before = figures["incidents"]["total"], value_at(other[station], TOTAL_KEY)
+            now, before = figures["incidents"]["total"], other[station]
             change = None if before is None else now - before
             pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
             rows.append([station, now, "无记录" if before is None else before,
@@ -167,5 +169,5 @@ def detachment_overview(data_dir: Path | str | None, year: int, period: str | No
     dataset = load(data_dir, years=when.years_compared())  # every station, this period, a year earlier and before
     view = Overview(when, *station_figures(dataset, when))
     if when.kind != "year":
-        view.before = figures_at(dataset, view.stations, when.previous())
+        view.before = totals_at(dataset, view.stations, when.previous())
     return view

@@ -1,11 +1,15 @@
-"""How a number is written for a reader: 4分32秒, 12.3%, +5起, 120余次, or why it is not shown."""
+"""How a number is written for a reader (4分32秒, 12.3%, +5起, 120余次, or why it is not shown), and how a
+report is titled."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firestats.settings import min_percentile_n
+
+if TYPE_CHECKING:
+    from firestats.periods import Period
 
 NO_RECORDS = "（无记录）"
 
@@ -78,3 +82,13 @@ def round_down(value: float) -> int:
         return n
     step = 10 if n < 1000 else 100
     return n // step * step
+
+
+def report_title(station_name: str, period: Period) -> str:
+    """A station report's title, on its page and in the browser's tab: 城东消防救援站 2024年第三季度工作数据分析."""
+    return f"{station_name} {period.title}工作数据分析"
+
+
+def overview_title(period: Period) -> str:
+    """The detachment overview's title, on its page and in the browser's tab: 支队 2024年第三季度各站对比."""
+    return f"支队 {period.title}各站对比"

@@ -29,6 +29,7 @@ def visit(browser, path: Path) -> dict:
     state = page.evaluate("""() => ({
         images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0),
         h1: (document.querySelector('h1') || {innerText: ''}).innerText,
+        title: document.title,
         pwned: window.__pwned === undefined ? null : window.__pwned,
         text: document.body.innerText,
     })""")
@@ -48,6 +49,7 @@ def test_every_report_and_the_index_work_offline(browser, batch):
         assert all(seen["images"]), path  # every chart drawn; a station's page has charts, the overview tables
         assert seen["images"] or path.name == "index.html" or path.stem == "支队总览", path
         assert any(word in seen["h1"] for word in ("年度", "目录", "各站对比")), (path, seen["h1"])
+        assert seen["title"] == seen["h1"] or path.name == "index.html", (path, seen["title"])  # the tab names it
         name = f"{path.parent.name}-{path.stem}" if path.parent != batch else path.stem
         page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
         pdf = page.pdf(path=ARTEFACTS / f"{name}.pdf", format="A4")

@@ -20,7 +20,7 @@ from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
 from firestats.periods import Period, period_of
 from firestats.publish.html import heat_table, table
-from firestats.wording import percentile, share
+from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
 SEGMENT_NAMES = ("call_processing", "turnout", "travel", "total")
@@ -85,7 +85,7 @@ class Overview:
     def header(self) -> HTML:
         """Title and coverage."""
         return HTML('<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
-                    f'<h1 class="fs-title">支队 {self.period.title}各站对比</h1>'
+                    f'<h1 class="fs-title">{overview_title(self.period)}</h1>'
                     f'<p class="fs-meta">统计期间：{self.period.dates} · 共{len(self.stations)}个站 · '
                     f'报告生成于 {dt.date.today():%Y年%m月%d日}</p>')
 

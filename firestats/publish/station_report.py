@@ -31,7 +31,7 @@ from firestats.periods import Period, period_of
 from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative, response_view
 from firestats.publish.html import Publishing, chart, table, text
-from firestats.wording import change_in, number, points, share, value_in
+from firestats.wording import change_in, number, points, report_title, share, value_in
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
 ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
@@ -84,12 +84,12 @@ class StationReport:
     def header(self) -> HTML:
         """The report title, the period reported on, the records' own dates and when it was made."""
         times = self.incidents["received_at"]
-        coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
-                    else "本年度无警情记录")
         period = self.period
+        coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
+                    else f"{period.words}无警情记录")
         return HTML(
             '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
-            f'<h1 class="fs-title">{text(self.station_name)} {period.title}工作数据分析</h1>'
+            f'<h1 class="fs-title">{text(report_title(self.station_name, period))}</h1>'
             f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
             + narrative.bulletin(self.figures, self.period, self.station_name)

@@ -18,6 +18,7 @@ from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
 from firestats.run.kernels import Kernel
 from firestats.run.notebooks import notebook
+from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -176,6 +177,7 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
                                                    period)
     for path, data in beside(target, publication, docx_template).items():
         folder.write(path, data)
+    executed.metadata["title"] = report_title(publication["station_name"], period_of(year, period))
     folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target
 
@@ -199,5 +201,6 @@ def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebo
     params = {"year": int(year), "data_dir": str(Path(data_dir).resolve()), **told}
     with _on(kernel, Path(notebook), OVERVIEW_PRELOAD) as running:
         executed = _run(Path(notebook), params, target, timeout_s, running, folder)
+    executed.metadata["title"] = overview_title(period_of(year, period))
     folder.write(target, to_html(executed).encode("utf-8"))
     return target

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,8 +24,8 @@ import pyarrow.parquet as pq
 
 import firestats
 from firestats.files import OutputFolder
-from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping
+from firestats.ingest.merging import SLICE_ROWS, Stream
 from firestats.ingest.store import parquet_bytes
 
 SOURCES = ".sources"
@@ -41,7 +42,7 @@ class FilePart:
     notes: list[dict[str, Any]]  # per table: family, encoding, header row, ignored columns and sheets
     accounting: list[dict[str, Any]]  # per table: rows in, kept, merged, quarantined (lines and records apart)
     problems: pd.DataFrame  # the reader's and the record readers' problem rows, with family
-    incidents: list[Canonical] = field(default_factory=list)  # each incident table in canonical fields
+    incidents: list[Stream] = field(default_factory=list)  # each incident table in canonical fields
     records: dict[str, pd.DataFrame] = field(default_factory=dict)  # family -> kept records of its tables
 
 
@@ -85,26 +86,31 @@ class SourceCache:
             return None
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
-            tables = {name: self._table(key, name) for name in meta["tables"]}
+            tables = {name: self._table(key, name) for name in meta["tables"] if name not in meta["streamed"]}
+            schemas = {name: pq.read_schema(self._path(key, name)).empty_table().to_pandas()
+                       for name in meta["streamed"]}
         except (OSError, ValueError, KeyError):  # a damaged part is read again from its file
             return None
         self.used.add(key)
-        incidents = [Canonical(tables[f"incidents{i}"], tables[f"incidents{i}_problems"], fold, defaulted)
-                     for i, (fold, defaulted) in enumerate(meta["incidents"])]
+        incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[f"incidents{i}"],
+                            _slices(self._path(key, f"incidents{i}")))
+                     for i, (source, fold, defaulted) in enumerate(meta["incidents"])]
         return FilePart(meta["given"], meta["sources"], meta["notes"], meta["accounting"], tables["problems"],
                         incidents, {family: tables[family] for family in meta["records"]})
 
     def put(self, key: str, part: FilePart) -> FilePart:
         """Keep ``part`` under ``key``; returns it as read back, so a fresh part and a kept one are the same."""
         tables = {"problems": part.problems, **part.records}
-        for i, canonical in enumerate(part.incidents):
-            tables[f"incidents{i}"], tables[f"incidents{i}_problems"] = canonical.frame, canonical.problems
+        for i, stream in enumerate(part.incidents):
+            tables[f"incidents{i}"] = pd.concat([stream.schema, *stream.read(None)], ignore_index=True)
+            tables[f"incidents{i}_problems"] = stream.problems
         for name, frame in tables.items():
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
-            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow))
+            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow, row_group_size=SLICE_ROWS))
         meta = {"given": part.given, "sources": part.sources, "notes": part.notes, "accounting": part.accounting,
-                "incidents": [(c.fold_units, c.defaulted) for c in part.incidents], "records": list(part.records),
-                "tables": list(tables)}
+                "incidents": [(s.source, s.fold_units, s.defaulted) for s in part.incidents],
+                "records": list(part.records), "tables": list(tables),
+                "streamed": [f"incidents{i}" for i in range(len(part.incidents))]}
         self.folder.write(f"{SOURCES}/{key}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         kept = SourceCache(self.out_dir).get(key)
         self.used.add(key)
@@ -117,6 +123,20 @@ class SourceCache:
             if path.name.split(".", 1)[0] not in self.used:
                 self.folder.remove(f"{SOURCES}/{path.name}")
 
+    def _path(self, key: str, name: str) -> Path:
+        return self.out_dir / SOURCES / f"{key}.{name}.parquet"
+
     def _table(self, key: str, name: str) -> pd.DataFrame:
-        return pq.ParquetFile(self.out_dir / SOURCES / f"{key}.{name}.parquet").read().to_pandas()
+        return pq.ParquetFile(self._path(key, name)).read().to_pandas()
+
+
+def _slices(path: Path) -> Callable[[list[str] | None], Iterator[pd.DataFrame]]:
+    """A kept table's rows (of some columns), a row group at a time: a file of millions of rows is never whole."""
+    def read(columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        file = pq.ParquetFile(path)
+        for group in range(file.num_row_groups):
+            yield file.read_row_group(group, columns=columns).to_pandas()
+        if not file.num_row_groups:
+            yield file.schema_arrow.empty_table().select(columns or file.schema_arrow.names).to_pandas()
+    return read
 

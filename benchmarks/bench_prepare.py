@@ -39,11 +39,13 @@ for column in sys.argv[2:]:
 """
 
 
-def messy_csv(path: Path, rows: int, seed: int = 7, files: int = 1) -> None:
-    """Write ``rows`` incidents as a GB18030 CSV with four timestamp spellings, vectorised (``files`` > 1: as that
-    many files ``path``-1.csv … in the folder ``path``, the rows of each month of the year apart)."""
+def messy_csv(path: Path, rows: int, seed: int = 7, files: int = 1, years: int = 3) -> None:
+    """Write ``rows`` incidents of the ``years`` up to 2025 as a GB18030 CSV with four timestamp spellings,
+    vectorised (``files`` > 1: as that many files 警情_01.csv … in the folder ``path``, month n of the span in
+    file n modulo ``files``: 12 files hold a month of the year each, 12 × years a month each)."""
     rng = np.random.default_rng(seed)
-    received = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365 * 86400, rows), unit="s")
+    received = pd.Timestamp(f"{2026 - years}-01-01") + pd.to_timedelta(rng.integers(0, years * 365 * 86400, rows),
+                                                                       unit="s")
     offsets = np.cumsum(rng.lognormal(np.log([45, 240, 1500]), 0.4, size=(rows, 3)), axis=1).round()
     stamps = [pd.Series(received)] + [pd.Series(received + pd.to_timedelta(offsets[:, i], unit="s")) for i in range(3)]
     style = rng.integers(0, 4, rows)
@@ -68,7 +70,7 @@ def messy_csv(path: Path, rows: int, seed: int = 7, files: int = 1) -> None:
         frame.to_csv(path, index=False, encoding="gb18030")
         return
     path.mkdir()
-    month = received.month.to_numpy()
+    month = ((received.year - received.year.min()) * 12 + received.month).to_numpy()
     month = np.concatenate([month, month[duplicated.index.to_numpy()]])
     for n in range(files):
         frame[month % files == n].to_csv(path / f"警情_{n + 1:02d}.csv", index=False, encoding="gb18030")

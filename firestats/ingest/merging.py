@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,31 @@ _COUNTS = [f.name for f in INCIDENT_FIELDS if f.kind == "count"]
 _STEP = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
 
 
+class Slices(Protocol):
+    """Where an incident table's canonical rows go as they are converted, and read back from."""
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Keep the next rows."""
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The rows kept (of these columns), slice by slice."""
+
+
+class SliceList:
+    """Slices kept in memory."""
+
+    def __init__(self, frames: list[pd.DataFrame] | None = None) -> None:
+        self.frames = frames or []
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Keep the next rows."""
+        self.frames.append(frame)
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The rows kept (of these columns), slice by slice."""
+        return iter([frame if columns is None else frame[columns] for frame in self.frames])
+
+
 @dataclass
 class Stream:
     """One export's canonical incidents: its problem rows at hand, its rows read a slice at a time."""
@@ -77,9 +103,8 @@ class Stream:
     @classmethod
     def of(cls, canonical: Canonical, source: str) -> Stream:
         """A stream of a table already in memory."""
-        frame = canonical.frame
-        return cls(source, canonical.problems, canonical.fold_units, canonical.defaulted, frame.iloc[:0],
-                   lambda columns=None: iter([frame if columns is None else frame[columns]]))
+        return cls(source, canonical.problems, canonical.fold_units, canonical.defaulted, canonical.frame.iloc[:0],
+                   SliceList([canonical.frame]).read)
 
 
 def clean_incidents(parts: list[Canonical]) -> CleanResult:
@@ -159,7 +184,7 @@ class _KeyIndex:
                 self.valid[-1].append(valid)
                 self.rows[-1] += len(rows)
                 key = _merge_key(rows[valid], np.full(int(valid.sum()), s.fold_units))
-                hashes.append(pd.util.hash_pandas_object(key, index=False).to_numpy())
+                hashes.append(key_hashes(key))
         every = np.concatenate(hashes) if hashes else np.empty(0, dtype="uint64")
         repeated = pd.Series(every).duplicated(keep=False).to_numpy()
         sizes = [sum(int(v.sum()) for v in masks) for masks in self.valid]
@@ -189,6 +214,11 @@ class _KeyIndex:
             frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]
         fold = np.concatenate(folds) if folds else np.empty(0, dtype=bool)
         return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
+
+
+def key_hashes(keys: pd.Series) -> np.ndarray:
+    """Each key's 64-bit hash (uint64)."""
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
 
 
 def _typed(rows: pd.DataFrame, dtypes: pd.Series) -> pd.DataFrame:

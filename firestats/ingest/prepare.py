@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.mapping import Mapping, known_headers
-from firestats.ingest.merging import Stream, empty_result, fold_streams
+from firestats.ingest.merging import SliceList, Slices, Stream, empty_result, fold_streams
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
@@ -125,7 +126,8 @@ def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
         key = part_key(path.read_bytes(), inputs.names[path], recipe_hash) if cache else ""
         part = cache.get(key) if cache else None
         if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
-            part = convert(inputs.read(path, taken, skipped), mapping)
+            tables = inputs.read(path, taken, skipped)
+            part = convert(tables, mapping, cache.slices(key)) if cache else convert(tables, mapping)
             part = cache.put(key, part) if cache and part.sources else part
         taken.update(part.sources)
         parts.append(part)
@@ -135,8 +137,10 @@ def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
     return parts, skipped
 
 
-def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None) -> FilePart:
-    """One file's tables in canonical fields and kept records, with their problem rows and accounting."""
+def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None,
+            slices: Callable[[int], Slices] = lambda _: SliceList()) -> FilePart:
+    """One file's tables in canonical fields and kept records, with their problem rows and accounting; each
+    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file."""
     part = FilePart([], [], [], [], pd.DataFrame())
     problems = []
     for family, table, given in tables:
@@ -146,20 +150,39 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
         part.notes.append({"source_file": name, "family": family, "encoding": table.encoding,
                            "header_row": table.header_row, "ignored_columns": table.ignored_columns,
                            "ignored_sheets": table.ignored_sheets})
-        problems.append(table.problems.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
-        lost = int((table.problems["action"] == QUARANTINE).sum())
+        if family == "incidents":
+            stream, lines = _canonical(table, mapping, slices(len(part.incidents)))
+            part.incidents.append(stream)
+        else:
+            frame, lines = readers.whole(table)
+        problems.append(lines.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
+        lost = int((lines["action"] == QUARANTINE).sum())
         part.accounting.append({"source_file": name, "rows_in": lost, "kept": 0, "merged": 0, "quarantined": lost})
         if family == "incidents":
-            part.incidents.append(Stream.of(incidents.to_canonical(table.frame, name, mapping), name))
             continue
         reader = assessments.to_records if family == "assessments" else activities.to_records
-        kept, found = reader(table.frame, name)
+        kept, found = reader(frame, name)
         part.records[family] = pd.concat([part.records[family], kept], ignore_index=True) \
             if family in part.records else kept
         problems.append(found.assign(family=family))
         part.accounting.append(_account(name, kept, found, family))
     part.problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return part
+
+
+def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
+    """An incident table read into canonical fields a piece at a time (kept in ``slices``), and its lines' problems."""
+    found, lines, defaulted = [], [], Counter()
+    for frame, problems in readers.pieces(table):
+        canonical = incidents.to_canonical(frame, table.source, mapping)
+        slices.add(canonical.frame)
+        found.append(canonical.problems)
+        lines.append(problems)
+        defaulted.update(canonical.defaulted)
+        schema = canonical.frame.iloc[:0]
+    stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted), schema,
+                    slices.read)
+    return stream, readers.line_problems(lines)
 
 
 def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None,

@@ -70,6 +70,7 @@ class SourceCache:
         self.out_dir = out_dir
         self.rebuild = rebuild
         self.used: set[str] = set()
+        self.kept: dict[str, list[SliceFiles]] = {}  # part key -> its incident tables' slices, kept as converted
         self._folder: OutputFolder | None = None
 
     @property
@@ -86,31 +87,37 @@ class SourceCache:
             return None
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
-            tables = {name: self._table(key, name) for name in meta["tables"] if name not in meta["streamed"]}
-            schemas = {name: pq.read_schema(self._path(key, name)).empty_table().to_pandas()
-                       for name in meta["streamed"]}
-        except (OSError, ValueError, KeyError):  # a damaged part is read again from its file
+            tables = {name: self._table(key, name) for name in meta["tables"]}
+            streams = [SliceFiles(self, key, i, n) for i, n in enumerate(meta["slices"])]
+            schemas = [pq.read_schema(files.paths[0]).empty_table().to_pandas() for files in streams]
+        except (OSError, ValueError, KeyError, IndexError):  # a damaged part is read again from its file
             return None
         self.used.add(key)
-        incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[f"incidents{i}"],
-                            _slices(self._path(key, f"incidents{i}")))
+        incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[i], streams[i].read)
                      for i, (source, fold, defaulted) in enumerate(meta["incidents"])]
         return FilePart(meta["given"], meta["sources"], meta["notes"], meta["accounting"], tables["problems"],
                         incidents, {family: tables[family] for family in meta["records"]})
+
+    def slices(self, key: str) -> Callable[[int], SliceFiles]:
+        """Where the part under ``key`` keeps each incident table's canonical rows as they are converted."""
+        self.kept[key] = []
+        def files(table: int) -> SliceFiles:
+            self.kept[key].append(SliceFiles(self, key, table))
+            return self.kept[key][-1]
+        return files
 
     def put(self, key: str, part: FilePart) -> FilePart:
         """Keep ``part`` under ``key``; returns it as read back, so a fresh part and a kept one are the same."""
         tables = {"problems": part.problems, **part.records}
         for i, stream in enumerate(part.incidents):
-            tables[f"incidents{i}"] = pd.concat([stream.schema, *stream.read(None)], ignore_index=True)
             tables[f"incidents{i}_problems"] = stream.problems
         for name, frame in tables.items():
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
-            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow, row_group_size=SLICE_ROWS))
+            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow))
         meta = {"given": part.given, "sources": part.sources, "notes": part.notes, "accounting": part.accounting,
                 "incidents": [(s.source, s.fold_units, s.defaulted) for s in part.incidents],
                 "records": list(part.records), "tables": list(tables),
-                "streamed": [f"incidents{i}" for i in range(len(part.incidents))]}
+                "slices": [len(files.paths) for files in self.kept.pop(key, [])]}
         self.folder.write(f"{SOURCES}/{key}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         kept = SourceCache(self.out_dir).get(key)
         self.used.add(key)
@@ -123,20 +130,33 @@ class SourceCache:
             if path.name.split(".", 1)[0] not in self.used:
                 self.folder.remove(f"{SOURCES}/{path.name}")
 
-    def _path(self, key: str, name: str) -> Path:
-        return self.out_dir / SOURCES / f"{key}.{name}.parquet"
-
     def _table(self, key: str, name: str) -> pd.DataFrame:
-        return pq.ParquetFile(self._path(key, name)).read().to_pandas()
+        return pq.ParquetFile(self.out_dir / SOURCES / f"{key}.{name}.parquet").read().to_pandas()
 
 
-def _slices(path: Path) -> Callable[[list[str] | None], Iterator[pd.DataFrame]]:
-    """A kept table's rows (of some columns), a row group at a time: a file of millions of rows is never whole."""
-    def read(columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-        file = pq.ParquetFile(path)
-        for group in range(file.num_row_groups):
-            yield file.read_row_group(group, columns=columns).to_pandas()
-        if not file.num_row_groups:
-            yield file.schema_arrow.empty_table().select(columns or file.schema_arrow.names).to_pandas()
-    return read
+class SliceFiles:
+    """One incident table's canonical rows kept in ``.sources`` a slice at a time: a file of millions of rows is
+    never whole in memory, converted or read back."""
 
+    def __init__(self, cache: SourceCache, key: str, table: int, count: int = 0) -> None:
+        self.cache, self.key, self.table = cache, key, table
+        self.paths = [self._path(n) for n in range(count)]
+
+    def _path(self, n: int) -> Path:
+        return self.cache.out_dir / SOURCES / f"{self.key}.incidents{self.table}.{n}.parquet"
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Keep the next rows."""
+        path = self._path(len(self.paths))
+        self.cache.folder.write(path, parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False),
+                                                    row_group_size=SLICE_ROWS))
+        self.paths.append(path)
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The rows kept (of these columns), a row group at a time."""
+        for path in self.paths:
+            file = pq.ParquetFile(path)
+            for group in range(file.num_row_groups):
+                yield file.read_row_group(group, columns=columns).to_pandas()
+            if not file.num_row_groups:
+                yield file.schema_arrow.empty_table().select(columns or file.schema_arrow.names).to_pandas()

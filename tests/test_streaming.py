@@ -71,3 +71,19 @@ def test_incidents_whose_key_hashes_collide_are_still_kept_apart_by_their_keys(t
         patch.setattr(merging, "key_hashes", lambda keys: np.zeros(len(keys), dtype="uint64"))
         prepare([raw], tmp_path / "colliding")
     assert files_of(tmp_path / "colliding") == files_of(tmp_path / "hashed")
+
+
+def test_flagged_times_are_written_as_their_whole_column_writes_them_however_the_table_is_sliced(tmp_path):
+    lines = ["警情编号,出动站,接警时间,出动时间,到场时间,结束时间,警情类型"]
+    for n in range(40):
+        day = f"2024-03-{n % 28 + 1:02d}"
+        arrived = f"{day} 00:00:00" if n % 5 == 0 else f"{day} 10:{n:02d}:00"
+        lines.append(f"B{n},城东站,{day} 10:00:00,{day} 10:01:00,{arrived},{day},火灾")  # 结束时间 to the day
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "警情.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources, "SLICE_ROWS", 3)
+        problems = prepare([tmp_path / "raw"], tmp_path / "data").problems
+    shown = problems.groupby("reason")["value"].apply(set).to_dict()
+    assert shown["time_before_call"] == {f"2024-03-{d:02d}" for d in range(1, 29)}  # as the column: days
+    assert shown["arrival_before_dispatch"] == {f"2024-03-{d:02d}" for d in (1, 6, 11, 16, 21, 26, 3, 8)}

@@ -36,7 +36,13 @@ class CleanResult:
     defaulted: dict[str, int] = field(default_factory=dict)  # rows a mapping's default gave a value, by field
 
 
-def _far_times(incidents: pd.DataFrame) -> pd.DataFrame:
+def _shown(times: pd.Series, flagged: pd.Series, dates_only: bool) -> pd.Series:
+    """The flagged times written as ``astype(str)`` writes their whole column, formatting only those: the date
+    alone where every time in the column is a midnight, else to the second (firestats' times are whole seconds)."""
+    return times[flagged].dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
+
+
+def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
     """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
     found = []
     for name in TIMESTAMP_FIELDS:
@@ -45,7 +51,8 @@ def _far_times(incidents: pd.DataFrame) -> pd.DataFrame:
         gap = (incidents[name] - incidents["received_at"]).abs()
         far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
         if far.any():
-            found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, incidents[name].astype(str)))
+            shown = _shown(incidents[name], far, dates_only[name])
+            found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, shown))
             incidents[name] = incidents[name].mask(far)
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
 
@@ -140,7 +147,7 @@ def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) ->
             incidents = pd.concat([_unit_times(rows[alone], np.full(int(alone.sum()), fold_units)), taken],
                                   ignore_index=True)
             incidents = incidents.iloc[np.argsort(incidents["source_row"].to_numpy(), kind="stable")]
-            incidents, found = _flag_times(incidents.reset_index(drop=True))
+            incidents, found = _flag_times(incidents.reset_index(drop=True), index.dates_only)
             for step, frame in zip(flags, found):
                 step.append(frame)
             schema = incidents.iloc[:0]
@@ -149,8 +156,9 @@ def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) ->
             needed = [mentioned.get(source, pd.Series(dtype="int64")), *(f["source_row"] for f in found if len(f))]
             lookup.append(rows[rows["source_row"].isin(pd.concat(needed))])
             kept[source] = kept.get(source, 0) + len(incidents)
-    problems = pd.concat([*(s.problems.reset_index(drop=True) for s in streams), merged,
-                          *(_in_step_order(frames) for frames in flags)], ignore_index=True)
+    far, disordered, arrival = (_in_step_order(frames) for frames in flags)
+    problems = pd.concat([*(s.problems.reset_index(drop=True) for s in streams), merged, far, disordered,
+                          _arrivals_shown(arrival)], ignore_index=True)
     problems = _attribute(problems, pd.concat(lookup, ignore_index=True))
     rows_in = {}
     for i, s in enumerate(streams):
@@ -174,17 +182,22 @@ class _KeyIndex:
         self.streams, self.dtypes = streams, dtypes
         self.rows: list[int] = []
         self.valid: list[list[np.ndarray]] = []
+        # Which time columns hold midnights alone, as a flagged time is written (see ``_shown``): judged on the
+        # valid rows, the same times as the table's but for those a merge or a blanking drops.
+        self.dates_only = dict.fromkeys(TIMESTAMP_FIELDS, True)
         hashes = []
         for s in streams:
             bad = s.problems.loc[s.problems["action"] == QUARANTINE, "source_row"].to_numpy()
             self.valid.append([])
             self.rows.append(0)
-            for rows in s.read(["incident_id", "station", "source_row"]):
+            for rows in s.read(["incident_id", "station", "source_row", *TIMESTAMP_FIELDS]):
                 valid = ~rows["source_row"].isin(bad).to_numpy()
                 self.valid[-1].append(valid)
                 self.rows[-1] += len(rows)
                 key = _merge_key(rows[valid], np.full(int(valid.sum()), s.fold_units))
                 hashes.append(key_hashes(key))
+                for name in TIMESTAMP_FIELDS:
+                    self.dates_only[name] &= _midnights(rows[name][valid])
         every = np.concatenate(hashes) if hashes else np.empty(0, dtype="uint64")
         repeated = pd.Series(every).duplicated(keep=False).to_numpy()
         sizes = [sum(int(v.sum()) for v in masks) for masks in self.valid]
@@ -216,6 +229,12 @@ class _KeyIndex:
         return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
 
 
+def _midnights(times: pd.Series) -> bool:
+    """Whether every time given is a midnight."""
+    ns = times.dropna().to_numpy(dtype="datetime64[ns]").view("int64")
+    return bool((ns % (86_400 * 10**9) == 0).all())
+
+
 def key_hashes(keys: pd.Series) -> np.ndarray:
     """Each key's 64-bit hash (uint64)."""
     return pd.util.hash_pandas_object(keys, index=False).to_numpy()
@@ -241,15 +260,24 @@ def _in_step_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return every.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _flag_times(incidents: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Blank and flag the impossible times of merged incidents; the problem rows of each of the three steps."""
-    far = _far_times(incidents)
+def _flag_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Blank and flag the impossible times of merged incidents; the problem rows of each of the three steps
+    (arrivals before dispatch written to the second: see ``_arrivals_shown``)."""
+    far = _far_times(incidents, dates_only)
     incidents = _flag_arrival_before_dispatch(incidents)
-    flagged = incidents[incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]]
-    arrival = rows_where(flagged, pd.Series(True, index=flagged.index), FLAGGED, "arrival_before_dispatch",
-                         "arrived_at", flagged["arrived_at"].astype(str))
-    disordered = _out_of_order(incidents)
+    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
+    arrival = rows_where(incidents, flagged, FLAGGED, "arrival_before_dispatch", "arrived_at",
+                         _shown(incidents["arrived_at"], flagged, False))
+    disordered = _out_of_order(incidents, dates_only)
     return incidents, [far, disordered, arrival]
+
+
+def _arrivals_shown(arrival: pd.DataFrame) -> pd.DataFrame:
+    """The arrivals before dispatch as the flagged ones of the whole table write: the date alone when every one
+    of them is a midnight."""
+    if len(arrival) and arrival["value"].str.endswith(" 00:00:00").all():
+        arrival = arrival.assign(value=arrival["value"].str[:10])
+    return arrival
 
 
 def _merge_key(rows: pd.DataFrame, fold: np.ndarray) -> pd.Series:
@@ -334,7 +362,7 @@ def _conflicts(rows: pd.DataFrame, key: pd.Series, duplicates: pd.Series) -> pd.
     return pd.concat(found, ignore_index=True)
 
 
-def _out_of_order(incidents: pd.DataFrame) -> pd.DataFrame:
+def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
     """Blank every time before the call and flag every time before the step it follows (received ≤
     dispatched ≤ departed ≤ arrived ≤ cleared ≤ returned): an order no roll past midnight explains.
 
@@ -346,14 +374,16 @@ def _out_of_order(incidents: pd.DataFrame) -> pd.DataFrame:
     for name in later:
         early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
         if name != "arrived_at":
-            found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, incidents[name].astype(str)))
+            shown = _shown(incidents[name], early, dates_only[name])
+            found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, shown))
         incidents[name] = incidents[name].mask(early)
     latest = incidents["received_at"]
     for name in later:
         behind = (incidents[name] < latest).fillna(False).astype(bool)
         if name == "arrived_at":
             behind &= ~incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
-        found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, incidents[name].astype(str)))
+        shown = _shown(incidents[name], behind, dates_only[name])
+        found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, shown))
         latest = latest.where(~(incidents[name] > latest).fillna(False).astype(bool), incidents[name])
     return pd.concat(found, ignore_index=True)
 

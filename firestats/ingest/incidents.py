@@ -158,17 +158,20 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
             raw = parse.text(col[rule.column])
             seconds = parse.durations(col[rule.column])
             return parsed[rule.seconds_after] + pd.to_timedelta(seconds, unit="s"), raw
-        return parse.timestamps(col[rule.column], rule.dayfirst), parse.text(col[rule.column])
     raw = parse.text(col[rule.column])
+    # A CSV's column is text alone: parsers are given it cleaned once, not each cleaning it again.
+    cells = raw if parse.is_text(col[rule.column]) else col[rule.column]
+    if kind == "timestamp":
+        return parse.timestamps(cells, rule.dayfirst), raw
     if kind == "id":
-        return parse.identifiers(col[rule.column]), raw
+        return parse.identifiers(cells), raw
     if kind == "count":
-        return parse.numbers(col[rule.column], "count"), raw
+        return parse.numbers(cells, "count"), raw
     if kind == "amount":
         scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
         unit = "10k_yuan" if scale == 1.0 else "count"
-        return parse.numbers(col[rule.column], unit) * scale, raw
-    value = _map_values(parse.text(col[rule.column]), rule, defaulted)
+        return parse.numbers(cells, unit) * scale, raw
+    value = _map_values(raw, rule, defaulted)
     if rule.field == "station":
         return normalise_stations(value), raw
     if rule.field == "type":

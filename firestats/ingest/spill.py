@@ -30,7 +30,8 @@ class Spill:
         self.rows = 0
         self.schema: pa.Schema | None = None
         self.stations: set[str] = set()
-        self.months: pd.DataFrame = pd.DataFrame({"station": [], "month": []})  # every (station, 2024-03) dated
+        # Every (station, month) with rows, the month counted from year 0 (2024-03: 2024 * 12 + 2).
+        self.months = pd.DataFrame({"station": pd.Series(dtype="str"), "month": pd.Series(dtype="int64")})
         self._folder = tempfile.TemporaryDirectory(prefix="firestats-spill-")
         self._where: dict[tuple[int | None, str | None], list[tuple[int, int]]] = {}  # -> (file, batch) in order
         self._files: list[Path] = []
@@ -63,8 +64,9 @@ class Spill:
         when, station = frame[self.date_column], frame["station"]
         self.stations.update(station.dropna().unique())
         dated = (station.notna() & when.notna()).to_numpy()
-        months = pd.DataFrame({"station": station[dated].to_numpy(), "month": when[dated].dt.to_period("M").to_numpy()})
-        self.months = pd.concat([self.months, months.drop_duplicates()]).drop_duplicates()
+        month = (when.dt.year * 12 + when.dt.month - 1)[dated].astype("int64")
+        months = pd.DataFrame({"station": station[dated].to_numpy(), "month": month.to_numpy()}).drop_duplicates()
+        self.months = pd.concat([self.months, months]).drop_duplicates()
         keys = pd.DataFrame({"year": when.dt.year.to_numpy(), "station": station.to_numpy()})
         path = Path(self._folder.name) / f"{len(self._files)}.arrow"
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, self.schema, options=_OPTIONS) as writer:
@@ -89,5 +91,5 @@ class Spill:
 def station_months(spills: list[Spill]) -> dict[str, list[str]]:
     """Each station's months with rows in any of the spills (``2024-03``), sorted."""
     months = pd.concat([spill.months for spill in spills]).drop_duplicates()
-    months = months.assign(month=months["month"].astype(str))
-    return {station: sorted(group) for station, group in months.groupby("station")["month"]}
+    return {station: [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in sorted(group)]
+            for station, group in months.groupby("station")["month"]}

@@ -97,8 +97,33 @@ class SliceList:
 
 
 @dataclass
+class Keys:
+    """What the key index needs of a stream's rows: which are valid (not quarantined), each valid row's key hash
+    (0 for the others), and per time column whether its valid rows hold midnights alone (see ``_shown``)."""
+
+    valid: np.ndarray  # bool, a row each
+    hashes: np.ndarray  # uint64, a row each
+    midnights: dict[str, bool]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, problems: pd.DataFrame, fold_units: bool) -> Keys:
+        """The keys of canonical rows, given their problem rows (those quarantined are not valid)."""
+        bad = problems.loc[problems["action"] == QUARANTINE, "source_row"].to_numpy()
+        valid = ~rows["source_row"].isin(bad).to_numpy()
+        hashes = np.zeros(len(rows), dtype="uint64")
+        hashes[valid] = key_hashes(_merge_key(rows[valid], np.full(int(valid.sum()), fold_units)))
+        return cls(valid, hashes, {name: _midnights(rows[name][valid]) for name in TIMESTAMP_FIELDS})
+
+    @classmethod
+    def joined(cls, parts: list[Keys]) -> Keys:
+        """The keys of rows read in parts, one after the other."""
+        return cls(np.concatenate([k.valid for k in parts]), np.concatenate([k.hashes for k in parts]),
+                   {name: all(k.midnights[name] for k in parts) for name in TIMESTAMP_FIELDS})
+
+
+@dataclass
 class Stream:
-    """One export's canonical incidents: its problem rows at hand, its rows read a slice at a time."""
+    """One export's canonical incidents: its problem rows and keys at hand, its rows read a slice at a time."""
 
     source: str  # the source_file its rows carry
     problems: pd.DataFrame  # PROBLEM_COLUMNS, before station and year are filled in
@@ -106,12 +131,14 @@ class Stream:
     defaulted: dict[str, int]
     schema: pd.DataFrame  # no rows: the columns and their types
     read: Callable[[list[str] | None], Iterator[pd.DataFrame]]  # the rows (of these columns), slice by slice
+    keys: Keys
 
     @classmethod
     def of(cls, canonical: Canonical, source: str) -> Stream:
         """A stream of a table already in memory."""
-        return cls(source, canonical.problems, canonical.fold_units, canonical.defaulted, canonical.frame.iloc[:0],
-                   SliceList([canonical.frame]).read)
+        frame = canonical.frame
+        return cls(source, canonical.problems, canonical.fold_units, canonical.defaulted, frame.iloc[:0],
+                   SliceList([frame]).read, Keys.of(frame, canonical.problems, canonical.fold_units))
 
 
 def clean_incidents(parts: list[Canonical]) -> CleanResult:
@@ -180,39 +207,28 @@ class _KeyIndex:
 
     def __init__(self, streams: list[Stream], dtypes: pd.Series) -> None:
         self.streams, self.dtypes = streams, dtypes
-        self.rows: list[int] = []
-        self.valid: list[list[np.ndarray]] = []
+        self.rows = [len(s.keys.valid) for s in streams]
         # Which time columns hold midnights alone, as a flagged time is written (see ``_shown``): judged on the
         # valid rows, the same times as the table's but for those a merge or a blanking drops.
-        self.dates_only = dict.fromkeys(TIMESTAMP_FIELDS, True)
-        hashes = []
-        for s in streams:
-            bad = s.problems.loc[s.problems["action"] == QUARANTINE, "source_row"].to_numpy()
-            self.valid.append([])
-            self.rows.append(0)
-            for rows in s.read(["incident_id", "station", "source_row", *TIMESTAMP_FIELDS]):
-                valid = ~rows["source_row"].isin(bad).to_numpy()
-                self.valid[-1].append(valid)
-                self.rows[-1] += len(rows)
-                key = _merge_key(rows[valid], np.full(int(valid.sum()), s.fold_units))
-                hashes.append(key_hashes(key))
-                for name in TIMESTAMP_FIELDS:
-                    self.dates_only[name] &= _midnights(rows[name][valid])
-        every = np.concatenate(hashes) if hashes else np.empty(0, dtype="uint64")
+        self.dates_only = {name: all(s.keys.midnights[name] for s in streams) for name in TIMESTAMP_FIELDS}
+        every = np.concatenate([s.keys.hashes[s.keys.valid] for s in streams])
         repeated = pd.Series(every).duplicated(keep=False).to_numpy()
-        sizes = [sum(int(v.sum()) for v in masks) for masks in self.valid]
-        self.repeated = np.split(repeated, np.cumsum(sizes)[:-1])
+        self.repeated = []
+        start = 0
+        for s in streams:
+            self.repeated.append(np.zeros(len(s.keys.valid), dtype=bool))
+            self.repeated[-1][s.keys.valid] = repeated[start:start + int(s.keys.valid.sum())]
+            start += int(s.keys.valid.sum())
 
     def slices(self, i: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray, bool]]:
-        """Each slice of stream ``i``'s rows in common types: which rows are valid, which of all repeat a hash,
-        and whether it is the stream's last slice."""
-        start, masks = 0, self.valid[i]
-        for n, (rows, valid) in enumerate(zip(self.streams[i].read(None), masks)):
-            rows = _typed(rows, self.dtypes)
-            repeated = np.zeros(len(rows), dtype=bool)
-            repeated[valid] = self.repeated[i][start:start + int(valid.sum())]
-            start += int(valid.sum())
-            yield rows, valid, repeated, n == len(masks) - 1
+        """Each slice of stream ``i``'s rows in common types: which rows are valid, which repeat a hash, and
+        whether it is the stream's last slice."""
+        start = 0
+        for rows in self.streams[i].read(None):
+            end = start + len(rows)
+            yield _typed(rows, self.dtypes), self.streams[i].keys.valid[start:end], self.repeated[i][start:end], \
+                end == self.rows[i]
+            start = end
 
     def gathered(self) -> tuple[pd.DataFrame, pd.Series]:
         """Every valid row whose hash repeats, in file and row order, and whether each folds as a unit row."""
@@ -221,7 +237,7 @@ class _KeyIndex:
             if not self.repeated[i].any():
                 continue
             for rows, valid, repeated, _ in self.slices(i):
-                frames.append(rows[valid & repeated])
+                frames.append(rows[repeated])
                 folds.append(np.full(len(frames[-1]), s.fold_units))
         if not frames:
             frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]

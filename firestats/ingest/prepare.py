@@ -11,7 +11,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.mapping import Mapping, known_headers
-from firestats.ingest.merging import SliceList, Slices, Stream, empty_result, fold_streams
+from firestats.ingest.merging import Keys, SliceList, Slices, Stream, empty_result, fold_streams
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
@@ -172,16 +172,17 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
 
 def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
     """An incident table read into canonical fields a piece at a time (kept in ``slices``), and its lines' problems."""
-    found, lines, defaulted = [], [], Counter()
+    found, lines, keys, defaulted = [], [], [], Counter()
     for frame, problems in readers.pieces(table):
         canonical = incidents.to_canonical(frame, table.source, mapping)
         slices.add(canonical.frame)
         found.append(canonical.problems)
         lines.append(problems)
+        keys.append(Keys.of(canonical.frame, canonical.problems, canonical.fold_units))
         defaulted.update(canonical.defaulted)
         schema = canonical.frame.iloc[:0]
     stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted), schema,
-                    slices.read)
+                    slices.read, Keys.joined(keys))
     return stream, readers.line_problems(lines)
 
 

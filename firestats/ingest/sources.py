@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import firestats
 from firestats.files import OutputFolder
 from firestats.ingest.mapping import Mapping
-from firestats.ingest.merging import SLICE_ROWS, Stream
+from firestats.ingest.merging import SLICE_ROWS, Keys, Stream
 from firestats.ingest.store import parquet_bytes
 
 SOURCES = ".sources"
@@ -93,8 +93,10 @@ class SourceCache:
         except (OSError, ValueError, KeyError, IndexError):  # a damaged part is read again from its file
             return None
         self.used.add(key)
-        incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[i], streams[i].read)
-                     for i, (source, fold, defaulted) in enumerate(meta["incidents"])]
+        incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[i], streams[i].read,
+                            Keys(tables[f"incidents{i}_keys"]["valid"].to_numpy(dtype=bool),
+                                 tables[f"incidents{i}_keys"]["hash"].to_numpy(dtype="uint64"), midnights))
+                     for i, (source, fold, defaulted, midnights) in enumerate(meta["incidents"])]
         return FilePart(meta["given"], meta["sources"], meta["notes"], meta["accounting"], tables["problems"],
                         incidents, {family: tables[family] for family in meta["records"]})
 
@@ -111,11 +113,12 @@ class SourceCache:
         tables = {"problems": part.problems, **part.records}
         for i, stream in enumerate(part.incidents):
             tables[f"incidents{i}_problems"] = stream.problems
+            tables[f"incidents{i}_keys"] = pd.DataFrame({"valid": stream.keys.valid, "hash": stream.keys.hashes})
         for name, frame in tables.items():
             arrow = pa.Table.from_pandas(frame, preserve_index=False)
             self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow))
         meta = {"given": part.given, "sources": part.sources, "notes": part.notes, "accounting": part.accounting,
-                "incidents": [(s.source, s.fold_units, s.defaulted) for s in part.incidents],
+                "incidents": [(s.source, s.fold_units, s.defaulted, s.keys.midnights) for s in part.incidents],
                 "records": list(part.records), "tables": list(tables),
                 "slices": [len(files.paths) for files in self.kept.pop(key, [])]}
         self.folder.write(f"{SOURCES}/{key}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))

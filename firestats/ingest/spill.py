@@ -68,11 +68,15 @@ class Spill:
         months = pd.DataFrame({"station": station[dated].to_numpy(), "month": month.to_numpy()}).drop_duplicates()
         self.months = pd.concat([self.months, months]).drop_duplicates()
         keys = pd.DataFrame({"year": when.dt.year.to_numpy(), "station": station.to_numpy()})
+        groups = keys.groupby(["year", "station"], dropna=False, sort=True).indices
+        # One take puts each partition's rows together (in their order): a batch is then a slice, not a copy.
+        arrow = arrow.take(np.concatenate(list(groups.values()))).combine_chunks()
         path = Path(self._folder.name) / f"{len(self._files)}.arrow"
+        start = 0
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, self.schema, options=_OPTIONS) as writer:
-            groups = keys.groupby(["year", "station"], dropna=False, sort=True).indices
             for n, ((year, name), rows) in enumerate(groups.items()):
-                writer.write_batch(arrow.take(rows).combine_chunks().to_batches()[0].cast(self.schema))
+                writer.write_batch(arrow.slice(start, len(rows)).to_batches()[0].cast(self.schema))
+                start += len(rows)
                 key = (None if pd.isna(year) else int(year), None if pd.isna(name) else name)
                 self._where.setdefault(key, []).append((len(self._files), n))
         self._files.append(path)

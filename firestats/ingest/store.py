@@ -169,12 +169,14 @@ def _write_table(folder: OutputFolder, table: str, spill: Spill, ids: dict[str, 
     for year, station, part in spill.partitions():
         key = partition_key(year, None if station is None else ids[station])
         data = parquet_bytes(part)
-        # Row numbers and order are left out of the content: a row added above would shift them all.
-        content = parquet_bytes(part.drop_columns([ORDER, "source_row"]), compression="none")
-        entries[key] = {"rows": part.num_rows, "sha256": hashlib.sha256(data).hexdigest(),
-                        "content": hashlib.sha256(content).hexdigest()}
-        if before.get(key, {}).get("sha256") != entries[key]["sha256"] or not (folder.root / partition_path(
-                table, key)).is_file():
+        sha256 = hashlib.sha256(data).hexdigest()
+        if before.get(key, {}).get("sha256") == sha256 and "content" in before[key]:
+            entries[key] = before[key]  # the same bytes: the same rows, so the same content
+        else:
+            # Row numbers and order are left out of the content: a row added above would shift them all.
+            content = parquet_bytes(part.drop_columns([ORDER, "source_row"]), compression="none")
+            entries[key] = {"rows": part.num_rows, "sha256": sha256, "content": hashlib.sha256(content).hexdigest()}
+        if before.get(key, {}).get("sha256") != sha256 or not (folder.root / partition_path(table, key)).is_file():
             folder.write(partition_path(table, key), data)
     return entries
 

@@ -60,7 +60,7 @@ def test_a_large_export_read_in_pieces_and_folded_in_slices_prepares_the_folder_
         patch.setattr(readers, "PIECE_BYTES", 1500)
         patch.setattr(sources, "SLICE_ROWS", 7)
         prepare([raw], tmp_path / "pieces")
-    assert len(list((tmp_path / "pieces" / ".sources").glob("*.incidents0.*.parquet"))) > 5
+    assert len(list((tmp_path / "pieces" / ".sources").glob("*.incidents0.*.arrow"))) > 5
     assert files_of(tmp_path / "pieces") == files_of(tmp_path / "whole")
 
 

@@ -95,7 +95,8 @@ def _implausible_years(out: pd.DataFrame, skip: pd.Series) -> pd.DataFrame:
     latest = pd.Timestamp.today().year + 1
     year = out["received_at"].dt.year
     odd = out["received_at"].notna() & ~year.between(bounds["earliest_year"], latest) & ~skip
-    return rows_where(out, odd, QUARANTINE, "implausible_received_at", "received_at", out["received_at"].astype(str))
+    shown = parse.times_written(out["received_at"], odd, parse.midnights_only(out["received_at"]))
+    return rows_where(out, odd, QUARANTINE, "implausible_received_at", "received_at", shown)
 
 
 def _resolve_columns(mapping: Mapping, headers: list[str], source: str) -> dict[str, str]:

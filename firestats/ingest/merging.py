@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from firestats.ingest import parse
 from firestats.ingest.incidents import Canonical, to_canonical
 from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
 from firestats.schema import FIRST_UNIT_TIMES, FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_FIELDS, TIMESTAMP_FIELDS
@@ -36,12 +37,6 @@ class CleanResult:
     defaulted: dict[str, int] = field(default_factory=dict)  # rows a mapping's default gave a value, by field
 
 
-def _shown(times: pd.Series, flagged: pd.Series, dates_only: bool) -> pd.Series:
-    """The flagged times written as ``astype(str)`` writes their whole column, formatting only those: the date
-    alone where every time in the column is a midnight, else to the second (firestats' times are whole seconds)."""
-    return times[flagged].dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
-
-
 def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
     """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
     found = []
@@ -51,7 +46,7 @@ def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataF
         gap = (incidents[name] - incidents["received_at"]).abs()
         far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
         if far.any():
-            shown = _shown(incidents[name], far, dates_only[name])
+            shown = parse.times_written(incidents[name], far, dates_only[name])
             found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, shown))
             incidents[name] = incidents[name].mask(far)
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
@@ -99,7 +94,7 @@ class SliceList:
 @dataclass
 class Keys:
     """What the key index needs of a stream's rows: which are valid (not quarantined), each valid row's key hash
-    (0 for the others), and per time column whether its valid rows hold midnights alone (see ``_shown``)."""
+    (0 for the others), and per time column whether its valid rows hold midnights alone (``parse.times_written``)."""
 
     valid: np.ndarray  # bool, a row each
     hashes: np.ndarray  # uint64, a row each
@@ -112,7 +107,7 @@ class Keys:
         valid = ~rows["source_row"].isin(bad).to_numpy()
         hashes = np.zeros(len(rows), dtype="uint64")
         hashes[valid] = key_hashes(_merge_key(rows[valid], np.full(int(valid.sum()), fold_units)))
-        return cls(valid, hashes, {name: _midnights(rows[name][valid]) for name in TIMESTAMP_FIELDS})
+        return cls(valid, hashes, {name: parse.midnights_only(rows[name][valid]) for name in TIMESTAMP_FIELDS})
 
     @classmethod
     def joined(cls, parts: list[Keys]) -> Keys:
@@ -208,8 +203,8 @@ class _KeyIndex:
     def __init__(self, streams: list[Stream], dtypes: pd.Series) -> None:
         self.streams, self.dtypes = streams, dtypes
         self.rows = [len(s.keys.valid) for s in streams]
-        # Which time columns hold midnights alone, as a flagged time is written (see ``_shown``): judged on the
-        # valid rows, the same times as the table's but for those a merge or a blanking drops.
+        # Which time columns hold midnights alone, as a flagged time is written (``parse.times_written``): judged
+        # on the valid rows, the same times as the table's but for those a merge or a blanking drops.
         self.dates_only = {name: all(s.keys.midnights[name] for s in streams) for name in TIMESTAMP_FIELDS}
         every = np.concatenate([s.keys.hashes[s.keys.valid] for s in streams])
         repeated = pd.Series(every).duplicated(keep=False).to_numpy()
@@ -245,12 +240,6 @@ class _KeyIndex:
         return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
 
 
-def _midnights(times: pd.Series) -> bool:
-    """Whether every time given is a midnight."""
-    ns = times.dropna().to_numpy(dtype="datetime64[ns]").view("int64")
-    return bool((ns % (86_400 * 10**9) == 0).all())
-
-
 def key_hashes(keys: pd.Series) -> np.ndarray:
     """Each key's 64-bit hash (uint64)."""
     return pd.util.hash_pandas_object(keys, index=False).to_numpy()
@@ -283,7 +272,7 @@ def _flag_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> tuple[p
     incidents = _flag_arrival_before_dispatch(incidents)
     flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
     arrival = rows_where(incidents, flagged, FLAGGED, "arrival_before_dispatch", "arrived_at",
-                         _shown(incidents["arrived_at"], flagged, False))
+                         parse.times_written(incidents["arrived_at"], flagged, False))
     disordered = _out_of_order(incidents, dates_only)
     return incidents, [far, disordered, arrival]
 
@@ -390,7 +379,7 @@ def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.Da
     for name in later:
         early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
         if name != "arrived_at":
-            shown = _shown(incidents[name], early, dates_only[name])
+            shown = parse.times_written(incidents[name], early, dates_only[name])
             found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, shown))
         incidents[name] = incidents[name].mask(early)
     latest = incidents["received_at"]
@@ -398,7 +387,7 @@ def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.Da
         behind = (incidents[name] < latest).fillna(False).astype(bool)
         if name == "arrived_at":
             behind &= ~incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
-        shown = _shown(incidents[name], behind, dates_only[name])
+        shown = parse.times_written(incidents[name], behind, dates_only[name])
         found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, shown))
         latest = latest.where(~(incidents[name] > latest).fillna(False).astype(bool), incidents[name])
     return pd.concat(found, ignore_index=True)

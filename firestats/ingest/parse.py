@@ -47,6 +47,7 @@ _ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"  # what every cell _OFFSET reads ends with
 # Chinese Excel writes the half of the day before the clock: 2024/3/5 下午 3:00 is 3:00 PM.
 _HALF_DAY = ((r"(?:上午|早上|凌晨)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 AM"),
              (r"(?:下午|晚上|中午)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 PM"))
+_HALF_DAY_WORDS = r"上午|早上|凌晨|下午|晚上|中午"  # one of which every _HALF_DAY pattern needs
 # What offices type for "nothing here": read as a blank cell, not as an unreadable value.
 MISSING_MARKERS = r"^(?i:n/?a|null|none|nan|-+|—+|–+|/|无|空|暂无)$"
 # Unicode format characters (BOM, zero-width space and joiners, soft hyphen) that make look-alike names.
@@ -211,6 +212,19 @@ def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     return out
 
 
+def times_written(times: pd.Series, rows: pd.Series, dates_only: bool) -> pd.Series:
+    """The times of ``rows`` (a mask) written as ``astype(str)`` writes their whole column, formatting only those:
+    the date alone where every time in the column is a midnight (``dates_only``, see ``midnights_only``), else to
+    the second (firestats' times are whole seconds)."""
+    return times[rows].dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
+
+
+def midnights_only(times: pd.Series) -> bool:
+    """Whether every time given (NaT aside) is a midnight."""
+    ns = times.dropna().to_numpy(dtype="datetime64[ns]").view("int64")
+    return bool((ns % (86_400 * 10**9) == 0).all())
+
+
 def _from_serial(days: pd.Series) -> pd.Series:
     in_range = days.between(*_SERIAL_RANGE)
     stamps = _EXCEL_EPOCH + pd.to_timedelta(days.where(in_range), unit="D")
@@ -219,8 +233,9 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
-    for pattern, replacement in _HALF_DAY:
-        cells = replace(cells, pattern, replacement)
+    if pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py():  # rare: test first, cheaply
+        for pattern, replacement in _HALF_DAY:
+            cells = replace(cells, pattern, replacement)
     if not pc.any(pc.match_substring_regex(_arrow(cells), _ZONE)).as_py():  # a cheap test: extraction is slow
         return _spelled(cells, dayfirst)
     zoned = extract(cells, _OFFSET)

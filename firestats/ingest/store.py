@@ -181,10 +181,10 @@ def _write_table(folder: OutputFolder, table: str, spill: Spill, ids: dict[str, 
     return entries
 
 
-def parquet_bytes(table: pa.Table, compression: str = "snappy", row_group_size: int | None = None) -> bytes:
-    """A table as the bytes of one Parquet file (the same table, the same bytes; ``row_group_size`` in rows)."""
+def parquet_bytes(table: pa.Table, compression: str = "snappy") -> bytes:
+    """A table as the bytes of one Parquet file (the same table, the same bytes)."""
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression=compression, row_group_size=row_group_size)
+    pq.write_table(table, sink, compression=compression)
     return sink.getvalue()
 
 

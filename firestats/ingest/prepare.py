@@ -15,7 +15,7 @@ from firestats.ingest.merging import Keys, SliceList, Slices, Stream, empty_resu
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
-from firestats.ingest.spill import Spill
+from firestats.ingest.spill import Spill, release_memory
 from firestats.ingest.store import DATE_COLUMN, Dataset, save
 
 
@@ -181,6 +181,7 @@ def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices)
         keys.append(Keys.of(canonical.frame, canonical.problems, canonical.fold_units))
         defaulted.update(canonical.defaulted)
         schema = canonical.frame.iloc[:0]
+        release_memory()
     stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted), schema,
                     slices.read, Keys.joined(keys))
     return stream, readers.line_problems(lines)
@@ -193,10 +194,11 @@ def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | Non
     With ``emit``, the incident table goes to it a slice at a time and the dataset's has no rows.
     """
     streams = [s for p in parts for s in p.incidents]
-    kept, types = [], []
+    kept, types = [], {}
 
     def take(frame: pd.DataFrame) -> None:
-        types.append(frame["type"])
+        for name, n in frame["type"].value_counts(sort=False).items():  # in order of first appearance
+            types[name] = types.get(name, 0) + int(n)
         (emit or kept.append)(frame)
 
     result = fold_streams(streams, take) if streams else empty_result()
@@ -210,7 +212,8 @@ def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | Non
     notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
-    counts = pd.concat(types or [result.incidents["type"]]).value_counts()
+    # As value_counts orders the whole column: by count, ties in order of first appearance.
+    counts = pd.Series(types, dtype="int64").sort_values(ascending=False, kind="stable")
     quality["incident_types"] = {str(k): int(v) for k, v in counts.items()}
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile

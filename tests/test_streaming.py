@@ -53,6 +53,7 @@ def test_text_pieces_are_cut_only_between_records(tmp_path):
     assert all(piece.count('"') % 2 == 0 for piece in pieces[:-1])
 
 
+@pytest.mark.slow  # three prepares of 300 rows in pieces of 1.5 kB and slices of 7 rows
 def test_a_large_export_read_in_pieces_and_folded_in_slices_prepares_the_folder_one_whole_read_gives(tmp_path):
     raw = awkward_export(tmp_path / "raw" / "警情.csv").parent
     prepare([raw], tmp_path / "whole")

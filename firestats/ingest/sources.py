@@ -65,7 +65,8 @@ def part_key(content: bytes, name: str, recipe_hash: str) -> str:
 
 
 class SourceCache:
-    """The parts kept in a prepared folder's ``.sources``: one JSON file and a few Parquet tables per part."""
+    """The parts kept in a prepared folder's ``.sources``: per part a JSON file, a few Parquet tables (problem rows,
+    records, key hashes) and each incident table's slices in Arrow IPC."""
 
     def __init__(self, out_dir: Path, rebuild: bool = False) -> None:
         self.out_dir = out_dir

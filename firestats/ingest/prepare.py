@@ -123,7 +123,7 @@ def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
     recipe_hash = recipe(mapping) if cache else ""
     parts, skipped, taken = [], {}, set()
     for path in inputs.files:
-        key = part_key(path.read_bytes(), inputs.names[path], recipe_hash) if cache else ""
+        key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
         part = cache.get(key) if cache else None
         if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
             tables = inputs.read(path, taken, skipped)

@@ -59,9 +59,12 @@ def recipe(mapping: Mapping | None) -> str:
     return h.hexdigest()
 
 
-def part_key(content: bytes, name: str, recipe_hash: str) -> str:
-    """The key a file's part is kept under: its bytes, the name its rows carry, the recipe."""
-    return hashlib.sha256(hashlib.sha256(content).digest() + f"\x00{name}\x00{recipe_hash}".encode()).hexdigest()
+def part_key(path: Path, name: str, recipe_hash: str) -> str:
+    """The key a file's part is kept under: its bytes (hashed as read, never held whole), the name its rows
+    carry, the recipe."""
+    with path.open("rb") as file:
+        content = hashlib.file_digest(file, "sha256").digest()
+    return hashlib.sha256(content + f"\x00{name}\x00{recipe_hash}".encode()).hexdigest()
 
 
 class SourceCache:

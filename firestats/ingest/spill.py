@@ -97,7 +97,8 @@ class Spill:
                 if n not in readers:
                     readers[n] = pa.ipc.open_file(pa.OSFile(str(self._files[n])))
             table = pa.Table.from_batches([readers[n].get_batch(i) for n, i in batches], self.schema)
-            yield year, station, table.combine_chunks()
+            table = table.combine_chunks()  # the batches freed now, not after the partition is written
+            yield year, station, table
 
 
 def station_months(spills: list[Spill]) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
 from firestats.ingest.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
+from firestats.ingest.merging import SLICE_ROWS
 from firestats.ingest.partitions import (
     LAYOUT,
     LAYOUT_VERSION,
@@ -167,20 +168,21 @@ def _write_table(folder: OutputFolder, table: str, spill: Spill, ids: dict[str, 
                  before: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Write one table's partitions (and its zero-row schema); returns its entries for the index.
 
-    Partitions are encoded two at a time (Parquet and SHA-256 let go of the GIL: a third less time on two
-    cores), written one after the other.
+    A partition is encoded while the next is read (Parquet and SHA-256 let go of the GIL: a third less time
+    on two cores), unless the two would hold more than a slice's rows: a big partition is held alone.
     """
     folder.write(schema_path(table), parquet_bytes(spill.schema.empty_table()))
     entries: dict[str, dict[str, Any]] = {}
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(1) as pool:
         pending: deque = deque()
         for year, station, part in spill.partitions():
             key = partition_key(year, None if station is None else ids[station])
-            pending.append((key, pool.submit(_encoded, part, before.get(key, {}))))
-            if len(pending) > 1:
-                _write_partition(folder, table, *pending.popleft(), before, entries)
+            while pending and (len(pending) > 1 or pending[0][0] + part.num_rows > SLICE_ROWS):
+                _write_partition(folder, table, *pending.popleft()[1:], before, entries)
+            pending.append((part.num_rows, key, pool.submit(_encoded, part, before.get(key, {}))))
+            del part
         while pending:
-            _write_partition(folder, table, *pending.popleft(), before, entries)
+            _write_partition(folder, table, *pending.popleft()[1:], before, entries)
     return entries
 
 

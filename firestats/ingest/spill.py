@@ -9,7 +9,6 @@ output: the store's files are written by ``store.save`` through an ``OutputFolde
 
 from __future__ import annotations
 
-import ctypes
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,24 +24,9 @@ OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 def release_memory() -> None:
-    """Hand freed memory back to the system: Arrow's allocator (mimalloc) and glibc's keep it otherwise, and a
+    """Hand the memory Arrow freed back to the system: its allocator (mimalloc) keeps it otherwise, and a
     prepare's peak becomes the sum of what each slice once needed rather than the most one needs."""
     pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc() -> ctypes.CDLL | None:
-    """glibc, whose malloc_trim returns the free memory at the top of pandas' and numpy's heap (None elsewhere)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # noqa: B018 - musl and other C libraries have none
-        return libc
-    except (OSError, AttributeError):
-        return None
-
-
-_LIBC = _libc()
 
 
 class Spill:

@@ -3,7 +3,8 @@ import pytest
 
 from firestats.compute import incidents as metrics
 from firestats.errors import InputError
-from firestats.ingest.incidents import clean_incidents, normalise_types, to_canonical
+from firestats.ingest.incidents import normalise_types, to_canonical
+from firestats.ingest.merging import clean_incidents
 from firestats.ingest.stations import normalise_stations
 from firestats.schema import INCIDENT_TYPES
 

@@ -120,7 +120,7 @@ def test_a_result_without_an_age_is_flagged_and_figures_stay_valid_json():
     records, problems = training.to_records(sheet([
         {"日期": "2024-03-25", "考核类型": "月考", "站": "城东", "姓名": "甲", "3000米跑": "12'35\""}]), "s.xlsx")
     assert len(records) == 1 and problems["reason"].tolist() == ["missing_age"]
-    from firestats.ingest.incidents import empty_result
+    from firestats.ingest.merging import empty_result
     from firestats.ingest.store import Dataset
 
     data = Dataset(empty_result().incidents, problems.assign(family="assessments"), {"unattributed": 0}, records)

@@ -9,6 +9,7 @@ report. No parser raises on any cell content.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Literal
 
 import numpy as np
@@ -42,9 +43,11 @@ _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" +
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 # An ISO 8601 time with its offset from UTC: 2024-03-05T10:00:00+08:00, …Z, … +0800.
 _OFFSET = r"^(?P<stamp>.*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<zone>Z|[+-]\d{2}:?\d{2})$"
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})$"  # what every cell _OFFSET reads ends with
 # Chinese Excel writes the half of the day before the clock: 2024/3/5 下午 3:00 is 3:00 PM.
 _HALF_DAY = ((r"(?:上午|早上|凌晨)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 AM"),
              (r"(?:下午|晚上|中午)\s*(\d{1,2}[:时点]\d{1,2}(?:[:分]\d{1,2})?[分秒]?)", r"\1 PM"))
+_HALF_DAY_WORDS = r"上午|早上|凌晨|下午|晚上|中午"  # one of which every _HALF_DAY pattern needs
 # What offices type for "nothing here": read as a blank cell, not as an unreadable value.
 MISSING_MARKERS = r"^(?i:n/?a|null|none|nan|-+|—+|–+|/|无|空|暂无)$"
 # Unicode format characters (BOM, zero-width space and joiners, soft hyphen) that make look-alike names.
@@ -66,11 +69,16 @@ _DURATION_WORDS = (
 _DURATION_CLOCK = r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
 
 
+# What text() gave, while it lives: a parser given text already clean does not clean it again.
+_CLEAN: weakref.WeakValueDictionary[int, pd.Series] = weakref.WeakValueDictionary()
+
+
 # String work runs in Arrow's C++ kernels (RE2 regular expressions): pandas' own .str methods
 # fall back to a Python loop per cell for most of these, thirty times slower on a million rows.
 
 def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("string[pyarrow]"))
+    array = pa.array(values.astype("string[pyarrow]"))
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array  # a slice of a frame is chunked
 
 
 def _series(array: pa.Array, index: pd.Index) -> pd.Series:
@@ -84,11 +92,24 @@ def _blank_to_null(array: pa.Array) -> pa.Array:
 def text(values: pd.Series) -> pd.Series:
     """Cells as clean text: NFKC-normalised (full-width to half-width), invisible format characters
     removed, trimmed; blanks and missing-value markers (NA, N/A, null, -, —, 无) as NA."""
-    array = pc.replace_substring_regex(pc.utf8_normalize(_arrow(values), "NFKC"), _INVISIBLE, "")
+    if _CLEAN.get(id(values)) is values:  # text() of its own result is that result: not cleaned twice
+        return values
+    array = _arrow(values)
+    # NFKC and the invisible characters touch non-ASCII cells alone: where most cells are ASCII (times, numbers,
+    # IDs) only the others are normalised, a third of the cost on a million times.
+    wide = pc.invert(pc.fill_null(pc.string_is_ascii(array), True))
+    share = pc.sum(wide).as_py() or 0
+    if share > len(array) // 2:
+        array = pc.replace_substring_regex(pc.utf8_normalize(array, "NFKC"), _INVISIBLE, "")
+    elif share:
+        odd = pc.replace_substring_regex(pc.utf8_normalize(pc.filter(array, wide), "NFKC"), _INVISIBLE, "")
+        array = pc.replace_with_mask(array, wide, odd)
     array = pc.utf8_trim_whitespace(array)
     missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
     array = pc.if_else(missing, pa.scalar(None, array.type), array)
-    return _series(_blank_to_null(array), values.index)
+    clean = _series(_blank_to_null(array), values.index)
+    _CLEAN[id(clean)] = clean
+    return clean
 
 
 def lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
@@ -122,9 +143,14 @@ def is_blank(values: pd.Series) -> pd.Series:
     return text(values).isna()
 
 
+def is_text(values: pd.Series) -> bool:
+    """A column of text alone (as a CSV's): no cell is a number, a date or a time."""
+    return pd.api.types.is_string_dtype(values.dtype) and values.dtype != object
+
+
 def _kinds(values: pd.Series) -> pd.Series:
     """Each cell's Python type name; all 'str' for a text column (the common, fast case)."""
-    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+    if is_text(values):
         return pd.Series("str", index=values.index)
     return values.map(lambda v: "datetime" if isinstance(v, (dt.datetime, dt.date)) and not isinstance(v, dt.time)
                       else "time" if isinstance(v, dt.time)
@@ -142,6 +168,8 @@ def _numeric(raw: pd.Series, kinds: pd.Series) -> pd.Series:
 
 def identifiers(values: pd.Series) -> pd.Series:
     """IDs as text; an ID Excel stored as a number reads ``2023010001``, not ``2023010001.0``."""
+    if is_text(values):
+        return text(values)
     kinds = _kinds(values)
     raw = values.astype(object)
     numeric = _numeric(raw, kinds)
@@ -159,6 +187,8 @@ def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values.astype("datetime64[ns]")
+    if is_text(values):
+        return _from_text(text(values), dayfirst)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     kinds = _kinds(values)
     raw = values.astype(object) if (kinds != "str").any() else values
@@ -182,6 +212,19 @@ def timestamps(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     return out
 
 
+def times_written(times: pd.Series, rows: pd.Series, dates_only: bool) -> pd.Series:
+    """The times of ``rows`` (a mask) written as ``astype(str)`` writes their whole column, formatting only those:
+    the date alone where every time in the column is a midnight (``dates_only``, see ``midnights_only``), else to
+    the second (firestats' times are whole seconds)."""
+    return times[rows].dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
+
+
+def midnights_only(times: pd.Series) -> bool:
+    """Whether every time given (NaT aside) is a midnight."""
+    ns = times.dropna().to_numpy(dtype="datetime64[ns]").view("int64")
+    return bool((ns % (86_400 * 10**9) == 0).all())
+
+
 def _from_serial(days: pd.Series) -> pd.Series:
     in_range = days.between(*_SERIAL_RANGE)
     stamps = _EXCEL_EPOCH + pd.to_timedelta(days.where(in_range), unit="D")
@@ -190,8 +233,11 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
-    for pattern, replacement in _HALF_DAY:
-        cells = replace(cells, pattern, replacement)
+    if pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py():  # rare: test first, cheaply
+        for pattern, replacement in _HALF_DAY:
+            cells = replace(cells, pattern, replacement)
+    if not pc.any(pc.match_substring_regex(_arrow(cells), _ZONE)).as_py():  # a cheap test: extraction is slow
+        return _spelled(cells, dayfirst)
     zoned = extract(cells, _OFFSET)
     has_zone = zoned["zone"].notna()
     if not has_zone.any():
@@ -330,7 +376,7 @@ def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> 
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     out[is_number] = pd.to_numeric(raw[is_number], errors="coerce").astype("float64")
 
-    cells = text(raw[~is_number])
+    cells = text(raw if is_text(values) else raw[~is_number])
     parts = extract(cells, _NUMBER)
     value = pd.to_numeric(parts["num"].str.replace(",", "", regex=False), errors="coerce").astype("float64")
     value = value.where(parts["sign"].ne("-").fillna(True).astype(bool), -value)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -10,10 +11,12 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.mapping import Mapping, known_headers
+from firestats.ingest.merging import Keys, SliceList, Slices, Stream, empty_result, fold_streams
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
-from firestats.ingest.store import Dataset, save
+from firestats.ingest.spill import Spill, release_memory
+from firestats.ingest.store import DATE_COLUMN, Dataset, save
 
 
 def family_of(columns: list[str], mapping: Mapping | None) -> str:
@@ -104,31 +107,40 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
 
 
-def build(paths: Iterable[Path | str], mapping: Mapping | None = None, cache: SourceCache | None = None) -> Dataset:
-    """Read and clean exports into a dataset with its quality summary (nothing is written but ``cache``'s parts).
+def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
+    """Read and clean exports into a dataset with its quality summary, all in memory (nothing is written)."""
+    return merge(*read_parts(paths, mapping), mapping)
 
-    Files are read one at a time into parts (see ``sources.FilePart``); with a ``cache``, a file
-    whose part is kept there is not read at all. Then the parts are merged across files.
+
+def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
+               cache: SourceCache | None = None) -> tuple[list[FilePart], dict[str, str]]:
+    """Every file read and converted into its part (see ``sources.FilePart``), with the files left out and why.
+
+    Files are read one at a time; with a ``cache``, a file whose part is kept there is not read at
+    all, and a part's incidents stay on disk until the merge reads them a slice at a time.
     """
     inputs = Inputs(paths, mapping)
     recipe_hash = recipe(mapping) if cache else ""
     parts, skipped, taken = [], {}, set()
     for path in inputs.files:
-        key = part_key(path.read_bytes(), inputs.names[path], recipe_hash) if cache else ""
+        key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
         part = cache.get(key) if cache else None
         if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
-            part = convert(inputs.read(path, taken, skipped), mapping)
+            tables = inputs.read(path, taken, skipped)
+            part = convert(tables, mapping, cache.slices(key)) if cache else convert(tables, mapping)
             part = cache.put(key, part) if cache and part.sources else part
         taken.update(part.sources)
         parts.append(part)
     inputs.check_any(any(p.sources for p in parts), skipped)
     if cache:
         cache.drop_unused()
-    return merge(parts, skipped, mapping)
+    return parts, skipped
 
 
-def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None) -> FilePart:
-    """One file's tables in canonical fields and kept records, with their problem rows and accounting."""
+def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None,
+            slices: Callable[[int], Slices] = lambda _: SliceList()) -> FilePart:
+    """One file's tables in canonical fields and kept records, with their problem rows and accounting; each
+    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file."""
     part = FilePart([], [], [], [], pd.DataFrame())
     problems = []
     for family, table, given in tables:
@@ -138,14 +150,18 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
         part.notes.append({"source_file": name, "family": family, "encoding": table.encoding,
                            "header_row": table.header_row, "ignored_columns": table.ignored_columns,
                            "ignored_sheets": table.ignored_sheets})
-        problems.append(table.problems.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
-        lost = int((table.problems["action"] == QUARANTINE).sum())
+        if family == "incidents":
+            stream, lines = _canonical(table, mapping, slices(len(part.incidents)))
+            part.incidents.append(stream)
+        else:
+            frame, lines = readers.whole(table)
+        problems.append(lines.assign(source_file=name).reindex(columns=PROBLEM_COLUMNS).assign(family=family))
+        lost = int((lines["action"] == QUARANTINE).sum())
         part.accounting.append({"source_file": name, "rows_in": lost, "kept": 0, "merged": 0, "quarantined": lost})
         if family == "incidents":
-            part.incidents.append(incidents.to_canonical(table.frame, name, mapping))
             continue
         reader = assessments.to_records if family == "assessments" else activities.to_records
-        kept, found = reader(table.frame, name)
+        kept, found = reader(frame, name)
         part.records[family] = pd.concat([part.records[family], kept], ignore_index=True) \
             if family in part.records else kept
         problems.append(found.assign(family=family))
@@ -154,10 +170,39 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
     return part
 
 
-def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None) -> Dataset:
-    """Every file's part merged: incidents de-duplicated across files, every row accounted, the quality summary."""
-    incident_parts = [c for p in parts for c in p.incidents]
-    result = incidents.clean_incidents(incident_parts) if incident_parts else incidents.empty_result()
+def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
+    """An incident table read into canonical fields a piece at a time (kept in ``slices``), and its lines' problems."""
+    found, lines, keys, defaulted = [], [], [], Counter()
+    for frame, problems in readers.pieces(table):
+        canonical = incidents.to_canonical(frame, table.source, mapping)
+        slices.add(canonical.frame)
+        found.append(canonical.problems)
+        lines.append(problems)
+        keys.append(Keys.of(canonical.frame, canonical.problems, canonical.fold_units))
+        defaulted.update(canonical.defaulted)
+        schema = canonical.frame.iloc[:0]
+        release_memory()
+    stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted), schema,
+                    slices.read, Keys.joined(keys))
+    return stream, readers.line_problems(lines)
+
+
+def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None,
+          emit: Callable[[pd.DataFrame], None] | None = None) -> Dataset:
+    """Every file's part merged: incidents de-duplicated across files, every row accounted, the quality summary.
+
+    With ``emit``, the incident table goes to it a slice at a time and the dataset's has no rows.
+    """
+    streams = [s for p in parts for s in p.incidents]
+    kept, types = [], {}
+
+    def take(frame: pd.DataFrame) -> None:
+        for name, n in frame["type"].value_counts(sort=False).items():  # in order of first appearance
+            types[name] = types.get(name, 0) + int(n)
+        (emit or kept.append)(frame)
+
+    result = fold_streams(streams, take) if streams else empty_result()
+    result.incidents = pd.concat(kept or [result.incidents], ignore_index=True)
     accounting = [row for p in parts for row in p.accounting]
     table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
                       ignore_index=True)
@@ -167,7 +212,9 @@ def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | Non
     notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
-    quality["incident_types"] = {str(k): int(v) for k, v in result.incidents["type"].value_counts().items()}
+    # As value_counts orders the whole column: by count, ties in order of first appearance.
+    counts = pd.Series(types, dtype="int64").sort_values(ascending=False, kind="stable")
+    quality["incident_types"] = {str(k): int(v) for k, v in counts.items()}
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
@@ -191,12 +238,16 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None,
             rebuild: bool = False) -> Dataset:
-    """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json).
+    """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
+    summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
     An ``out_dir`` prepared before is updated: only new or changed files are read (by content), the
     rows of removed files are dropped, and the result is the one a prepare from scratch gives;
     ``rebuild`` reads every file again.
     """
-    dataset = build(paths, mapping, SourceCache(Path(out_dir), rebuild))
-    save(dataset, Path(out_dir))
+    parts, skipped = read_parts(paths, mapping, SourceCache(Path(out_dir), rebuild))
+    with Spill(DATE_COLUMN["incidents"]) as table:
+        dataset = merge(parts, skipped, mapping, table.add)
+        table.add(dataset.incidents)  # no rows: the table's columns, should no row be kept
+        save(dataset, Path(out_dir), table)
     return dataset

@@ -7,15 +7,16 @@ file it came from and its row number as the user sees it in a spreadsheet (1-bas
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest.problems import FLAGGED, QUARANTINE
-from firestats.ingest.text_table import TextGrid, decode, parse_text
+from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_xlsx
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -40,6 +41,8 @@ class RawTable:
     # Rows the reader itself found wrong (source_row, action, reason, column, value); quarantined ones
     # are not in ``frame``.
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=READ_PROBLEM_COLUMNS))
+    # A large text export's rows after ``frame``'s, a piece at a time: each piece's frame and problem rows.
+    pieces: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=lambda: iter(()))
 
 
 def normalise_header(name: object) -> str:
@@ -95,10 +98,11 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
             if suffix in (".xlsx", ".xlsm"):
                 shapes = scan_xlsx(path)  # before the reader allocates what the file asks for
             sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+        elif suffix in TEXT_SUFFIXES and path.stat().st_size > PIECE_BYTES:
+            return [_read_pieces(path, known_headers, name, suffix)]
         elif suffix in TEXT_SUFFIXES:
             text, encoding = decode(path)
-            sep = "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
-            text_grid = parse_text(text, sep)
+            text_grid = parse_text(text, _separator(suffix, text))
             sheets = {None: text_grid.cells}
         else:
             raise InputError(f"{path}: not a spreadsheet or CSV export (suffix {path.suffix!r})")
@@ -129,6 +133,17 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
                    sheet: str | None = None, text: TextGrid | None = None,
                    merged: set[tuple[int, int, int, int]] = frozenset()) -> RawTable:
     grid.index = pd.RangeIndex(1, len(grid) + 1)  # spreadsheet row numbers
+    header_row, headers = _header(path, grid, known)
+    source = source_name(name, sheet)
+    width = text.head_widths[header_row - 1] if text is not None else None
+    body, problems = _cells(grid.loc[header_row + 1 :], headers, source, width, text.unclosed if text else {}, merged)
+    ignored = [h for h in body.columns[:-2] if normalise_header(h) not in known]
+    return RawTable(path=path, frame=body, source=source, header_row=header_row, encoding=encoding,
+                    ignored_columns=ignored, problems=problems)
+
+
+def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[str]]:
+    """The header's row number (among the first rows, by known header names) and its column names."""
     top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
     scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
     if scores.empty or scores.max() < 2:
@@ -146,24 +161,81 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
             if sum(normalise_header(h) in known for h in joined) > scores[header_row]:
                 headers, header_row = joined, lower
                 break
-    body = grid.loc[header_row + 1 :]
+    return header_row, headers
+
+
+def _cells(body: pd.DataFrame, headers: list[str], source: str, width: int | None, unclosed: dict[int, int],
+           merged: set[tuple[int, int, int, int]] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows below a header as the table's frame (blank rows and unnamed blank columns left out, with
+    source_file and source_row) and the reader's problem rows; ``width``: the header line's fields, for a text
+    export whose lines can be broken in ways a workbook's rows cannot."""
     body.columns = range(len(headers))
     if merged:
         body = _fill_merged(body, merged)
     problems = []
-    if text is not None:  # a text export: its lines can be broken in ways a workbook's rows cannot
-        body, problems = _broken_lines(body, text.head_widths[header_row - 1], headers, text.unclosed)
+    if width is not None:
+        body, problems = _broken_lines(body, width, headers, unclosed)
     blank = pd.DataFrame({i: _blank(body[i]) for i in body.columns})
     keep_cols = [i for i in body.columns if headers[i] or not blank[i].all()]
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
     body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
-    ignored = [h for h in body.columns if normalise_header(h) not in known]
-    source = source_name(name, sheet)
     body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
-    return RawTable(path=path, frame=body.reset_index(drop=True), source=source, header_row=header_row,
-                    encoding=encoding, ignored_columns=ignored,
-                    problems=pd.DataFrame(problems, columns=READ_PROBLEM_COLUMNS))
+    return body.reset_index(drop=True), pd.DataFrame(problems, columns=READ_PROBLEM_COLUMNS)
+
+
+def _read_pieces(path: Path, known: set[str], name: str, suffix: str) -> RawTable:
+    """A large text export: its first piece read now (header, notes), the others as ``RawTable.pieces``."""
+    encoding = text_encoding(path)
+    pieces = text_pieces(path, encoding, PIECE_BYTES)
+    first = next(pieces)
+    sep = _separator(suffix, first)
+    grid = parse_text(first, sep)
+    table = _locate_header(path, grid.cells, known, encoding, name, text=grid)
+    header_row, headers = _header(path, grid.cells, known)
+    width = grid.head_widths[header_row - 1]
+    table.pieces = _later_pieces(path, pieces, sep, headers, table.source, width, len(grid.cells))
+    return table
+
+
+def _later_pieces(path: Path, pieces: Iterator[str], sep: str, headers: list[str], source: str, width: int,
+                  before: int) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each later piece's frame and problem rows, numbered on from the ``before`` rows of the pieces read."""
+    try:
+        for text in pieces:
+            grid = parse_text(text, sep)
+            cells = grid.cells.reindex(columns=range(max(len(headers), grid.cells.shape[1])))
+            cells.index = pd.RangeIndex(before + 1, before + len(cells) + 1)
+            named = headers + [""] * (cells.shape[1] - len(headers))
+            yield _cells(cells, named, source, width, {row + before: col for row, col in grid.unclosed.items()})
+            before += len(cells)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _separator(suffix: str, text: str) -> str:
+    return "\t" if suffix == ".tsv" or (suffix == ".txt" and "\t" in text[:4096]) else ","
+
+
+def pieces(table: RawTable) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The table's rows and the reader's problem rows, a piece at a time (one piece but for a large text export)."""
+    yield table.frame, table.problems
+    yield from table.pieces
+
+
+def whole(table: RawTable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table's rows and the reader's problem rows, every piece read."""
+    frames, problems = zip(*pieces(table))
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), line_problems(list(problems))
+
+
+def line_problems(found: list[pd.DataFrame]) -> pd.DataFrame:
+    """The problem rows of a table's pieces, ordered as one read of the whole gives them: broken lines, then
+    quotes never closed."""
+    if len(found) == 1:
+        return found[0]
+    every = pd.concat(found, ignore_index=True)
+    return every.iloc[np.argsort((every["reason"] == "unclosed_quote").to_numpy(), kind="stable")]
 
 
 def _merged_in(shapes: dict, sheet: object) -> set[tuple[int, int, int, int]]:

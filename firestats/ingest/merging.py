@@ -1,0 +1,428 @@
+"""Every file's canonical incidents folded into one table, without holding them all at once.
+
+Rows are one incident when they share the incident number and the station (the number alone for
+unit rows, a mapping's ``fold_units``). A first pass hashes each valid row's key to 64 bits, 8
+bytes a row however many files there are; only the rows whose hash repeats are gathered and folded
+together (a hash two keys share only brings a row into the fold, where its own key keeps it
+single). Every other row passes through file by file, a slice at a time. The table and the problem
+rows are the ones folding every row in one frame gives, row for row and in the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from firestats.ingest import parse
+from firestats.ingest.incidents import Canonical, to_canonical
+from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
+from firestats.schema import FIRST_UNIT_TIMES, FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_FIELDS, TIMESTAMP_FIELDS
+
+# When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
+_FOLD_LAST = {"cleared_at", "returned_at"}
+
+
+@dataclass
+class CleanResult:
+    """The canonical incidents, the problem list, and the per-file row accounting."""
+
+    incidents: pd.DataFrame
+    problems: pd.DataFrame
+    accounting: pd.DataFrame  # per source_file: rows_in, kept, merged, quarantined
+    defaulted: dict[str, int] = field(default_factory=dict)  # rows a mapping's default gave a value, by field
+
+
+def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
+    """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
+    found = []
+    for name in TIMESTAMP_FIELDS:
+        if name == "received_at":
+            continue
+        gap = (incidents[name] - incidents["received_at"]).abs()
+        far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
+        if far.any():
+            shown = parse.times_written(incidents[name], far, dates_only[name])
+            found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, shown))
+            incidents[name] = incidents[name].mask(far)
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
+
+
+def empty_result() -> CleanResult:
+    """The result of cleaning no incident exports at all: empty tables with the right columns."""
+    headers = ["警情编号", "出动站", "接警时间", "警情类型"]
+    frame = pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    frame["source_file"], frame["source_row"] = pd.Series(dtype=object), pd.Series(dtype="int64")
+    return clean_incidents([to_canonical(frame, "")])
+
+
+# Rows of one file folded and flagged at a time: about 60 MB of canonical fields.
+SLICE_ROWS = 250_000
+_COUNTS = [f.name for f in INCIDENT_FIELDS if f.kind == "count"]
+_STEP = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
+
+
+class Slices(Protocol):
+    """Where an incident table's canonical rows go as they are converted, and read back from."""
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Keep the next rows."""
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The rows kept (of these columns), slice by slice."""
+
+
+class SliceList:
+    """Slices kept in memory."""
+
+    def __init__(self, frames: list[pd.DataFrame] | None = None) -> None:
+        self.frames = frames or []
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Keep the next rows."""
+        self.frames.append(frame)
+
+    def read(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """The rows kept (of these columns), slice by slice."""
+        return iter([frame if columns is None else frame[columns] for frame in self.frames])
+
+
+@dataclass
+class Keys:
+    """What the key index needs of a stream's rows: which are valid (not quarantined), each valid row's key hash
+    (0 for the others), and per time column whether its valid rows hold midnights alone (``parse.times_written``)."""
+
+    valid: np.ndarray  # bool, a row each
+    hashes: np.ndarray  # uint64, a row each
+    midnights: dict[str, bool]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, problems: pd.DataFrame, fold_units: bool) -> Keys:
+        """The keys of canonical rows, given their problem rows (those quarantined are not valid)."""
+        bad = problems.loc[problems["action"] == QUARANTINE, "source_row"].to_numpy()
+        valid = ~rows["source_row"].isin(bad).to_numpy()
+        hashes = np.zeros(len(rows), dtype="uint64")
+        hashes[valid] = key_hashes(_merge_key(rows[valid], np.full(int(valid.sum()), fold_units)))
+        return cls(valid, hashes, {name: parse.midnights_only(rows[name][valid]) for name in TIMESTAMP_FIELDS})
+
+    @classmethod
+    def joined(cls, parts: list[Keys]) -> Keys:
+        """The keys of rows read in parts, one after the other."""
+        return cls(np.concatenate([k.valid for k in parts]), np.concatenate([k.hashes for k in parts]),
+                   {name: all(k.midnights[name] for k in parts) for name in TIMESTAMP_FIELDS})
+
+
+@dataclass
+class Stream:
+    """One export's canonical incidents: its problem rows and keys at hand, its rows read a slice at a time."""
+
+    source: str  # the source_file its rows carry
+    problems: pd.DataFrame  # PROBLEM_COLUMNS, before station and year are filled in
+    fold_units: bool
+    defaulted: dict[str, int]
+    schema: pd.DataFrame  # no rows: the columns and their types
+    read: Callable[[list[str] | None], Iterator[pd.DataFrame]]  # the rows (of these columns), slice by slice
+    keys: Keys
+
+    @classmethod
+    def of(cls, canonical: Canonical, source: str) -> Stream:
+        """A stream of a table already in memory."""
+        frame = canonical.frame
+        return cls(source, canonical.problems, canonical.fold_units, canonical.defaulted, frame.iloc[:0],
+                   SliceList([frame]).read, Keys.of(frame, canonical.problems, canonical.fold_units))
+
+
+def clean_incidents(parts: list[Canonical]) -> CleanResult:
+    """Quarantine, de-duplicate (or fold unit rows) and flag canonical exports into one table."""
+    slices: list[pd.DataFrame] = []
+    result = fold_streams([Stream.of(p, _source_of(p)) for p in parts], slices.append)
+    result.incidents = pd.concat(slices or [result.incidents], ignore_index=True)
+    return result
+
+
+def _source_of(part: Canonical) -> str:
+    names = part.frame["source_file"]
+    return str(names.iloc[0]) if len(names) else ""
+
+
+def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) -> CleanResult:
+    """Quarantine, de-duplicate (or fold unit rows) and flag every stream's rows into one table, given to ``emit``
+    in slices in the table's order (by file, then row); the result's ``incidents`` has no rows, only columns."""
+    index = _KeyIndex(streams, pd.concat([s.schema for s in streams], ignore_index=True).dtypes)
+    folded, merged = _merge(*index.gathered())
+    by_file = dict(iter(folded.groupby("source_file", sort=False)))
+    mentioned = pd.concat([s.problems for s in streams] + [merged], ignore_index=True)
+    mentioned = dict(iter(mentioned.groupby("source_file", sort=False)["source_row"]))
+    flags: list[list[pd.DataFrame]] = [[], [], []]
+    lookup, kept, schema = [], {}, folded.iloc[:0]
+    for i in sorted(range(len(streams)), key=lambda i: streams[i].source):
+        source, fold_units = streams[i].source, streams[i].fold_units
+        own = by_file.get(source, folded.iloc[:0])
+        for rows, valid, repeated, last in index.slices(i):
+            taken = own if last else own[own["source_row"] <= rows["source_row"].max()]
+            own = own.iloc[len(taken):]
+            alone = valid & ~repeated
+            incidents = pd.concat([_unit_times(rows[alone], np.full(int(alone.sum()), fold_units)), taken],
+                                  ignore_index=True)
+            incidents = incidents.iloc[np.argsort(incidents["source_row"].to_numpy(), kind="stable")]
+            incidents, found = _flag_times(incidents.reset_index(drop=True), index.dates_only)
+            for step, frame in zip(flags, found):
+                step.append(frame)
+            schema = incidents.iloc[:0]
+            if len(incidents):
+                emit(incidents)
+            needed = [mentioned.get(source, pd.Series(dtype="int64")), *(f["source_row"] for f in found if len(f))]
+            lookup.append(rows[rows["source_row"].isin(pd.concat(needed))])
+            kept[source] = kept.get(source, 0) + len(incidents)
+    far, disordered, arrival = (_in_step_order(frames) for frames in flags)
+    problems = pd.concat([*(s.problems.reset_index(drop=True) for s in streams), merged, far, disordered,
+                          _arrivals_shown(arrival)], ignore_index=True)
+    problems = _attribute(problems, pd.concat(lookup, ignore_index=True))
+    rows_in = {}
+    for i, s in enumerate(streams):
+        rows_in[s.source] = rows_in.get(s.source, 0) + index.rows[i]
+    defaulted = sum((Counter(s.defaulted) for s in streams), Counter())
+    return CleanResult(schema, problems, _account(_counts(rows_in), _counts(dict(sorted(kept.items()))), problems),
+                       dict(defaulted))
+
+
+def _counts(by_file: dict[str, int]) -> pd.Series:
+    """Rows per file, files without any left out (as a groupby of the rows counts them)."""
+    found = {name: n for name, n in by_file.items() if n}
+    return pd.Series(list(found.values()), dtype="int64", index=pd.Index(list(found), name="source_file"))
+
+
+class _KeyIndex:
+    """Which valid rows of each stream share their key's 64-bit hash with another row: those, and only those,
+    may fold together."""
+
+    def __init__(self, streams: list[Stream], dtypes: pd.Series) -> None:
+        self.streams, self.dtypes = streams, dtypes
+        self.rows = [len(s.keys.valid) for s in streams]
+        # Which time columns hold midnights alone, as a flagged time is written (``parse.times_written``): judged
+        # on the valid rows, the same times as the table's but for those a merge or a blanking drops.
+        self.dates_only = {name: all(s.keys.midnights[name] for s in streams) for name in TIMESTAMP_FIELDS}
+        every = np.concatenate([s.keys.hashes[s.keys.valid] for s in streams])
+        repeated = pd.Series(every).duplicated(keep=False).to_numpy()
+        self.repeated = []
+        start = 0
+        for s in streams:
+            self.repeated.append(np.zeros(len(s.keys.valid), dtype=bool))
+            self.repeated[-1][s.keys.valid] = repeated[start:start + int(s.keys.valid.sum())]
+            start += int(s.keys.valid.sum())
+
+    def slices(self, i: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray, bool]]:
+        """Each slice of stream ``i``'s rows in common types: which rows are valid, which repeat a hash, and
+        whether it is the stream's last slice."""
+        start = 0
+        for rows in self.streams[i].read(None):
+            end = start + len(rows)
+            yield _typed(rows, self.dtypes), self.streams[i].keys.valid[start:end], self.repeated[i][start:end], \
+                end == self.rows[i]
+            start = end
+
+    def gathered(self) -> tuple[pd.DataFrame, pd.Series]:
+        """Every valid row whose hash repeats, in file and row order, and whether each folds as a unit row."""
+        frames, folds = [], []
+        for i, s in enumerate(self.streams):
+            if not self.repeated[i].any():
+                continue
+            for rows, valid, repeated, _ in self.slices(i):
+                frames.append(rows[repeated])
+                folds.append(np.full(len(frames[-1]), s.fold_units))
+        if not frames:
+            frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]
+        fold = np.concatenate(folds) if folds else np.empty(0, dtype=bool)
+        return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
+
+
+def key_hashes(keys: pd.Series) -> np.ndarray:
+    """Each key's 64-bit hash (uint64)."""
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
+
+
+def _typed(rows: pd.DataFrame, dtypes: pd.Series) -> pd.DataFrame:
+    """A slice in the types every stream's rows share, counts as whole numbers."""
+    differ = {c: t for c, t in dtypes.items() if rows[c].dtype != t}
+    rows = rows.astype(differ) if differ else rows.copy()
+    for name in _COUNTS:
+        rows[name] = rows[name].round().astype("Int64")
+    return rows
+
+
+def _in_step_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One flagging step's problem rows of every slice, ordered as the step gives them on the whole table: by the
+    time it checks (and the check), then by row."""
+    found = [f for f in frames if len(f)]
+    if not found:
+        return frames[0]
+    every = pd.concat(found, ignore_index=True)
+    rank = every["reason"].map({"times_out_of_order": len(_STEP)}).fillna(0) + every["column"].map(_STEP).fillna(0)
+    return every.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _flag_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Blank and flag the impossible times of merged incidents; the problem rows of each of the three steps
+    (arrivals before dispatch written to the second: see ``_arrivals_shown``)."""
+    far = _far_times(incidents, dates_only)
+    incidents = _flag_arrival_before_dispatch(incidents)
+    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
+    arrival = rows_where(incidents, flagged, FLAGGED, "arrival_before_dispatch", "arrived_at",
+                         parse.times_written(incidents["arrived_at"], flagged, False))
+    disordered = _out_of_order(incidents, dates_only)
+    return incidents, [far, disordered, arrival]
+
+
+def _arrivals_shown(arrival: pd.DataFrame) -> pd.DataFrame:
+    """The arrivals before dispatch as the flagged ones of the whole table write: the date alone when every one
+    of them is a midnight."""
+    if len(arrival) and arrival["value"].str.endswith(" 00:00:00").all():
+        arrival = arrival.assign(value=arrival["value"].str[:10])
+    return arrival
+
+
+def _merge_key(rows: pd.DataFrame, fold: np.ndarray) -> pd.Series:
+    """What makes rows one incident: the number and the station, the number alone for unit rows."""
+    key = rows["incident_id"].astype(str).rename("merge_key")  # not the column: groupby would drop it
+    return key.where(fold, key + "\x00" + rows["station"].astype(str))
+
+
+def _unit_times(valid: pd.DataFrame, fold: np.ndarray) -> pd.DataFrame:
+    """Turnout and travel are the first-arriving unit's: a unit row no unit of which arrived has none."""
+    reached = ~fold | valid["arrived_at"].notna().to_numpy()
+    return valid.assign(**{unit: valid[own].where(reached) for own, unit in FIRST_UNIT_TIMES.items()})
+
+
+def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep each incident once; later rows of it fill its blanks and are listed as merged.
+
+    Rows are one incident when they share the incident number and the station: two ledgers that
+    both number their incidents 1, 2, 3 are two stations' incidents. Unit rows of one incident
+    (a mapping's ``fold_units``) come from several stations and fold on the number alone.
+    """
+    valid = _unit_times(valid, fold.to_numpy())
+    key = _merge_key(valid, fold.to_numpy())
+    repeated = key.duplicated(keep=False)
+    single, multi, multi_key = valid[~repeated], valid[repeated], key[repeated]
+    later = multi_key.duplicated(keep="first")
+    reason = np.where(fold[repeated][later], "unit_row", "duplicate")
+    merged = rows_where(multi, later, MERGED, "", "incident_id", multi["incident_id"])
+    merged["reason"] = reason
+    conflicts = _conflicts(multi, multi_key, later & ~fold[repeated])
+    groups = multi.groupby(multi_key, sort=False)
+    combined = groups.first()
+    for name in TIMESTAMP_FIELDS:
+        combined[name] = _seconds_refined(multi[name], multi_key).fillna(combined[name])
+    folded = fold[repeated].groupby(multi_key.to_numpy(), sort=False).any()
+    if folded.any():
+        # Unit rows: the first unit's dispatch and arrival, the last unit's clearing; one vehicle per unit row.
+        firsts = groups[[t for t in TIMESTAMP_FIELDS if t not in _FOLD_LAST]].min()
+        lasts = groups[list(_FOLD_LAST)].max()
+        units = groups.size()
+        for frame_part in (firsts, lasts):
+            combined.loc[folded, frame_part.columns] = frame_part.loc[folded]
+        no_vehicles = combined["vehicles"].isna() & folded
+        combined.loc[no_vehicles, "vehicles"] = units[no_vehicles]
+        first_unit = _first_arriving(multi, multi_key).reindex(combined.index)
+        combined.loc[folded, first_unit.columns] = first_unit.loc[folded]
+    combined = combined.reset_index(drop=True)[valid.columns]
+    incidents = pd.concat([single, combined], ignore_index=True)
+    order = np.lexsort((incidents["source_row"].to_numpy(), incidents["source_file"].astype(str).to_numpy()))
+    return incidents.iloc[order].reset_index(drop=True), pd.concat([merged, conflicts], ignore_index=True)
+
+
+def _first_arriving(units: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Per incident, the dispatch and en route times of the unit first on scene (the first such row
+    where two arrive together); incidents no unit reached are left out."""
+    arrived = units["arrived_at"]
+    reached = arrived.notna()
+    first = arrived[reached].groupby(key[reached], sort=False).idxmin()
+    own = units.loc[first.to_numpy(), list(FIRST_UNIT_TIMES)].set_axis(first.index)
+    return own.rename(columns=FIRST_UNIT_TIMES)
+
+
+def _seconds_refined(times: pd.Series, key: pd.Series) -> pd.Series:
+    """Per incident, the first time that gives the seconds of a kept time written to the minute (one
+    export writes 00:26, the other 00:26:36: the same time, more precisely); NaT where none does."""
+    kept = times.groupby(key, sort=False).transform("first")
+    finer = (times.dt.floor("min") == kept) & (times != kept)
+    return times.where(finer.fillna(False).astype(bool)).groupby(key, sort=False).first()
+
+
+def _conflicts(rows: pd.DataFrame, key: pd.Series, duplicates: pd.Series) -> pd.DataFrame:
+    """Flag each later export of an incident that holds a value other than the kept row's (the kept
+    value stands; times are compared to the minute, as exports write them; unit rows differ by nature
+    and are not compared)."""
+    found = []
+    for f in INCIDENT_FIELDS:
+        values = rows[f.name].dt.floor("min") if f.kind == "timestamp" else rows[f.name]
+        kept = values.groupby(key, sort=False).transform("first")
+        differs = (values.notna() & kept.notna() & (values != kept)).fillna(False).astype(bool)
+        found.append(rows_where(rows, differs & duplicates, FLAGGED, "conflicting_values", f.name,
+                                rows[f.name].astype("string")))
+    return pd.concat(found, ignore_index=True)
+
+
+def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
+    """Blank every time before the call and flag every time before the step it follows (received ≤
+    dispatched ≤ departed ≤ arrived ≤ cleared ≤ returned): an order no roll past midnight explains.
+
+    An arrival before dispatch or the call has its own flag (``arrival_before_dispatch``); it is
+    blanked too when it precedes the call, so no time of an incident is ever before its call.
+    """
+    found = []
+    later = [t for t in TIMESTAMP_FIELDS if t not in ("received_at", "water_at")]
+    for name in later:
+        early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
+        if name != "arrived_at":
+            shown = parse.times_written(incidents[name], early, dates_only[name])
+            found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, shown))
+        incidents[name] = incidents[name].mask(early)
+    latest = incidents["received_at"]
+    for name in later:
+        behind = (incidents[name] < latest).fillna(False).astype(bool)
+        if name == "arrived_at":
+            behind &= ~incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
+        shown = parse.times_written(incidents[name], behind, dates_only[name])
+        found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, shown))
+        latest = latest.where(~(incidents[name] > latest).fillna(False).astype(bool), incidents[name])
+    return pd.concat(found, ignore_index=True)
+
+
+def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:
+    arrived = incidents["arrived_at"]
+    early = ((arrived < incidents["dispatched_at"]) | (arrived < incidents["received_at"])).fillna(False)
+    incidents[FLAG_ARRIVAL_BEFORE_DISPATCH] = early.astype(bool)
+    return incidents
+
+
+def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Give each problem row the incident ID, station and year its input row parsed to."""
+    lookup = frame[["source_file", "source_row", "incident_id", "station"]].assign(
+        year=frame["received_at"].dt.year.astype("Int64"), date=frame["received_at"])
+    problems = problems.drop(columns=["incident_id", "station", "year", "date"], errors="ignore")
+    out = problems.merge(lookup, on=["source_file", "source_row"], how="left")
+    out["source_row"] = out["source_row"].astype("int64")
+    return out[PROBLEM_COLUMNS]
+
+
+def _account(rows_in: pd.Series, kept: pd.Series, problems: pd.DataFrame) -> pd.DataFrame:
+    """Rows in, kept, merged and quarantined per file (``rows_in``, ``kept``: rows per file), checked to add up."""
+    per_action = (
+        problems[problems["action"].isin([MERGED, QUARANTINE])]
+        .drop_duplicates(["source_file", "source_row"])
+        .groupby(["source_file", "action"]).size().unstack(fill_value=0)
+    )
+    table = pd.DataFrame({"rows_in": rows_in, "kept": kept}).fillna(0)
+    for action in (MERGED, QUARANTINE):
+        table[action] = per_action[action] if action in per_action else 0
+    table = table.fillna(0).astype("int64").rename_axis("source_file").reset_index()
+    balance = table["kept"] + table[MERGED] + table[QUARANTINE] - table["rows_in"]
+    if (balance != 0).any():
+        raise AssertionError(f"row accounting does not add up:\n{table[balance != 0]}")
+    return table
+

@@ -1,0 +1,108 @@
+"""A table taken a slice at a time and given back one partition (year and station) at a time.
+
+``prepare`` folds a province's incidents a file at a time; holding the whole table to cut it into
+partitions would cost some 250 MB a million rows. Each slice goes instead to a temporary Arrow file
+(Zstandard, a record batch per partition it touches), deleted when the spill is closed; a partition is
+then read back from the batches that hold it, rows in the order the slices came. Scratch, never
+output: the store's files are written by ``store.save`` through an ``OutputFolder``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+# Each row's place in its whole table, stored with it: rows read from several partitions are put back in order.
+ORDER = "_order"
+# Zstandard: a slice of a million rows' partitions written in 0.2 s and read back faster than LZ4's.
+OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+def release_memory() -> None:
+    """Hand the memory Arrow freed back to the system: its allocator (mimalloc) keeps it otherwise, and a
+    prepare's peak becomes the sum of what each slice once needed rather than the most one needs."""
+    pa.default_memory_pool().release_unused()
+
+
+class Spill:
+    """One table's rows, grouped by the year of ``date_column`` and by station, kept on disk until closed."""
+
+    def __init__(self, date_column: str) -> None:
+        self.date_column = date_column
+        self.rows = 0
+        self.schema: pa.Schema | None = None
+        self.stations: set[str] = set()
+        # Every (station, month) with rows, the month counted from year 0 (2024-03: 2024 * 12 + 2).
+        self.months = pd.DataFrame({"station": pd.Series(dtype="str"), "month": pd.Series(dtype="int64")})
+        self._folder = tempfile.TemporaryDirectory(prefix="firestats-spill-")
+        self._where: dict[tuple[int | None, str | None], list[tuple[int, int]]] = {}  # -> (file, batch) in order
+        self._files: list[Path] = []
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, date_column: str) -> Spill:
+        """A spill of a table already in memory."""
+        spill = cls(date_column)
+        spill.add(frame)
+        return spill
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the temporary files."""
+        self._folder.cleanup()
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """The next rows of the table (the first slice, even with no rows, fixes its columns)."""
+        arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+        arrow = arrow.append_column(ORDER, pa.array(np.arange(self.rows, self.rows + len(frame), dtype="int64")))
+        self.schema = self.schema or arrow.schema
+        self.rows += len(frame)
+        if frame.empty:
+            return
+        when, station = frame[self.date_column], frame["station"]
+        self.stations.update(station.dropna().unique())
+        dated = (station.notna() & when.notna()).to_numpy()
+        month = (when.dt.year * 12 + when.dt.month - 1)[dated].astype("int64")
+        months = pd.DataFrame({"station": station[dated].to_numpy(), "month": month.to_numpy()}).drop_duplicates()
+        self.months = pd.concat([self.months, months]).drop_duplicates()
+        keys = pd.DataFrame({"year": when.dt.year.to_numpy(), "station": station.to_numpy()})
+        groups = keys.groupby(["year", "station"], dropna=False, sort=True).indices
+        # One take puts each partition's rows together (in their order): a batch is then a slice, not a copy.
+        arrow = arrow.take(np.concatenate(list(groups.values()))).combine_chunks()
+        path = Path(self._folder.name) / f"{len(self._files)}.arrow"
+        start = 0
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, self.schema, options=OPTIONS) as writer:
+            for n, ((year, name), rows) in enumerate(groups.items()):
+                writer.write_batch(arrow.slice(start, len(rows)).to_batches()[0].cast(self.schema))
+                start += len(rows)
+                key = (None if pd.isna(year) else int(year), None if pd.isna(name) else name)
+                self._where.setdefault(key, []).append((len(self._files), n))
+        self._files.append(path)
+        release_memory()
+
+    def partitions(self) -> Iterator[tuple[int | None, str | None, pa.Table]]:
+        """Each partition's year (None: undated), station (None: none) and rows, in the order they came."""
+        readers = {}
+        for (year, station), batches in self._where.items():
+            for n, _ in batches:
+                if n not in readers:
+                    readers[n] = pa.ipc.open_file(pa.OSFile(str(self._files[n])))
+            table = pa.Table.from_batches([readers[n].get_batch(i) for n, i in batches], self.schema)
+            table = table.combine_chunks()  # the batches freed now, not after the partition is written
+            yield year, station, table
+
+
+def station_months(spills: list[Spill]) -> dict[str, list[str]]:
+    """Each station's months with rows in any of the spills (``2024-03``), sorted."""
+    months = pd.concat([spill.months for spill in spills]).drop_duplicates()
+    return {station: [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in sorted(group)]
+            for station, group in months.groupby("station")["month"]}

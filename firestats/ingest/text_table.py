@@ -162,7 +162,9 @@ def _line_by_line(text: str, sep: str) -> TextGrid:
                 rows.append(literal)
             else:
                 rows.append(_fields(line, sep))
-    return TextGrid(pd.DataFrame(rows, dtype="str"), unclosed, [len(r) for r in rows[:HEAD_ROWS]])
+    width = max(map(len, rows), default=0)  # short lines padded as missing cells (pandas no longer pads them)
+    grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype="str")
+    return TextGrid(grid, unclosed, [len(r) for r in rows[:HEAD_ROWS]])
 
 
 def _record_spans(lines: list[str]) -> list[tuple[int, int]]:

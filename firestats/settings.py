@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -25,8 +26,15 @@ def min_percentile_n() -> int:
     return int(settings()["percentiles"]["min_n"])
 
 
+def within_standard() -> dict[str, Any]:
+    """The response standard (with its ``key``) that ``response.within_standard`` names: the one whose
+    dispatch-to-arrival threshold every report's 'within' share uses."""
+    key = settings()["response"]["within_standard"]
+    return {"key": key, **settings()["response_standards"]["profiles"][key]}
+
+
 def within_seconds() -> int:
     """The arrival threshold for the 'reached within' share, in seconds (default 300): the
-    dispatch-to-arrival threshold of the standard ``response.within_standard`` names."""
-    standard = settings()["response_standards"]["profiles"][settings()["response"]["within_standard"]]
-    return int(next(t["seconds"] for t in standard["thresholds"] if t["segment"] == "dispatch_to_arrival"))
+    dispatch-to-arrival threshold of :func:`within_standard`."""
+    thresholds = within_standard()["thresholds"]
+    return int(next(t["seconds"] for t in thresholds if t["segment"] == "dispatch_to_arrival"))

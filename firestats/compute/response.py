@@ -39,11 +39,6 @@ def profile(name: str | None) -> dict[str, Any]:
     return {"key": key, **standards["profiles"][key]}
 
 
-def within_profile() -> dict[str, Any]:
-    """The standard whose dispatch-to-arrival threshold every report's 'within' share uses."""
-    return profile(settings()["response"]["within_standard"])
-
-
 def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
     """Each incident's response segments in seconds; NaN where a time is missing, out of order
     (a negative segment), over a day, or the arrival is flagged as before dispatch or call."""

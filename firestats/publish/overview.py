@@ -15,11 +15,12 @@ from IPython.display import HTML
 
 from firestats.catalogue import heading, term, unit_of
 from firestats.compute.compare import value_at
-from firestats.compute.response import profile, within_profile
+from firestats.compute.response import profile
 from firestats.compute.station import compute
 from firestats.ingest.store import Dataset, load
 from firestats.periods import Period, period_of
 from firestats.publish.html import heat_table, table
+from firestats.settings import within_standard
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
@@ -130,7 +131,7 @@ class Overview:
             rows = [[i + 1, s, _shown(self.figures[s], key),
                      *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
                     for i, (s, _) in enumerate(ranked)]
-            title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_profile()['name']}）" if derived else "")
+            title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_standard()['name']}）" if derived else "")
             parts.append(f"<h3>{escape(title)}</h3>" + table(["名次", "站", "数值", *(["样本数 n"] if derived else [])],
                                                               rows))
         return HTML("".join(parts))

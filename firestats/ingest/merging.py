@@ -46,10 +46,18 @@ def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataF
         gap = (incidents[name] - incidents["received_at"]).abs()
         far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
         if far.any():
-            shown = parse.times_written(incidents[name], far, dates_only[name])
-            found.append(rows_where(incidents, far, FLAGGED, "implausible_time", name, shown))
-            incidents[name] = incidents[name].mask(far)
+            found.append(_blanked(incidents, name, far, "implausible_time", dates_only))
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
+
+
+def _blanked(incidents: pd.DataFrame, name: str, where: pd.Series, reason: str,
+             dates_only: dict[str, bool]) -> pd.DataFrame:
+    """List the times of column ``name`` where ``where`` holds as ``reason`` problems (as the export wrote
+    them), then blank them."""
+    shown = parse.times_written(incidents[name], where, dates_only[name])
+    found = rows_where(incidents, where, FLAGGED, reason, name, shown)
+    incidents[name] = incidents[name].mask(where)
+    return found
 
 
 def empty_result() -> CleanResult:
@@ -378,10 +386,10 @@ def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.Da
     later = [t for t in TIMESTAMP_FIELDS if t not in ("received_at", "water_at")]
     for name in later:
         early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
-        if name != "arrived_at":
-            shown = parse.times_written(incidents[name], early, dates_only[name])
-            found.append(rows_where(incidents, early, FLAGGED, "time_before_call", name, shown))
-        incidents[name] = incidents[name].mask(early)
+        if name == "arrived_at":  # flagged as arrival_before_dispatch already
+            incidents[name] = incidents[name].mask(early)
+        else:
+            found.append(_blanked(incidents, name, early, "time_before_call", dates_only))
     latest = incidents["received_at"]
     for name in later:
         behind = (incidents[name] < latest).fillna(False).astype(bool)

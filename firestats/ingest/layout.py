@@ -124,9 +124,10 @@ def match_station(spelling: str, known: set[str]) -> str:
     return canonical
 
 
-def resolve_station_year(data_dir: Path | str, spelling: str, year: int) -> str:
-    """A station spelled any way, as ``data_dir`` names it; refused (NoRecords) unless it has records in ``year``."""
-    years = station_years(data_dir)
+def resolve_station_year(index: StoreIndex, spelling: str, year: int) -> str:
+    """A station spelled any way, as the store's ``index`` names it; refused (NoRecords) unless it has records in
+    ``year``."""
+    years = index.station_years()
     name = match_station(spelling, set(years))
     if int(year) not in years[name]:
         raise no_records(name, year, years[name])

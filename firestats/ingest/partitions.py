@@ -63,10 +63,6 @@ class StoreIndex:
         years = {name: {int(m[:4]) for m in entry["months"]} for name, entry in self.stations.items()}
         return {name: found for name, found in years.items() if found}
 
-    def pairs(self) -> list[tuple[str, int]]:
-        """Every (station, year) with kept records, sorted by year then station (as ``Dataset.station_years``)."""
-        return sorted(((s, y) for s, years in self.station_years().items() for y in years), key=lambda p: (p[1], p[0]))
-
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: half, quarter, month) with kept records, by period then station."""
         found = {(name, Period.containing(int(m[:4]), int(m[5:]), kind))
@@ -75,14 +71,13 @@ class StoreIndex:
 
     def keys(self, table: str, station: str | None = None, years: Iterable[int] | None = None) -> list[str]:
         """The partitions of ``table`` that hold rows of ``station`` (any when None) in ``years`` (any when None)."""
-        wanted_years = None if years is None else {str(int(y)) for y in years}
+        listed = self.partitions.get(table, {})
         sid = None if station is None else self.stations[station]["id"]
-        found = []
-        for key in self.partitions.get(table, {}):
-            year, part = key.split("/")
-            if (wanted_years is None or year in wanted_years) and (sid is None or part == sid):
-                found.append(key)
-        return found
+        if sid is not None and years is not None:  # a report's slice, looked up: planning a province stays linear
+            return [key for key in (partition_key(y, sid) for y in sorted({int(y) for y in years})) if key in listed]
+        wanted_years = None if years is None else {str(int(y)) for y in years}
+        return [key for key in listed if (wanted_years is None or key.split("/")[0] in wanted_years)
+                and (sid is None or key.split("/")[1] == sid)]
 
     def content_hashes(self, station: str | None, years: Iterable[int]) -> list[str]:
         """The content hash of every partition a slice reads (source rows left out: a row added above shifts them)."""

@@ -97,10 +97,7 @@ class Dataset:
 
     def station_years(self) -> list[tuple[str, int]]:
         """Every (station, year) with at least one kept record of any family, sorted by year then station."""
-        dated = self.dated()
-        pairs = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year})
-        return sorted(((s, int(y)) for s, y in pairs.drop_duplicates().itertuples(index=False)),
-                      key=lambda p: (p[1], p[0]))
+        return [(station, year.year) for station, year in self.station_periods("year")]
 
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any

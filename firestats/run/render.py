@@ -165,9 +165,9 @@ def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path 
     docx_template = str(Path(docx_template).resolve()) if docx_template else None
     label, told = _placed(year, period)
     with _on(kernel, notebook, STATION_PRELOAD) as running:
-        name = resolve_station_year(data_dir, station, year)
-        check_partitions(data_dir, read_index(data_dir), name,  # refused here, not in a cell
-                         period_of(year, period).years_compared())
+        index = read_index(data_dir)
+        name = resolve_station_year(index, station, year)
+        check_partitions(data_dir, index, name, period_of(year, period).years_compared())  # here, not in a cell
         preflight(folder, name, label)
         target = report_path(out_dir, name, label)
         params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),

@@ -59,7 +59,8 @@ class _ReadyClient(AsyncKernelClient):
     """
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout if timeout is not None else START_S)
+        limit = START_S if timeout is None else timeout
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             # A new subscriber may miss what is published before its subscription takes: ask again until
             # IOPub delivers the end (status idle) of a request, and with it everything published for it.
@@ -70,7 +71,7 @@ class _ReadyClient(AsyncKernelClient):
                 return
             if not await self._async_is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
-        raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
 
 
 async def _reply_to(get: Callable[..., Any], msg_id: str, timeout_s: float) -> dict[str, Any] | None:

@@ -50,7 +50,17 @@ def test_a_worker_keeps_no_kernel_sockets_open_from_report_to_report(prepared, t
     files, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
     for _ in range(2):
         render_station(prepared, "城东站", 2024, tmp_path)
-    deadline = time.monotonic() + 10  # the last kernel may still be stopping
-    while threading.active_count() > threads and time.monotonic() < deadline:
+    # The last kernel may still be stopping; waiting on both counts, not on threads alone, because a
+    # thread an earlier test left behind may end meanwhile and hide the stopping one.
+    deadline = time.monotonic() + 10
+    while ((len(os.listdir("/proc/self/fd")) > files or threading.active_count() > threads)
+           and time.monotonic() < deadline):
         time.sleep(0.05)
-    assert len(os.listdir("/proc/self/fd")) <= files and threading.active_count() <= threads
+    assert len(os.listdir("/proc/self/fd")) <= files, _open_files()
+    assert threading.active_count() <= threads, threading.enumerate()
+
+
+def _open_files() -> list[str]:
+    """What this process holds open, for a failure's message."""
+    return sorted(os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                  if os.path.exists(f"/proc/self/fd/{fd}"))

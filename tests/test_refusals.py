@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import write_exports
 
 from firestats.cli import main
+from firestats.ingest.layout import read_index
 from firestats.ingest.prepare import prepare
 from firestats.publish.paths import BESIDE
 from firestats.run.batch import plan, render_all, unchanged
@@ -87,8 +88,7 @@ def test_a_full_disk_when_the_manifest_is_written_is_one_line(data, tmp_path, re
 def test_a_truncated_prepared_table_is_named_in_one_line(command, data, tmp_path):
     broken = tmp_path / "data"
     shutil.copytree(data, broken)
-    station = json.loads((broken / "stations.json").read_text("utf-8"))["城东站"]["id"]
-    table = broken / "incidents" / "year=2024" / f"station={station}" / "part.parquet"
+    table = broken / read_index(broken).files("incidents", "城东站", [2024])[0][0]
     table.write_bytes(table.read_bytes()[:100])
     args = {"figures": ["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
             **station_args(broken, tmp_path / "out")}[command]

@@ -15,7 +15,7 @@ from conftest import BUNDLED_RAW, write_exports
 
 from firestats.cli import main
 from firestats.ingest import readers, store
-from firestats.ingest.layout import station_years
+from firestats.ingest.layout import read_index, station_years
 from firestats.ingest.partitions import TABLES
 from firestats.ingest.prepare import build, prepare
 from firestats.ingest.store import load, save
@@ -104,7 +104,7 @@ def test_hostile_station_names_stay_inside_the_folder_and_never_make_a_path(tmp_
     assert len(names) == len(hostile)
     files = [p for p in out.rglob("*") if p.is_file()]
     assert all(p.resolve().is_relative_to(out.resolve()) for p in files)
-    assert not (tmp_path / "x").exists() and {p.parent.name for p in files if p.name == "part.parquet"} <= {
+    assert not (tmp_path / "x").exists() and {p.parent.name for p in files if p.parent.name.startswith("station=")} <= {
         *(f"station=s{i:04d}" for i in range(len(hostile))), "station=none"}
     for name in names:
         assert set(load(out, name, [2024]).incidents["station"]) == {name}
@@ -118,10 +118,16 @@ def test_every_table_has_a_schema_so_an_empty_slice_keeps_its_columns(saved):
 
 
 def prepared_alike(left: Path, right: Path) -> None:
-    """Two prepared folders hold the same rows in every table and the same quality summary and index."""
+    """Two prepared folders hold the same rows in every table, the same quality summary, the same stations with the
+    same months and the same partitions (however their incidents were folded, in one generation or more)."""
     same(load(left), load(right))
-    for name in ("quality.json", "stations.json", "partitions.json"):
-        assert json.loads((left / name).read_text("utf-8")) == json.loads((right / name).read_text("utf-8")), name
+    assert json.loads((left / "quality.json").read_text("utf-8")) == json.loads((right / "quality.json").read_text())
+    stations = [{name: entry["months"] for name, entry in json.loads((folder / "stations.json").read_text()).items()}
+                for folder in (left, right)]
+    assert stations[0] == stations[1]
+    partitions = [{table: sorted(keys) for table, keys in json.loads((folder / "partitions.json").read_text()).items()}
+                  for folder in (left, right)]
+    assert partitions[0] == partitions[1]
 
 
 @pytest.mark.slow  # three prepares of the whole sample
@@ -133,6 +139,7 @@ def test_a_prepare_after_files_are_added_changed_and_removed_equals_one_from_scr
     added_bytes = added.read_bytes()
     added.unlink()
     prepare([raw], out)
+    first = json.loads((out / "generations.json").read_text("utf-8"))
     added.write_bytes(added_bytes)  # a new month's export
     ledger = raw / "工作台账_2024.csv"
     lines = ledger.read_bytes().split(b"\r\n")
@@ -144,6 +151,10 @@ def test_a_prepare_after_files_are_added_changed_and_removed_equals_one_from_scr
         patch.setattr(readers, "read_tables", lambda path, *a: read.append(path.name) or real(path, *a))
         prepare([raw], out)
     assert sorted(read) == sorted([added.name, ledger.name])  # only the new and the changed file were read
+    # The new export shares no incident with the others: their generation and its files were kept as they were.
+    kept = json.loads((out / "generations.json").read_text("utf-8"))
+    assert len(kept) == 2 and set(first) < set(kept)
+    assert all((out / path).is_file() for path, _ in read_index(out).files("incidents") if next(iter(first)) in path)
     prepare([raw], tmp_path / "fresh")
     prepared_alike(out, tmp_path / "fresh")
     assert not any("比武成绩_2023" in json.dumps(f, ensure_ascii=False)
@@ -165,3 +176,57 @@ def test_rebuild_reads_every_file_again_and_gives_the_same_folder(tmp_path):
     assert sorted(read) == sorted(p.name for p in raw.iterdir())
     after = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
     assert after == before
+
+
+HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,出动车辆"
+
+
+def incidents_csv(path: Path, rows: list[str]) -> None:
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+
+
+def day_of(number: int, station: str, month: int, arrival: str = "10:06:00", vehicles: str = "2") -> str:
+    day = f"2024-{month:02d}-{number % 27 + 1:02d}"
+    return f"N{number:03d},{station},{day} 10:00:00,{day} 10:01:00,{day} {arrival},火灾,人民路{number}号,{vehicles}"
+
+
+def generations_of(folder: Path) -> set[str]:
+    return set(json.loads((folder / "generations.json").read_text("utf-8")))
+
+
+@pytest.mark.slow  # five prepares
+def test_an_export_repeating_incidents_of_a_kept_generation_folds_that_generation_again_and_keeps_the_others(
+        tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    incidents_csv(raw / "警情_1.csv", [day_of(n, "城东站", 1, vehicles="") for n in range(10)])
+    prepare([raw], out)
+    incidents_csv(raw / "警情_2.csv", [day_of(n, "城西站", 2) for n in range(100, 110)])
+    prepare([raw], out)
+    first_two = generations_of(out)
+    assert len(first_two) == 2  # the second export shares no incident: folded on its own
+    # The third exports two of the first's incidents again, with the vehicles the first left blank.
+    incidents_csv(raw / "警情_3.csv", [day_of(n, "城东站", 1) for n in (3, 4)] + [day_of(11, "城东站", 3)])
+    prepare([raw], out)
+    after = generations_of(out)
+    assert len(after) == 2 and len(first_two & after) == 1  # the second's generation kept, the first's folded again
+    prepare([raw], tmp_path / "fresh")
+    prepared_alike(out, tmp_path / "fresh")
+    incidents = load(out).incidents.set_index("incident_id")
+    assert incidents.loc[["N003", "N004"], "vehicles"].tolist() == [2, 2] and len(incidents) == 21
+
+
+@pytest.mark.slow  # three prepares
+def test_generations_whose_flagged_arrivals_would_read_otherwise_than_the_whole_tables_are_folded_as_one(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    # The only arrival before its dispatch is at midnight: alone, this export writes it as a date.
+    incidents_csv(raw / "警情_1.csv", [day_of(1, "城东站", 1, arrival="00:00:00"), day_of(2, "城东站", 1)])
+    prepare([raw], out)
+    incidents_csv(raw / "警情_2.csv", [day_of(3, "城东站", 2, arrival="09:59:00")])
+    prepare([raw], out)
+    assert len(generations_of(out)) == 1
+    prepare([raw], tmp_path / "fresh")
+    prepared_alike(out, tmp_path / "fresh")
+    flagged = load(out).problems.query("reason == 'arrival_before_dispatch'")
+    assert sorted(flagged["value"]) == ["2024-01-02 00:00:00", "2024-02-04 09:59:00"]

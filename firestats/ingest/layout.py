@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
-from firestats.ingest.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex, partition_path
+from firestats.ingest.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
 
 QUALITY = "quality.json"
 # The single tables an older firestats wrote (layout 1): a folder holding them is refused with "prepare again".
@@ -96,11 +96,11 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
     wrote (truncated, overwritten, missing): checked before a report's kernel or a batch starts."""
     data_dir = Path(data_dir)
     for table in TABLES:
-        for key in index.keys(table, station, years):
-            path = data_dir / partition_path(table, key)
+        for relative, entry in index.files(table, station, years):
+            path = data_dir / relative
             with reading(path):
                 data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != index.partitions[table][key]["sha256"]:
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 raise InputError(f"{path}: cannot be read (not the file prepare wrote); prepare the data again with "
                                  "`firestats prepare`")
 

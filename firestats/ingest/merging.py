@@ -21,7 +21,8 @@ import pandas as pd
 from firestats.ingest import parse
 from firestats.ingest.incidents import Canonical, to_canonical
 from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
-from firestats.schema import FIRST_UNIT_TIMES, FLAG_ARRIVAL_BEFORE_DISPATCH, INCIDENT_FIELDS, TIMESTAMP_FIELDS
+from firestats.ingest.time_flags import arrivals_shown, flag_times, in_step_order, midnights_alone
+from firestats.schema import FIRST_UNIT_TIMES, INCIDENT_FIELDS, TIMESTAMP_FIELDS
 
 # When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
 _FOLD_LAST = {"cleared_at", "returned_at"}
@@ -35,29 +36,8 @@ class CleanResult:
     problems: pd.DataFrame
     accounting: pd.DataFrame  # per source_file: rows_in, kept, merged, quarantined
     defaulted: dict[str, int] = field(default_factory=dict)  # rows a mapping's default gave a value, by field
-
-
-def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
-    """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
-    found = []
-    for name in TIMESTAMP_FIELDS:
-        if name == "received_at":
-            continue
-        gap = (incidents[name] - incidents["received_at"]).abs()
-        far = (gap > pd.Timedelta(days=1)).fillna(False).astype(bool)
-        if far.any():
-            found.append(_blanked(incidents, name, far, "implausible_time", dates_only))
-    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["source_file", "source_row"])
-
-
-def _blanked(incidents: pd.DataFrame, name: str, where: pd.Series, reason: str,
-             dates_only: dict[str, bool]) -> pd.DataFrame:
-    """List the times of column ``name`` where ``where`` holds as ``reason`` problems (as the export wrote
-    them), then blank them."""
-    shown = parse.times_written(incidents[name], where, dates_only[name])
-    found = rows_where(incidents, where, FLAGGED, reason, name, shown)
-    incidents[name] = incidents[name].mask(where)
-    return found
+    # Whether every arrival flagged before its dispatch was a midnight (written as a date): None when none was.
+    arrivals_midnight: bool | None = None
 
 
 def empty_result() -> CleanResult:
@@ -71,7 +51,6 @@ def empty_result() -> CleanResult:
 # Rows of one file folded and flagged at a time: about 60 MB of canonical fields.
 SLICE_ROWS = 250_000
 _COUNTS = [f.name for f in INCIDENT_FIELDS if f.kind == "count"]
-_STEP = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
 
 
 class Slices(Protocol):
@@ -157,17 +136,27 @@ def _source_of(part: Canonical) -> str:
     return str(names.iloc[0]) if len(names) else ""
 
 
-def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) -> CleanResult:
+def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None],
+                 only: list[int] | None = None) -> CleanResult:
     """Quarantine, de-duplicate (or fold unit rows) and flag every stream's rows into one table, given to ``emit``
-    in slices in the table's order (by file, then row); the result's ``incidents`` has no rows, only columns."""
-    index = _KeyIndex(streams, pd.concat([s.schema for s in streams], ignore_index=True).dtypes)
+    in slices in the table's order (by file, then row); the result's ``incidents`` has no rows, only columns.
+
+    With ``only``, the rows and problem rows of those streams alone, as folding every stream gives them: the
+    others are read only for the rows that fold with theirs (a prepare folding its new files).
+    """
+    only = list(range(len(streams))) if only is None else only
+    index = _KeyIndex(streams, pd.concat([s.schema for s in streams], ignore_index=True).dtypes, only)
     folded, merged = _merge(*index.gathered())
+    sources = {streams[i].source for i in only}
+    merged = merged[merged["source_file"].isin(sources)]
     by_file = dict(iter(folded.groupby("source_file", sort=False)))
-    mentioned = pd.concat([s.problems for s in streams] + [merged], ignore_index=True)
+    mentioned = pd.concat([streams[i].problems for i in only] + [merged], ignore_index=True)
     mentioned = dict(iter(mentioned.groupby("source_file", sort=False)["source_row"]))
-    flags: list[list[pd.DataFrame]] = [[], [], []]
-    lookup, kept, schema = [], {}, folded.iloc[:0]
-    for i in sorted(range(len(streams)), key=lambda i: streams[i].source):
+    # The table's columns and each step's problem columns, should no row be kept.
+    schema, empty = flag_times(folded.iloc[:0].copy(), index.dates_only)
+    flags: list[list[pd.DataFrame]] = [[frame] for frame in empty]
+    lookup, kept = [], {}
+    for i in sorted(only, key=lambda i: streams[i].source):
         source, fold_units = streams[i].source, streams[i].fold_units
         own = by_file.get(source, folded.iloc[:0])
         for rows, valid, repeated, last in index.slices(i):
@@ -177,7 +166,7 @@ def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) ->
             incidents = pd.concat([_unit_times(rows[alone], np.full(int(alone.sum()), fold_units)), taken],
                                   ignore_index=True)
             incidents = incidents.iloc[np.argsort(incidents["source_row"].to_numpy(), kind="stable")]
-            incidents, found = _flag_times(incidents.reset_index(drop=True), index.dates_only)
+            incidents, found = flag_times(incidents.reset_index(drop=True), index.dates_only)
             for step, frame in zip(flags, found):
                 step.append(frame)
             schema = incidents.iloc[:0]
@@ -186,16 +175,18 @@ def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None]) ->
             needed = [mentioned.get(source, pd.Series(dtype="int64")), *(f["source_row"] for f in found if len(f))]
             lookup.append(rows[rows["source_row"].isin(pd.concat(needed))])
             kept[source] = kept.get(source, 0) + len(incidents)
-    far, disordered, arrival = (_in_step_order(frames) for frames in flags)
-    problems = pd.concat([*(s.problems.reset_index(drop=True) for s in streams), merged, far, disordered,
-                          _arrivals_shown(arrival)], ignore_index=True)
-    problems = _attribute(problems, pd.concat(lookup, ignore_index=True))
+    far, disordered, arrival = (in_step_order(frames) for frames in flags)
+    midnights = midnights_alone(arrival)
+    shown = arrivals_shown(arrival, midnights)
+    problems = pd.concat([*(streams[i].problems.reset_index(drop=True) for i in sorted(only)), merged, far,
+                          disordered, shown], ignore_index=True)
+    problems = _attribute(problems, pd.concat(lookup or [schema], ignore_index=True))
     rows_in = {}
-    for i, s in enumerate(streams):
-        rows_in[s.source] = rows_in.get(s.source, 0) + index.rows[i]
+    for i in sorted(only):
+        rows_in[streams[i].source] = rows_in.get(streams[i].source, 0) + index.rows[i]
     defaulted = sum((Counter(s.defaulted) for s in streams), Counter())
     return CleanResult(schema, problems, _account(_counts(rows_in), _counts(dict(sorted(kept.items()))), problems),
-                       dict(defaulted))
+                       dict(defaulted), midnights)
 
 
 def _counts(by_file: dict[str, int]) -> pd.Series:
@@ -204,16 +195,20 @@ def _counts(by_file: dict[str, int]) -> pd.Series:
     return pd.Series(list(found.values()), dtype="int64", index=pd.Index(list(found), name="source_file"))
 
 
+def dates_only(streams: list[Stream]) -> dict[str, bool]:
+    """Which time columns hold midnights alone in every stream, as a flagged time is written (``parse.times_written``):
+    judged on the valid rows, the same times as the table's but for those a merge or a blanking drops."""
+    return {name: all(s.keys.midnights[name] for s in streams) for name in TIMESTAMP_FIELDS}
+
+
 class _KeyIndex:
     """Which valid rows of each stream share their key's 64-bit hash with another row: those, and only those,
-    may fold together."""
+    may fold together; and which of them fold with a row of the streams ``only`` names."""
 
-    def __init__(self, streams: list[Stream], dtypes: pd.Series) -> None:
+    def __init__(self, streams: list[Stream], dtypes: pd.Series, only: list[int]) -> None:
         self.streams, self.dtypes = streams, dtypes
         self.rows = [len(s.keys.valid) for s in streams]
-        # Which time columns hold midnights alone, as a flagged time is written (``parse.times_written``): judged
-        # on the valid rows, the same times as the table's but for those a merge or a blanking drops.
-        self.dates_only = {name: all(s.keys.midnights[name] for s in streams) for name in TIMESTAMP_FIELDS}
+        self.dates_only = dates_only(streams)
         every = np.concatenate([s.keys.hashes[s.keys.valid] for s in streams])
         repeated = pd.Series(every).duplicated(keep=False).to_numpy()
         self.repeated = []
@@ -222,6 +217,12 @@ class _KeyIndex:
             self.repeated.append(np.zeros(len(s.keys.valid), dtype=bool))
             self.repeated[-1][s.keys.valid] = repeated[start:start + int(s.keys.valid.sum())]
             start += int(s.keys.valid.sum())
+        if len(only) == len(streams):
+            self.gather = self.repeated
+            return
+        theirs = np.unique(np.concatenate([streams[i].keys.hashes[self.repeated[i]] for i in only] or [[]]))
+        self.gather = [self.repeated[i] if i in only else self.repeated[i] & np.isin(s.keys.hashes, theirs)
+                       for i, s in enumerate(streams)]
 
     def slices(self, i: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray, bool]]:
         """Each slice of stream ``i``'s rows in common types: which rows are valid, which repeat a hash, and
@@ -234,13 +235,16 @@ class _KeyIndex:
             start = end
 
     def gathered(self) -> tuple[pd.DataFrame, pd.Series]:
-        """Every valid row whose hash repeats, in file and row order, and whether each folds as a unit row."""
+        """Every valid row whose hash repeats (one of a row of the streams ``only`` names), in file and row order,
+        and whether each folds as a unit row."""
         frames, folds = [], []
         for i, s in enumerate(self.streams):
-            if not self.repeated[i].any():
+            if not self.gather[i].any():
                 continue
-            for rows, valid, repeated, _ in self.slices(i):
-                frames.append(rows[repeated])
+            start = 0
+            for rows, _, _, _ in self.slices(i):
+                frames.append(rows[self.gather[i][start:start + len(rows)]])
+                start += len(rows)
                 folds.append(np.full(len(frames[-1]), s.fold_units))
         if not frames:
             frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]
@@ -260,37 +264,6 @@ def _typed(rows: pd.DataFrame, dtypes: pd.Series) -> pd.DataFrame:
     for name in _COUNTS:
         rows[name] = rows[name].round().astype("Int64")
     return rows
-
-
-def _in_step_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One flagging step's problem rows of every slice, ordered as the step gives them on the whole table: by the
-    time it checks (and the check), then by row."""
-    found = [f for f in frames if len(f)]
-    if not found:
-        return frames[0]
-    every = pd.concat(found, ignore_index=True)
-    rank = every["reason"].map({"times_out_of_order": len(_STEP)}).fillna(0) + every["column"].map(_STEP).fillna(0)
-    return every.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
-
-
-def _flag_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Blank and flag the impossible times of merged incidents; the problem rows of each of the three steps
-    (arrivals before dispatch written to the second: see ``_arrivals_shown``)."""
-    far = _far_times(incidents, dates_only)
-    incidents = _flag_arrival_before_dispatch(incidents)
-    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
-    arrival = rows_where(incidents, flagged, FLAGGED, "arrival_before_dispatch", "arrived_at",
-                         parse.times_written(incidents["arrived_at"], flagged, False))
-    disordered = _out_of_order(incidents, dates_only)
-    return incidents, [far, disordered, arrival]
-
-
-def _arrivals_shown(arrival: pd.DataFrame) -> pd.DataFrame:
-    """The arrivals before dispatch as the flagged ones of the whole table write: the date alone when every one
-    of them is a midnight."""
-    if len(arrival) and arrival["value"].str.endswith(" 00:00:00").all():
-        arrival = arrival.assign(value=arrival["value"].str[:10])
-    return arrival
 
 
 def _merge_key(rows: pd.DataFrame, fold: np.ndarray) -> pd.Series:
@@ -373,39 +346,6 @@ def _conflicts(rows: pd.DataFrame, key: pd.Series, duplicates: pd.Series) -> pd.
         found.append(rows_where(rows, differs & duplicates, FLAGGED, "conflicting_values", f.name,
                                 rows[f.name].astype("string")))
     return pd.concat(found, ignore_index=True)
-
-
-def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
-    """Blank every time before the call and flag every time before the step it follows (received ≤
-    dispatched ≤ departed ≤ arrived ≤ cleared ≤ returned): an order no roll past midnight explains.
-
-    An arrival before dispatch or the call has its own flag (``arrival_before_dispatch``); it is
-    blanked too when it precedes the call, so no time of an incident is ever before its call.
-    """
-    found = []
-    later = [t for t in TIMESTAMP_FIELDS if t not in ("received_at", "water_at")]
-    for name in later:
-        early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
-        if name == "arrived_at":  # flagged as arrival_before_dispatch already
-            incidents[name] = incidents[name].mask(early)
-        else:
-            found.append(_blanked(incidents, name, early, "time_before_call", dates_only))
-    latest = incidents["received_at"]
-    for name in later:
-        behind = (incidents[name] < latest).fillna(False).astype(bool)
-        if name == "arrived_at":
-            behind &= ~incidents[FLAG_ARRIVAL_BEFORE_DISPATCH]
-        shown = parse.times_written(incidents[name], behind, dates_only[name])
-        found.append(rows_where(incidents, behind, FLAGGED, "times_out_of_order", name, shown))
-        latest = latest.where(~(incidents[name] > latest).fillna(False).astype(bool), incidents[name])
-    return pd.concat(found, ignore_index=True)
-
-
-def _flag_arrival_before_dispatch(incidents: pd.DataFrame) -> pd.DataFrame:
-    arrived = incidents["arrived_at"]
-    early = ((arrived < incidents["dispatched_at"]) | (arrived < incidents["received_at"])).fillna(False)
-    incidents[FLAG_ARRIVAL_BEFORE_DISPATCH] = early.astype(bool)
-    return incidents
 
 
 def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,11 +1,12 @@
 """The partitioned store's plan: which file holds a table's rows of one year and station, and the index naming them.
 
-A prepared folder holds each table (incidents, problems, assessments, activities) as one Parquet
-file per year and station: ``incidents/year=2024/station=s0007/part.parquet``. A station's name
-never makes a path (``../x``, ``CON`` or 300 characters are data, not folders): ``stations.json``
-gives each canonical name a short id and the months it has records in; ``partitions.json`` lists
-every partition file with its rows and hashes (``layout.json`` names the layout's version), so a
-read opens the files it needs by path, never by crawling folders. Rows without a station or a date
+A prepared folder holds each table (incidents, problems, assessments, activities) as Parquet files
+per year and station: ``incidents/year=2024/station=s0007/part.parquet``, and one file more for each
+generation of incidents folded apart (``g…parquet``, see ``generations``). A station's name never
+makes a path (``../x``, ``CON`` or 300 characters are data, not folders): ``stations.json`` gives
+each canonical name a short id and the months it has records in; ``partitions.json`` lists every
+partition's files with their rows and hashes (``layout.json`` names the layout's version), so a read
+opens the files it needs by path, never by crawling folders. Rows without a station or a date
 have partitions of their own (``none``), so every row is stored. Nothing here imports pandas:
 `firestats report` resolves a station from it.
 """
@@ -19,20 +20,30 @@ from typing import Any
 
 from firestats.periods import Period
 
-LAYOUT = "layout.json"  # {"version": 2}
+LAYOUT = "layout.json"  # {"version": 3}
 STATIONS = "stations.json"
 PARTITIONS = "partitions.json"
 # Raised whenever the folder's shape changes; an older folder is refused with "prepare again".
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 TABLES = ("incidents", "problems", "assessments", "activities")
 NONE = "none"  # the year or station part of a partition whose rows have no date or no station
-PART = "part.parquet"
+PART = "part"  # the file of a partition's rows folded with no generation: every table but the incidents'
 SCHEMA = "schema.parquet"  # a table's columns and types, read when no partition matches
 
 
-def station_ids(names: Iterable[str]) -> dict[str, str]:
-    """A short id for each station name (s0000, s0001, … in sorted order): what its partitions' folders are called."""
-    return {name: f"s{i:04d}" for i, name in enumerate(sorted(set(names)))}
+def station_ids(names: Iterable[str], before: dict[str, str] | None = None) -> dict[str, str]:
+    """A short id for each station name (s0000, s0001, … in sorted order): what its partitions' folders are called.
+
+    A station ``before`` named keeps its id (its kept files stay where they are); a new one takes the next.
+    """
+    before = before or {}
+    taken = max((int(sid[1:]) for sid in before.values()), default=-1)
+    ids = {}
+    for name in sorted(set(names)):
+        if name not in before:
+            taken += 1
+        ids[name] = before.get(name, f"s{taken:04d}")
+    return ids
 
 
 def partition_key(year: int | None, station_id: str | None) -> str:
@@ -40,10 +51,10 @@ def partition_key(year: int | None, station_id: str | None) -> str:
     return f"{NONE if year is None else int(year)}/{station_id or NONE}"
 
 
-def partition_path(table: str, key: str) -> str:
-    """The partition file of ``key``, relative to the prepared folder (``incidents/year=2024/station=s0007/…``)."""
+def partition_path(table: str, key: str, file: str = PART) -> str:
+    """The ``file`` of partition ``key``, relative to the prepared folder (``incidents/year=2024/station=s0007/…``)."""
     year, station = key.split("/")
-    return f"{table}/year={year}/station={station}/{PART}"
+    return f"{table}/year={year}/station={station}/{file}.parquet"
 
 
 def schema_path(table: str) -> str:
@@ -56,7 +67,8 @@ class StoreIndex:
     """A prepared folder's index: its stations (name -> id and months with records) and partition files."""
 
     stations: dict[str, dict[str, Any]]  # name -> {"id": "s0007", "months": ["2024-01", ...]}
-    partitions: dict[str, dict[str, dict[str, Any]]]  # table -> key -> {"rows", "sha256", "content"}
+    # table -> key -> file -> {"rows", "sha256", "content"}
+    partitions: dict[str, dict[str, dict[str, dict[str, Any]]]]
 
     def station_years(self) -> dict[str, set[int]]:
         """Every station with kept records, and the years it has them in."""
@@ -79,10 +91,17 @@ class StoreIndex:
         return [key for key in listed if (wanted_years is None or key.split("/")[0] in wanted_years)
                 and (sid is None or key.split("/")[1] == sid)]
 
+    def files(self, table: str, station: str | None = None,
+              years: Iterable[int] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Every file of ``table``'s partitions that ``keys`` names, as its path in the folder and its index entry."""
+        return [(partition_path(table, key, file), entry) for key in self.keys(table, station, years)
+                for file, entry in sorted(self.partitions[table][key].items())]
+
     def content_hashes(self, station: str | None, years: Iterable[int]) -> list[str]:
-        """The content hash of every partition a slice reads (source rows left out: a row added above shifts them)."""
+        """The content hash of every partition file a slice reads (source rows left out: a row added above shifts
+        them)."""
         years = list(years)
-        return [self.partitions[t][k]["content"] for t in TABLES for k in self.keys(t, station, years)]
+        return [entry["content"] for t in TABLES for _, entry in self.files(t, station, years)]
 
 
 def write_json(data: Any) -> bytes:

@@ -5,18 +5,37 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from firestats.errors import InputError
-from firestats.ingest import activities, assessments, incidents, readers
+from firestats.ingest import activities, assessments, generations, incidents, readers
+from firestats.ingest.generations import Generation, months_of, table_id, type_counts, types_of
 from firestats.ingest.mapping import Mapping, known_headers
-from firestats.ingest.merging import Keys, SliceList, Slices, Stream, empty_result, fold_streams
+from firestats.ingest.merging import (
+    CleanResult,
+    Keys,
+    SliceList,
+    Slices,
+    Stream,
+    dates_only,
+    empty_result,
+    fold_streams,
+)
 from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.ingest.quality import quality_summary
 from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
 from firestats.ingest.spill import Spill, release_memory
-from firestats.ingest.store import DATE_COLUMN, Dataset, save
+from firestats.ingest.store import (
+    DATE_COLUMN,
+    Dataset,
+    Folds,
+    generation_problems,
+    in_file_order,
+    save,
+    stored_generations,
+)
 
 
 def family_of(columns: list[str], mapping: Mapping | None) -> str:
@@ -187,34 +206,52 @@ def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices)
     return stream, readers.line_problems(lines)
 
 
-def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None,
-          emit: Callable[[pd.DataFrame], None] | None = None) -> Dataset:
-    """Every file's part merged: incidents de-duplicated across files, every row accounted, the quality summary.
-
-    With ``emit``, the incident table goes to it a slice at a time and the dataset's has no rows.
-    """
+def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None) -> Dataset:
+    """Every file's part merged in memory: incidents de-duplicated across files, every row accounted, the quality
+    summary."""
     streams = [s for p in parts for s in p.incidents]
-    kept, types = [], {}
+    kept: list[pd.DataFrame] = []
+    result, types = _fold(streams, kept.append)
+    result.incidents = pd.concat(kept or [result.incidents], ignore_index=True)
+    return _assemble(parts, skipped, mapping, result, [result.accounting],
+                     [_folded(result), *(_dated(p.problems) for p in parts)], [types])
+
+
+def _fold(streams: list[Stream], emit: Callable[[pd.DataFrame], None],
+          only: list[int] | None = None) -> tuple[CleanResult, dict[str, list[Any]]]:
+    """The streams (``only`` those named) folded (see ``fold_streams``), with the kept incidents' types counted."""
+    types: dict[str, list[Any]] = {}
 
     def take(frame: pd.DataFrame) -> None:
-        for name, n in frame["type"].value_counts(sort=False).items():  # in order of first appearance
-            types[name] = types.get(name, 0) + int(n)
-        (emit or kept.append)(frame)
+        types_of(frame, types)
+        emit(frame)
 
-    result = fold_streams(streams, take) if streams else empty_result()
-    result.incidents = pd.concat(kept or [result.incidents], ignore_index=True)
-    accounting = [row for p in parts for row in p.accounting]
-    table = pd.concat([result.accounting, pd.DataFrame(accounting, columns=result.accounting.columns)],
-                      ignore_index=True)
-    every_problem = pd.concat([result.problems.assign(family="incidents"), *(p.problems for p in parts)],
-                              ignore_index=True)
-    every_problem["date"] = pd.to_datetime(every_problem["date"])  # NaT where a line had no readable date
+    return (fold_streams(streams, take, only) if streams else empty_result()), types
+
+
+def _dated(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problem rows dated (NaT where a line had no readable date)."""
+    return problems.assign(date=pd.to_datetime(problems["date"]))
+
+
+def _folded(result: CleanResult) -> pd.DataFrame:
+    """The problem rows of folding incidents, as a dataset lists them."""
+    return _dated(result.problems.assign(family="incidents"))
+
+
+def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None, result: CleanResult,
+              accounting: list[pd.DataFrame], problems: list[pd.DataFrame],
+              types: list[dict[str, list[Any]]]) -> Dataset:
+    """The dataset of every file's part and the folded incidents: the ``accounting`` and ``types`` of each generation
+    folded, every problem row (each generation's, then the files'), ``result`` the fold of the incidents (its
+    table, what defaults gave)."""
+    table = pd.concat([*accounting, pd.DataFrame([row for p in parts for row in p.accounting],
+                                                 columns=result.accounting.columns)], ignore_index=True)
+    every_problem = in_file_order(pd.concat(problems, ignore_index=True))
     notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
-    # As value_counts orders the whole column: by count, ties in order of first appearance.
-    counts = pd.Series(types, dtype="int64").sort_values(ascending=False, kind="stable")
-    quality["incident_types"] = {str(k): int(v) for k, v in counts.items()}
+    quality["incident_types"] = type_counts(types)
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
@@ -241,13 +278,43 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
     summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
-    An ``out_dir`` prepared before is updated: only new or changed files are read (by content), the
-    rows of removed files are dropped, and the result is the one a prepare from scratch gives;
-    ``rebuild`` reads every file again.
+    An ``out_dir`` prepared before is updated: only new or changed files are read (by content), only the
+    incidents of those and of the files they fold with are folded again (see ``generations``), the rows of
+    removed files are dropped, and the result is the one a prepare from scratch gives; ``rebuild`` reads and
+    folds every file again.
     """
-    parts, skipped = read_parts(paths, mapping, SourceCache(Path(out_dir), rebuild))
-    with Spill(DATE_COLUMN["incidents"]) as table:
-        dataset = merge(parts, skipped, mapping, table.add)
-        table.add(dataset.incidents)  # no rows: the table's columns, should no row be kept
-        save(dataset, Path(out_dir), table)
-    return dataset
+    out_dir = Path(out_dir)
+    parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild))
+    streams = [s for p in parts for s in p.incidents]
+    ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]
+    hashes = [s.keys.hashes[s.keys.valid] for s in streams]
+    midnights = dates_only(streams)
+    before = {} if rebuild else stored_generations(out_dir)
+    read = [_dated(p.problems) for p in parts]
+    for plan in (generations.plan(ids, hashes, midnights, before), generations.fold_all(ids, hashes, midnights)):
+        with Spill(DATE_COLUMN["incidents"]) as table:
+            result, types = _fold(streams, table.add, plan.fold)
+            kept = list(plan.kept.values())
+            if kept and generations.conflicting([g.arrivals_midnight for g in kept] + [result.arrivals_midnight]):
+                continue  # folded apart, flagged arrivals would be written otherwise than in the whole table
+            folded = _folded(result)
+            dataset = _assemble(parts, skipped, mapping, result,
+                                [*(pd.DataFrame(g.accounting) for g in kept), result.accounting],
+                                [*generation_problems(out_dir, list(plan.kept)), folded, *read],
+                                [*(g.types for g in kept), types])
+            table.add(result.incidents)  # no rows: the table's columns, should no row be kept
+            made = _generation(plan, [ids[i] for i in plan.fold], result, types, table, folded)
+            save(dataset, out_dir, table,
+                 Folds({**plan.kept, **made}, next(iter(made), ""), folded, pd.concat(read or [folded.iloc[:0]])))
+            return dataset
+    raise AssertionError("a plan keeping no generation never conflicts")
+
+
+def _generation(plan: generations.Plan, tables: list[str], result: CleanResult, types: dict[str, list[Any]],
+                incidents: Spill, problems: pd.DataFrame) -> dict[str, Generation]:
+    """The generation a prepare folded ``tables`` into, by its label (none when it folded none)."""
+    if not tables:
+        return {}
+    stations = {*incidents.stations, *problems["station"].dropna()}
+    return {plan.label: Generation(tables, plan.context, result.accounting.to_dict("records"), types,
+                                   months_of(incidents.months, stations), result.arrivals_midnight)}

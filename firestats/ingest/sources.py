@@ -45,6 +45,7 @@ class FilePart:
     problems: pd.DataFrame  # the reader's and the record readers' problem rows, with family
     incidents: list[Stream] = field(default_factory=list)  # each incident table in canonical fields
     records: dict[str, pd.DataFrame] = field(default_factory=dict)  # family -> kept records of its tables
+    key: str = ""  # what it is kept under in ``.sources`` (``part_key``; none when it is not kept)
 
 
 def recipe(mapping: Mapping | None) -> str:
@@ -103,7 +104,7 @@ class SourceCache:
                                  tables[f"incidents{i}_keys"]["hash"].to_numpy(dtype="uint64"), midnights))
                      for i, (source, fold, defaulted, midnights) in enumerate(meta["incidents"])]
         return FilePart(meta["given"], meta["sources"], meta["notes"], meta["accounting"], tables["problems"],
-                        incidents, {family: tables[family] for family in meta["records"]})
+                        incidents, {family: tables[family] for family in meta["records"]}, key)
 
     def slices(self, key: str) -> Callable[[int], SliceFiles]:
         """Where the part under ``key`` keeps each incident table's canonical rows as they are converted."""

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
+from firestats.ingest.generations import GENERATIONS, Generation
 from firestats.ingest.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
 from firestats.ingest.merging import SLICE_ROWS
 from firestats.ingest.partitions import (
     LAYOUT,
     LAYOUT_VERSION,
+    PART,
     PARTITIONS,
     STATIONS,
     TABLES,
@@ -34,11 +37,16 @@ from firestats.ingest.partitions import (
     station_ids,
     write_json,
 )
+from firestats.ingest.problems import PROBLEM_COLUMNS
 from firestats.ingest.spill import ORDER, Spill, release_memory, station_months
 from firestats.periods import MONTHS_IN, Period
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
+# What puts each table's rows in their order: an incident is one row of its file; a file's problem rows are
+# numbered; the records of score sheets and ledgers keep their place in the whole table.
+SORTED_BY = {"incidents": ["source_file", "source_row"], "problems": ["source_file", ORDER],
+             "assessments": [ORDER], "activities": [ORDER]}
 
 
 def in_slice(stations: pd.Series, timely: pd.Series, station: str | None) -> pd.Series:
@@ -123,77 +131,174 @@ class Dataset:
         return match_station(name, set(self.years_by_station()))
 
 
-def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None) -> None:
+@dataclass
+class Folds:
+    """What a prepare folded in generations (see ``generations``): every generation the store holds after it, the
+    label of the one it folded ("" when it folded none), that one's problem rows, and those of reading the files."""
+
+    generations: dict[str, Generation]
+    fresh: str
+    folded: pd.DataFrame
+    read: pd.DataFrame
+
+
+# The problem rows' types, whichever rows a file holds (one of only the readers' rows has no incident number to type):
+# a slice reads them alike from any partition files.
+PROBLEM_TYPES = pa.schema([(name, {"source_row": pa.int64(), "year": pa.float64(), "date": pa.timestamp("ns")}.get(
+    name, pa.string())) for name in [*PROBLEM_COLUMNS, "family"]] + [(ORDER, pa.int64())])
+
+# Where a file's problem rows from reading it are numbered from: after those of folding its incidents, whichever
+# generation holds them, as a dataset lists them.
+READ_AFTER = 1 << 40
+
+
+def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds: Folds | None = None) -> None:
     """Write the dataset into ``out_dir`` as a partitioned store (see ``partitions``) with its quality summary;
     ``incidents``, when given, holds the incident rows in place of ``dataset.incidents`` (which then has none).
 
-    Partition files whose bytes did not change are left as they are; those no longer listed are removed.
-    The layout's version is written last: a folder stopped half-way is refused, not half read.
+    With ``folds``, the incidents and their problem rows are one generation's: the files of every other generation
+    it names are kept as they are. Partition files whose bytes did not change are left as they are; those no
+    longer listed are removed. The layout's version is written last: a folder stopped half-way is refused, not
+    half read.
     """
     folder = OutputFolder(out_dir)
-    before = _previous_partitions(folder.root)
+    before, before_ids = _previous(folder.root)
     folder.remove(LAYOUT)
-    tables = {**dataset.records(), "problems": dataset.problems}
-    spills = {table: incidents if table == "incidents" and incidents else Spill.of(frame, DATE_COLUMN[table])
-              for table, frame in tables.items()}
+    fresh = folds.fresh if folds else PART
+    problems = ({fresh: numbered(folds.folded), PART: numbered(folds.read, READ_AFTER)} if folds
+                else {PART: numbered(dataset.problems)})
+    spills = {"incidents": {fresh: incidents or Spill.of(dataset.incidents, DATE_COLUMN["incidents"])},
+              "problems": {file: Spill.of(frame[PROBLEM_TYPES.names], DATE_COLUMN["problems"], schema=PROBLEM_TYPES)
+                           for file, frame in problems.items()},
+              **{family: {PART: Spill.of(dataset.records()[family], DATE_COLUMN[family], order=True)}
+                 for family in ("assessments", "activities")}}
+    kept = {} if folds is None else {label: g for label, g in folds.generations.items() if label != fresh}
     try:
-        ids = station_ids(s for spill in spills.values() for s in spill.stations)
-        partitions = {table: _write_table(folder, table, spills[table], ids, before.get(table, {})) for table in TABLES}
-        months = station_months([spills[family] for family in dataset.records()])
+        stations = {s for files in spills.values() for spill in files.values() for s in spill.stations}
+        ids = station_ids(stations | {s for g in kept.values() for s in g.months}, before_ids)
+        partitions = {table: _kept_files(before.get(table, {}), kept) for table in TABLES}
+        for table, files in spills.items():
+            folder.write(schema_path(table), parquet_bytes(next(iter(files.values())).schema.empty_table()))
+            for file, spill in files.items():
+                if file:
+                    _write_table(folder, table, file, spill, ids, before.get(table, {}), partitions[table])
+        months = station_months([spills[family][fresh if family == "incidents" else PART].months
+                                 for family in dataset.records()] + [_months_frame(g.months) for g in kept.values()])
     finally:
-        for table, spill in spills.items():
-            if spill is not incidents:
-                spill.close()
+        for files in spills.values():
+            for spill in files.values():
+                if spill is not incidents:
+                    spill.close()
     for table, entries in before.items():
-        for key in set(entries) - set(partitions[table]):
-            folder.remove(partition_path(table, key))
+        for key, files in entries.items():
+            for file in set(files) - set(partitions[table].get(key, {})):
+                folder.remove(partition_path(table, key, file))
     folder.write(STATIONS, write_json({name: {"id": sid, "months": months.get(name, [])} for name, sid in ids.items()}))
     folder.write(PARTITIONS, write_json(partitions))
+    folder.write(GENERATIONS, write_json({label: g.as_json()
+                                         for label, g in (folds.generations if folds else {}).items()}))
     folder.write(QUALITY, json.dumps(dataset.quality, ensure_ascii=False, indent=2).encode("utf-8"))
     folder.write(LAYOUT, write_json({"version": LAYOUT_VERSION}))
 
 
-def _previous_partitions(root: Path) -> dict[str, dict[str, dict[str, Any]]]:
-    """The partitions a folder prepared before lists (none when it holds no index this firestats reads)."""
+def in_file_order(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problem rows as a dataset lists them: file by file (in the order of their names), each file's as found."""
+    return problems.iloc[np.argsort(problems["source_file"].to_numpy(dtype=str), kind="stable")]
+
+
+def numbered(problems: pd.DataFrame, start: int = 0) -> pd.DataFrame:
+    """Problem rows in file order, each numbered within its file from ``start`` (``ORDER``): rows read from several
+    partition files are put back in their order."""
+    problems = in_file_order(problems)
+    return problems.assign(**{ORDER: problems.groupby("source_file", sort=False).cumcount().astype("int64") + start},
+                           year=problems["year"].astype("Float64"))  # read back as a dataset holds it
+
+
+def generation_problems(root: Path, labels: list[str]) -> list[pd.DataFrame]:
+    """The problem rows the generations ``labels`` of a folder prepared before hold, each in file order."""
+    partitions, _ = _previous(root)
+    found = []
+    for label in labels:
+        paths = [root / partition_path("problems", key, label) for key, files in partitions.get("problems", {}).items()
+                 if label in files]
+        found.append(_ordered(paths, "problems") if paths else pd.DataFrame(columns=PROBLEM_COLUMNS))
+    return found
+
+
+def _previous(root: Path) -> tuple[dict[str, dict[str, dict[str, dict[str, Any]]]], dict[str, str]]:
+    """The partition files a folder prepared before lists, and its stations' ids (none when it holds no index this
+    firestats reads)."""
     try:
-        return read_index(root).partitions
+        index = read_index(root)
+    except FirestatsError:
+        return {}, {}
+    return index.partitions, {name: entry["id"] for name, entry in index.stations.items()}
+
+
+def stored_generations(root: Path) -> dict[str, Generation]:
+    """The generations a folder prepared before holds whole: each listed with every file of its listed in place."""
+    partitions, _ = _previous(root)
+    try:
+        with reading(root / GENERATIONS):
+            listed = json.loads((root / GENERATIONS).read_text("utf-8"))
     except FirestatsError:
         return {}
+    paths: dict[str, list[Path]] = {}
+    for table, entries in partitions.items():
+        for key, files in entries.items():
+            for file in files:
+                paths.setdefault(file, []).append(root / partition_path(table, key, file))
+    return {label: Generation.read(data) for label, data in listed.items()
+            if all(path.is_file() for path in paths.get(label, []))}
 
 
-def _write_table(folder: OutputFolder, table: str, spill: Spill, ids: dict[str, str],
-                 before: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Write one table's partitions (and its zero-row schema); returns its entries for the index.
+def _kept_files(before: dict[str, dict[str, dict[str, Any]]],
+                kept: dict[str, Generation]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The index entries of a table's files that belong to generations kept as they are."""
+    entries: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, files in before.items():
+        for file, entry in files.items():
+            if file in kept:
+                entries.setdefault(key, {})[file] = entry
+    return entries
+
+
+def _months_frame(months: dict[str, list[int]]) -> pd.DataFrame:
+    return pd.DataFrame([(station, m) for station, found in months.items() for m in found],
+                        columns=["station", "month"])
+
+
+def _write_table(folder: OutputFolder, table: str, file: str, spill: Spill, ids: dict[str, str],
+                 before: dict[str, dict[str, dict[str, Any]]], entries: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Write the rows of ``spill`` as each partition's ``file`` of ``table``, their index entries into ``entries``.
 
     A partition is encoded while the next is read (Parquet and SHA-256 let go of the GIL: a third less time
     on two cores), unless the two would hold more than a slice's rows: a big partition is held alone.
     """
-    folder.write(schema_path(table), parquet_bytes(spill.schema.empty_table()))
-    entries: dict[str, dict[str, Any]] = {}
     with ThreadPoolExecutor(1) as pool:
         pending: deque = deque()
         for year, station, part in spill.partitions():
             key = partition_key(year, None if station is None else ids[station])
             while pending and (len(pending) > 1 or pending[0][0] + part.num_rows > SLICE_ROWS):
-                _write_partition(folder, table, *pending.popleft()[1:], before, entries)
-            pending.append((part.num_rows, key, pool.submit(_encoded, part, before.get(key, {}))))
+                _write_partition(folder, table, file, *pending.popleft()[1:], entries)
+            pending.append((part.num_rows, key, pool.submit(_encoded, part, before.get(key, {}).get(file, {}))))
             del part
         while pending:
-            _write_partition(folder, table, *pending.popleft()[1:], before, entries)
-    return entries
+            _write_partition(folder, table, file, *pending.popleft()[1:], entries)
 
 
-def _encoded(part: pa.Table, before: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-    """A partition's file bytes and its index entry (``before``'s, when the bytes are the same as then)."""
+def _encoded(part: pa.Table, before: dict[str, Any]) -> tuple[bytes, dict[str, Any], bool]:
+    """A partition file's bytes, its index entry, and whether the bytes are the same as ``before``'s entry says."""
     data = parquet_bytes(part)
     sha256 = hashlib.sha256(data).hexdigest()
     if before.get("sha256") == sha256 and "content" in before:
-        return data, before  # the same bytes: the same rows, so the same content
+        return data, before, True  # the same bytes: the same rows, so the same content
     # Row numbers and order are left out of the content: a row added above would shift them all. Hashed as
     # written, never held: uncompressed, the bytes are as large as the rows.
     content = _Digest()
-    pq.write_table(part.drop_columns([ORDER, "source_row"]), content, compression="none")
-    return data, {"rows": part.num_rows, "sha256": sha256, "content": content.sha256.hexdigest()}
+    pq.write_table(part.drop_columns([c for c in (ORDER, "source_row") if c in part.column_names]), content,
+                   compression="none")
+    return data, {"rows": part.num_rows, "sha256": sha256, "content": content.sha256.hexdigest()}, False
 
 
 class _Digest:
@@ -219,13 +324,14 @@ class _Digest:
         """Nothing is buffered."""
 
 
-def _write_partition(folder: OutputFolder, table: str, key: str, encoding: Future, before: dict[str, dict[str, Any]],
-                     entries: dict[str, dict[str, Any]]) -> None:
+def _write_partition(folder: OutputFolder, table: str, file: str, key: str, encoding: Future,
+                     entries: dict[str, dict[str, dict[str, Any]]]) -> None:
     """Write a partition's file unless the same bytes are there already; record its index entry."""
-    data, entries[key] = encoding.result()
-    if before.get(key, {}).get("sha256") != entries[key]["sha256"] or not (
-            folder.root / partition_path(table, key)).is_file():
-        folder.write(partition_path(table, key), data)
+    data, entry, unchanged = encoding.result()
+    entries.setdefault(key, {})[file] = entry
+    path = partition_path(table, key, file)
+    if not unchanged or not (folder.root / path).is_file():
+        folder.write(path, data)
     release_memory()
 
 
@@ -260,13 +366,19 @@ def load(data_dir: Path | str | None = None, station: str | None = None, years: 
 
 
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:
-    """The rows of ``table`` in the partitions a slice needs, in their order in the whole table."""
-    paths = [data_dir / partition_path(table, key) for key in index.keys(table, station, years)]
+    """The rows of ``table`` in the partition files a slice needs, in their order in the whole table."""
+    paths = [data_dir / path for path, _ in index.files(table, station, years)]
+    return _ordered(paths or [data_dir / schema_path(table)], table)
+
+
+def _ordered(paths: list[Path], table: str) -> pd.DataFrame:
+    """The rows of ``table``'s files at ``paths``, in their order in the whole table."""
     parts = []
-    for path in paths or [data_dir / schema_path(table)]:
+    for path in paths:
         with reading(path):
             parts.append(pq.ParquetFile(path).read())  # by path: no folder is listed, no partitioning inferred
-    frame = pa.concat_tables(parts).to_pandas()
+    # Generations folded apart may type a column one held no value of differently (null, text): one type for all.
+    frame = pa.concat_tables(parts, promote_options="permissive").to_pandas()
     if len(parts) > 1:
-        frame = frame.sort_values(ORDER, kind="stable")
-    return frame.drop(columns=ORDER).reset_index(drop=True)
+        frame = frame.sort_values(SORTED_BY[table], kind="stable")
+    return frame.drop(columns=ORDER, errors="ignore").reset_index(drop=True)

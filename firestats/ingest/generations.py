@@ -1,0 +1,141 @@
+"""Which incident tables a prepare folds again: the store's generations.
+
+A prepare folds incident tables in generations, each stored in partition files of its own
+(``incidents/year=2024/station=s0007/<generation>.parquet``, and likewise its problem rows). What
+a generation's tables give (their rows, problem rows and accounting) depends on three things: their
+own rows, the rows of other tables that share a key hash with theirs (those may fold together),
+and which time columns hold midnights alone in the whole table (a flagged time is written as its
+column writes times). A generation whose three are as they were is kept, files and all: a prepare
+after a new month folds that month and writes its files, and every other partition file stays as
+it is. The tables of every generation not kept (new, changed, or of a generation that lost a table
+or gained a partner) are folded together into one new generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+GENERATIONS = "generations.json"
+
+
+@dataclass
+class Generation:
+    """What a prepare keeps of a generation besides its partition files."""
+
+    tables: list[str]  # its incident tables' ids (``table_id``)
+    context: str  # the fingerprint of what it was folded from (``Plan``)
+    accounting: list[dict[str, Any]]  # per source file: rows_in, kept, merged, quarantined
+    types: dict[str, list[Any]]  # incident type -> [incidents, the first one's source file, its row]
+    # Every station of its rows and problem rows -> the months it has incidents in (2024-03: 2024 * 12 + 2)
+    months: dict[str, list[int]]
+    arrivals_midnight: bool | None  # whether every arrival it flagged before dispatch was a midnight (None: none)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Generation:
+        """A generation as ``generations.json`` holds it."""
+        return cls(**data)
+
+    def as_json(self) -> dict[str, Any]:
+        """The generation as ``generations.json`` holds it."""
+        return asdict(self)
+
+
+def table_id(part_key: str, number: int, source: str) -> str:
+    """An incident table's id: its file's part key (content, name and recipe), its number in the file, its name."""
+    return hashlib.sha256(f"{part_key}\x00{number}\x00{source}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class Plan:
+    """Which generations a prepare keeps, and which tables it folds into a new one (and that one's label)."""
+
+    kept: dict[str, Generation]  # label -> generation
+    fold: list[int]  # the tables folded anew, by their place in the prepare's list
+    context: str
+    label: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = f"g{self.context[:15]}"
+
+
+def plan(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool],
+         before: dict[str, Generation]) -> Plan:
+    """Keep every generation of ``before`` whose tables are all still here with the same partners and midnights;
+    fold the rest. ``ids``: each incident table's id; ``hashes``: each table's valid rows' key hashes."""
+    partners = _partners(hashes)
+    place = {table: i for i, table in enumerate(ids)}
+    kept = {}
+    for label, generation in before.items():
+        members = [place.get(table) for table in generation.tables]
+        if None not in members and _context(ids, set(members), partners, dates_only) == generation.context:
+            kept[label] = generation
+    taken = {table for generation in kept.values() for table in generation.tables}
+    fold = [i for i, table in enumerate(ids) if table not in taken]
+    return Plan(kept, fold, _context(ids, set(fold), partners, dates_only))
+
+
+def fold_all(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool]) -> Plan:
+    """A plan that keeps no generation: every table folded into one."""
+    return plan(ids, hashes, dates_only, {})
+
+
+def _context(ids: list[str], members: set[int], partners: list[set[int]], dates_only: dict[str, bool]) -> str:
+    """The fingerprint of what the tables ``members`` fold into: themselves, their partners outside, the midnights."""
+    outside = {j for i in members for j in partners[i]} - members
+    text = json.dumps([sorted(ids[i] for i in members), sorted(ids[j] for j in outside), dates_only], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _partners(hashes: list[np.ndarray]) -> list[set[int]]:
+    """For each table, the other tables with a valid row of the same key hash."""
+    found: list[set[int]] = [set() for _ in hashes]
+    rows = pd.DataFrame({"hash": np.concatenate([*hashes, np.empty(0, dtype="uint64")]),
+                         "table": np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])}).drop_duplicates()
+    shared = rows[rows["hash"].duplicated(keep=False)]
+    pairs = shared.merge(shared, on="hash")
+    for x, y in pairs.loc[pairs["table_x"] != pairs["table_y"], ["table_x", "table_y"]].drop_duplicates().itertuples(
+            index=False):
+        found[x].add(y)
+    return found
+
+
+def conflicting(arrivals: Iterable[bool | None]) -> bool:
+    """Whether generations written apart show flagged arrivals differently from the whole table: one writes its
+    midnights as dates (all of its were midnights) while another has an arrival at another time."""
+    found = set(arrivals)
+    return True in found and False in found
+
+
+def types_of(frame: pd.DataFrame, found: dict[str, list[Any]]) -> None:
+    """Count the next kept incidents' types into ``found``, noting where each type first appears."""
+    for name, rows in frame.groupby("type", sort=False)[["source_file", "source_row"]]:
+        if name in found:
+            found[name][0] += len(rows)
+        else:
+            found[name] = [len(rows), str(rows["source_file"].iloc[0]), int(rows["source_row"].iloc[0])]
+
+
+def type_counts(generations: Iterable[dict[str, list[Any]]]) -> dict[str, int]:
+    """Incidents per type over generations, as ``value_counts`` orders the whole table's: by count, ties in order
+    of first appearance."""
+    total: dict[str, list[Any]] = {}
+    for types in generations:
+        for name, (n, source, row) in types.items():
+            had = total.setdefault(name, [0, source, row])
+            had[0] += n
+            had[1:] = min(had[1:], [source, row])
+    return {name: n for name, (n, *_) in sorted(total.items(), key=lambda kv: (-kv[1][0], kv[1][1:]))}
+
+
+def months_of(months: pd.DataFrame, stations: Iterable[str]) -> dict[str, list[int]]:
+    """Each of ``stations``' months (``Generation.months``; none for a station without a dated row) in a table of
+    stations and months."""
+    found = {str(station): sorted(int(m) for m in group) for station, group in months.groupby("station")["month"]}
+    return {str(station): found.get(str(station), []) for station in sorted(stations)}

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from firestats.ingest import merging, readers, sources
+from firestats.ingest import merging, partition_files, readers, sources
 from firestats.ingest.prepare import prepare
+from firestats.ingest.store import load
 from firestats.ingest.text_table import text_pieces
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,出动车辆"
@@ -63,6 +66,22 @@ def test_a_large_export_read_in_pieces_and_folded_in_slices_prepares_the_folder_
         prepare([raw], tmp_path / "pieces")
     assert len(list((tmp_path / "pieces" / ".sources").glob("*.incidents0.*.arrow"))) > 5
     assert files_of(tmp_path / "pieces") == files_of(tmp_path / "whole")
+
+
+@pytest.mark.slow  # three prepares of 300 rows
+def test_a_partition_larger_than_a_slice_is_written_a_row_group_at_a_time_the_same_however_it_was_sliced(tmp_path):
+    raw = awkward_export(tmp_path / "raw" / "警情.csv").parent
+    prepare([raw], tmp_path / "whole")
+    for name, rows in (("sliced", 7), ("unsliced", 250_000)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(partition_files, "SLICE_ROWS", 20)  # a partition of a station's hundred rows is "large"
+            patch.setattr(sources, "SLICE_ROWS", rows)
+            prepare([raw], tmp_path / name)
+    assert files_of(tmp_path / "sliced") == files_of(tmp_path / "unsliced")
+    pd.testing.assert_frame_equal(load(tmp_path / "sliced").incidents, load(tmp_path / "whole").incidents)
+    groups = [pq.ParquetFile(p).metadata for p in (tmp_path / "sliced" / "incidents").rglob("g*.parquet")]
+    assert max(g.num_row_groups for g in groups) > 1
+    assert all(g.row_group(i).num_rows <= 20 for g in groups for i in range(g.num_row_groups))
 
 
 def test_incidents_whose_key_hashes_collide_are_still_kept_apart_by_their_keys(tmp_path):

@@ -96,6 +96,8 @@ def _context(ids: list[str], members: set[int], partners: list[set[int]], dates_
 def _partners(hashes: list[np.ndarray]) -> list[set[int]]:
     """For each table, the other tables with a valid row of the same key hash."""
     found: list[set[int]] = [set() for _ in hashes]
+    if len(hashes) < 2:
+        return found  # one export of ten million rows needs no index of them here
     rows = pd.DataFrame({"hash": np.concatenate([*hashes, np.empty(0, dtype="uint64")]),
                          "table": np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])}).drop_duplicates()
     shared = rows[rows["hash"].duplicated(keep=False)]

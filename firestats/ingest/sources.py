@@ -26,8 +26,8 @@ import firestats
 from firestats.files import OutputFolder
 from firestats.ingest.mapping import Mapping
 from firestats.ingest.merging import SLICE_ROWS, Keys, Stream
+from firestats.ingest.partition_files import parquet_bytes
 from firestats.ingest.spill import OPTIONS
-from firestats.ingest.store import parquet_bytes
 
 SOURCES = ".sources"
 # The folders whose files shape a file's part: a change to any of them makes every part stale.

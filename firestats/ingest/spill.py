@@ -10,7 +10,7 @@ output: the store's files are written by ``store.save`` through an ``OutputFolde
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ class Spill:
         self.order = order
         self.rows = 0
         self.fixed = schema
-        self.schema = schema
+        self.schema: pa.Schema | None = None
         self.stations: set[str] = set()
         # Every (station, month) with rows, the month counted from year 0 (2024-03: 2024 * 12 + 2).
         self.months = pd.DataFrame({"station": pd.Series(dtype="str"), "month": pd.Series(dtype="int64")})
@@ -69,8 +69,7 @@ class Spill:
         arrow = pa.Table.from_pandas(frame.reset_index(drop=True), self.fixed, preserve_index=False)
         if self.order:
             arrow = arrow.append_column(ORDER, pa.array(np.arange(self.rows, self.rows + len(frame), dtype="int64")))
-        if self.rows == 0:  # the first slice's schema, with the pandas types it was made of
-            self.schema = arrow.schema
+        self.schema = self.schema or arrow.schema  # the first slice's, with the pandas types it was made of
         self.rows += len(frame)
         if frame.empty:
             return
@@ -95,16 +94,16 @@ class Spill:
         self._files.append(path)
         release_memory()
 
-    def partitions(self) -> Iterator[tuple[int | None, str | None, pa.Table]]:
-        """Each partition's year (None: undated), station (None: none) and rows, in the order they came."""
+    def partitions(self) -> Iterator[tuple[int | None, str | None, int, Callable[[], Iterator[pa.RecordBatch]]]]:
+        """Each partition's year (None: undated), station (None: none), rows, and a way to read its rows a batch at a
+        time in the order they came (as often as needed: a partition is never held whole)."""
         readers = {}
         for (year, station), batches in self._where.items():
             for n, _ in batches:
                 if n not in readers:
                     readers[n] = pa.ipc.open_file(pa.OSFile(str(self._files[n])))
-            table = pa.Table.from_batches([readers[n].get_batch(i) for n, i in batches], self.schema)
-            table = table.combine_chunks()  # the batches freed now, not after the partition is written
-            yield year, station, table
+            rows = sum(readers[n].get_batch(i).num_rows for n, i in batches)
+            yield year, station, rows, lambda batches=batches: (readers[n].get_batch(i) for n, i in batches)
 
 
 def station_months(months: list[pd.DataFrame]) -> dict[str, list[str]]:

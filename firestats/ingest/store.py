@@ -3,12 +3,8 @@ narrow them to a station's years, and the partitioned store they are written to 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,7 @@ from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
 from firestats.ingest.generations import GENERATIONS, Generation
 from firestats.ingest.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
-from firestats.ingest.merging import SLICE_ROWS
+from firestats.ingest.partition_files import parquet_bytes, write_files
 from firestats.ingest.partitions import (
     LAYOUT,
     LAYOUT_VERSION,
@@ -31,14 +27,13 @@ from firestats.ingest.partitions import (
     STATIONS,
     TABLES,
     StoreIndex,
-    partition_key,
     partition_path,
     schema_path,
     station_ids,
     write_json,
 )
 from firestats.ingest.problems import PROBLEM_COLUMNS
-from firestats.ingest.spill import ORDER, Spill, release_memory, station_months
+from firestats.ingest.spill import ORDER, Spill, station_months
 from firestats.periods import MONTHS_IN, Period
 
 # The column that dates each family's records: the year of a record is the year of this.
@@ -181,7 +176,7 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
             folder.write(schema_path(table), parquet_bytes(next(iter(files.values())).schema.empty_table()))
             for file, spill in files.items():
                 if file:
-                    _write_table(folder, table, file, spill, ids, before.get(table, {}), partitions[table])
+                    write_files(folder, table, file, spill, ids, before.get(table, {}), partitions[table])
         months = station_months([spills[family][fresh if family == "incidents" else PART].months
                                  for family in dataset.records()] + [_months_frame(g.months) for g in kept.values()])
     finally:
@@ -266,80 +261,6 @@ def _kept_files(before: dict[str, dict[str, dict[str, Any]]],
 def _months_frame(months: dict[str, list[int]]) -> pd.DataFrame:
     return pd.DataFrame([(station, m) for station, found in months.items() for m in found],
                         columns=["station", "month"])
-
-
-def _write_table(folder: OutputFolder, table: str, file: str, spill: Spill, ids: dict[str, str],
-                 before: dict[str, dict[str, dict[str, Any]]], entries: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Write the rows of ``spill`` as each partition's ``file`` of ``table``, their index entries into ``entries``.
-
-    A partition is encoded while the next is read (Parquet and SHA-256 let go of the GIL: a third less time
-    on two cores), unless the two would hold more than a slice's rows: a big partition is held alone.
-    """
-    with ThreadPoolExecutor(1) as pool:
-        pending: deque = deque()
-        for year, station, part in spill.partitions():
-            key = partition_key(year, None if station is None else ids[station])
-            while pending and (len(pending) > 1 or pending[0][0] + part.num_rows > SLICE_ROWS):
-                _write_partition(folder, table, file, *pending.popleft()[1:], entries)
-            pending.append((part.num_rows, key, pool.submit(_encoded, part, before.get(key, {}).get(file, {}))))
-            del part
-        while pending:
-            _write_partition(folder, table, file, *pending.popleft()[1:], entries)
-
-
-def _encoded(part: pa.Table, before: dict[str, Any]) -> tuple[bytes, dict[str, Any], bool]:
-    """A partition file's bytes, its index entry, and whether the bytes are the same as ``before``'s entry says."""
-    data = parquet_bytes(part)
-    sha256 = hashlib.sha256(data).hexdigest()
-    if before.get("sha256") == sha256 and "content" in before:
-        return data, before, True  # the same bytes: the same rows, so the same content
-    # Row numbers and order are left out of the content: a row added above would shift them all. Hashed as
-    # written, never held: uncompressed, the bytes are as large as the rows.
-    content = _Digest()
-    pq.write_table(part.drop_columns([c for c in (ORDER, "source_row") if c in part.column_names]), content,
-                   compression="none")
-    return data, {"rows": part.num_rows, "sha256": sha256, "content": content.sha256.hexdigest()}, False
-
-
-class _Digest:
-    """A file that keeps only the SHA-256 of what is written to it."""
-
-    closed = False
-
-    def __init__(self) -> None:
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        """Hash the next bytes."""
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        """How many bytes were written."""
-        return self.size
-
-    def flush(self) -> None:
-        """Nothing is buffered."""
-
-
-def _write_partition(folder: OutputFolder, table: str, file: str, key: str, encoding: Future,
-                     entries: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Write a partition's file unless the same bytes are there already; record its index entry."""
-    data, entry, unchanged = encoding.result()
-    entries.setdefault(key, {})[file] = entry
-    path = partition_path(table, key, file)
-    if not unchanged or not (folder.root / path).is_file():
-        folder.write(path, data)
-    release_memory()
-
-
-def parquet_bytes(table: pa.Table, compression: str = "snappy") -> bytes:
-    """A table as the bytes of one Parquet file (the same table, the same bytes)."""
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression=compression)
-    return sink.getvalue()
 
 
 def load(data_dir: Path | str | None = None, station: str | None = None, years: Iterable[int] | None = None) -> Dataset:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, generations, incidents, readers
 from firestats.ingest.generations import Generation, months_of, table_id, type_counts, types_of
+from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping, known_headers
 from firestats.ingest.merging import (
     CleanResult,
@@ -190,20 +192,36 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
 
 
 def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
-    """An incident table read into canonical fields a piece at a time (kept in ``slices``), and its lines' problems."""
+    """An incident table read into canonical fields a piece at a time (kept in ``slices``), and its lines' problems.
+
+    A piece is converted while the next is read (the reading, pyarrow's, lets go of the GIL): a large
+    export's reading costs next to nothing on two cores, and two pieces at most are held.
+    """
     found, lines, keys, defaulted = [], [], [], Counter()
-    for frame, problems in readers.pieces(table):
-        canonical = incidents.to_canonical(frame, table.source, mapping)
-        slices.add(canonical.frame)
-        found.append(canonical.problems)
-        lines.append(problems)
-        keys.append(Keys.of(canonical.frame, canonical.problems, canonical.fold_units))
-        defaulted.update(canonical.defaulted)
-        schema = canonical.frame.iloc[:0]
-        release_memory()
-    stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted), schema,
-                    slices.read, Keys.joined(keys))
+    with ThreadPoolExecutor(1) as pool:
+        converting: deque[Future[Canonical]] = deque()
+        for frame, problems in readers.pieces(table):
+            converting.append(pool.submit(incidents.to_canonical, frame, table.source, mapping))
+            lines.append(problems)
+            del frame
+            while converting and (len(converting) > 1 or converting[0].done()):
+                canonical = _kept(converting.popleft().result(), slices, found, keys, defaulted)
+        while converting:
+            canonical = _kept(converting.popleft().result(), slices, found, keys, defaulted)
+    stream = Stream(table.source, pd.concat(found, ignore_index=True), canonical.fold_units, dict(defaulted),
+                    canonical.frame.iloc[:0], slices.read, Keys.joined(keys))
     return stream, readers.line_problems(lines)
+
+
+def _kept(canonical: Canonical, slices: Slices, found: list[pd.DataFrame], keys: list[Keys],
+          defaulted: Counter) -> Canonical:
+    """A piece's canonical rows kept in ``slices``, its problem rows, keys and defaults noted."""
+    slices.add(canonical.frame)
+    found.append(canonical.problems)
+    keys.append(Keys.of(canonical.frame, canonical.problems, canonical.fold_units))
+    defaulted.update(canonical.defaulted)
+    release_memory()
+    return canonical
 
 
 def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None) -> Dataset:

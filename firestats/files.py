@@ -9,6 +9,7 @@ readers see the old file or the new one, never half of it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import sys
@@ -123,6 +124,14 @@ class OutputFolder:
 
     def write(self, path: Path | str, data: bytes) -> Path:
         """Write ``data`` at ``path`` inside the folder, by a temporary file renamed over it; returns the path."""
+        with self.writing(path) as sink:
+            sink.write(data)
+        return self.root / self.relative(path)
+
+    @contextmanager
+    def writing(self, path: Path | str) -> Iterator[Sink]:
+        """A file to write ``path`` inside the folder through a piece at a time (a file too large to hold): a
+        temporary file renamed over it when the block ends, unless the block set ``keep`` False or raised."""
         relative = self.relative(path)
         target = self._checked(relative)
         try:
@@ -131,21 +140,20 @@ class OutputFolder:
         except OSError as exc:
             raise refusal(self.given / relative, exc) from exc
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            sink = Sink(fd)
+            yield sink
             if hasattr(os, "fchmod"):  # mkstemp makes files private; outputs are for sharing (POSIX modes)
                 os.fchmod(fd, 0o666 & ~_umask())
             os.close(fd)
             fd = -1
-            _replace(tmp, target)
+            if sink.keep:
+                _replace(tmp, target)
         except OSError as exc:
             raise refusal(self.given / relative, exc) from exc
         finally:
             if fd >= 0:
                 os.close(fd)
             Path(tmp).unlink(missing_ok=True)
-        return target
 
     def remove(self, path: Path | str) -> None:
         """Remove the file at ``path`` inside the folder, if there is one (a link there is refused, not followed)."""
@@ -176,6 +184,36 @@ class OutputFolder:
             yield
         finally:
             os.close(fd)  # closing releases the lock, also when the process is killed
+
+
+class Sink:
+    """A file being written, as pyarrow's writers use one (write, tell, flush), keeping the SHA-256 of what was
+    written: with a descriptor the bytes go there too, without they are only hashed (a digest, never held)."""
+
+    closed = False
+
+    def __init__(self, fd: int | None = None) -> None:
+        self.fd = fd
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+        self.keep = True  # False: the file written through ``OutputFolder.writing`` is not put in place
+
+    def write(self, data: bytes) -> int:
+        """Write (and hash) the next bytes."""
+        view = memoryview(data).cast("B")
+        written = len(view)
+        self.sha256.update(view)
+        self.size += written
+        while self.fd is not None and view:
+            view = view[os.write(self.fd, view):]
+        return written
+
+    def tell(self) -> int:
+        """How many bytes were written."""
+        return self.size
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
 
 
 def _replace(tmp: str, target: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from conftest import BUNDLED_RAW, write_exports
 
 from firestats.cli import main
-from firestats.ingest import readers, store
+from firestats.ingest import generations, readers, store
 from firestats.ingest.layout import read_index, station_years
 from firestats.ingest.partitions import TABLES
 from firestats.ingest.prepare import build, prepare
@@ -230,3 +231,8 @@ def test_generations_whose_flagged_arrivals_would_read_otherwise_than_the_whole_
     prepared_alike(out, tmp_path / "fresh")
     flagged = load(out).problems.query("reason == 'arrival_before_dispatch'")
     assert sorted(flagged["value"]) == ["2024-01-02 00:00:00", "2024-02-04 09:59:00"]
+
+
+def test_every_table_sharing_a_key_hash_is_a_partner_of_every_other_however_many_share_it():
+    hashes = [np.array(h, dtype="uint64") for h in ([1, 2, 3, 3], [3, 4], [5, 3], [9], [4], [7, 7])]
+    assert generations._partners(hashes) == [{1, 2}, {0, 2, 4}, {0, 1}, set(), {1}, set()]

@@ -65,10 +65,11 @@ class Plan:
         self.label = f"g{self.context[:15]}"
 
 
-def plan(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool],
-         before: dict[str, Generation]) -> Plan:
-    """Keep every generation of ``before`` whose tables are all still here with the same partners and midnights;
-    fold the rest. ``ids``: each incident table's id; ``hashes``: each table's valid rows' key hashes."""
+def plans(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool],
+          before: dict[str, Generation]) -> tuple[Plan, Plan]:
+    """A plan keeping every generation of ``before`` whose tables are all still here with the same partners and
+    midnights, folding the rest; and one keeping none, should the first's generations conflict (``conflicting``).
+    ``ids``: each incident table's id; ``hashes``: each table's valid rows' key hashes."""
     partners = _partners(hashes)
     place = {table: i for i, table in enumerate(ids)}
     kept = {}
@@ -78,12 +79,9 @@ def plan(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool],
             kept[label] = generation
     taken = {table for generation in kept.values() for table in generation.tables}
     fold = [i for i, table in enumerate(ids) if table not in taken]
-    return Plan(kept, fold, _context(ids, set(fold), partners, dates_only))
-
-
-def fold_all(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool]) -> Plan:
-    """A plan that keeps no generation: every table folded into one."""
-    return plan(ids, hashes, dates_only, {})
+    every = list(range(len(ids)))
+    return (Plan(kept, fold, _context(ids, set(fold), partners, dates_only)),
+            Plan({}, every, _context(ids, set(every), partners, dates_only)))
 
 
 def _context(ids: list[str], members: set[int], partners: list[set[int]], dates_only: dict[str, bool]) -> str:
@@ -94,17 +92,29 @@ def _context(ids: list[str], members: set[int], partners: list[set[int]], dates_
 
 
 def _partners(hashes: list[np.ndarray]) -> list[set[int]]:
-    """For each table, the other tables with a valid row of the same key hash."""
+    """For each table, the other tables with a valid row of the same key hash (found by sorting: 24 bytes a row at
+    most, where a hash table of every row would hold several times that)."""
     found: list[set[int]] = [set() for _ in hashes]
     if len(hashes) < 2:
-        return found  # one export of ten million rows needs no index of them here
-    rows = pd.DataFrame({"hash": np.concatenate([*hashes, np.empty(0, dtype="uint64")]),
-                         "table": np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])}).drop_duplicates()
-    shared = rows[rows["hash"].duplicated(keep=False)]
-    pairs = shared.merge(shared, on="hash")
-    for x, y in pairs.loc[pairs["table_x"] != pairs["table_y"], ["table_x", "table_y"]].drop_duplicates().itertuples(
-            index=False):
+        return found  # one export alone has no partner: its rows are not even sorted
+    uniques = [np.unique(h) for h in hashes]  # a hash a table repeats is its own duplicate, no partner's
+    every = np.concatenate([*uniques, np.empty(0, dtype="uint64")])
+    order = np.argsort(every, kind="stable")
+    every, tables = every[order], np.repeat(np.arange(len(hashes)), [len(u) for u in uniques])[order]
+    del order
+    shared = np.flatnonzero(every[1:] == every[:-1])  # i: rows i and i + 1 share a hash, from two tables
+    for x, y in set(zip(tables[shared].tolist(), tables[shared + 1].tolist())):
         found[x].add(y)
+        found[y].add(x)
+    # Three tables or more with one hash: the first and last of its run are partners too, not only neighbours.
+    longer = shared[1:][shared[1:] == shared[:-1] + 1]
+    for end in longer.tolist():
+        start = end
+        while start > 0 and every[start - 1] == every[end]:
+            start -= 1
+        members = set(tables[start:end + 2].tolist())
+        for member in members:
+            found[member] |= members - {member}
     return found
 
 

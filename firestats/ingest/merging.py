@@ -21,6 +21,7 @@ import pandas as pd
 from firestats.ingest import parse
 from firestats.ingest.incidents import Canonical, to_canonical
 from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
+from firestats.ingest.spill import release_memory
 from firestats.ingest.time_flags import arrivals_shown, flag_times, in_step_order, midnights_alone
 from firestats.schema import FIRST_UNIT_TIMES, INCIDENT_FIELDS, TIMESTAMP_FIELDS
 
@@ -48,8 +49,9 @@ def empty_result() -> CleanResult:
     return clean_incidents([to_canonical(frame, "")])
 
 
-# Rows of one file folded and flagged at a time: about 60 MB of canonical fields.
-SLICE_ROWS = 250_000
+# Rows of one file folded and flagged at a time: about 30 MB of canonical fields, a few copies of which the fold
+# holds at once.
+SLICE_ROWS = 125_000
 _COUNTS = [f.name for f in INCIDENT_FIELDS if f.kind == "count"]
 
 
@@ -209,19 +211,13 @@ class _KeyIndex:
         self.streams, self.dtypes = streams, dtypes
         self.rows = [len(s.keys.valid) for s in streams]
         self.dates_only = dates_only(streams)
-        every = np.concatenate([s.keys.hashes[s.keys.valid] for s in streams])
-        repeated = pd.Series(every).duplicated(keep=False).to_numpy()
-        self.repeated = []
-        start = 0
-        for s in streams:
-            self.repeated.append(np.zeros(len(s.keys.valid), dtype=bool))
-            self.repeated[-1][s.keys.valid] = repeated[start:start + int(s.keys.valid.sum())]
-            start += int(s.keys.valid.sum())
+        values = _repeated_values(np.concatenate([s.keys.hashes[s.keys.valid] for s in streams]))
+        self.repeated = [_member(s.keys.hashes, values) & s.keys.valid for s in streams]
         if len(only) == len(streams):
             self.gather = self.repeated
             return
         theirs = np.unique(np.concatenate([streams[i].keys.hashes[self.repeated[i]] for i in only] or [[]]))
-        self.gather = [self.repeated[i] if i in only else self.repeated[i] & np.isin(s.keys.hashes, theirs)
+        self.gather = [self.repeated[i] if i in only else self.repeated[i] & _member(s.keys.hashes, theirs)
                        for i, s in enumerate(streams)]
 
     def slices(self, i: int) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray, bool]]:
@@ -246,10 +242,24 @@ class _KeyIndex:
                 frames.append(rows[self.gather[i][start:start + len(rows)]])
                 start += len(rows)
                 folds.append(np.full(len(frames[-1]), s.fold_units))
+                del rows
+                release_memory()  # a slice read to keep a few of its rows
         if not frames:
             frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]
         fold = np.concatenate(folds) if folds else np.empty(0, dtype=bool)
         return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
+
+
+def _repeated_values(hashes: np.ndarray) -> np.ndarray:
+    """The hashes that occur more than once in ``hashes`` (sorted in place), found by sorting: a byte a row beside
+    them, where a hash table of every row holds some 40 at its peak (ten million rows: 420 MB)."""
+    hashes.sort()
+    return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+
+
+def _member(hashes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each hash is one of ``values`` (a hash table of ``values`` alone, few beside the rows)."""
+    return pd.Series(hashes, copy=False).isin(values).to_numpy()
 
 
 def key_hashes(keys: pd.Series) -> np.ndarray:

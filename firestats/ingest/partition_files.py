@@ -3,7 +3,6 @@ SHA-256 of its bytes and of its content, a file whose bytes did not change left 
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -13,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from firestats.files import OutputFolder
+from firestats.files import OutputFolder, Sink
 from firestats.ingest.merging import SLICE_ROWS
 from firestats.ingest.partitions import partition_key, partition_path
 from firestats.ingest.spill import ORDER, Spill, release_memory
@@ -32,35 +31,39 @@ def write_files(folder: OutputFolder, table: str, file: str, spill: Spill, ids: 
         for year, station, rows, batches in spill.partitions():
             key = partition_key(year, None if station is None else ids[station])
             while pending and (len(pending) > 1 or pending[0][0] + rows > SLICE_ROWS):
-                _write_partition(folder, table, file, *pending.popleft()[1:], entries)
+                _done(*pending.popleft()[1:], file, entries)
             if rows <= SLICE_ROWS:  # read now, while the one before is encoded
                 batches = _held(list(batches()))
-            pending.append((rows, key, pool.submit(_encoded, batches, spill.schema, before.get(key, {}).get(file, {}))))
+            path = partition_path(table, key, file)
+            pending.append((rows, key, pool.submit(_written, folder, path, batches, spill.schema,
+                                                   before.get(key, {}).get(file, {}))))
         while pending:
-            _write_partition(folder, table, file, *pending.popleft()[1:], entries)
+            _done(*pending.popleft()[1:], file, entries)
 
 
 def _held(batches: list[pa.RecordBatch]) -> Callable[[], Iterator[pa.RecordBatch]]:
     return lambda: iter(batches)
 
 
-def _encoded(batches: Callable[[], Iterable[pa.RecordBatch]], schema: pa.Schema,
-             before: dict[str, Any]) -> tuple[bytes, dict[str, Any], bool]:
-    """A partition file's bytes, its index entry, and whether the bytes are the same as ``before``'s entry says."""
-    sink = io.BytesIO()
-    rows = _write_groups(sink, batches(), schema, "snappy")
-    data = sink.getvalue()
-    sha256 = hashlib.sha256(data).hexdigest()
-    if before.get("sha256") == sha256 and "content" in before:
-        return data, before, True  # the same bytes: the same rows, so the same content
+def _written(folder: OutputFolder, path: str, batches: Callable[[], Iterable[pa.RecordBatch]], schema: pa.Schema,
+             before: dict[str, Any]) -> dict[str, Any]:
+    """Write a partition's file, unless the same bytes are there already (as ``before``'s entry says); returns
+    its index entry."""
+    with folder.writing(path) as sink:
+        rows = _write_groups(sink, batches(), schema, "snappy")
+        sha256 = sink.sha256.hexdigest()
+        # The same bytes: the same rows, so the same content; the file is left as it is.
+        sink.keep = not (before.get("sha256") == sha256 and "content" in before and (folder.root / path).is_file())
+    if not sink.keep:
+        return before
     # Row numbers and order are left out of the content: a row added above would shift them all. Hashed as
     # written, never held: uncompressed, the bytes are as large as the rows.
-    content = _Digest()
+    content = Sink()
     _write_groups(content, batches(), schema, "none", [c for c in (ORDER, "source_row") if c in schema.names])
-    return data, {"rows": rows, "sha256": sha256, "content": content.sha256.hexdigest()}, False
+    return {"rows": rows, "sha256": sha256, "content": content.sha256.hexdigest()}
 
 
-def _write_groups(sink: Any, batches: Iterable[pa.RecordBatch], schema: pa.Schema, compression: str,
+def _write_groups(sink: Sink, batches: Iterable[pa.RecordBatch], schema: pa.Schema, compression: str,
                   hidden: list[str] | None = None) -> int:
     """Write ``batches`` as one Parquet file into ``sink`` (but the ``hidden`` columns) in row groups of a slice's
     rows however the batches were cut, so the same rows make the same bytes; returns the rows written."""
@@ -90,37 +93,9 @@ def _row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterato
         yield pa.Table.from_batches(held, schema).combine_chunks()
 
 
-class _Digest:
-    """A file that keeps only the SHA-256 of what is written to it."""
-
-    closed = False
-
-    def __init__(self) -> None:
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        """Hash the next bytes."""
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        """How many bytes were written."""
-        return self.size
-
-    def flush(self) -> None:
-        """Nothing is buffered."""
-
-
-def _write_partition(folder: OutputFolder, table: str, file: str, key: str, encoding: Future,
-                     entries: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Write a partition's file unless the same bytes are there already; record its index entry."""
-    data, entry, unchanged = encoding.result()
-    entries.setdefault(key, {})[file] = entry
-    path = partition_path(table, key, file)
-    if not unchanged or not (folder.root / path).is_file():
-        folder.write(path, data)
+def _done(key: str, writing: Future, file: str, entries: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Record a partition file's index entry once it is written."""
+    entries.setdefault(key, {})[file] = writing.result()
     release_memory()
 
 

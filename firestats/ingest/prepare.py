@@ -12,7 +12,7 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, generations, incidents, readers
-from firestats.ingest.generations import Generation, months_of, table_id, type_counts, types_of
+from firestats.ingest.generations import Generation, Plan, months_of, table_id, type_counts, types_of
 from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping, known_headers
 from firestats.ingest.merging import (
@@ -253,8 +253,11 @@ def _dated(problems: pd.DataFrame) -> pd.DataFrame:
 
 
 def _folded(result: CleanResult) -> pd.DataFrame:
-    """The problem rows of folding incidents, as a dataset lists them."""
-    return _dated(result.problems.assign(family="incidents"))
+    """The problem rows of folding incidents, as a dataset lists them (in place: a province's are many)."""
+    problems = result.problems
+    problems["family"] = "incidents"
+    problems["date"] = pd.to_datetime(problems["date"])
+    return problems
 
 
 def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None, result: CleanResult,
@@ -305,11 +308,8 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild))
     streams = [s for p in parts for s in p.incidents]
     ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]
-    hashes = [s.keys.hashes[s.keys.valid] for s in streams]
-    midnights = dates_only(streams)
-    before = {} if rebuild else stored_generations(out_dir)
     read = [_dated(p.problems) for p in parts]
-    for plan in (generations.plan(ids, hashes, midnights, before), generations.fold_all(ids, hashes, midnights)):
+    for plan in _plans(streams, ids, {} if rebuild else stored_generations(out_dir)):
         with Spill(DATE_COLUMN["incidents"]) as table:
             result, types = _fold(streams, table.add, plan.fold)
             kept = list(plan.kept.values())
@@ -328,7 +328,13 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     raise AssertionError("a plan keeping no generation never conflicts")
 
 
-def _generation(plan: generations.Plan, tables: list[str], result: CleanResult, types: dict[str, list[Any]],
+def _plans(streams: list[Stream], ids: list[str], before: dict[str, Generation]) -> tuple[Plan, Plan]:
+    """The plans of ``generations.plans`` for the streams: made here, so the copy of every row's key hash they are
+    made from is not held through the fold."""
+    return generations.plans(ids, [s.keys.hashes[s.keys.valid] for s in streams], dates_only(streams), before)
+
+
+def _generation(plan: Plan, tables: list[str], result: CleanResult, types: dict[str, list[Any]],
                 incidents: Spill, problems: pd.DataFrame) -> dict[str, Generation]:
     """The generation a prepare folded ``tables`` into, by its label (none when it folded none)."""
     if not tables:

@@ -27,7 +27,7 @@ from firestats.files import OutputFolder
 from firestats.ingest.mapping import Mapping
 from firestats.ingest.merging import SLICE_ROWS, Keys, Stream
 from firestats.ingest.partition_files import parquet_bytes
-from firestats.ingest.spill import OPTIONS
+from firestats.ingest.spill import OPTIONS, release_memory
 
 SOURCES = ".sources"
 # The folders whose files shape a file's part: a change to any of them makes every part stale.
@@ -98,6 +98,8 @@ class SourceCache:
             schemas = [files.schema() for files in streams]
         except (OSError, ValueError, KeyError, IndexError):  # a damaged part is read again from its file
             return None
+        finally:
+            release_memory()  # the Arrow tables the frames were converted from
         self.used.add(key)
         incidents = [Stream(source, tables[f"incidents{i}_problems"], fold, defaulted, schemas[i], streams[i].read,
                             Keys(tables[f"incidents{i}_keys"]["valid"].to_numpy(dtype=bool),

@@ -9,6 +9,9 @@ output: the store's files are written by ``store.save`` through an ``OutputFolde
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,9 +28,16 @@ OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 def release_memory() -> None:
-    """Hand the memory Arrow freed back to the system: its allocator (mimalloc) keeps it otherwise, and a
-    prepare's peak becomes the sum of what each slice once needed rather than the most one needs."""
+    """Hand the memory Arrow and pandas freed back to the system: their allocators (mimalloc, the C library's)
+    keep it otherwise, and a prepare's peak becomes the sum of what each slice once needed rather than the
+    most one needs."""
     pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+# The C library, where it can give freed heap pages back (glibc's malloc_trim): Linux.
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform.startswith("linux") else None
 
 
 class Spill:

@@ -160,11 +160,11 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
     before, before_ids = _previous(folder.root)
     folder.remove(LAYOUT)
     fresh = folds.fresh if folds else PART
-    problems = ({fresh: numbered(folds.folded), PART: numbered(folds.read, READ_AFTER)} if folds
-                else {PART: numbered(dataset.problems)})
+    problems = [(fresh, folds.folded, 0), (PART, folds.read, READ_AFTER)] if folds else [(PART, dataset.problems, 0)]
     spills = {"incidents": {fresh: incidents or Spill.of(dataset.incidents, DATE_COLUMN["incidents"])},
-              "problems": {file: Spill.of(frame[PROBLEM_TYPES.names], DATE_COLUMN["problems"], schema=PROBLEM_TYPES)
-                           for file, frame in problems.items()},
+              # Numbered and spilled one at a time: a province's problem rows are many, and text in pandas is large.
+              "problems": {file: Spill.of(numbered(frame, start), DATE_COLUMN["problems"], schema=PROBLEM_TYPES)
+                           for file, frame, start in problems},
               **{family: {PART: Spill.of(dataset.records()[family], DATE_COLUMN[family], order=True)}
                  for family in ("assessments", "activities")}}
     kept = {} if folds is None else {label: g for label, g in folds.generations.items() if label != fresh}

@@ -236,3 +236,15 @@ def test_generations_whose_flagged_arrivals_would_read_otherwise_than_the_whole_
 def test_every_table_sharing_a_key_hash_is_a_partner_of_every_other_however_many_share_it():
     hashes = [np.array(h, dtype="uint64") for h in ([1, 2, 3, 3], [3, 4], [5, 3], [9], [4], [7, 7])]
     assert generations._partners(hashes) == [{1, 2}, {0, 2, 4}, {0, 1}, set(), {1}, set()]
+
+
+def test_a_folder_of_another_layout_prepared_again_keeps_no_file_of_the_old_one(tmp_path):
+    out = tmp_path / "data"
+    stale = out / "incidents" / "year=2024" / "station=s0000" / "part.parquet"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"PAR1 of layout 2")
+    (out / "layout.json").write_text('{"version": 2}', encoding="utf-8")
+    prepare([write_exports(tmp_path / "raw", ["城东站"])], out)
+    assert not stale.exists()
+    assert {p.relative_to(out).as_posix() for p in out.glob("*/year=*/station=*/*.parquet")} == {
+        path for table in TABLES for path, _ in read_index(out).files(table)}

@@ -184,10 +184,11 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
             for spill in files.values():
                 if spill is not incidents:
                     spill.close()
-    for table, entries in before.items():
-        for key, files in entries.items():
-            for file in set(files) - set(partitions[table].get(key, {})):
-                folder.remove(partition_path(table, key, file))
+    listed = {partition_path(table, key, file) for table in TABLES for key, files in partitions[table].items()
+              for file in files}
+    for path in _files_before(folder.root, before):
+        if path not in listed:
+            folder.remove(path)
     folder.write(STATIONS, write_json({name: {"id": sid, "months": months.get(name, [])} for name, sid in ids.items()}))
     folder.write(PARTITIONS, write_json(partitions))
     folder.write(GENERATIONS, write_json({label: g.as_json()
@@ -228,6 +229,16 @@ def _previous(root: Path) -> tuple[dict[str, dict[str, dict[str, dict[str, Any]]
     except FirestatsError:
         return {}, {}
     return index.partitions, {name: entry["id"] for name, entry in index.stations.items()}
+
+
+def _files_before(root: Path, before: dict[str, dict[str, dict[str, dict[str, Any]]]]) -> list[str]:
+    """The partition files a folder held before this prepare: those its index listed, or (a folder of another
+    layout, or one a prepare stopped half-way) those found in its tables' folders."""
+    if before:
+        return [partition_path(table, key, file) for table, entries in before.items()
+                for key, files in entries.items() for file in files]
+    return [path.relative_to(root).as_posix() for table in TABLES
+            for path in sorted((root / table).glob("year=*/station=*/*.parquet"))]
 
 
 def stored_generations(root: Path) -> dict[str, Generation]:

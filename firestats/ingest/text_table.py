@@ -28,7 +28,7 @@ HEAD_ROWS = 32
 ENCODINGS = ("utf-8-sig", "gb18030")
 # A text export larger than this is read a piece of whole records at a time: as a grid of cells a
 # file costs some five times its size in memory (a 130 MB export of a million rows, 700 MB whole).
-PIECE_BYTES = 24 * 2**20
+PIECE_BYTES = 16 * 2**20
 
 
 @dataclass

@@ -26,7 +26,6 @@ import firestats
 from firestats.files import OutputFolder
 from firestats.ingest.mapping import Mapping
 from firestats.ingest.merging import SLICE_ROWS, Keys, Stream
-from firestats.ingest.partition_files import parquet_bytes
 from firestats.ingest.spill import OPTIONS, release_memory
 
 SOURCES = ".sources"
@@ -118,13 +117,15 @@ class SourceCache:
 
     def put(self, key: str, part: FilePart) -> FilePart:
         """Keep ``part`` under ``key``; returns it as read back, so a fresh part and a kept one are the same."""
-        tables = {"problems": part.problems, **part.records}
+        tables: dict[str, pd.DataFrame | pa.Table] = {"problems": part.problems, **part.records}
         for i, stream in enumerate(part.incidents):
             tables[f"incidents{i}_problems"] = stream.problems
-            tables[f"incidents{i}_keys"] = pd.DataFrame({"valid": stream.keys.valid, "hash": stream.keys.hashes})
+            # 9 bytes a row of millions: the arrays as they are, not copied into a frame first
+            tables[f"incidents{i}_keys"] = pa.table({"valid": stream.keys.valid, "hash": stream.keys.hashes})
         for name, frame in tables.items():
-            arrow = pa.Table.from_pandas(frame, preserve_index=False)
-            self.folder.write(f"{SOURCES}/{key}.{name}.parquet", parquet_bytes(arrow))
+            arrow = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+            with self.folder.writing(f"{SOURCES}/{key}.{name}.parquet") as sink:
+                pq.write_table(arrow, sink)  # streamed to the file, never held as bytes
         meta = {"given": part.given, "sources": part.sources, "notes": part.notes, "accounting": part.accounting,
                 "incidents": [(s.source, s.fold_units, s.defaulted, s.keys.midnights) for s in part.incidents],
                 "records": list(part.records), "tables": list(tables),

@@ -40,6 +40,7 @@ def test_prepare_unreadable_file_is_one_line_naming_it(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # a prepare of the whole sample, with its own copy of the exports
 def test_prepare_reports_the_row_accounting(tmp_path):
     sample_raw = Path(shutil.copytree(BUNDLED_RAW, tmp_path / "raw"))  # the generator's output (test_sample)
     tmp_path = tmp_path / "out"

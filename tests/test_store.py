@@ -248,3 +248,17 @@ def test_a_folder_of_another_layout_prepared_again_keeps_no_file_of_the_old_one(
     assert not stale.exists()
     assert {p.relative_to(out).as_posix() for p in out.glob("*/year=*/station=*/*.parquet")} == {
         path for table in TABLES for path, _ in read_index(out).files(table)}
+
+
+@pytest.mark.slow  # three prepares
+def test_a_prepare_after_one_stopped_half_way_folds_everything_again(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "data"
+    raw.mkdir()
+    incidents_csv(raw / "警情_1.csv", [day_of(n, "城东站", 1) for n in range(5)])
+    prepare([raw], out)
+    (out / "layout.json").unlink()  # as a prepare leaves the folder until its last write
+    incidents_csv(raw / "警情_2.csv", [day_of(n, "城西站", 2) for n in range(100, 105)])
+    prepare([raw], out)
+    prepare([raw], tmp_path / "fresh")
+    prepared_alike(out, tmp_path / "fresh")
+    assert len(load(out).incidents) == 10

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -59,10 +59,11 @@ class Plan:
     kept: dict[str, Generation]  # label -> generation
     fold: list[int]  # the tables folded anew, by their place in the prepare's list
     context: str
-    label: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.label = f"g{self.context[:15]}"
+    @property
+    def label(self) -> str:
+        """The new generation's label: its files' name."""
+        return f"g{self.context[:15]}"
 
 
 def plans(ids: list[str], hashes: list[np.ndarray], dates_only: dict[str, bool],

@@ -33,10 +33,9 @@ from firestats.ingest.store import (
     DATE_COLUMN,
     Dataset,
     Folds,
-    generation_problems,
+    Previous,
     in_file_order,
     save,
-    stored_generations,
 )
 
 
@@ -311,7 +310,8 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     streams = [s for p in parts for s in p.incidents]
     ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]
     read = [_dated(p.problems) for p in parts]
-    for plan in _plans(streams, ids, {} if rebuild else stored_generations(out_dir)):
+    previous = Previous.read(out_dir)
+    for plan in _plans(streams, ids, {} if rebuild else previous.generations()):
         with Spill(DATE_COLUMN["incidents"]) as table:
             result, types = _fold(streams, table.add, plan.fold)
             kept = list(plan.kept.values())
@@ -320,12 +320,13 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
             folded = _folded(result)
             dataset = _assemble(parts, skipped, mapping, result,
                                 [*(pd.DataFrame(g.accounting) for g in kept), result.accounting],
-                                [*generation_problems(out_dir, list(plan.kept)), folded, *read],
+                                [*previous.problems(list(plan.kept)), folded, *read],
                                 [*(g.types for g in kept), types])
             table.add(result.incidents)  # no rows: the table's columns, should no row be kept
             made = _generation(plan, [ids[i] for i in plan.fold], result, types, table, folded)
             save(dataset, out_dir, table,
-                 Folds({**plan.kept, **made}, next(iter(made), ""), folded, pd.concat(read or [folded.iloc[:0]])))
+                 Folds({**plan.kept, **made}, next(iter(made), ""), folded, pd.concat(read or [folded.iloc[:0]]),
+                       previous))
             return dataset
     raise AssertionError("a plan keeping no generation never conflicts")
 

@@ -129,12 +129,14 @@ class Dataset:
 @dataclass
 class Folds:
     """What a prepare folded in generations (see ``generations``): every generation the store holds after it, the
-    label of the one it folded ("" when it folded none), that one's problem rows, and those of reading the files."""
+    label of the one it folded ("" when it folded none), that one's problem rows, those of reading the files, and
+    the folder as the prepare found it."""
 
     generations: dict[str, Generation]
     fresh: str
     folded: pd.DataFrame
     read: pd.DataFrame
+    previous: Previous  # the folder as it was before this prepare
 
 
 # The problem rows' types, whichever rows a file holds (one of only the readers' rows has no incident number to type):
@@ -157,7 +159,8 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
     half read.
     """
     folder = OutputFolder(out_dir)
-    before, before_ids = _previous(folder.root)
+    previous = folds.previous if folds else Previous.read(folder.root)
+    before = previous.partitions
     folder.remove(LAYOUT)
     fresh = folds.fresh if folds else PART
     problems = [(fresh, folds.folded, 0), (PART, folds.read, READ_AFTER)] if folds else [(PART, dataset.problems, 0)]
@@ -170,7 +173,7 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
     kept = {} if folds is None else {label: g for label, g in folds.generations.items() if label != fresh}
     try:
         stations = {s for files in spills.values() for spill in files.values() for s in spill.stations}
-        ids = station_ids(stations | {s for g in kept.values() for s in g.months}, before_ids)
+        ids = station_ids(stations | {s for g in kept.values() for s in g.months}, previous.ids)
         partitions = {table: _kept_files(before.get(table, {}), kept) for table in TABLES}
         for table, files in spills.items():
             folder.write(schema_path(table), parquet_bytes(next(iter(files.values())).schema.empty_table()))
@@ -186,7 +189,7 @@ def save(dataset: Dataset, out_dir: Path, incidents: Spill | None = None, folds:
                     spill.close()
     listed = {partition_path(table, key, file) for table in TABLES for key, files in partitions[table].items()
               for file in files}
-    for path in _files_before(folder.root, before):
+    for path in previous.paths():
         if path not in listed:
             folder.remove(path)
     folder.write(STATIONS, write_json({name: {"id": sid, "months": months.get(name, [])} for name, sid in ids.items()}))
@@ -210,52 +213,57 @@ def numbered(problems: pd.DataFrame, start: int = 0) -> pd.DataFrame:
                            year=problems["year"].astype("Float64"))  # read back as a dataset holds it
 
 
-def generation_problems(root: Path, labels: list[str]) -> list[pd.DataFrame]:
-    """The problem rows the generations ``labels`` of a folder prepared before hold, each in file order."""
-    partitions, _ = _previous(root)
-    found = []
-    for label in labels:
-        paths = [root / partition_path("problems", key, label) for key, files in partitions.get("problems", {}).items()
-                 if label in files]
-        found.append(_ordered(paths, "problems") if paths else pd.DataFrame(columns=PROBLEM_COLUMNS))
-    return found
+@dataclass
+class Previous:
+    """What a folder prepared before holds, read once for a prepare: its partition files and its stations' ids
+    (none when it holds no index this firestats reads)."""
 
+    root: Path
+    partitions: dict[str, dict[str, dict[str, dict[str, Any]]]]  # as StoreIndex.partitions
+    ids: dict[str, str]  # station name -> id
 
-def _previous(root: Path) -> tuple[dict[str, dict[str, dict[str, dict[str, Any]]]], dict[str, str]]:
-    """The partition files a folder prepared before lists, and its stations' ids (none when it holds no index this
-    firestats reads)."""
-    try:
-        index = read_index(root)
-    except FirestatsError:
-        return {}, {}
-    return index.partitions, {name: entry["id"] for name, entry in index.stations.items()}
+    @classmethod
+    def read(cls, root: Path) -> Previous:
+        """The index of the folder at ``root``, if it holds one this firestats reads."""
+        try:
+            index = read_index(root)
+        except FirestatsError:
+            return cls(root, {}, {})
+        return cls(root, index.partitions, {name: entry["id"] for name, entry in index.stations.items()})
 
+    def paths(self) -> list[str]:
+        """Every partition file the folder held: those its index lists, or (a folder of another layout, or one a
+        prepare stopped half-way) those found in its tables' folders."""
+        if self.partitions:
+            return [partition_path(table, key, file) for table, entries in self.partitions.items()
+                    for key, files in entries.items() for file in files]
+        return [path.relative_to(self.root).as_posix() for table in TABLES
+                for path in sorted((self.root / table).glob("year=*/station=*/*.parquet"))]
 
-def _files_before(root: Path, before: dict[str, dict[str, dict[str, dict[str, Any]]]]) -> list[str]:
-    """The partition files a folder held before this prepare: those its index listed, or (a folder of another
-    layout, or one a prepare stopped half-way) those found in its tables' folders."""
-    if before:
-        return [partition_path(table, key, file) for table, entries in before.items()
-                for key, files in entries.items() for file in files]
-    return [path.relative_to(root).as_posix() for table in TABLES
-            for path in sorted((root / table).glob("year=*/station=*/*.parquet"))]
+    def generations(self) -> dict[str, Generation]:
+        """The generations the folder holds whole: each listed with every file of its listed in place (none when
+        its index cannot be read: a prepare stopped half-way leaves generations whose files no index lists)."""
+        if not self.partitions:
+            return {}
+        try:
+            with reading(self.root / GENERATIONS):
+                listed = json.loads((self.root / GENERATIONS).read_text("utf-8"))
+        except FirestatsError:
+            return {}
+        found: dict[str, list[str]] = {}
+        for path in self.paths():
+            found.setdefault(Path(path).stem, []).append(path)
+        return {label: Generation.read(data) for label, data in listed.items()
+                if all((self.root / path).is_file() for path in found.get(label, []))}
 
-
-def stored_generations(root: Path) -> dict[str, Generation]:
-    """The generations a folder prepared before holds whole: each listed with every file of its listed in place."""
-    partitions, _ = _previous(root)
-    try:
-        with reading(root / GENERATIONS):
-            listed = json.loads((root / GENERATIONS).read_text("utf-8"))
-    except FirestatsError:
-        return {}
-    paths: dict[str, list[Path]] = {}
-    for table, entries in partitions.items():
-        for key, files in entries.items():
-            for file in files:
-                paths.setdefault(file, []).append(root / partition_path(table, key, file))
-    return {label: Generation.read(data) for label, data in listed.items()
-            if all(path.is_file() for path in paths.get(label, []))}
+    def problems(self, labels: list[str]) -> list[pd.DataFrame]:
+        """The problem rows the generations ``labels`` hold, each in file order."""
+        found = []
+        for label in labels:
+            paths = [self.root / partition_path("problems", key, label)
+                     for key, files in self.partitions.get("problems", {}).items() if label in files]
+            found.append(_ordered(paths, "problems") if paths else pd.DataFrame(columns=PROBLEM_COLUMNS))
+        return found
 
 
 def _kept_files(before: dict[str, dict[str, dict[str, Any]]],

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from firestats import sample
-from firestats.ingest.prepare import prepare
+from firestats.store import prepare
 
 PLACES = ("城东 城西 城南 城北 高新区 开发区 江北 江南 河东 河西 新城 老城 港区 机场 滨湖 山前 北湖 南湖 东关 西关 "
           "龙泉 青山 白沙 金桥 花园 学府 科技城 工业园 临港 望江 湖滨 铁路 桃源 梅岭 松林").split()

@@ -19,8 +19,8 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute): the public face, bound to the functions themselves.
 _API = {
-    "prepare": ("firestats.ingest.prepare", "prepare"),
-    "load": ("firestats.ingest.store", "load"),
+    "prepare": ("firestats.store", "prepare"),
+    "load": ("firestats.store", "load"),
     "figures": ("firestats.compute.station", "station_figures"),
     "station_report": ("firestats.publish.station_report", "station_report"),
     "detachment_overview": ("firestats.publish.overview", "detachment_overview"),

@@ -100,8 +100,8 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, r
     printed at the end shows that the counts add up. Raw files are only read. An --out prepared
     before is updated: only new or changed files are read, rows of removed files are dropped.
     """
-    from firestats.ingest.prepare import prepare as run
-    from firestats.ingest.quality import describe
+    from firestats.store import describe
+    from firestats.store import prepare as run
 
     dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name)
     _say([*describe(dataset), f"wrote {out_dir}"])
@@ -118,8 +118,7 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) 
     Exit codes: 0 clean, 1 some rows have problems (listed by reason, with file, row and
     column), 2 a file or mapping cannot be read at all.
     """
-    from firestats.ingest.prepare import build
-    from firestats.ingest.quality import describe, problem_rows
+    from firestats.store import build, describe, problem_rows
 
     dataset = _read(lambda mapping: build(inputs, mapping), mapping_name)
     _say(describe(dataset, examples))
@@ -275,9 +274,9 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
       firestats prepare OUT/raw --out OUT/processed
       firestats batch --data OUT/processed --out OUT/reports
     """
-    from firestats.ingest.prepare import prepare as run
     from firestats.publish.index_page import INDEX
     from firestats.run.batch import render_all
+    from firestats.store import prepare as run
 
     raw, processed, reports = out_dir / "raw", out_dir / "processed", out_dir / "reports"
     if not (raw.is_dir() and any(raw.iterdir())):

@@ -21,6 +21,11 @@ def score_table_name() -> str:
     return str(settings()["assessments"]["score_table"])
 
 
+def header_search_rows() -> int:
+    """How many rows from a sheet's top its header row is looked for in (default 30: title lines above it)."""
+    return int(settings()["workbook_limits"]["header_search_rows"])
+
+
 def min_percentile_n() -> int:
     """Fewest incidents a median or 90th percentile is shown for (default 20)."""
     return int(settings()["percentiles"]["min_n"])

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import settings
 
 from firestats import sample
-from firestats.ingest.prepare import prepare
+from firestats.store.preparation import prepare
 
 # The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
 settings.register_profile("full", max_examples=150)
@@ -76,6 +76,11 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def pairs(dataset) -> list[tuple[str, int]]:
+    """Every (station, year) a Dataset has records in, by year then station."""
+    return [(station, period.year) for station, period in dataset.station_periods("year")]
 
 
 INCIDENT_HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数"

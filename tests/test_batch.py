@@ -12,10 +12,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from firestats.ingest.prepare import prepare
 from firestats.run.batch import read_manifest, render_all
 from firestats.run.render import STATION_NOTEBOOK
 from firestats.sample import write_sample
+from firestats.store.preparation import prepare
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 

@@ -20,11 +20,11 @@ from conftest import write_exports
 from test_batch import failing_notebook
 
 from firestats.errors import OutputError
-from firestats.ingest.prepare import prepare
 from firestats.ingest.stations import full_name
 from firestats.publish.paths import BESIDE, report_name, report_path
 from firestats.run.batch import read_manifest
 from firestats.run.render import render_station
+from firestats.store.preparation import prepare
 
 pytestmark = pytest.mark.slow  # real kernels and batches: `pytest -m "not slow"` skips them
 

@@ -15,10 +15,10 @@ from matplotlib.figure import Figure
 from firestats.compute import incidents as metrics
 from firestats.compute.assessments import weekly_rates
 from firestats.compute.station import compute
-from firestats.ingest.store import load
 from firestats.publish import charts
 from firestats.publish.html import heat_table
 from firestats.settings import settings
+from firestats.store.dataset import load
 
 GLYPH_MISSING = r"Glyph .* missing from font"
 

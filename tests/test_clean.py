@@ -4,9 +4,9 @@ import pytest
 from firestats.compute import incidents as metrics
 from firestats.errors import InputError
 from firestats.ingest.incidents import normalise_types, to_canonical
-from firestats.ingest.merging import clean_incidents
 from firestats.ingest.stations import normalise_stations
 from firestats.schema import INCIDENT_TYPES
+from firestats.store.merging import clean_incidents
 
 
 def export(rows: list[dict], name: str = "a.csv") -> pd.DataFrame:

@@ -15,7 +15,7 @@ from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
 from firestats.ingest import assessments as training
 from firestats.ingest import parse
-from firestats.ingest.prepare import build
+from firestats.store.preparation import build
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,抢救人数,挽回损失\n"
 
@@ -92,7 +92,7 @@ def test_years_no_export_means_are_quarantined_and_far_times_blanked(tmp_path):
     accounted(data)
     reasons = data.problems.set_index("incident_id")["reason"].to_dict()
     assert reasons["A1"] == reasons["A2"] == "implausible_received_at"
-    assert reasons["A3"] == "implausible_time" and data.station_years() == [("城东站", 2024)]
+    assert reasons["A3"] == "implausible_time" and data.station_years() == {"城东站": {2024}}
     assert compute(data, "城东站", 2024).figures["response"]["dispatch_to_arrival"]["n"] == 1
 
 
@@ -120,8 +120,8 @@ def test_a_result_without_an_age_is_flagged_and_figures_stay_valid_json():
     records, problems = training.to_records(sheet([
         {"日期": "2024-03-25", "考核类型": "月考", "站": "城东", "姓名": "甲", "3000米跑": "12'35\""}]), "s.xlsx")
     assert len(records) == 1 and problems["reason"].tolist() == ["missing_age"]
-    from firestats.ingest.merging import empty_result
-    from firestats.ingest.store import Dataset
+    from firestats.store.dataset import Dataset
+    from firestats.store.merging import empty_result
 
     data = Dataset(empty_result().incidents, problems.assign(family="assessments"), {"unattributed": 0}, records)
     figures = compute(data, "城东站", 2024).figures

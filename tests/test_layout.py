@@ -15,7 +15,9 @@ from firestats import errors
 from firestats.catalogue import catalogue, heading, term
 
 PACKAGE = Path(firestats.__file__).resolve().parent
-STAGES = ("ingest", "compute", "publish", "run")  # in pipeline order
+REPO = PACKAGE.parent
+STAGES = ("ingest", "store", "compute", "publish", "run")  # in pipeline order
+GROUND = ("vocabulary",)  # beneath every stage: the words they share
 
 
 def modules() -> list[Path]:
@@ -70,6 +72,26 @@ def test_nothing_imports_a_later_stage():
     assert not upward
 
 
+def test_nothing_outside_the_store_imports_more_than_its_public_face():
+    inside = PACKAGE / "store"
+    reaching = []
+    for path in (p for p in [*modules(), *REPO.joinpath("benchmarks").glob("*.py")] if not p.is_relative_to(inside)):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            # from firestats.store import load is the face; from firestats.store.dataset import … reaches inside
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            reaching += [f"{path.name} imports {n}" for n in names if n.startswith("firestats.store.")]
+    assert not reaching
+
+
+def test_the_ground_floor_imports_no_stage():
+    ground = [p for folder in GROUND for p in (PACKAGE / folder).rglob("*.py")]
+    assert ground
+    upward = [f"{p.relative_to(PACKAGE)} imports {name}" for p in ground for name in imported(p)
+              if stage_of(name) is not None]
+    assert not upward
+
+
 def test_every_refusal_derives_from_one_base():
     refusals = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
     assert len(refusals) >= 6 and all(issubclass(c, errors.FirestatsError) for c in refusals)
@@ -87,7 +109,7 @@ def test_every_catalogue_entry_is_complete():
 
 
 def test_a_ledger_row_with_a_bad_date_is_described_as_a_ledger_date(tmp_path):
-    from firestats.ingest.prepare import build
+    from firestats.store.preparation import build
 
     ledger = tmp_path / "台账.csv"
     ledger.write_text("日期,站,类别,内容,数量\n2024-13-45,城东站,实地演练,演练,1\n2024-03-01,城东站,实地演练,演练,1\n",

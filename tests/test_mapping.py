@@ -11,7 +11,7 @@ from firestats.cli import main
 from firestats.compute import incidents as metrics
 from firestats.errors import InputError
 from firestats.ingest.mapping import MappingError, load_mapping, shipped
-from firestats.ingest.prepare import build
+from firestats.store.preparation import build
 
 UNITS_CSV = """\
 Call,Unit,Date,Call time,Dispatched,On scene,Clear,Kind,Area,Cost (yuan),Attend s,Note

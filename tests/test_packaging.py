@@ -18,8 +18,8 @@ from firestats import files
 from firestats.cli import main
 from firestats.errors import NotPrepared
 from firestats.files import OutputFolder
-from firestats.ingest.layout import find_prepared
 from firestats.run.notebooks import notebook
+from firestats.store.layout import find_prepared
 
 REPO = Path(__file__).resolve().parent.parent
 FIRESTATS = [sys.executable, "-m", "firestats"]

@@ -12,10 +12,10 @@ import pytest
 
 from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
-from firestats.ingest.store import load
 from firestats.periods import Period, parse_period, periods_in
 from firestats.privacy import redact
 from firestats.sample import STATIONS, YEARS
+from firestats.store.dataset import load
 
 
 @pytest.mark.parametrize("text, period, name, dates, words", [

@@ -6,10 +6,10 @@ import pytest
 
 from firestats.errors import InputError
 from firestats.ingest.mapping import known_headers
-from firestats.ingest.prepare import build
-from firestats.ingest.quality import describe
 from firestats.ingest.readers import find_inputs, read_tables
 from firestats.publish import index_page
+from firestats.store.preparation import build
+from firestats.store.quality import describe
 
 HEADER = ["警情编号", "出动站", "接警时间", "警情类型"]
 ROWS = [["A1", "城东", "2024-01-01 10:00:00", "火灾"], ["A2", "城西站", "2024/1/2 11:00:00", "抢险"]]
@@ -128,7 +128,7 @@ def test_old_xls_workbook_with_a_date_cell(tmp_path):
     sheet.write(2, 2, dt.datetime(2024, 1, 1, 10, 0, 5), stamp)
     sheet.write(2, 3, "火灾")
     book.save(str(tmp_path / "old.xls"))
-    from firestats.ingest.prepare import build
+    from firestats.store.preparation import build
 
     data = build([tmp_path / "old.xls"])
     assert data.incidents[["incident_id", "station", "type"]].iloc[0].tolist() == ["A1", "城东站", "火灾扑救"]

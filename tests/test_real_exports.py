@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import pairs
 
 from firestats.compute import incidents as metrics
 from firestats.compute.station import compute
 from firestats.ingest.mapping import load_mapping
-from firestats.ingest.prepare import build
+from firestats.store.preparation import build
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not present at {REAL}")]
@@ -131,7 +132,7 @@ def test_shipped_mapping_matches_plain_pandas(case):
     want["year"] = want["received"].dt.year
 
     expected_pairs = {(s, int(y)): n for (s, y), n in want.groupby(["station", "year"]).size().items()}
-    got_pairs = {(s, y): len(data.narrow(s, y).incidents) for s, y in data.station_years()}
+    got_pairs = {(s, y): len(data.narrow(s, y).incidents) for s, y in pairs(data)}
     assert got_pairs == expected_pairs
 
     totals = data.quality["totals"]
@@ -150,7 +151,7 @@ def test_shipped_mapping_matches_plain_pandas(case):
 def test_an_export_without_people_or_loss_columns_gives_null_not_zero():
     """London's export has no rescued, evacuated or loss columns: those figures have no records."""
     data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
-    station, year = data.station_years()[0]
+    station, year = pairs(data)[0]
     figures = compute(data, station, year).figures
     assert figures["incidents"]["total"] > 0
     assert figures["people"] == {"rescued": None, "evacuated": None} and figures["loss_averted_10k_yuan"] is None
@@ -262,7 +263,7 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, map
     data = tmp_path / "data"
     prepared = CliRunner().invoke(main, ["prepare", str(REAL / export), "--mapping", mapping, "--out", str(data)])
     assert prepared.exit_code == 0, prepared.output
-    station, year = max(build([REAL / export], load_mapping(mapping)).station_years(), key=lambda p: p[1])
+    station, year = max(pairs(build([REAL / export], load_mapping(mapping))), key=lambda p: p[1])
     result = CliRunner().invoke(main, ["report", "--data", str(data), "--station", station, "--year", str(year),
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

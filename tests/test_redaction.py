@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from conftest import write_exports
 
 from firestats.cli import main
-from firestats.ingest.prepare import prepare
 from firestats.privacy import redact, redact_all
 from firestats.publish.exports import beside
 from firestats.publish.station_report import station_report
+from firestats.store.preparation import prepare
 
 PHONES = ["13800138000", "138-0013-8000", "137 0013 7000", "+8613900139000", "+86 139 0013 9000", "0086-13600136000",
           "１３８００１３８０００"]

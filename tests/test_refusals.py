@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from conftest import write_exports
 
 from firestats.cli import main
-from firestats.ingest.layout import read_index
-from firestats.ingest.prepare import prepare
 from firestats.publish.paths import BESIDE
 from firestats.run.batch import plan, render_all, unchanged
+from firestats.store.layout import read_index
+from firestats.store.preparation import prepare
 
 ESC = "\x1b]52;c;ZXZpbA==\x07"  # writes the terminal's clipboard when printed raw
 

@@ -15,10 +15,10 @@ import yaml
 
 import firestats
 from firestats.compute.station import compute
-from firestats.ingest.store import load
 from firestats.publish.exports import rounded
 from firestats.publish.station_report import station_report
 from firestats.run.render import OVERVIEW_NOTEBOOK, STATION_NOTEBOOK, render_station
+from firestats.store.dataset import load
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
@@ -54,7 +54,7 @@ def station_reports(batch: Path) -> list[Path]:
 
 
 def test_batch_renders_one_report_per_station_and_year(batch, prepared):
-    pairs = load(prepared).station_years()
+    pairs = [(s, p.year) for s, p in load(prepared).station_periods("year")]
     expected = {f"{year}/{station}.html" for station, year in pairs}
     expected |= {f"{year}/支队总览.html" for _, year in pairs} | {"index.html"}
     assert len(expected) == 15 + 3 + 1

@@ -10,8 +10,8 @@ from firestats.compute import response
 from firestats.compute.station import compute
 from firestats.errors import MappingError
 from firestats.ingest.mapping import parse_mapping
-from firestats.ingest.prepare import build
 from firestats.settings import settings
+from firestats.store.preparation import build
 
 UNITS = {"name": "units", "fold_units": True, "standard": "nfpa1710", "fields": {
     "incident_id": "Incident", "station": "Station", "received_at": "Received", "dispatched_at": "Dispatch",

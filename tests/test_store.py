@@ -12,14 +12,16 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from conftest import BUNDLED_RAW, write_exports
+from conftest import BUNDLED_RAW, pairs, write_exports
 
 from firestats.cli import main
-from firestats.ingest import generations, readers, store
-from firestats.ingest.layout import read_index, station_years
-from firestats.ingest.partitions import TABLES
-from firestats.ingest.prepare import build, prepare
-from firestats.ingest.store import load, save
+from firestats.ingest import readers
+from firestats.store import dataset as store
+from firestats.store import generations
+from firestats.store.dataset import load, save
+from firestats.store.layout import read_index
+from firestats.store.partitions import TABLES
+from firestats.store.preparation import build, prepare
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ def test_the_store_reads_back_as_the_dataset_written(built, saved):
 
 def test_a_slice_read_by_station_and_years_equals_narrowing_the_whole(saved):
     whole = load(saved)
-    for station, year in whole.station_years():
+    for station, year in pairs(whole):
         same(load(saved, station, [year]), whole.narrow(station, [year]))
     for year in (2023, 2024, 2025):  # the overview's slice: every station, and rows of no station
         same(load(saved, years=[year - 1, year]), whole.narrow(None, [year - 1, year]))
@@ -79,9 +81,9 @@ def test_a_slice_opens_only_its_own_partition_files(saved, monkeypatch):
 
 def test_station_years_come_from_the_index(saved, built):
     found: dict[str, set[int]] = {}
-    for station, year in built.station_years():
+    for station, year in pairs(built):
         found.setdefault(station, set()).add(year)
-    assert station_years(saved) == found
+    assert read_index(saved).station_years() == found
 
 
 def test_an_older_prepared_folder_is_refused_in_one_line(tmp_path):
@@ -101,7 +103,7 @@ def test_hostile_station_names_stay_inside_the_folder_and_never_make_a_path(tmp_
     hostile = ["../x", "..", "站" * 300, "CON", "a/b\\c", "NUL.txt"]
     out = tmp_path / "data"
     prepare([write_exports(tmp_path / "raw", hostile)], out)
-    names = set(station_years(out))
+    names = set(read_index(out).station_years())
     assert len(names) == len(hostile)
     files = [p for p in out.rglob("*") if p.is_file()]
     assert all(p.resolve().is_relative_to(out.resolve()) for p in files)

@@ -10,10 +10,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from firestats.ingest import merging, partition_files, readers, sources
-from firestats.ingest.prepare import prepare
-from firestats.ingest.store import load
+from firestats.ingest import readers
 from firestats.ingest.text_table import text_pieces
+from firestats.store import merging, partition_files, sources
+from firestats.store.dataset import load
+from firestats.store.preparation import prepare
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,出动车辆"
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from firestats.compute.scoring import load_table
 from firestats.errors import ScoreTableError
 from firestats.ingest import assessments as training
-from firestats.ingest.items import catalogue
 from firestats.privacy import mask_name, redact
+from firestats.vocabulary.items import catalogue
 
 TABLE = load_table("example-2024")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from firestats.ingest.problems import MERGED, QUARANTINE
-from firestats.ingest.store import Dataset
+from firestats.store import Dataset
+from firestats.vocabulary.problems import MERGED, QUARANTINE
 
 
 def row_accounting(mine: Dataset) -> dict[str, int]:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from firestats.ingest import parse
-from firestats.ingest.activities import spec
+from firestats.vocabulary.activities import spec
 
 LISTED = ("awards", "competitions")  # figures given as lists of entries, not totals
 
@@ -43,6 +42,7 @@ def _whole(total: float) -> int | float:
 def _licences(rows: pd.DataFrame) -> dict[str, int]:
     kinds = spec()["licence_kinds"]
     pattern = "(?P<kind>" + "|".join(kinds) + ")"
-    kind = parse.extract(parse.text(rows["content"]).str.upper(), pattern)["kind"].fillna("其他")
+    # The content was cleaned as it was read (NFKC, trimmed): b2 and Ｂ2 are B2 here already but for the case.
+    kind = rows["content"].astype("string").str.upper().str.extract(pattern)["kind"].fillna("其他")
     totals = rows["quantity"].groupby(kind.to_numpy()).sum()
     return {k: _whole(v) for k, v in totals.items()}

@@ -12,8 +12,8 @@ import pandas as pd
 
 from firestats.compute.scoring import ScoreTable
 from firestats.ingest.assessments import ABSENT, EXEMPT, PRESENT
-from firestats.ingest.readers import unique_names
 from firestats.privacy import mask_name
+from firestats.vocabulary.spelling import unique_names
 
 KINDS = ("周测", "月考", "比武")
 

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from firestats.errors import ScoreTableError
-from firestats.ingest.items import catalogue
+from firestats.vocabulary.items import catalogue
 
 # Grades by the cut-off that earns them, best first; below every cut-off: 不及格.
 GRADES = (("excellent", "优秀"), ("good", "良好"), ("pass", "及格"))

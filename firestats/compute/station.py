@@ -11,11 +11,10 @@ from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures
 from firestats.compute.incidents import daily_counts, incident_figures
 from firestats.compute.scoring import ScoreTable, load_table
-from firestats.ingest.layout import no_records
-from firestats.ingest.store import Dataset, load
 from firestats.periods import Period, parse_period
 from firestats.privacy import redact_all
 from firestats.settings import score_table_name, within_seconds
+from firestats.store import Dataset, load, no_records
 
 
 @dataclass
@@ -85,5 +84,5 @@ def reported(dataset: Dataset, station: str, when: int | Period, show_names: boo
     """A station's year (or period) to report on, as :func:`compute`; one with no records of any family is refused."""
     mine = compute(dataset, station, when, show_names, score_table)
     if mine.data.is_empty():
-        raise no_records(station, mine.period.label, dataset.years_by_station().get(station, set()))
+        raise no_records(station, mine.period.label, dataset.station_years().get(station, set()))
     return mine

@@ -6,25 +6,18 @@ Each ledger row is one logged activity with a category, a quantity in the catego
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 import pandas as pd
-import yaml
 
 from firestats.errors import InputError
 from firestats.ingest import parse
-from firestats.ingest.problems import FLAGGED, QUARANTINE, record_problems
-from firestats.ingest.readers import match_headers, normalise_header
+from firestats.ingest.problems import record_problems
+from firestats.ingest.readers import match_headers
 from firestats.ingest.stations import normalise_stations
+from firestats.vocabulary.activities import spec
+from firestats.vocabulary.problems import FLAGGED, QUARANTINE
+from firestats.vocabulary.spelling import normalise_header
 
 RECORD_COLUMNS = ["date", "station", "category", "content", "quantity", "note", "source_file", "source_row"]
-
-
-@cache
-def spec() -> dict:
-    """The activities data file: headers, categories and licence kinds."""
-    return yaml.safe_load(resources.files("firestats").joinpath("data/activities.yaml").read_text("utf-8"))
 
 
 def headers() -> set[str]:

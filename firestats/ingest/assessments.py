@@ -15,10 +15,12 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest import parse
-from firestats.ingest.items import catalogue, item_names, lookup_table, spec
-from firestats.ingest.problems import FLAGGED, QUARANTINE, record_problems
-from firestats.ingest.readers import match_headers, normalise_header
+from firestats.ingest.problems import record_problems
+from firestats.ingest.readers import match_headers
 from firestats.ingest.stations import normalise_stations
+from firestats.vocabulary.items import catalogue, item_names, lookup_table, spec
+from firestats.vocabulary.problems import FLAGGED, QUARANTINE
+from firestats.vocabulary.spelling import normalise_header
 
 RECORD_COLUMNS = ["date", "station", "kind", "person", "position", "age", "item", "raw_result", "result",
                   "status", "rank", "source_file", "source_row", "source_column"]

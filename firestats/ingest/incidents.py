@@ -18,8 +18,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import parse
 from firestats.ingest.mapping import AMOUNT_UNITS, FieldRule, Mapping, auto_mapping
-from firestats.ingest.problems import FLAGGED, QUARANTINE, rows_where
-from firestats.ingest.readers import normalise_header
+from firestats.ingest.problems import rows_where
 from firestats.ingest.stations import normalise_stations
 from firestats.schema import (
     FIELDS_BY_NAME,
@@ -29,6 +28,8 @@ from firestats.schema import (
     aliases,
 )
 from firestats.settings import settings
+from firestats.vocabulary.problems import FLAGGED, QUARANTINE
+from firestats.vocabulary.spelling import normalise_header
 
 # 合计 / 小 计 / 总　计 at the start of a cell, spaced out or not (full-width spaces too).
 _SUMMARY = r"^[\s\x{3000}]*[合小总][\s\x{3000}]*计"

@@ -17,9 +17,10 @@ import pyarrow.compute as pc
 import yaml
 
 from firestats.errors import MappingError
-from firestats.ingest.readers import match_headers, normalise_header
+from firestats.ingest.readers import match_headers
 from firestats.schema import FIELDS_BY_NAME, TIMESTAMP_FIELDS, aliases
 from firestats.settings import settings
+from firestats.vocabulary.spelling import normalise_header
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
              "dayfirst", "unit"}

@@ -2,35 +2,12 @@
 
 Every record family lists its problems in one table (``PROBLEM_COLUMNS``): the file and row,
 what happened to the row (quarantined, merged, flagged), the reason code, the column and the
-value. What each reason means is data (``firestats/data/reasons.yaml``), worded per family.
+value. The codes and their words are the vocabulary's (``firestats.vocabulary.problems``).
 """
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 import pandas as pd
-import yaml
-
-QUARANTINE, MERGED, FLAGGED = "quarantined", "merged", "flagged"
-FAMILIES = ("incidents", "assessments", "activities")
-PROBLEM_COLUMNS = [
-    "source_file", "source_row", "action", "reason", "column", "value", "incident_id", "station", "year", "date",
-]  # station, year and date: what the row's own cells read as (a period's report claims the rows of its dates)
-
-
-@cache
-def reasons() -> dict[str, dict[str, str]]:
-    """What each reason means, by record family then reason code (``firestats/data/reasons.yaml``)."""
-    return yaml.safe_load(resources.files("firestats").joinpath("data/reasons.yaml").read_text("utf-8"))
-
-
-def reason_text(family: str, reason: str) -> str:
-    """The reader's words for one family's reason code, or for a reason any export's lines can have
-    (``any_family``), or the code itself."""
-    words = reasons()
-    return words.get(family, {}).get(reason) or words["any_family"].get(reason, reason)
 
 
 def rows_where(out: pd.DataFrame, mask: pd.Series, action: str, reason: str, column: pd.Series | str,

@@ -6,7 +6,6 @@ file it came from and its row number as the user sees it in a spreadsheet (1-bas
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +14,16 @@ import numpy as np
 import pandas as pd
 
 from firestats.errors import InputError
-from firestats.ingest.problems import FLAGGED, QUARANTINE
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_xlsx
+from firestats.settings import header_search_rows
+from firestats.vocabulary.problems import FLAGGED, QUARANTINE
+from firestats.vocabulary.spelling import normalise_header, unique_names
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 # How far below the top a header row may sit under title rows.
-HEADER_SEARCH_ROWS = 30
 READ_PROBLEM_COLUMNS = ["source_row", "action", "reason", "column", "value"]
 
 
@@ -44,10 +44,6 @@ class RawTable:
     # A large text export's rows after ``frame``'s, a piece at a time: each piece's frame and problem rows.
     pieces: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=lambda: iter(()))
 
-
-def normalise_header(name: object) -> str:
-    """A header as aliases are written: NFKC (full-width to half-width), no white space."""
-    return "".join(unicodedata.normalize("NFKC", str(name)).split())
 
 
 def match_headers(headers: list[str], table: dict[str, list[str]]) -> dict[str, str]:
@@ -123,7 +119,7 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
         except InputError:
             ignored.append(source_name(name, str(sheet)))
     if not tables:
-        raise InputError(f"{path}: no sheet has a header row in its first {HEADER_SEARCH_ROWS} rows "
+        raise InputError(f"{path}: no sheet has a header row in its first {header_search_rows()} rows "
                          f"(expected column names such as 警情编号, 接警时间, 出动站)")
     tables[0].ignored_sheets = ignored
     return tables
@@ -144,11 +140,11 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
 
 def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[str]]:
     """The header's row number (among the first rows, by known header names) and its column names."""
-    top = grid.head(HEADER_SEARCH_ROWS).map(lambda v: "" if pd.isna(v) else str(v).strip())
+    top = grid.head(header_search_rows()).map(lambda v: "" if pd.isna(v) else str(v).strip())
     scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
     if scores.empty or scores.max() < 2:
         raise InputError(
-            f"{path}: no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            f"{path}: no header row found in the first {header_search_rows()} rows "
             "(expected column names such as 警情编号, 接警时间, 出动站); for an export with other headers "
             "use --mapping (shipped: pudong, lfb, sf, dublin) or write one (docs/mappings.md)"
         )
@@ -287,13 +283,3 @@ def _blank(column: pd.Series) -> pd.Series:
         return column.isna()
     as_text = column.astype("string")
     return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)
-
-
-def unique_names(names: list[str]) -> list[str]:
-    """Names made unique (a repeated 备注 becomes 备注（2）), so no column or person hides another."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}（{seen[name]}）")
-    return out

@@ -13,8 +13,8 @@ import yaml
 from firestats.catalogue import entry
 from firestats.compute.compare import HEADLINES, value_at
 from firestats.compute.station import compute
-from firestats.ingest.store import Dataset
 from firestats.schema import INCIDENT_FIELDS
+from firestats.store import Dataset
 
 
 @cache

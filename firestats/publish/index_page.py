@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import quote
 
 from firestats.catalogue import heading
-from firestats.ingest.quality import ACCOUNT_KEYS, skipped_files, unread_sheets
-from firestats.ingest.readers import HEADER_SEARCH_ROWS
 from firestats.periods import KINDS, Period, parse_period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
+from firestats.settings import header_search_rows
+from firestats.store import skipped_files, unread_sheets
+from firestats.vocabulary.problems import ACCOUNT_KEYS
 from firestats.wording import percentile, share
 
 _STYLE = """
@@ -95,7 +96,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
     totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
     columns = "".join(f"<th>{escape(heading(key))}</th>" for key in HEADLINE.values())
     unread = unread_sheets(quality)
-    unread_note = (f'<p class="note">未读取的工作表（前{HEADER_SEARCH_ROWS}行内没有可识别的表头）：'
+    unread_note = (f'<p class="note">未读取的工作表（前{header_search_rows()}行内没有可识别的表头）：'
                    f'{escape("、".join(unread))}</p>' if unread else "")
     skipped = skipped_files(quality)
     unread_note += (f'<p class="note">文件夹中不是导出表、未读取的文件：{escape("；".join(skipped))}</p>'

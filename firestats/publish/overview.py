@@ -17,10 +17,10 @@ from firestats.catalogue import heading, term, unit_of
 from firestats.compute.compare import value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
-from firestats.ingest.store import Dataset, load
 from firestats.periods import Period, period_of
 from firestats.publish.html import heat_table, table
 from firestats.settings import within_standard
+from firestats.store import Dataset, load
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
@@ -56,7 +56,7 @@ def totals_at(dataset: Dataset, stations: list[str], period: Period) -> dict[str
     records of any family there, as its figures would be; counted alone, since the comparison reads nothing else."""
     other = dataset.narrow(None, period)
     counts = other.incidents["station"].value_counts()
-    recorded = {s for s, _ in other.station_years()}
+    recorded = set(other.station_years())
     found: dict[str, int | None] = {s: int(counts.get(s, 0)) if s in recorded else None for s in stations}
     found[TOTAL] = None if other.is_empty() else len(other.incidents)
     return found

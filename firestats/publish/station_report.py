@@ -23,14 +23,14 @@ from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS, weekly_rates
 from firestats.compute.response import NEEDS, recorded
 from firestats.compute.station import StationYear, compute, reported
-from firestats.ingest.activities import spec as activity_spec
-from firestats.ingest.problems import reason_text
 from firestats.ingest.stations import full_name
-from firestats.ingest.store import load
 from firestats.periods import Period, period_of
 from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative, response_view
 from firestats.publish.html import Publishing, chart, table, text
+from firestats.store import load
+from firestats.vocabulary.activities import spec as activity_spec
+from firestats.vocabulary.problems import reason_text
 from firestats.wording import change_in, number, points, report_title, share, value_in
 
 ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}

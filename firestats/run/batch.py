@@ -32,8 +32,6 @@ import firestats
 from firestats.compute.compare import value_at
 from firestats.errors import ClusterError
 from firestats.files import OutputFolder
-from firestats.ingest.layout import check_partitions, match_station, read_index, read_quality
-from firestats.ingest.partitions import StoreIndex
 from firestats.periods import KINDS, Period
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
@@ -49,6 +47,7 @@ from firestats.run.render import (
     render_station,
 )
 from firestats.settings import settings
+from firestats.store import StoreIndex, check_partitions, match_station, read_index, read_quality
 from firestats.terminal import printable
 
 MANIFEST = "manifest.json"

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from firestats.errors import FirestatsError, ReportFailed
 from firestats.files import OutputFolder
-from firestats.ingest.layout import check_partitions, read_index, resolve_station_year
 from firestats.periods import period_of
 from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
 from firestats.run.kernels import Kernel
 from firestats.run.notebooks import notebook
+from firestats.store import check_partitions, read_index, resolve_station_year
 from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from firestats.ingest.activities import spec as activity_spec
-from firestats.ingest.items import catalogue
+from firestats.vocabulary.activities import spec as activity_spec
+from firestats.vocabulary.items import catalogue
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = (

@@ -11,11 +11,20 @@ from typing import Any
 import pandas as pd
 
 from firestats.errors import InputError
-from firestats.ingest import activities, assessments, generations, incidents, readers
-from firestats.ingest.generations import Generation, Plan, months_of, table_id, type_counts, types_of
+from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping, known_headers
-from firestats.ingest.merging import (
+from firestats.store import generations
+from firestats.store.dataset import (
+    DATE_COLUMN,
+    Dataset,
+    Folds,
+    Previous,
+    in_file_order,
+    save,
+)
+from firestats.store.generations import Generation, Plan, months_of, table_id, type_counts, types_of
+from firestats.store.merging import (
     CleanResult,
     Keys,
     SliceList,
@@ -25,25 +34,18 @@ from firestats.ingest.merging import (
     empty_result,
     fold_streams,
 )
-from firestats.ingest.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
-from firestats.ingest.quality import quality_summary
-from firestats.ingest.sources import FilePart, SourceCache, part_key, recipe
-from firestats.ingest.spill import Spill, release_memory
-from firestats.ingest.store import (
-    DATE_COLUMN,
-    Dataset,
-    Folds,
-    Previous,
-    in_file_order,
-    save,
-)
+from firestats.store.quality import quality_summary
+from firestats.store.sources import FilePart, SourceCache, part_key, recipe
+from firestats.store.spill import Spill, release_memory
+from firestats.vocabulary.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
+from firestats.vocabulary.spelling import normalise_header
 
 
 def family_of(columns: list[str], mapping: Mapping | None) -> str:
     """Which record family a table holds, judged by how many of its headers each family knows."""
     if mapping is not None:
         return "incidents"
-    names = {readers.normalise_header(c) for c in columns}
+    names = {normalise_header(c) for c in columns}
     known = {"incidents": known_headers(None), "assessments": assessments.headers(), "activities": activities.headers()}
     return max(FAMILIES, key=lambda family: len(names & known[family]))  # ties go to incidents, listed first
 

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from firestats.files import OutputFolder, Sink
-from firestats.ingest.merging import SLICE_ROWS
-from firestats.ingest.partitions import partition_key, partition_path
-from firestats.ingest.spill import ORDER, Spill, release_memory
+from firestats.store.merging import SLICE_ROWS
+from firestats.store.partitions import partition_key, partition_path
+from firestats.store.spill import ORDER, Spill, release_memory
 
 
 def write_files(folder: OutputFolder, table: str, file: str, spill: Spill, ids: dict[str, str],

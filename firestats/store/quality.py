@@ -7,10 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from firestats.ingest.problems import FLAGGED, MERGED, QUARANTINE, reason_text
-from firestats.ingest.store import Dataset
+from firestats.store.dataset import Dataset
+from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE, reason_text
 
-ACCOUNT_KEYS = ("rows_in", "kept", "merged", "quarantined")
 # Merging the rows of one incident's responding units is how such exports work, not a problem.
 EXPECTED_MERGES = {"unit_row"}
 _ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out first

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from firestats.ingest import parse
-from firestats.ingest.problems import FLAGGED, rows_where
+from firestats.ingest.problems import rows_where
 from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH, TIMESTAMP_FIELDS
+from firestats.vocabulary.problems import FLAGGED
 
 _STEP = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
 

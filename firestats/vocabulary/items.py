@@ -9,7 +9,7 @@ from typing import Literal
 
 import yaml
 
-from firestats.ingest.readers import normalise_header
+from firestats.vocabulary.spelling import normalise_header
 
 
 @dataclass(frozen=True)

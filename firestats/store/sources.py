@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 import firestats
 from firestats.files import OutputFolder
 from firestats.ingest.mapping import Mapping
-from firestats.ingest.merging import SLICE_ROWS, Keys, Stream
-from firestats.ingest.spill import OPTIONS, release_memory
+from firestats.store.merging import SLICE_ROWS, Keys, Stream
+from firestats.store.spill import OPTIONS, release_memory
 
 SOURCES = ".sources"
 # The folders whose files shape a file's part: a change to any of them makes every part stale.

@@ -20,10 +20,11 @@ import pandas as pd
 
 from firestats.ingest import parse
 from firestats.ingest.incidents import Canonical, to_canonical
-from firestats.ingest.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE, rows_where
-from firestats.ingest.spill import release_memory
-from firestats.ingest.time_flags import arrivals_shown, flag_times, in_step_order, midnights_alone
+from firestats.ingest.problems import rows_where
 from firestats.schema import FIRST_UNIT_TIMES, INCIDENT_FIELDS, TIMESTAMP_FIELDS
+from firestats.store.spill import release_memory
+from firestats.store.time_flags import arrivals_shown, flag_times, in_step_order, midnights_alone
+from firestats.vocabulary.problems import FLAGGED, MERGED, PROBLEM_COLUMNS, QUARANTINE
 
 # When a unit's rows fold into one incident: the first call, dispatch and arrival; the last to clear.
 _FOLD_LAST = {"cleared_at", "returned_at"}

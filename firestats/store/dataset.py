@@ -16,10 +16,11 @@ import pyarrow.parquet as pq
 
 from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
-from firestats.ingest.generations import GENERATIONS, Generation
-from firestats.ingest.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
-from firestats.ingest.partition_files import parquet_bytes, write_files
-from firestats.ingest.partitions import (
+from firestats.periods import MONTHS_IN, Period
+from firestats.store.generations import GENERATIONS, Generation
+from firestats.store.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
+from firestats.store.partition_files import parquet_bytes, write_files
+from firestats.store.partitions import (
     LAYOUT,
     LAYOUT_VERSION,
     PART,
@@ -32,9 +33,8 @@ from firestats.ingest.partitions import (
     station_ids,
     write_json,
 )
-from firestats.ingest.problems import PROBLEM_COLUMNS
-from firestats.ingest.spill import ORDER, Spill, station_months
-from firestats.periods import MONTHS_IN, Period
+from firestats.store.spill import ORDER, Spill, station_months
+from firestats.vocabulary.problems import PROBLEM_COLUMNS
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
@@ -98,10 +98,6 @@ class Dataset:
         return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
 
-    def station_years(self) -> list[tuple[str, int]]:
-        """Every (station, year) with at least one kept record of any family, sorted by year then station."""
-        return [(station, year.year) for station, year in self.station_periods("year")]
-
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any
         family, sorted by period then station."""
@@ -112,18 +108,18 @@ class Dataset:
         return sorted(((s, Period(int(y), kind, int(i))) for s, y, i in found.itertuples(index=False)),
                       key=lambda p: (p[1], p[0]))
 
-    def years_by_station(self) -> dict[str, set[int]]:
+    def station_years(self) -> dict[str, set[int]]:
         """Every station with kept records and the years it has them in: the whole store's, also for a slice of it."""
         if self.known is not None:
             return self.known
         found: dict[str, set[int]] = {}
-        for station, year in self.station_years():
-            found.setdefault(station, set()).add(year)
+        for station, year in self.station_periods("year"):
+            found.setdefault(station, set()).add(year.year)
         return found
 
     def resolve_station(self, name: str) -> str:
         """The canonical name of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
-        return match_station(name, set(self.years_by_station()))
+        return match_station(name, set(self.station_years()))
 
 
 @dataclass

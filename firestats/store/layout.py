@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
-from firestats.ingest.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
+from firestats.store.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
 
 QUALITY = "quality.json"
 # The single tables an older firestats wrote (layout 1): a folder holding them is refused with "prepare again".
@@ -103,11 +103,6 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 raise InputError(f"{path}: cannot be read (not the file prepare wrote); prepare the data again with "
                                  "`firestats prepare`")
-
-
-def station_years(data_dir: Path | str) -> dict[str, set[int]]:
-    """Every station with a dated record of any family, and the years it has records in (from the index)."""
-    return read_index(data_dir).station_years()
 
 
 def match_station(spelling: str, known: set[str]) -> str:

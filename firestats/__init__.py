@@ -8,6 +8,7 @@ stays light::
     import firestats as fs
     fs.prepare(["data/raw"], "data/processed")
     fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]
+    fs.station_report(fs.Request.of("城东", "2025-Q3", "data/processed")).figures["incidents"]["total"]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute): the public face, bound to the functions themselves.
 _API = {
+    "Request": ("firestats.request", "Request"),
     "prepare": ("firestats.store", "prepare"),
     "load": ("firestats.store", "load"),
     "figures": ("firestats.compute.station", "station_figures"),

@@ -32,10 +32,15 @@ def _data() -> dict:
     return yaml.safe_load(resources.files("firestats").joinpath("data/figures.yaml").read_text("utf-8"))
 
 
-@cache
 def catalogue() -> dict[str, Entry]:
-    """Every catalogued figure by key, in the catalogue's order, thresholds filled from the settings."""
-    limits = {"within_seconds": within_seconds(), "within_minutes": f"{within_seconds() / 60:g}"}
+    """Every catalogued figure by key, in the catalogue's order, thresholds filled from the settings in use."""
+    return _filled(within_seconds())
+
+
+@cache
+def _filled(seconds: int) -> dict[str, Entry]:
+    """The catalogue with the arrival threshold of ``seconds`` written into its terms and definitions."""
+    limits = {"within_seconds": seconds, "within_minutes": f"{seconds / 60:g}"}
     return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["unit"], bool(e.get("approx", False)),
                             e["definition"].format(**limits), e["source"]) for e in _data()["figures"]}
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from firestats import __version__
 from firestats.errors import FirestatsError
-from firestats.terminal import inert_json, printable
+from firestats.privacy import inert_json, printable
+
+if TYPE_CHECKING:
+    from firestats.request import Options
 
 DATA_DIR = Path("data/processed")
 REPORTS_DIR = Path("reports")
@@ -137,20 +143,34 @@ def _station_options(func):
     return func
 
 
-def _people_options(func):
-    func = click.option("--score-table", default=None,
-                        help="Score table to grade results with: a shipped version or a file's path "
-                             "(default: settings.yaml's, the labelled example table).")(func)
-    func = click.option("--names", "show_names", is_flag=True,
-                        help="Show people's names in full (default: masked as 张*三).")(func)
-    return func
+def _options(*, template: bool) -> Callable:
+    """The options every station report takes (``template``: and the Word draft's wording), handed to the command
+    as one value, ``options``: a new option is one click option here and one field of Options."""
 
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def gathered(**given: Any) -> Any:
+            from firestats.request import Options
 
-def _report_options(func):
-    func = click.option("--docx-template", type=click.Path(exists=True, dir_okay=False), default=None,
-                        help="Your own wording for the Word draft of the annual report (a YAML of sentences like "
-                             "firestats/data/annual_report.yaml). Default: the shipped one.")(func)
-    return _people_options(func)
+            fields = {name: given.pop(name) for name in ("show_names", "score_table", "docx_template", "settings")
+                      if name in given}
+            return command(options=Options(**fields), **given)
+
+        gathered = click.option("--settings", type=click.Path(exists=True, dir_okay=False), default=None,
+                                help="Your unit's settings file (YAML), kept beside its data: thresholds, names, "
+                                     "score table. Default: the shipped defaults.")(gathered)
+        if template:
+            gathered = click.option(
+                "--docx-template", type=click.Path(exists=True, dir_okay=False), default=None,
+                help="Your own wording for the Word draft of the annual report (a YAML of sentences like "
+                     "firestats/data/annual_report.yaml). Default: the shipped one.")(gathered)
+        gathered = click.option("--score-table", default=None,
+                                help="Score table to grade results with: a shipped version or a file's path "
+                                     "(default: settings.yaml's, the labelled example table).")(gathered)
+        return click.option("--names", "show_names", is_flag=True,
+                            help="Show people's names in full (default: masked as 张*三).")(gathered)
+
+    return decorate
 
 
 PERIOD_OPTION = click.option(
@@ -160,15 +180,14 @@ PERIOD_OPTION = click.option(
 
 @main.command()
 @_station_options
-@_people_options
+@_options(template=False)
 @PERIOD_OPTION
-def figures(data_dir: Path, station: str, year: int, period: str | None, show_names: bool,
-            score_table: str | None) -> None:
+def figures(data_dir: Path, station: str, year: int, period: str | None, options: Options) -> None:
     """Print one station's figures for a year (or a half, quarter, month) as JSON (seconds, 万元, rates 0..1)."""
     from firestats.compute.station import station_figures
     from firestats.periods import period_of
 
-    result = station_figures(data_dir, station, period_of(year, period), show_names, score_table)
+    result = station_figures(data_dir, station, period_of(year, period), **asdict(options))
     click.echo(inert_json(json.dumps(result, ensure_ascii=False, indent=2)))
 
 
@@ -177,16 +196,17 @@ def figures(data_dir: Path, station: str, year: int, period: str | None, show_na
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
               help="Reports go to OUT/YEAR/STATION.html (OUT/2024-Q3/… for a period), beside them .docx, .xlsx, "
                    ".json, .csv and .txt.")
-@_report_options
+@_options(template=True)
 @PERIOD_OPTION
-def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: bool, score_table: str | None,
-           docx_template: str | None, period: str | None) -> None:
+def report(data_dir: Path, station: str, year: int, out_dir: Path, period: str | None, options: Options) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML, with the Word draft
     of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it."""
+    from firestats.periods import period_of
+    from firestats.request import Request
     from firestats.run.render import render_station
 
-    _say([str(render_station(data_dir, station, year, out_dir, show_names=show_names, score_table=score_table,
-                             docx_template=docx_template, period=period))])
+    request = Request(station, period_of(year, period), str(data_dir.resolve()), options.absolute())
+    _say([str(render_station(request, out_dir))])
 
 
 @main.command()
@@ -210,10 +230,10 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, show_names: b
               show_default=True, help="Time limit per report, in seconds (at most a day).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A station notebook of your own to run instead of notebooks/station_report.ipynb.")
-@_report_options
+@_options(template=True)
 def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple[str, ...], workers: int | None,
           scheduler: str | None, period_kind: str, force: bool, timeout_s: int, notebook: Path | None,
-          show_names: bool, score_table: str | None, docx_template: str | None) -> None:
+          options: Options) -> None:
     """Render every station and year (and each year's detachment overview), in parallel; with --period, every
     station's halves, quarters or months and each one's overview.
 
@@ -226,9 +246,9 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
     from firestats.run.batch import render_all
     from firestats.run.render import STATION_NOTEBOOK
 
-    outcome = render_all(data_dir, out_dir, years, stations, workers, scheduler, force,
-                         notebook=notebook or STATION_NOTEBOOK, timeout_s=timeout_s, period=period_kind,
-                         show_names=show_names, score_table=score_table, docx_template=docx_template)
+    outcome = render_all(data_dir, out_dir, years=years, stations=stations, kind=period_kind, options=options,
+                         workers=workers, scheduler=scheduler, force=force, notebook=notebook or STATION_NOTEBOOK,
+                         timeout_s=timeout_s)
     _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
           f" · index: {out_dir / INDEX}"])
     if outcome.failed:
@@ -282,7 +302,7 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
     if not (raw.is_dir() and any(raw.iterdir())):
         _write_sample(raw, None, False)
     run([raw], processed)
-    outcome = render_all(processed, reports, years, (), workers)
+    outcome = render_all(processed, reports, years=years, workers=workers)
     _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}",
           f"reports: {(reports / INDEX).resolve()}"])
     if outcome.failed:

@@ -9,8 +9,11 @@ import docx
 import openpyxl
 import pytest
 
+from firestats.periods import Period
 from firestats.publish import annual, exports, word
 from firestats.publish.narrative import annual_figures
+
+YEAR = Period(2024)  # the period the publications below are of
 
 
 def publication(**figures_parts) -> dict:
@@ -54,7 +57,7 @@ def text_of(blocks) -> str:
 
 
 def test_the_draft_follows_the_real_reports_structure():
-    blocks = annual.draft(annual.load_template(), publication())
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
     headings = [b.text for b in blocks if b.kind == "heading1"]
     assert headings == ["一、主要做法及取得成效", "二、存在问题分析", "三、下一步工作及打算"]
     assert [b.text[:3] for b in blocks if b.kind == "heading2"] == ["（一）", "（二）", "（三）", "（四）"]
@@ -65,7 +68,7 @@ def test_the_draft_follows_the_real_reports_structure():
 
 
 def test_every_figure_sentence_is_the_figures():
-    text = text_of(annual.draft(annual.load_template(), publication()))
+    text = text_of(annual.draft(annual.load_template(), publication(), YEAR))
     assert "截至2024年12月31日，共接处警120余起" not in text  # incidents are never written with 余
     assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起，抢险救援30起，社会救助53起" in text
     assert "抢救被困人员5人" in text and "疏散被困人员" not in text  # zero: left out, never 0人
@@ -81,7 +84,7 @@ def test_every_figure_sentence_is_the_figures():
 
 
 def test_alcohol_tests_are_in_the_management_section_not_education():
-    blocks = annual.draft(annual.load_template(), publication())
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
     kinds = [(b.kind, b.text) for b in blocks]
     management = next(i for i, (k, t) in enumerate(kinds) if t.startswith("（三）"))
     logistics = next(i for i, (k, t) in enumerate(kinds) if t.startswith("（四）"))
@@ -92,15 +95,15 @@ def test_alcohol_tests_are_in_the_management_section_not_education():
 def test_no_records_says_so_once_and_zero_is_never_written():
     no_incidents = publication(incidents={"total": 0, "by_type": {}}, people={"rescued": 0, "evacuated": 0},
                                loss_averted_10k_yuan=0.0)
-    text = text_of(annual.draft(annual.load_template(), no_incidents))
+    text = text_of(annual.draft(annual.load_template(), no_incidents, YEAR))
     assert "截至2024年12月31日，共接处警（无记录）。" in text and "火灾扑救" not in text
     no_columns = publication(people={"rescued": None, "evacuated": None}, loss_averted_10k_yuan=None)
-    text = text_of(annual.draft(annual.load_template(), no_columns))
+    text = text_of(annual.draft(annual.load_template(), no_columns, YEAR))
     assert "抢救被困人员（无记录），疏散被困人员（无记录），挽回经济财产损失（无记录）" in text
 
 
 def test_the_text_block_is_the_drafts_paragraphs_of_figures():
-    blocks = annual.draft(annual.load_template(), publication())
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
     block = annual.data_paragraphs(blocks)
     assert len(block) == 5 and all(p in text_of(blocks) for p in block)
     assert not any("请填写" in p for p in block)
@@ -111,7 +114,7 @@ def test_a_units_own_template_replaces_the_wording(tmp_path):
     ours.write_text('title: "{station_name}{year}年工作总结"\nblocks:\n  - heading1: "一、数据"\n'
                     '  - paragraph:\n      data: true\n      sentences:\n        - ["全年接警{total}", "火灾{fire}"]\n',
                     encoding="utf-8")
-    blocks = annual.draft(annual.load_template(ours), publication())
+    blocks = annual.draft(annual.load_template(ours), publication(), YEAR)
     assert [b.text for b in blocks] == ["城东消防救援站2024年工作总结", "一、数据", "全年接警123起，火灾40起。"]
 
 
@@ -133,11 +136,11 @@ def test_an_unknown_placeholder_is_named():
     from firestats.errors import InputError
 
     with pytest.raises(InputError, match=r"unknown placeholder \{drils\}"):
-        annual.draft({"title": "x", "blocks": [{"paragraph": ["演练{drils}"]}]}, publication())
+        annual.draft({"title": "x", "blocks": [{"paragraph": ["演练{drils}"]}]}, publication(), YEAR)
 
 
 def test_the_word_file_is_an_official_document():
-    blocks = annual.draft(annual.load_template(), publication())
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
     doc = docx.Document(io.BytesIO(word.document(blocks)))
     section = doc.sections[0]
     assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297

@@ -21,7 +21,9 @@ from test_batch import failing_notebook
 
 from firestats.errors import OutputError
 from firestats.ingest.stations import full_name
+from firestats.periods import Period
 from firestats.publish.paths import BESIDE, report_name, report_path
+from firestats.request import Request
 from firestats.run.batch import read_manifest
 from firestats.run.render import render_station
 from firestats.store.preparation import prepare
@@ -105,15 +107,15 @@ def test_hostile_station_names_render_as_distinct_safe_redacted_reports(tmp_path
     assert run.returncode == 0, run.stderr
     manifest = read_manifest(out)
     assert len(manifest) == len(HOSTILE) + 1 and all(entry["status"] == "ok" for entry in manifest.values())
-    pages = [report_path(out, station, 2024) for station in HOSTILE]
+    pages = [report_path(out, station, Period(2024)) for station in HOSTILE]
     assert len(set(pages)) == len(HOSTILE) and not (out / "2024" / "CON.html").exists()
     assert all(page.is_file() and len(page.name.encode("utf-8")) <= 255 for page in pages)
     index = (out / "index.html").read_text("utf-8")
     for station, page in zip(HOSTILE, pages):
         assert escape(full_name(station)) in page.read_text("utf-8")  # each page is its own station's
-        assert f'<a href="{escape(quote(report_name(station, 2024)))}.html">{escape(station)}</a>' in index
+        assert f'<a href="{escape(quote(report_name(station, Period(2024))))}.html">{escape(station)}</a>' in index
     assert "城$\\foo$西站" in (out / "2024" / "支队总览.html").read_text("utf-8")
-    redacted = report_path(out, "城东_站", 2024)
+    redacted = report_path(out, "城东_站", Period(2024))
     for path in [redacted, *(redacted.with_suffix(suffix) for suffix in BESIDE)]:
         text = _text(path)
         assert not [typed for typed in TYPED if typed in text], path.suffix
@@ -127,5 +129,5 @@ def test_a_link_planted_as_the_kept_notebook_is_refused_not_followed(prepared, t
     (out / "2024").mkdir(parents=True)
     (out / "2024" / "城东站.failed.ipynb").symlink_to(victim)
     with pytest.raises(OutputError, match="城东站.failed.ipynb: a symbolic link"):
-        render_station(prepared, "城东", 2024, out, notebook=failing_notebook(tmp_path, "城东站"))
+        render_station(Request.of("城东", 2024, prepared), out, notebook=failing_notebook(tmp_path, "城东站"))
     assert victim.read_text(encoding="utf-8") == "keep"

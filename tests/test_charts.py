@@ -14,7 +14,9 @@ from matplotlib.figure import Figure
 
 from firestats.compute import incidents as metrics
 from firestats.compute.assessments import weekly_rates
+from firestats.compute.figures import Rates
 from firestats.compute.station import compute
+from firestats.periods import Period
 from firestats.publish import charts
 from firestats.publish.html import heat_table
 from firestats.settings import settings
@@ -39,12 +41,11 @@ def draw_all(incidents):
 
 @pytest.mark.filterwarnings(f"error:{GLYPH_MISSING}")
 def test_training_and_activity_charts_render_chinese(prepared):
-    this = compute(load(prepared), "城东站", 2024)
-    figures = this.figures
+    this = compute(load(prepared), "城东站", Period(2024))
     drawn = [
         charts.weekly_rates(weekly_rates(this.data.assessments, this.table), 2024),
         charts.weekly_rates(weekly_rates(this.data.assessments.iloc[0:0], this.table), 1999),
-        charts.item_rates(figures["assessments"]["by_item"]),
+        charts.item_rates(this.typed.assessments.by_item),
         charts.activity_totals(pd.Series({"实地演练": 12, "熟悉单位": 40})),
     ]
     for fig in drawn:
@@ -87,7 +88,7 @@ def test_no_label_is_cut_off_at_the_edges(station_year):
     """Margins are set from the labels' lengths, not measured: long names and large counts still fit."""
     busy = pd.Series(np.arange(1, 13) * 1000, index=range(1, 13))
     long_names = pd.Series({"防火检查与消防安全宣传培训": 1200.5, "熟悉单位": 40, "Fire safety visits": 5})
-    items = {name: {"pass_rate": 0.5, "excellent_rate": 0.2} for name in ("负重登六楼", "原地着战斗服并携带装备登楼")}
+    items = {name: Rates(10, 0.5, 0.2, 60.0) for name in ("负重登六楼", "原地着战斗服并携带装备登楼")}
     drawn = [*draw_all(station_year), charts.monthly(busy, 2024), charts.monthly_compare(busy, busy / 2, 2024),
              charts.type_mix(pd.Series({"火灾扑救": 5000, "其他": 1})), charts.activity_totals(long_names),
              charts.item_rates(items)]

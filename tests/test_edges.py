@@ -15,6 +15,7 @@ from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
 from firestats.ingest import assessments as training
 from firestats.ingest import parse
+from firestats.periods import Period
 from firestats.store.preparation import build
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,抢救人数,挽回损失\n"
@@ -48,7 +49,7 @@ def test_missing_value_markers_are_blank_not_unreadable(tmp_path, marker):
     data = build([export(tmp_path, [f"A1,城东站,2024-03-05 10:00,{marker},{marker},火灾,{marker},{marker}"])])
     accounted(data)
     assert len(data.incidents) == 1 and data.problems.empty
-    figures = compute(data, "城东站", 2024).figures
+    figures = compute(data, "城东站", Period(2024)).figures
     assert figures["people"]["rescued"] is None and figures["response"]["dispatch_to_arrival"]["n"] == 0
 
 
@@ -93,7 +94,7 @@ def test_years_no_export_means_are_quarantined_and_far_times_blanked(tmp_path):
     reasons = data.problems.set_index("incident_id")["reason"].to_dict()
     assert reasons["A1"] == reasons["A2"] == "implausible_received_at"
     assert reasons["A3"] == "implausible_time" and data.station_years() == {"城东站": {2024}}
-    assert compute(data, "城东站", 2024).figures["response"]["dispatch_to_arrival"]["n"] == 1
+    assert compute(data, "城东站", Period(2024)).figures["response"]["dispatch_to_arrival"]["n"] == 1
 
 
 def sheet(rows: list[dict]) -> pd.DataFrame:
@@ -124,7 +125,7 @@ def test_a_result_without_an_age_is_flagged_and_figures_stay_valid_json():
     from firestats.store.merging import empty_result
 
     data = Dataset(empty_result().incidents, problems.assign(family="assessments"), {"unattributed": 0}, records)
-    figures = compute(data, "城东站", 2024).figures
+    figures = compute(data, "城东站", Period(2024)).figures
     json.dumps(figures, allow_nan=False)  # raises on NaN
     assert figures["assessments"]["results"] == 1 and figures["assessments"]["overall"]["n"] == 0
 
@@ -147,7 +148,7 @@ def test_ledger_spellings_offices_use(tmp_path):
     data = build([ledger])
     accounted(data)
     assert data.problems.empty
-    activities = compute(data, "城东站", 2024).figures["activities"]
+    activities = compute(data, "城东站", Period(2024)).figures["activities"]
     assert activities["field_drills"] == 1.5 and activities["drone_pilots_trained"] == 2
     assert activities["licences"] == {"B2": 1} and activities["awards"][0]["content"] == "青年文明号"
 
@@ -172,7 +173,7 @@ def test_a_title_line_without_trailing_commas_is_skipped_like_any_title(tmp_path
     ledger.write_bytes("江北站2024年工作台账\n日期,站,类别,内容,数量\n2024-03-01,江北站,实地演练,演练,2\n".encode("gb18030"))
     data = build([ledger])
     accounted(data)
-    assert compute(data, "江北站", 2024).figures["activities"]["field_drills"] == 2
+    assert compute(data, "江北站", Period(2024)).figures["activities"]["field_drills"] == 2
 
 
 def test_an_english_export_without_a_mapping_is_told_to_use_one(tmp_path):

@@ -17,9 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from firestats.cli import main
+from firestats.periods import Period
 from firestats.publish.paths import OVERVIEW_NAME, report_files, report_path, safe_name
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
+
+MARCH = Period(2024, "month", 3)
 
 
 def row(i: int, station: str = "城东", received: str = "2024-03-05 10:00:00", kind: str = "火灾",
@@ -147,7 +150,7 @@ def test_errors_reach_the_user_as_one_line_not_a_traceback(tmp_path):
                                      "..", ".", " ", "城东/../../逃站"])
 def test_report_paths_stay_inside_the_output_folder(station, tmp_path):
     out = tmp_path / "reports"
-    path = report_path(out, station, 2024)
+    path = report_path(out, station, Period(2024))
     assert path.resolve().is_relative_to(out.resolve()) and path.parent == out / "2024"
     assert "/" not in path.name and "\\" not in path.name and "\x00" not in path.name and len(path.name) <= 110
     if "站" in station:
@@ -176,7 +179,7 @@ def test_names_that_would_share_a_file_get_distinct_names_the_same_on_every_run(
     assert safe_name("城东_站") == "城东_站" and safe_name("城东站") == "城东站"  # a safe name stays as it is
     assert safe_name(OVERVIEW_NAME) != OVERVIEW_NAME  # a station called 支队总览 is not the overview
     assert safe_name(stems[0]) != stems[0]  # nor can a name that looks hashed take another's file
-    shared = [f for f in report_files("城东站-通报", "2024-03") if f in report_files("城东站", "2024-03")]
+    shared = [f for f in report_files("城东站-通报", MARCH) if f in report_files("城东站", MARCH)]
     assert shared == [] and safe_name("城东站-通报") != "城东站-通报"  # nor its .txt be 城东站's 通报
 
 

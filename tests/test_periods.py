@@ -14,6 +14,7 @@ from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
 from firestats.periods import Period, parse_period, periods_in
 from firestats.privacy import redact
+from firestats.request import Request
 from firestats.sample import STATIONS, YEARS
 from firestats.store.dataset import load
 
@@ -77,7 +78,7 @@ def test_a_periods_figures_equal_plain_pandas(prepared, truth, label):
 
 def test_a_year_computed_as_a_period_is_the_year(prepared):
     data = load(prepared)
-    as_year, as_period = compute(data, "城东站", 2024).figures, compute(data, "城东站", Period(2024)).figures
+    as_year, as_period = compute(data, "城东站", Period(2024)).figures, compute(data, "城东站", Period(2024)).figures
     assert as_year == as_period and "period" not in as_year
     assert pd.Series(as_year["monthly"]).sum() == as_year["incidents"]["total"]
 
@@ -85,19 +86,19 @@ def test_a_year_computed_as_a_period_is_the_year(prepared):
 def test_a_monthly_report_names_its_dates_and_compares_with_the_month_before(prepared):
     from firestats.publish.station_report import station_report
 
-    report = station_report(prepared, "城东", 2024, period="03")
+    report = station_report(Request.of("城东", "2024-03", prepared))
     header, compared = report.header().data, report.year_on_year().data
     assert "城东消防救援站 2024年3月工作数据分析" in header and "统计期间：2024年3月1日至3月31日" in header
     assert f"本月共接处警{report.figures['incidents']['total']}起" in header
     assert "同比（与2023年3月比）" in compared and "环比（与2024年2月比）" in compared
-    yearly = station_report(prepared, "城东", 2024)
+    yearly = station_report(Request.of("城东", 2024, prepared))
     assert "2024年1月1日至12月31日" in yearly.header().data and "环比" not in yearly.year_on_year().data
 
 
 def test_a_month_is_drawn_day_by_day(prepared, truth):
     from firestats.publish.station_report import station_report
 
-    report = station_report(prepared, "城西", 2024, period="02")
+    report = station_report(Request.of("城西", "2024-02", prepared))
     t = truth.incidents
     mine = t[(t["station"] == "城西站") & (t["received_at"].dt.strftime("%Y-%m") == "2024-02")]
     daily = report.figures["daily"]
@@ -110,12 +111,13 @@ def test_a_half_years_word_draft_keeps_the_annual_structure_said_of_the_half(pre
     from firestats.publish import annual
     from firestats.publish.station_report import station_report
 
-    half = station_report(prepared, "城东", 2024, period="H1").publication()
-    blocks = annual.draft(annual.load_template(), half)
+    half = station_report(Request.of("城东", "2024-H1", prepared)).publication()
+    blocks = annual.draft(annual.load_template(), half, Period(2024, "half", 1))
     assert blocks[0].text == "城东消防救援站2024年上半年工作总结"
     text = "".join(b.text for b in blocks)
     assert "截至2024年6月30日" in text and "上半年累计开展实地演练" in text and "全年" not in text
-    year = annual.draft(annual.load_template(), station_report(prepared, "城东", 2024).publication())
+    whole = station_report(Request.of("城东", 2024, prepared)).publication()
+    year = annual.draft(annual.load_template(), whole, Period(2024))
     assert year[0].text == "城东消防救援站2024年度工作总结" and "盘点2024年全年工作" in "".join(b.text for b in year)
 
 
@@ -137,8 +139,8 @@ def test_a_months_通报_is_the_pages_paragraph_under_a_title_naming_its_dates(p
     from firestats.publish.exports import beside
     from firestats.publish.station_report import station_report
 
-    report = station_report(prepared, "城东", 2024, period="03")
-    written = beside(tmp_path / "2024-03" / "城东站.html", report.publication())
+    report = station_report(Request.of("城东", "2024-03", prepared))
+    written = beside(tmp_path / "2024-03" / "城东站.html", report.publication(), report.request)
     text = written[tmp_path / "2024-03" / "城东站-通报.txt"].decode("utf-8-sig")
     title, paragraph = text.removesuffix("\r\n").split("\r\n\r\n")
     assert title == "城东消防救援站2024年3月工作通报（2024年3月1日至3月31日）"

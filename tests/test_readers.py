@@ -161,7 +161,8 @@ def test_prepare_accounts_for_every_sheet_and_says_which_it_did_not_read(tmp_pat
     assert {name: f["rows_in"] for name, f in files.items()} == {"警情.xlsx!一月": 1, "警情.xlsx!二月": 2}
     assert sorted(dataset.incidents["incident_id"]) == ["A1", "A2", "A3"]
     assert "not read, no header row in the first rows: 警情.xlsx!填表说明" in describe(dataset)
-    assert "未读取的工作表（前30行内没有可识别的表头）：警情.xlsx!填表说明" in index_page.render({}, dataset.quality)
+    page = index_page.render({}, {}, dataset.quality)
+    assert "未读取的工作表（前30行内没有可识别的表头）：警情.xlsx!填表说明" in page
 
 
 def test_a_workbook_without_any_header_row_is_one_clear_error(tmp_path):

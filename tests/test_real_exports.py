@@ -17,6 +17,7 @@ from conftest import pairs
 from firestats.compute import incidents as metrics
 from firestats.compute.station import compute
 from firestats.ingest.mapping import load_mapping
+from firestats.periods import Period
 from firestats.store.preparation import build
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
@@ -140,7 +141,7 @@ def test_shipped_mapping_matches_plain_pandas(case):
     assert metrics.type_counts(data.incidents).loc[lambda s: s > 0].to_dict() == want["type"].value_counts().to_dict()
 
     for (station, year), group in want.groupby(["station", "year"]):
-        figures = compute(data, station, year).figures
+        figures = compute(data, station, Period(year)).figures
         seconds = group["call_to_arrival_s"].dropna()
         got = figures["response"]["received_to_arrival"]
         assert got["n"] == len(seconds), (station, year)
@@ -152,7 +153,7 @@ def test_an_export_without_people_or_loss_columns_gives_null_not_zero():
     """London's export has no rescued, evacuated or loss columns: those figures have no records."""
     data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
     station, year = pairs(data)[0]
-    figures = compute(data, station, year).figures
+    figures = compute(data, station, Period(year)).figures
     assert figures["incidents"]["total"] > 0
     assert figures["people"] == {"rescued": None, "evacuated": None} and figures["loss_averted_10k_yuan"] is None
 
@@ -222,7 +223,7 @@ def test_san_francisco_segments_are_the_first_arriving_units_own():
     want = sf_segments(name)
     checked = 0
     for (station, year), group in want.groupby(["station", "year"]):
-        segments = compute(data, station, year).figures["response"]["segments"]
+        segments = compute(data, station, Period(year)).figures["response"]["segments"]
         for segment in ("call_processing", "turnout", "travel", "total"):
             values = group[segment].dropna()
             got = segments[segment]
@@ -242,7 +243,7 @@ def test_london_total_response_is_the_first_pump_attendance_time():
     # The Home Office's figures leave out totals under a minute or over an hour.
     want = want[want["call_to_arrival_s"].between(60, 3600)]
     for (station, year), group in want.groupby(["station", "year"]):
-        figures = compute(data, station, year).figures
+        figures = compute(data, station, Period(year)).figures
         total = figures["response"]["segments"]["total"]
         assert total["n"] == len(group), (station, year)
         assert total["mean_s"] == pytest.approx(group["call_to_arrival_s"].mean()), (station, year)

@@ -18,6 +18,7 @@ from firestats.cli import main
 from firestats.privacy import redact, redact_all
 from firestats.publish.exports import beside
 from firestats.publish.station_report import station_report
+from firestats.request import Request
 from firestats.store.preparation import prepare
 
 PHONES = ["13800138000", "138-0013-8000", "137 0013 7000", "+8613900139000", "+86 139 0013 9000", "0086-13600136000",
@@ -76,9 +77,10 @@ def _text(path: Path, data: bytes) -> str:
 
 
 def test_every_file_beside_a_report_carries_the_numbers_hidden(data, tmp_path):
-    publication = station_report(data, "城东", 2024).publication()
+    report = station_report(Request.of("城东", 2024, data))
+    publication = report.publication()
     publication["notable"].append("人民路 13800138000")  # as a notebook of one's own might publish it
-    written = beside(tmp_path / "城东站.html", publication)
+    written = beside(tmp_path / "城东站.html", publication, report.request)
     assert sorted(p.suffix for p in written) == [".csv", ".docx", ".json", ".txt", ".xlsx"]
     for path, content in written.items():
         assert not leaked(_text(path, content)), path.suffix
@@ -89,9 +91,10 @@ def test_every_file_beside_a_report_carries_the_numbers_hidden(data, tmp_path):
 def test_a_months_通报_hides_the_numbers_and_says_no_records_never_0(data, tmp_path):
     """May holds the station's ledger rows and no incident: the 通报 says so, and a name carrying a phone number
     (as a notebook of one's own might publish it) is hidden in its title and its paragraph."""
-    publication = station_report(data, "城东", 2024, period="05").publication()
+    report = station_report(Request.of("城东", "2024-05", data))
+    publication = report.publication()
     publication["station_name"] += "（电话 138-0013-8000）"
-    written = beside(tmp_path / "城东站.html", publication)
+    written = beside(tmp_path / "城东站.html", publication, report.request)
     text = _text(tmp_path / "城东站-通报.txt", written[tmp_path / "城东站-通报.txt"])
     title, paragraph = text.removesuffix("\r\n").split("\r\n\r\n")
     assert title == "城东消防救援站（电话 [电话已隐去]）2024年5月工作通报（2024年5月1日至5月31日）"

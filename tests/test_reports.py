@@ -15,8 +15,10 @@ import yaml
 
 import firestats
 from firestats.compute.station import compute
+from firestats.periods import Period
 from firestats.publish.exports import rounded
 from firestats.publish.station_report import station_report
+from firestats.request import Request
 from firestats.run.render import OVERVIEW_NOTEBOOK, STATION_NOTEBOOK, render_station
 from firestats.store.dataset import load
 
@@ -136,7 +138,7 @@ def test_exports_hold_the_library_figures(batch, prepared):
     """The kernel publishes the figures the exports are written from: nothing is lost on the way."""
     whole = load(prepared)
     for path in station_reports(batch):
-        expected = rounded(compute(whole, path.stem, int(path.parent.name)).figures)
+        expected = rounded(compute(whole, path.stem, Period(int(path.parent.name))).figures)
         assert json.loads(path.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected)), path
 
 
@@ -147,9 +149,9 @@ def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp
     notebook = tmp_path / "notebooks" / "mine.ipynb"
     notebook.parent.mkdir()
     nbformat.write(custom, notebook)
-    html = render_station(prepared, "城北站", 2025, tmp_path / "out", notebook)
+    html = render_station(Request.of("城北站", 2025, prepared), tmp_path / "out", notebook)
     assert "年度数据（可直接用于" in html.read_text("utf-8")  # the heading stays; its output is gone
-    expected = station_report(prepared, "城北站", 2025)
+    expected = station_report(Request.of("城北站", 2025, prepared))
     assert json.loads(html.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(rounded(expected.figures)))
     written = html.with_suffix(".txt").read_bytes().decode("utf-8-sig")
     assert written == "\r\n\r\n".join(expected.annual_block()) + "\r\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from firestats.request import Request
 from firestats.run.render import render_station
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
@@ -46,10 +47,10 @@ def test_killed_batch_finishes_on_the_next_run(prepared, tmp_path):
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
 def test_a_worker_keeps_no_kernel_sockets_open_from_report_to_report(prepared, tmp_path):
     """A batch worker renders hundreds of reports in one process: each must close what it opened."""
-    render_station(prepared, "城东站", 2024, tmp_path)  # the first report loads what every later one shares
+    render_station(Request.of("城东站", 2024, prepared), tmp_path)  # the first report loads what every later one shares
     files, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
     for _ in range(2):
-        render_station(prepared, "城东站", 2024, tmp_path)
+        render_station(Request.of("城东站", 2024, prepared), tmp_path)
     # The last kernel may still be stopping; waiting on both counts, not on threads alone, because a
     # thread an earlier test left behind may end meanwhile and hide the stopping one.
     deadline = time.monotonic() + 10

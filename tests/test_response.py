@@ -10,6 +10,7 @@ from firestats.compute import response
 from firestats.compute.station import compute
 from firestats.errors import MappingError
 from firestats.ingest.mapping import parse_mapping
+from firestats.periods import Period
 from firestats.settings import settings
 from firestats.store.preparation import build
 
@@ -27,12 +28,12 @@ def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimu
                     "1,E1,A,2024-03-05 10:00:00,2024-03-05 10:00:50,2024-03-05 10:02:00,2024-03-05 10:05:00,Fire\n",
                     encoding="utf-8")
     data = build([path], parse_mapping(UNITS, "units"))
-    segments = compute(data, "A", 2024).figures["response"]["segments"]
+    segments = compute(data, "A", Period(2024)).figures["response"]["segments"]
     assert segments["call_processing"]["median_s"] == 30  # the first dispatch of any unit
     assert segments["turnout"]["median_s"] == 70  # E1: 10:00:50 -> 10:02:00
     assert segments["travel"]["median_s"] == 180  # E1: 10:02:00 -> 10:05:00
     assert segments["total"]["median_s"] == 300
-    assert compute(data, "A", 2024).figures["resources"] == {"vehicles": 2, "personnel": None}
+    assert compute(data, "A", Period(2024)).figures["resources"] == {"vehicles": 2, "personnel": None}
 
 
 @pytest.mark.parametrize("name", list(settings()["response_standards"]["profiles"]))

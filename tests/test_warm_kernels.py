@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from firestats.errors import KernelStartFailed, ReportFailed
+from firestats.request import Request
 from firestats.run.batch import PRELOAD, render_all
 from firestats.run.kernels import KERNEL, Kernel, _KernelManager
 from firestats.run.render import render_station
@@ -39,7 +40,7 @@ def test_reports_from_a_warm_batch_equal_cold_single_reports(prepared, tmp_path)
     outcome = render_all(prepared, warm, years=[2024], stations=STATIONS, workers=1, progress=False)
     assert not outcome.failed and len(outcome.rendered) == 3
     for station in STATIONS:
-        render_station(prepared, station, 2024, cold)
+        render_station(Request.of(station, 2024, prepared), cold)
         for suffix in (".json", ".csv", ".txt", ".xlsx", ".docx", ".html"):
             made, fresh = ((out / "2024" / station).with_suffix(suffix).read_bytes() for out in (warm, cold))
             if suffix in (".xlsx", ".docx"):

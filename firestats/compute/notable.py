@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from firestats.settings import settings
+
+
+@dataclass(frozen=True)
+class Notable:
+    """A period's notable incidents: each table's rows are date, type, subtype and description (``rare``: kind,
+    count and the first dates; ``named``: date, place and kind of the first rare ones, as the text names them)."""
+
+    most_rescued: pd.DataFrame
+    longest_on_scene: pd.DataFrame
+    rare: pd.DataFrame
+    named: list[dict[str, str]]
+
+
+def notable(incidents: pd.DataFrame) -> Notable:
+    """The notable incidents of a period's kept incidents (settings: notable)."""
+    return Notable(most_rescued(incidents), longest_on_scene(incidents), rare_counts(incidents),
+                   rare_named(incidents))
 
 
 def _describe(rows: pd.DataFrame) -> pd.DataFrame:

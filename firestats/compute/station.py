@@ -3,86 +3,121 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from firestats.compute.accounting import row_accounting
+import pandas as pd
+
+from firestats.compute.accounting import files_table, row_accounting
 from firestats.compute.activities import activity_figures
-from firestats.compute.assessments import score, training_figures
+from firestats.compute.assessments import score, training_figures, weekly_rates
+from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
+from firestats.compute.notable import Notable, notable
 from firestats.compute.scoring import ScoreTable, load_table
-from firestats.periods import Period, parse_period
+from firestats.periods import Period
 from firestats.privacy import redact_all
+from firestats.request import Options, Request
 from firestats.settings import score_table_name, within_seconds
-from firestats.store import Dataset, load, no_records
+from firestats.store import Dataset, no_records, open_report
 
 
 @dataclass
 class StationYear:
-    """A station's year: its figures and the slice they were computed from (assessments scored)."""
+    """A station's period: its figures and the slice they were computed from (assessments scored)."""
 
     station: str | None  # None: the whole detachment
-    year: int
+    period: Period  # the year, or the half, quarter or month computed
     figures: dict[str, Any]  # as `firestats figures` prints them
-    data: Dataset  # the station's records and problem rows of the year; assessments with points and grade
+    data: Dataset  # the station's records and problem rows of the period; assessments with points and grade
     table: ScoreTable  # the score table results were graded with
-    period: Period | None = None  # the period computed (None: the whole year)
+
+    @property
+    def year(self) -> int:
+        """The calendar year of the period."""
+        return self.period.year
+
+    @cached_property
+    def typed(self) -> Figures:
+        """The figures as typed values, for a page to read."""
+        return Figures.of(self.figures)
+
+    @cached_property
+    def files(self) -> pd.DataFrame:
+        """Per file, the period's rows of every family: rows_in = kept + merged + quarantined (rows)."""
+        return files_table(self.data)
+
+    @cached_property
+    def problem_counts(self) -> pd.Series:
+        """The period's problem rows counted by family, action and reason (rows)."""
+        return self.data.problems.groupby(["family", "action", "reason"]).size()
+
+    @cached_property
+    def notable(self) -> Notable:
+        """The period's notable incidents: most rescued, longest on scene, rare kinds."""
+        return notable(self.data.incidents)
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        """Each weekly test's results (项次) and pass and excellent rates (0..1), by week of the year."""
+        return weekly_rates(self.data.assessments, self.table)
 
 
-def compute(dataset: Dataset, station: str | None, when: int | Period, show_names: bool = False,
-            score_table: str | None = None, interval: bool = True) -> StationYear:
+def compute(dataset: Dataset, station: str | None, period: Period, options: Options = Options(),
+            interval: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
     ``station`` is the canonical name (None: every station, the detachment's own figures); names
-    are masked (张*三) unless ``show_names``;
-    ``score_table`` is a table's version or path (default: the settings'). A period shorter than a
-    year adds its label to the figures (``period``: 2024-Q1). Without ``interval`` the response segments'
-    p90s have no bootstrap interval (None): a comparison and the overview show none, and a detachment's
-    bootstraps took half of its overview's time.
+    are masked (张*三) unless ``options.show_names``; results are graded with ``options.score_table``
+    (default: the settings'). A period shorter than a year adds its label to the figures (``period``:
+    2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): a
+    comparison and the overview show none, and a detachment's bootstraps took half of its overview's time.
     """
-    period = when if isinstance(when, Period) else Period(int(when))
-    year = period.year
     mine = dataset.narrow(station, period)
-    table = load_table(score_table or score_table_name())
+    table = load_table(options.score_table or score_table_name())
     scored = score(mine.assessments, table) if len(mine.assessments) else mine.assessments
     mine = replace(mine, assessments=scored)
     figures = redact_all({  # every text of the figures, as published everywhere
         "station": station,
-        "year": year,
+        "year": period.year,
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
         **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval),
         "rows": row_accounting(mine),
-        "assessments": training_figures(scored, table, show_names),
+        "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),
     })
-    return StationYear(station, year, figures, mine, table, period)
+    return StationYear(station, period, figures, mine, table)
 
 
-def station_figures(data: Dataset | Path | str, station: str, when: int | str | Period, show_names: bool = False,
-                    score_table: str | None = None) -> dict[str, Any]:
+def station_figures(data: Dataset | Path | str | None, station: str, period: int | str | Period,
+                    **options: Any) -> dict[str, Any]:
     """Every figure of a station's year (or period: ``2024-Q1``, ``2024-H2``, ``2024-03``), as ``firestats
     figures`` prints them.
 
-    ``data`` is a prepared folder or a loaded Dataset; ``station`` may be spelled any way
-    (城东 / 城东站 / 城东消防救援站). Counts are incidents or persons, money in 万元, times in
-    seconds, rates and shares fractions 0..1; ``assessments`` and ``activities`` are None when
-    the station has no such records in the period. A period with no records at all is refused (NoRecords).
+    ``data`` is a prepared folder (None: the nearest data/processed) or a loaded Dataset; ``station``
+    may be spelled any way (城东 / 城东站 / 城东消防救援站); ``options`` as :class:`firestats.request.Options`
+    (show_names, score_table). Counts are incidents or persons, money in 万元, times in seconds, rates
+    and shares fractions 0..1; ``assessments`` and ``activities`` are None when the station has no such
+    records in the period. A period with no records at all is refused (NoRecords).
 
     >>> import firestats as fs
     >>> fs.figures("data/processed", "城东站", 2025)["incidents"]["total"]  # doctest: +SKIP
     603
     """
-    period = when if isinstance(when, Period) else parse_period(when)
-    dataset = data if isinstance(data, Dataset) else load(data, station, period.years_compared())
-    return reported(dataset, dataset.resolve_station(station), period, show_names, score_table).figures
+    if isinstance(data, Dataset):
+        request = Request.of(data.resolve_station(station), period, **options)
+        return reported(data, request).figures
+    request, dataset = open_report(Request.of(station, period, data, **options))
+    return reported(dataset, request).figures
 
 
-def reported(dataset: Dataset, station: str, when: int | Period, show_names: bool = False,
-             score_table: str | None = None) -> StationYear:
-    """A station's year (or period) to report on, as :func:`compute`; one with no records of any family is refused."""
-    mine = compute(dataset, station, when, show_names, score_table)
+def reported(dataset: Dataset, request: Request) -> StationYear:
+    """The station's period a resolved request asks for, as :func:`compute`; one with no records of any family is
+    refused."""
+    mine = compute(dataset, request.station, request.period, request.options)
     if mine.data.is_empty():
-        raise no_records(station, mine.period.label, dataset.station_years().get(station, set()))
+        raise no_records(request.station, request.period.label, dataset.station_years().get(request.station, set()))
     return mine

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from firestats.errors import InputError
-from firestats.periods import parse_period
+from firestats.periods import Period
 from firestats.publish.narrative import annual_figures
 from firestats.wording import NO_RECORDS, share
 
@@ -67,11 +67,11 @@ def load_template(path: Path | str | None = None) -> dict[str, Any]:
     return spec
 
 
-def values(publication: dict[str, Any]) -> dict[str, Value]:
-    """Every placeholder a template may use, filled from what a report published."""
+def values(publication: dict[str, Any], period: Period) -> dict[str, Value]:
+    """Every placeholder a template may use, filled from what a report of ``period`` published (a half's draft is
+    the year's, said of the half)."""
     figures = publication["figures"]
-    year = int(figures["year"])
-    period = parse_period(figures.get("period", year))  # a half's draft is the year's, said of the half
+    year = period.year
     last_day = period.end - dt.timedelta(days=1)
     out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
     activities = figures.get("activities") or {}
@@ -144,9 +144,9 @@ def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
     return joined if joined.endswith(("。", "：", "！", "】")) else joined + "。"
 
 
-def draft(template: dict[str, Any], publication: dict[str, Any]) -> list[Block]:
-    """The report as blocks: title, salutation, headings and paragraphs, every figure filled."""
-    filled = values(publication)
+def draft(template: dict[str, Any], publication: dict[str, Any], period: Period) -> list[Block]:
+    """The report of ``period`` as blocks: title, salutation, headings and paragraphs, every figure filled."""
+    filled = values(publication, period)
     blocks = [Block("title", _fill(template["title"], filled)[0])]
     for spec in template["blocks"]:
         kind, body = next(iter(spec.items()))

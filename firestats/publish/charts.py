@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from firestats.compute.figures import Rates
 from firestats.publish.fonts import use_cjk_font
 from firestats.settings import settings
 
@@ -180,17 +181,17 @@ def weekly_rates(weekly: pd.DataFrame, year: int) -> Figure:
     return fig
 
 
-def item_rates(by_item: dict) -> Figure:
+def item_rates(by_item: dict[str, Rates]) -> Figure:
     """Pass and excellent rates (per cent) by item, weakest item at the top."""
-    rows = sorted(by_item.items(), key=lambda kv: kv[1]["pass_rate"] or 0, reverse=True)
+    rows = sorted(by_item.items(), key=lambda kv: kv[1].pass_rate or 0, reverse=True)
     names = [name for name, _ in rows]
     # The legend sits outside the bars, on the right.
     fig = _figure(0.95 + 0.4 * max(len(by_item), 1), left_in=_label_margin(names),
                   right_in=text_width_in("及格率", 9) + 0.65)
     ax = fig.add_subplot()
     y = np.arange(len(rows))
-    ax.barh(y + 0.2, [r["pass_rate"] * 100 for _, r in rows], height=0.4, color=ACCENT, label="及格率")
-    ax.barh(y - 0.2, [r["excellent_rate"] * 100 for _, r in rows], height=0.4, color="#2c3e50", label="优秀率")
+    ax.barh(y + 0.2, [r.pass_rate * 100 for _, r in rows], height=0.4, color=ACCENT, label="及格率")
+    ax.barh(y - 0.2, [r.excellent_rate * 100 for _, r in rows], height=0.4, color="#2c3e50", label="优秀率")
     ax.set_yticks(y, names)
     ax.set_xlim(0, 105)
     ax.set_xlabel("比例（%）")

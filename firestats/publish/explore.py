@@ -13,6 +13,7 @@ import yaml
 from firestats.catalogue import entry
 from firestats.compute.compare import HEADLINES, value_at
 from firestats.compute.station import compute
+from firestats.periods import Period
 from firestats.schema import INCIDENT_FIELDS
 from firestats.store import Dataset
 
@@ -31,11 +32,11 @@ def columns(table: pd.DataFrame, family: str) -> pd.DataFrame:
                          "类型": [str(t) for t in table.dtypes]})
 
 
-def station_vs_detachment(data: Dataset, station: str, year: int) -> pd.DataFrame:
-    """A station's headline figures beside its detachment's (every station's records) for one year,
+def station_vs_detachment(data: Dataset, station: str, period: Period) -> pd.DataFrame:
+    """A station's headline figures beside its detachment's (every station's records) for one period,
     with the station's share of each count (a fraction 0..1; None for times and rates)."""
-    mine = compute(data, data.resolve_station(station), year).figures
-    everyone = compute(data, None, year).figures
+    mine = compute(data, data.resolve_station(station), period).figures
+    everyone = compute(data, None, period).figures
     rows = []
     for key in HEADLINES:
         e = entry(key)

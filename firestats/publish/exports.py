@@ -18,11 +18,12 @@ from typing import Any
 import xlsxwriter
 
 from firestats.catalogue import catalogue, label, unit_of
-from firestats.periods import parse_period
+from firestats.periods import Period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
 from firestats.publish.narrative import bulletin_paragraph, bulletin_title, written
 from firestats.publish.paths import BESIDE, BULLETIN
+from firestats.request import Request
 
 HEADERS = ["指标", "数值", "单位", "键"]
 WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
@@ -80,25 +81,26 @@ def published(notebook: Any) -> dict[str, Any] | None:
     return None
 
 
-def beside(html: Path, publication: dict[str, Any], template: Path | str | None = None) -> dict[Path, bytes]:
+def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Path, bytes]:
     """STATION.json, .csv, .xlsx, .txt and .docx to write next to STATION.html (and STATION-通报.txt for a
     half, quarter or month): each path with its bytes.
 
-    ``publication`` is what the report published (figures, the 年度数据 sentences, the station's
-    full name, notable incidents, findings, files and sources), redacted; ``template`` a unit's
-    own report template (default: the shipped one).
+    ``publication`` is what the report of ``request`` published (figures, the 年度数据 sentences, the
+    station's full name, notable incidents, findings, files and sources), redacted; the Word draft is
+    worded by the request's template (default: the shipped one).
     """
     publication = redact_all(publication)  # also what a notebook of one's own published
     figures = rounded(publication["figures"])
-    blocks = annual.draft(annual.load_template(template), publication)
+    period = request.period
+    blocks = annual.draft(annual.load_template(request.options.docx_template), publication, period)
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication),
                 ".txt": _plain_text(publication["annual"]),
                 ".docx": word.document(blocks)}
     files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
-    if "period" in figures:  # a half, quarter or month
-        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication)
+    if period.kind != "year":
+        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication, period)
     return files
 
 
@@ -107,11 +109,10 @@ def _plain_text(paragraphs: list[str]) -> bytes:
     return ("\r\n\r\n".join(paragraphs) + "\r\n").encode("utf-8-sig")
 
 
-def _bulletin(publication: dict[str, Any]) -> bytes:
+def _bulletin(publication: dict[str, Any], period: Period) -> bytes:
     """A period's 通报 as a text of its own: a title naming the station and the period's dates, then its paragraph
     (from the figures as computed, so each reads as on the page)."""
     figures, name = publication["figures"], publication["station_name"]
-    period = parse_period(figures["period"])
     return _plain_text([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from firestats.catalogue import heading
-from firestats.periods import KINDS, Period, parse_period
+from firestats.periods import KINDS, Period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
@@ -69,10 +69,9 @@ def _row(name: str, entry: dict[str, Any], period: Period) -> str:
             f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
 
 
-def _grouped(manifest: dict[str, dict[str, Any]]) -> str:
+def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> str:
     """The reports' rows under one heading row per period (2024年第三季度（2024年7月1日至9月30日）): years first,
     then halves, quarters and months, each period's overview before its stations."""
-    periods = {name: parse_period(name.split("/", 1)[0]) for name in manifest}
     groups = sorted(set(periods.values()), key=lambda p: (p.year, KINDS.index(p.kind), p.index))
     columns = 3 + len(HEADLINE)
     parts = []
@@ -85,8 +84,9 @@ def _grouped(manifest: dict[str, dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
-    """The index page's HTML; ``quality`` is the prepared folder's quality summary.
+def render(manifest: dict[str, dict[str, Any]], periods: dict[str, Period], quality: dict[str, Any]) -> str:
+    """The index page's HTML: the reports of the ``manifest`` grouped by the ``periods`` they are of (both by
+    report name); ``quality`` is the prepared folder's quality summary.
 
     Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
     """
@@ -107,7 +107,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 <body><h1>分析报告目录</h1>
 <p class="note">共{len(manifest)}份报告，按统计期间分组 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
 <table><thead><tr><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
-{_grouped(manifest)}</table>
+{_grouped(manifest, periods)}</table>
 <h2>全部数据质量</h2>
 <p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
 <table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>

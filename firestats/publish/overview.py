@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,10 +16,11 @@ from firestats.catalogue import heading, term, unit_of
 from firestats.compute.compare import value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
-from firestats.periods import Period, period_of
+from firestats.periods import Period
 from firestats.publish.html import heat_table, table
+from firestats.request import Request
 from firestats.settings import within_standard
-from firestats.store import Dataset, load
+from firestats.store import Dataset, open_report
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
@@ -158,16 +158,17 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     return round(value, 1) if isinstance(value, float) else int(value)
 
 
-def detachment_overview(data_dir: Path | str | None, year: int, period: str | None = None) -> Overview:
-    """Load a prepared data folder and lay out every station of the year with the detachment's total;
-    ``period`` a half, quarter or month of the year (H1, Q3, 03 or 2024-Q3; default: the whole year).
+def detachment_overview(request: Request) -> Overview:
+    """Every station of a request's period (its station None) laid out with the detachment's total, from the
+    prepared data it names: the same period a year earlier and, for a half, quarter or month, the one before.
 
     >>> import firestats as fs
-    >>> fs.detachment_overview("data/processed", 2025).table.loc["城东站", "incidents.total"]  # doctest: +SKIP
+    >>> fs.detachment_overview(fs.Request.of(None, 2025, "data/processed")).table.loc["城东站", "incidents.total"]
+    ... # doctest: +SKIP
     603
     """
-    when = period_of(year, period)
-    dataset = load(data_dir, years=when.years_compared())  # every station, this period, a year earlier and before
+    request, dataset = open_report(request)  # every station, this period, a year earlier and before
+    when = request.period
     view = Overview(when, *station_figures(dataset, when))
     if when.kind != "year":
         view.before = totals_at(dataset, view.stations, when.previous())

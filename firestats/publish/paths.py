@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from firestats.periods import parse_period
+from firestats.periods import Period
 
 OVERVIEW_NAME = "支队总览"
 # What a station report writes beside its HTML (the detachment overview writes the HTML alone).
@@ -57,26 +57,21 @@ def safe_name(name: str) -> str:
     return f"{stem}-{hashlib.sha256(name.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
 
 
-def report_name(station: str | None, when: int | str) -> str:
+def report_name(station: str | None, period: Period) -> str:
     """A report's name in the output folder, manifest and index: ``2024/城东站`` (``2024-Q1/城东站`` for a
-    period, ``when`` its label); ``2024/支队总览`` for the detachment overview (station None)."""
-    return f"{when}/{OVERVIEW_NAME if station is None else safe_name(station)}"
+    part of a year); ``2024/支队总览`` for the detachment overview (station None)."""
+    return f"{period.label}/{OVERVIEW_NAME if station is None else safe_name(station)}"
 
 
-def report_files(station: str | None, year: int | str) -> list[str]:
+def report_files(station: str | None, period: Period) -> list[str]:
     """Every file a report writes, relative to the output folder: its HTML and, for a station, the exports
-    beside it (``2024/城东站.html``, ``2024/城东站.json`` …; ``2024-03/城东站-通报.txt`` for a period)."""
-    name = report_name(station, year)
-    exports = (*BESIDE, *([BULLETIN] if parse_period(year).kind != "year" else [])) if station is not None else ()
+    beside it (``2024/城东站.html``, ``2024/城东站.json`` …; ``2024-03/城东站-通报.txt`` for a part of a year)."""
+    name = report_name(station, period)
+    exports = (*BESIDE, *([BULLETIN] if period.kind != "year" else [])) if station is not None else ()
     return [f"{name}{suffix}" for suffix in (".html", *exports)]
 
 
-def report_path(out_dir: Path | str, station: str, year: int | str) -> Path:
-    """Where a station's report goes: ``OUT/YEAR/STATION.html`` (``OUT/2024-Q1/STATION.html`` for a period)."""
-    return Path(out_dir) / f"{report_name(station, year)}.html"
-
-
-def overview_path(out_dir: Path | str, year: int | str) -> Path:
-    """Where a year's detachment overview goes: ``OUT/YEAR/支队总览.html`` (``OUT/2024-Q3/支队总览.html`` for a
-    period)."""
-    return Path(out_dir) / f"{report_name(None, year)}.html"
+def report_path(out_dir: Path | str, station: str | None, period: Period) -> Path:
+    """Where a report goes: ``OUT/2024/城东站.html`` (``OUT/2024-Q1/城东站.html`` for a part of a year), the
+    detachment overview (station None) ``OUT/2024/支队总览.html``."""
+    return Path(out_dir) / f"{report_name(station, period)}.html"

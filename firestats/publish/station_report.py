@@ -10,25 +10,25 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
 
 from firestats.catalogue import catalogue, heading, term
-from firestats.compute import compare, findings, notable
-from firestats.compute.accounting import files_table
+from firestats.compute import compare, findings
 from firestats.compute.activities import LISTED
-from firestats.compute.assessments import KINDS, weekly_rates
+from firestats.compute.assessments import KINDS
+from firestats.compute.figures import Figures, Rates
 from firestats.compute.response import NEEDS, recorded
 from firestats.compute.station import StationYear, compute, reported
 from firestats.ingest.stations import full_name
-from firestats.periods import Period, period_of
+from firestats.periods import Period
 from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative, response_view
 from firestats.publish.html import Publishing, chart, table, text
-from firestats.store import load
+from firestats.request import Request
+from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
 from firestats.vocabulary.problems import reason_text
 from firestats.wording import change_in, number, points, report_title, share, value_in
@@ -41,9 +41,9 @@ ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记
 class StationReport:
     """One station's year for the notebook: its figures and slice, and last year's for comparison."""
 
+    request: Request  # resolved: the station as the store names it
     this: StationYear
     last: StationYear | None = None  # the same period a year earlier (同比); None when it has no records
-    template: str | None = None  # a unit's own annual report template (default: the shipped one)
     before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
 
     @property
@@ -59,12 +59,17 @@ class StationReport:
     @property
     def period(self) -> Period:
         """The period reported on: the year, or a half, quarter or month of it."""
-        return self.this.period or Period(self.year)
+        return self.request.period
 
     @property
     def figures(self) -> dict[str, Any]:
         """Every figure of the period, as `firestats figures` prints them."""
         return self.this.figures
+
+    @property
+    def typed(self) -> Figures:
+        """Every figure of the period, typed: what the page reads."""
+        return self.this.typed
 
     @property
     def incidents(self) -> pd.DataFrame:
@@ -97,12 +102,12 @@ class StationReport:
 
     def headline(self) -> HTML:
         """Headline figures as cards."""
-        f = self.figures
+        f = self.typed
         cards = [
-            (term("incidents.total"), f"{f['incidents']['total']}", "起"),
-            (term("people.rescued"), _plain(f["people"]["rescued"], "{:d}"), "人"),
-            (term("people.evacuated"), _plain(f["people"]["evacuated"], "{:d}"), "人"),
-            (term("loss_averted_10k_yuan"), _plain(f["loss_averted_10k_yuan"], "{:,.1f}"), "万元"),
+            (term("incidents.total"), f"{f.incidents.total}", "起"),
+            (term("people.rescued"), _plain(f.people.rescued, "{:d}"), "人"),
+            (term("people.evacuated"), _plain(f.people.evacuated, "{:d}"), "人"),
+            (term("loss_averted_10k_yuan"), _plain(f.loss_averted_10k_yuan, "{:,.1f}"), "万元"),
             *response_view.cards(self.figures, self.segments_shown),
         ]
         html = "".join(
@@ -114,27 +119,27 @@ class StationReport:
 
     def type_table(self) -> HTML:
         """Incidents by type: count and share."""
-        by_type = self.figures["incidents"]["by_type"]
-        total = max(self.figures["incidents"]["total"], 1)
-        rows = [[t, n, f"{n / total:.1%}"] for t, n in by_type.items()]
-        rows.append(["合计", self.figures["incidents"]["total"], "100%" if self.figures["incidents"]["total"] else "—"])
+        incidents = self.typed.incidents
+        total = max(incidents.total, 1)
+        rows = [[t, n, f"{n / total:.1%}"] for t, n in incidents.by_type.items()]
+        rows.append(["合计", incidents.total, "100%" if incidents.total else "—"])
         return HTML(table(["警情类型", "起数", "占比"], rows))
 
     def type_chart(self) -> HTML:
         """The type mix as bars."""
-        by_type = pd.Series(self.figures["incidents"]["by_type"])
+        by_type = pd.Series(self.typed.incidents.by_type)
         return chart(charts.type_mix(by_type), "警情类型构成")
 
     def monthly_chart(self) -> HTML:
         """Incidents per month; per day where the period is a month."""
         if self.period.kind == "month":
             title = f"{self.period.name}每日接处警数量"
-            return chart(charts.daily(_series(self.figures["daily"], "day"), title), title)
-        return chart(charts.monthly(_series(self.figures["monthly"], "month"), self.year), "各月接处警数量")
+            return chart(charts.daily(_series(self.typed.daily, "day"), title), title)
+        return chart(charts.monthly(_series(self.typed.monthly, "month"), self.year), "各月接处警数量")
 
     def hourly_chart(self) -> HTML:
         """Incidents per hour of the day."""
-        return chart(charts.hourly(_series(self.figures["hourly"], "hour")), "接警时段分布")
+        return chart(charts.hourly(_series(self.typed.hourly, "hour")), "接警时段分布")
 
     @cached_property
     def segments_shown(self) -> list[str]:
@@ -155,14 +160,14 @@ class StationReport:
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
-        rows = self.figures["rows"]
+        rows = self.typed.rows
         labels = list(ACCOUNT_LABELS.values())
-        mine = table(labels, [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
-        per_file = files_table(self.this.data)
+        mine = table(labels, [[rows.rows_in, rows.kept, rows.merged, rows.quarantined]])
+        per_file = self.this.files
         totals = ["合计", *(int(per_file[k].sum()) for k in ACCOUNT_LABELS)]
         files = table(["文件", *labels], [[r.source_file, *(getattr(r, k) for k in ACCOUNT_LABELS)]
                                          for r in per_file.itertuples()] + [totals])
-        counts = self.this.data.problems.groupby(["family", "action", "reason"]).size()
+        counts = self.this.problem_counts
         reasons = table(["处理", "原因", "行数"], [[ACTION_LABELS.get(a, a), reason_text(f, r), int(n)]
                                                   for (f, a, r), n in counts.items()])
         lost = self.this.data.quality["unattributed"]
@@ -182,19 +187,19 @@ class StationReport:
         the notable incidents and findings as the text names them, the 年度数据 sentences, and the
         files and records the figures were counted from. Plain data, so no pandas is needed to write them."""
         named = [f"{int(n['date'][5:7])}月{int(n['date'][8:10])}日{n['place']}{n['kind']}"
-                 for n in notable.rare_named(self.incidents)]
+                 for n in self.this.notable.named]
         publication = {
             "figures": self.figures,
             "station_name": self.station_name,
             "notable": named,
             "findings": [f.text for f in self.found],
             "licence_names": dict(activity_spec()["licence_kinds"]),
-            "files": files_table(self.this.data).to_dict(orient="records"),
+            "files": self.this.files.to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
                         for family, frame in self.this.data.records().items() if len(frame)},
         }
         publication = redact_all(publication)  # what every export and the Word draft are written from
-        blocks = annual.draft(annual.load_template(self.template), publication)
+        blocks = annual.draft(annual.load_template(self.request.options.docx_template), publication, self.period)
         return publication | {"annual": annual.data_paragraphs(blocks)}
 
     def annual_block(self) -> list[str]:
@@ -238,19 +243,19 @@ class StationReport:
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
-        last = None if self.last is None else _series(self.last.figures["monthly"], "month")
-        return chart(charts.monthly_compare(_series(self.figures["monthly"], "month"), last, self.year),
+        last = None if self.last is None else _series(self.last.typed.monthly, "month")
+        return chart(charts.monthly_compare(_series(self.typed.monthly, "month"), last, self.year),
                      "各月接处警同比")
 
     def notable_incidents(self) -> HTML:
         """The year's notable incidents: most rescued, longest on scene, rare kinds."""
         parts = []
-        for title, rows in (("营救人数最多", notable.most_rescued(self.incidents)),
-                            ("现场处置时间最长", notable.longest_on_scene(self.incidents))):
+        found = self.this.notable
+        for title, rows in (("营救人数最多", found.most_rescued), ("现场处置时间最长", found.longest_on_scene)):
             shown = (table(["日期", "类型", "子类", "简述"], rows.values.tolist()) if len(rows)
                      else '<p class="fs-note">无</p>')
             parts.append(f"<h3>{title}</h3>{shown}")
-        rare = notable.rare_counts(self.incidents)
+        rare = found.rare
         parts.append("<h3>少见警情</h3>" + (table(["子类", "起数", "最早几起的日期"], rare.values.tolist()) if len(rare)
                                           else '<p class="fs-note">无</p>'))
         return HTML("".join(parts))
@@ -276,64 +281,60 @@ class StationReport:
 
     def training_summary(self) -> HTML:
         """Tests held, participants and overall rates, with the score table named."""
-        a = self.figures["assessments"]
+        a = self.typed.assessments
         if a is None:
             return HTML('<p class="fs-note">本年度无训练考核记录。</p>')
-        t = a["score_table"]
-        notice = "" if t["official"] else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
-        rows = [*([heading(f"assessments.tests.{kind}"), a["tests"][kind]] for kind in KINDS),
-                *([heading(f"assessments.{key}"), a[key]] for key in ("participants", "results", "absent", "exempt")),
-                *([heading(f"assessments.overall.{key}"), share(a["overall"][key])]
-                  for key in ("pass_rate", "excellent_rate"))]
-        weakest = "、".join(a["weakest_items"]) or "—"
+        t = a.score_table
+        notice = "" if t.official else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
+        counts = {"participants": a.participants, "results": a.results, "absent": a.absent, "exempt": a.exempt}
+        rates = {"pass_rate": a.overall.pass_rate, "excellent_rate": a.overall.excellent_rate}
+        rows = [*([heading(f"assessments.tests.{kind}"), a.tests[kind]] for kind in KINDS),
+                *([heading(f"assessments.{key}"), n] for key, n in counts.items()),
+                *([heading(f"assessments.overall.{key}"), share(rate)] for key, rate in rates.items())]
+        weakest = "、".join(a.weakest_items) or "—"
         return HTML(table(["项目", "数值"], rows)
-                    + f'<p class="fs-note">评分表：{text(t["title"])}（{text(t["version"])}）{text(notice)}</p>'
+                    + f'<p class="fs-note">评分表：{text(t.title)}（{text(t.version)}）{text(notice)}</p>'
                     + f"<p><strong>薄弱科目</strong>（及格率最低）：{text(weakest)}</p>")
 
     def training_by_item(self) -> HTML:
         """Pass and excellent rates by item, as a table and a chart."""
-        a = self.figures["assessments"]
+        a = self.typed.assessments
         if a is None:
             return HTML("")
-        rows = [[item, r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
-                for item, r in a["by_item"].items()]
-        html = table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
-        return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
+        html = table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], _rate_rows(a.by_item, "{}"))
+        return HTML(html + chart(charts.item_rates(a.by_item), "各科目及格率与优秀率").data)
 
     def training_by_month(self) -> HTML:
         """Pass and excellent rates by month."""
-        a = self.figures["assessments"]
+        a = self.typed.assessments
         if a is None:
             return HTML("")
-        rows = [[f"{m}月", r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
-                for m, r in a["by_month"].items()]
-        return HTML(table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
+        return HTML(table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], _rate_rows(a.by_month, "{}月")))
 
     def weekly_chart(self) -> HTML:
         """The weekly tests across the year."""
-        if self.figures["assessments"] is None:
+        if self.typed.assessments is None:
             return HTML("")
-        weekly = weekly_rates(self.this.data.assessments, self.this.table)
-        return chart(charts.weekly_rates(weekly, self.year), "每周一测及格率与优秀率")
+        return chart(charts.weekly_rates(self.this.weekly, self.year), "每周一测及格率与优秀率")
 
     def people_trend(self) -> HTML:
         """Each person's mean points per month, and competition placings."""
-        a = self.figures["assessments"]
+        a = self.typed.assessments
         if a is None:
             return HTML("")
-        months = sorted({m for by_month in a["people"].values() for m in by_month})
-        rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a["people"].items()]
+        months = sorted({m for by_month in a.people.values() for m in by_month})
+        rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a.people.items()]
         html = table(["人员", *(f"{m}月" for m in months)], rows, "fs-compact")
-        if a["competitions"]:
+        if a.competitions:
             html += "<h3>比武名次</h3>" + table(["日期", "人员", "名次"],
-                                               [[c["date"], c["person"], c["rank"]] for c in a["competitions"]])
+                                               [[c["date"], c["person"], c["rank"]] for c in a.competitions])
         return HTML(html)
 
     # --- activity ledgers ------------------------------------------------------------------
 
     def activities_table(self) -> HTML:
         """The year's activity totals, each in its unit; a category with no records says so."""
-        figures = self.figures["activities"]
+        figures = self.typed.activities
         if figures is None:
             return HTML('<p class="fs-note">本年度无工作台账记录。</p>')
         rows = []
@@ -350,7 +351,7 @@ class StationReport:
 
     def activities_chart(self) -> HTML:
         """The year's activity totals as bars."""
-        figures = self.figures["activities"]
+        figures = self.typed.activities
         if figures is None:
             return HTML("")
         totals = pd.Series({name: figures[c["figure"]] for name, c in activity_spec()["categories"].items()
@@ -359,7 +360,7 @@ class StationReport:
 
     def honours(self) -> HTML:
         """Awards and competition results of the year, as lists."""
-        figures = self.figures["activities"]
+        figures = self.typed.activities
         if figures is None:
             return HTML("")
         parts = []
@@ -374,35 +375,35 @@ def _plain(value: float | None, spec: str) -> str:
     return "无记录" if value is None else spec.format(value)
 
 
+def _rate_rows(rates: dict[Any, Rates], name: str) -> list[list[Any]]:
+    """Table rows of rates by item or month (``name`` writes the key): results, pass and excellent rates, points."""
+    return [[name.format(key), r.n, share(r.pass_rate), share(r.excellent_rate), points(r.mean_points)]
+            for key, r in rates.items()]
+
+
 def _series(counts: dict, axis: str) -> pd.Series:
     """Counts published as {month or hour: n} as the Series a chart draws."""
     return pd.Series(counts).rename_axis(axis)
 
 
-def station_report(data_dir: Path | str | None, station: str, year: int, show_names: bool = False,
-                   score_table: str | None = None, docx_template: str | None = None,
-                   period: str | None = None) -> StationReport:
-    """Load a prepared data folder (None: the nearest data/processed) and compute one station's year and the
-    year before (station spelled any way).
+def station_report(request: Request) -> StationReport:
+    """One station's period, the same period a year earlier and (for a half, quarter or month) the period before,
+    computed from the prepared data the request names; its station is resolved here, once.
 
-    People are named in full only with ``show_names``; otherwise as 张*三. ``score_table`` is a
-    score table's version or path (default: the settings'); ``docx_template`` a unit's own annual
-    report template (default: the shipped one); ``period`` a half, quarter or month of the year
-    (H1, Q3, 03 or 2024-Q3; default: the whole year). A period with no records of the station is refused.
+    A period with no records of the station is refused (NoRecords).
 
     >>> import firestats as fs
-    >>> report = fs.station_report("data/processed", "城东", 2025)  # doctest: +SKIP
+    >>> report = fs.station_report(fs.Request.of("城东", 2025, "data/processed"))  # doctest: +SKIP
     >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
     (603, '全年队站共开展专项教育12次')
     """
-    when = period_of(year, period)
-    dataset = load(data_dir, station, when.years_compared())  # this station's years alone
-    name = dataset.resolve_station(station)
-    this = reported(dataset, name, when, show_names, score_table)
+    request, dataset = open_report(request)  # this station's years alone
+    this = reported(dataset, request)
 
     def other(at: Period) -> StationYear | None:
-        found = compute(dataset, name, at, show_names, score_table, interval=False)
+        found = compute(dataset, request.station, at, request.options, interval=False)
         return None if found.data.is_empty() else found
 
-    return StationReport(this, other(when.a_year_earlier()), docx_template,
+    when = request.period
+    return StationReport(request, this, other(when.a_year_earlier()),
                          other(when.previous()) if when.kind != "year" else None)

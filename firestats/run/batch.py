@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from firestats.compute.compare import value_at
 from firestats.errors import ClusterError
 from firestats.files import OutputFolder
 from firestats.periods import KINDS, Period
+from firestats.privacy import printable
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name
+from firestats.request import Options, Request
 from firestats.run.kernels import Kernel
 from firestats.run.render import (
     OVERVIEW_NOTEBOOK,
@@ -48,7 +50,6 @@ from firestats.run.render import (
 )
 from firestats.settings import settings
 from firestats.store import StoreIndex, check_partitions, match_station, read_index, read_quality
-from firestats.terminal import printable
 
 MANIFEST = "manifest.json"
 # How often a pool worker looks for the batch that started it, in seconds: a killed batch's
@@ -61,32 +62,23 @@ _warm = threading.local()  # each worker's kernel (each thread's, on a dask work
 
 @dataclass(frozen=True)
 class Job:
-    """One report to render: a station's year (or period), or its detachment overview (station None)."""
+    """One report to render: a request for a station's period, or for its detachment overview (station None)."""
 
-    data_dir: str
+    request: Request  # resolved: the station as the store names it
     out_dir: str
-    year: int
-    station: str | None
     notebook: str
     key: str  # hash of everything the report is made from
     timeout_s: int = 600
-    options: tuple[tuple[str, Any], ...] = ()
-    period: str | None = None  # a half, quarter or month's label (2024-Q3); None: the whole year
-
-    @property
-    def label(self) -> int | str:
-        """The folder the report goes to: ``2024``, or ``2024-Q3`` for a period."""
-        return self.period or self.year
 
     @property
     def name(self) -> str:
         """The report's place in the manifest and index: ``2024/城东站`` (``2024-Q3/城东站``)."""
-        return report_name(self.station, self.label)
+        return report_name(self.request.station, self.request.period)
 
     def outputs(self) -> list[str]:
         """Every file the report writes, relative to the output folder: its HTML and, for a station, the
         exports beside it."""
-        return report_files(self.station, self.label)
+        return report_files(self.request.station, self.request.period)
 
 
 @dataclass
@@ -118,54 +110,52 @@ def _settings_bytes() -> bytes:
     return b"".join(p.read_bytes() for p in files)
 
 
-def input_key(index: StoreIndex, quality: dict[str, Any], station: str | None, when: int | Period, notebook: Path,
-              options: dict[str, Any]) -> str:
+def input_key(index: StoreIndex, quality: dict[str, Any], request: Request, notebook: Path) -> str:
     """The hash a report is rendered from: its data slices (the partitions of its station, or of every station
-    for an overview, in this year and last), the notebook, the parameters, the settings and the firestats version.
+    for an overview, in the years its period is compared over), the notebook, the request, the settings and the
+    firestats version.
 
     The partitions' content hashes were taken at prepare time, so planning reads no data: a batch of thousands
     of reports plans in time linear in their number.
     """
-    period = when if isinstance(when, Period) else Period(int(when))
     parts = [
-        *(h.encode() for h in index.content_hashes(station, period.years_compared())),
+        *(h.encode() for h in index.content_hashes(request.station, request.period.years_compared())),
         str(quality["unattributed"]).encode(),
-        notebook.read_bytes(), json.dumps(options, sort_keys=True).encode(), firestats.__version__.encode(),
-        _settings_bytes(), *(Path(f).read_bytes() for f in (options.get("score_table"), options.get("docx_template"))
-                             if f and Path(f).is_file()),
+        notebook.read_bytes(), json.dumps(asdict(request.options), sort_keys=True).encode(),
+        firestats.__version__.encode(), _settings_bytes(), *(f.read_bytes() for f in request.options.files()),
     ]
     return _digest(*parts)
 
 
 def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
-         notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, period: str = "year", **options: Any) -> list[Job]:
-    """Every report a batch renders: each station's periods of ``period``'s kind (year, half, quarter or month)
-    with records, of the ``years`` and ``stations`` named (all when none are), and each such period's detachment
-    overview. Read from the store's index alone."""
+         kind: str = "year", options: Options = Options(), notebook: Path = STATION_NOTEBOOK,
+         timeout_s: int = 600) -> list[Job]:
+    """Every report a batch renders: each station's periods of ``kind`` (year, half, quarter or month) with
+    records, of the ``years`` and ``stations`` named (all when none are), and each such period's detachment
+    overview (made with the unit's settings alone). Read from the store's index alone."""
+    data_dir = str(Path(data_dir).resolve())
     index, quality = read_index(data_dir), read_quality(data_dir)
     check_partitions(data_dir, index)  # a damaged store is refused before any report starts
     known = set(index.station_years())
     wanted_years, wanted = set(years), {match_station(s, known) for s in stations}
-    found = [(s, p) for s, p in index.station_periods(period)
+    found = [(s, p) for s, p in index.station_periods(kind)
              if (not wanted_years or p.year in wanted_years) and (not wanted or s in wanted)]
-    jobs = [_job(index, quality, data_dir, out_dir, s, p, Path(notebook), timeout_s, options) for s, p in found]
-    return jobs + [_job(index, quality, data_dir, out_dir, None, p, OVERVIEW_NOTEBOOK, timeout_s, {})
-                   for p in sorted({p for _, p in found})]
+    overview = Options(settings=options.settings)
+
+    def job(station: str | None, period: Period) -> Job:
+        request = Request(station, period, data_dir, options if station else overview)
+        book = Path(notebook) if station else OVERVIEW_NOTEBOOK
+        return Job(request, str(out_dir), str(book), input_key(index, quality, request, book), timeout_s)
+
+    return [job(s, p) for s, p in found] + [job(None, p) for p in sorted({p for _, p in found})]
 
 
-def _job(index: StoreIndex, quality: dict[str, Any], data_dir: Path | str, out_dir: Path | str, station: str | None,
-         when: Period, notebook: Path, timeout_s: int, options: dict[str, Any]) -> Job:
-    """The job of one station's (None: the overview's) year or period, keyed by everything it is made from."""
-    return Job(str(data_dir), str(out_dir), when.year, station, str(notebook),
-               input_key(index, quality, station, when, notebook, options), timeout_s,
-               tuple(sorted(options.items())), None if when.kind == "year" else when.label)
-
-
-def reports_of(index: StoreIndex) -> set[str]:
-    """The names of every report the data makes (each station's years, halves, quarters and months, and each
-    such period's overview): what the index lists, whatever an earlier run on other data left in the manifest."""
+def reports_of(index: StoreIndex) -> dict[str, Period]:
+    """Every report the data makes (each station's years, halves, quarters and months, and each such period's
+    overview), by name, with the period it is of: what the index lists, whatever an earlier run on other data left
+    in the manifest."""
     found = [(s, p) for kind in KINDS for s, p in index.station_periods(kind)]
-    return {report_name(station, p.label) for s, p in found for station in (s, None)}
+    return {report_name(station, p): p for s, p in found for station in (s, None)}
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -173,16 +163,12 @@ def run_job(job: Job) -> dict[str, Any]:
     the failing cell's)."""
     started = time.perf_counter()
     try:
-        if job.station is None:
-            render_overview(job.data_dir, job.year, job.out_dir, Path(job.notebook), job.timeout_s, kernel=_kernel(),
-                            period=job.period)
-        else:
-            render_station(job.data_dir, job.station, job.year, job.out_dir, Path(job.notebook), job.timeout_s,
-                           kernel=_kernel(), period=job.period, **dict(job.options))
+        render = render_station if job.request.station else render_overview
+        render(job.request, job.out_dir, Path(job.notebook), job.timeout_s, kernel=_kernel())
         status, error = "ok", ""
     except Exception as exc:  # one report's failure must not stop the others
         status, error = "failed", one_line(exc)
-    return {"name": job.name, "station": job.station, "key": job.key, "status": status, "error": error,
+    return {"name": job.name, "station": job.request.station, "key": job.key, "status": status, "error": error,
             "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -240,24 +226,29 @@ def _on_cluster(client: Any, jobs: list[Job]) -> Iterator[dict[str, Any]]:
             yield future.result()
 
 
-def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), stations: Iterable[str] = (),
-               workers: int | None = None, scheduler: str | None = None, force: bool = False,
-               notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, progress: bool = True,
-               period: str = "year", **options: Any) -> BatchOutcome:
+def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int] = (), stations: Iterable[str] = (),
+               kind: str = "year", options: Options = Options(), workers: int | None = None,
+               scheduler: str | None = None, force: bool = False, notebook: Path = STATION_NOTEBOOK,
+               timeout_s: int = 600, progress: bool = True) -> BatchOutcome:
     """Render every report that changed (all with ``force``), then the index page.
 
-    ``workers`` local processes (default: the cores), or the dask scheduler at ``scheduler``;
-    ``timeout_s`` bounds each report, in seconds; ``period`` year (default), half, quarter or month:
-    every station's periods of that kind and their overviews; ``options`` go to every station report (show_names,
-    score_table). One batch writes an output folder at a time: a second one on the same folder
-    waits for the first, then renders what is left.
+    ``kind`` year (default), half, quarter or month: every station's periods of that kind with
+    records, of the ``years`` and ``stations`` named (all when none are), and their overviews;
+    ``options`` go to every station report; ``workers`` local processes (default: the cores), or
+    the dask scheduler at ``scheduler``; ``timeout_s`` bounds each report, in seconds. One batch
+    writes an output folder at a time: a second one on the same folder waits for the first, then
+    renders what is left.
+
+    >>> import firestats as fs
+    >>> fs.render_all("data/processed", "reports", workers=2).failed  # doctest: +SKIP
+    {}
     """
     folder = OutputFolder(out_dir)
-    jobs = plan(data_dir, folder.root, years, stations, notebook, timeout_s, period, **options)
+    jobs = plan(data_dir, folder.root, years, stations, kind, options.absolute(), notebook, timeout_s)
     for path in (MANIFEST, index_page.INDEX):
         folder.check(path)
     for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered
-        preflight(folder, job.station, job.label)
+        preflight(folder, job.request.station, job.request.period)
     outcome = BatchOutcome()
     with folder.lock(say):
         folder.remove_stale()
@@ -268,7 +259,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
             (outcome.skipped.append(job.name) if done and not force else todo.append(job))
         # Overviews first: each takes as long as several stations (15 s of 30 stations' 1.6 s each), and
         # started last they ran alone while the other workers stood idle.
-        todo.sort(key=lambda job: job.station is not None)
+        todo.sort(key=lambda job: job.request.station is not None)
         runner: Callable[[], Iterator[dict[str, Any]]] = (
             (lambda: _cluster(todo, scheduler)) if scheduler
             else (lambda: _local(todo, workers or os.cpu_count() or 1)))
@@ -284,7 +275,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] =
         write_manifest(folder, manifest)  # also when nothing was rendered: a damaged manifest is rebuilt
         current = reports_of(read_index(data_dir))
         shown = {name: entry for name, entry in manifest.items() if name in current}
-        folder.write(index_page.INDEX, index_page.render(shown, read_quality(data_dir)).encode("utf-8"))
+        folder.write(index_page.INDEX, index_page.render(shown, current, read_quality(data_dir)).encode("utf-8"))
     return outcome
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 from contextlib import nullcontext
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from firestats.errors import FirestatsError, ReportFailed
 from firestats.files import OutputFolder
-from firestats.periods import period_of
+from firestats.periods import Period
 from firestats.privacy import redact
-from firestats.publish.paths import KEPT_SUFFIX, overview_path, report_files, report_name, report_path
+from firestats.publish.paths import KEPT_SUFFIX, report_files, report_name, report_path
+from firestats.request import Request
 from firestats.run.kernels import Kernel
 from firestats.run.notebooks import notebook
-from firestats.store import check_partitions, read_index, resolve_station_year
+from firestats.settings import use_settings
+from firestats.store import check_partitions, find_prepared, read_index, resolved
 from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:
@@ -126,81 +129,65 @@ def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Ker
     return executed
 
 
-def preflight(folder: OutputFolder, station: str | None, year: int | str) -> None:
+def preflight(folder: OutputFolder, station: str | None, period: Period) -> None:
     """Refuse now, before a kernel runs, a report whose files cannot be written where they go (a symbolic
     link or a folder in their place, a link on the way); ``station`` None for the detachment overview."""
-    for path in [*report_files(station, year), f"{report_name(station, year)}{KEPT_SUFFIX}"]:
+    for path in [*report_files(station, period), f"{report_name(station, period)}{KEPT_SUFFIX}"]:
         folder.check(path)
 
 
-def _placed(year: int, period: str | None) -> tuple[int | str, dict[str, str]]:
-    """The folder a report goes to (2024, or 2024-Q3 for a period) and what its notebook is told of the period
-    (nothing for a year); a period nobody can mean is refused now, before a kernel starts."""
-    when = period_of(year, period)
-    return (when.label, {"period": when.label}) if period else (int(year), {})
+def render_station(request: Request, out_dir: Path | str, notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600,
+                   kernel: Kernel | None = None) -> Path:
+    """Render the station report a request asks for to ``OUT/PERIOD/STATION.html`` with its exports and Word
+    draft beside it; returns the path.
 
-
-def render_station(data_dir: Path | str, station: str, year: int, out_dir: Path | str,
-                   notebook: Path = STATION_NOTEBOOK, timeout_s: int = 600, show_names: bool = False,
-                   score_table: str | None = None, docx_template: str | None = None,
-                   kernel: Kernel | None = None, period: str | None = None) -> Path:
-    """Render one station's year to ``OUT/YEAR/STATION.html`` with its exports and Word draft; returns the path.
-
-    ``show_names`` names people in full (default 张*三); ``score_table`` is a score table's
-    version or path (default: the settings'); ``docx_template`` a unit's own annual report
-    template (default: the shipped one); ``timeout_s`` bounds the notebook's run, in seconds;
-    ``kernel`` a warm kernel to run on (default: a fresh one); ``period`` a half, quarter or month
-    of the year (H1, Q3, 03: ``OUT/2024-Q3/STATION.html``). A year with no records of the station is refused.
+    ``notebook`` is the station notebook run (its parameters are the request's fields); ``timeout_s``
+    bounds its run, in seconds; ``kernel`` a warm kernel to run on (default: a fresh one). A period
+    with no records of the station is refused before a kernel starts.
 
     >>> import firestats as fs
-    >>> fs.render_station("data/processed", "城东", 2025, "reports")  # doctest: +SKIP
+    >>> fs.render_station(fs.Request.of("城东", 2025, "data/processed"), "reports")  # doctest: +SKIP
     PosixPath('reports/2025/城东站.html')
     """
     from firestats.publish.exports import beside, published
 
     folder = OutputFolder(out_dir)  # refused now, before a kernel starts, if it cannot be written
     notebook = Path(notebook)
-    # The kernel runs in the notebook's folder: paths the user gave are made absolute first.
-    score_table = str(Path(score_table).resolve()) if score_table and Path(score_table).is_file() else score_table
-    docx_template = str(Path(docx_template).resolve()) if docx_template else None
-    label, told = _placed(year, period)
+    use_settings(request.options.settings)  # the exports and the Word draft are written here
     with _on(kernel, notebook, STATION_PRELOAD) as running:
+        data_dir = find_prepared(request.data_dir)
         index = read_index(data_dir)
-        name = resolve_station_year(index, station, year)
-        check_partitions(data_dir, index, name, period_of(year, period).years_compared())  # here, not in a cell
-        preflight(folder, name, label)
-        target = report_path(out_dir, name, label)
-        params = {"station": name, "year": int(year), "data_dir": str(Path(data_dir).resolve()),
-                  "show_names": show_names, "score_table": score_table, "docx_template": docx_template, **told}
-        executed = _run(notebook, params, target, timeout_s, running, folder)
-    publication = published(executed) or _computed(data_dir, name, year, show_names, score_table, docx_template,
-                                                   period)
-    for path, data in beside(target, publication, docx_template).items():
+        request = resolved(replace(request, data_dir=str(data_dir.resolve())), index)
+        check_partitions(data_dir, index, request.station, request.period.years_compared())  # here, not in a cell
+        preflight(folder, request.station, request.period)
+        target = report_path(out_dir, request.station, request.period)
+        executed = _run(notebook, request.parameters(), target, timeout_s, running, folder)
+    publication = published(executed) or _computed(request)
+    for path, data in beside(target, publication, request).items():
         folder.write(path, data)
-    executed.metadata["title"] = report_title(publication["station_name"], period_of(year, period))
+    executed.metadata["title"] = report_title(publication["station_name"], request.period)
     folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written
     return target
 
 
-def _computed(data_dir: Path | str, station: str, year: int, show_names: bool, score_table: str | None,
-              docx_template: str | None, period: str | None) -> dict[str, Any]:
+def _computed(request: Request) -> dict[str, Any]:
     # A notebook of one's own need not show the annual data, which publishes the figures.
     from firestats.publish.station_report import station_report
 
-    return station_report(data_dir, station, year, show_names, score_table, docx_template, period).publication()
+    return station_report(request).publication()
 
 
-def render_overview(data_dir: Path | str, year: int, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,
-                    timeout_s: int = 600, kernel: Kernel | None = None, period: str | None = None) -> Path:
-    """Render the detachment overview of a year to ``OUT/YEAR/支队总览.html`` and return the path (``kernel``
-    and ``period`` as for :func:`render_station`: ``OUT/2024-Q3/支队总览.html``)."""
+def render_overview(request: Request, out_dir: Path | str, notebook: Path = OVERVIEW_NOTEBOOK,
+                    timeout_s: int = 600, kernel: Kernel | None = None) -> Path:
+    """Render the detachment overview of a request's period (its station None) to ``OUT/PERIOD/支队总览.html``
+    and return the path (``notebook``, ``timeout_s`` and ``kernel`` as for :func:`render_station`)."""
     folder = OutputFolder(out_dir)
-    label, told = _placed(year, period)
-    preflight(folder, None, label)
-    target = overview_path(out_dir, label)
-    params = {"year": int(year), "data_dir": str(Path(data_dir).resolve()), **told}
+    preflight(folder, None, request.period)
+    target = report_path(out_dir, None, request.period)
+    params = {"period": request.period.label, "data_dir": str(find_prepared(request.data_dir).resolve()),
+              "settings": request.options.settings}
     with _on(kernel, Path(notebook), OVERVIEW_PRELOAD) as running:
         executed = _run(Path(notebook), params, target, timeout_s, running, folder)
-    executed.metadata["title"] = overview_title(period_of(year, period))
+    executed.metadata["title"] = overview_title(request.period)
     folder.write(target, to_html(executed).encode("utf-8"))
     return target

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from IPython import get_ipython
 
+from firestats.settings import use_settings
+
 # Modules whose functions and classes a report could replace in place, by top-level package.
 WATCHED = ("firestats", "pandas", "numpy", "matplotlib", "pyarrow", "yaml", "IPython", "builtins", "os", "io",
            "json", "math", "datetime", "pathlib", "functools", "random", "time")
@@ -38,6 +40,7 @@ def reset(cwd: str) -> str:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     os.chdir(cwd)
+    use_settings(None)  # the shipped settings, as the kernel started with; the next report names its own
     for function in _data_caches():
         function.cache_clear()
     if not _start:

@@ -15,10 +15,10 @@ from typing import Any
 # name -> the module that defines it: the store's public face.
 _FACE = {
     "prepare": "preparation", "build": "preparation",
-    "Dataset": "dataset", "load": "dataset",
+    "Dataset": "dataset", "load": "dataset", "open_report": "dataset",
     "StoreIndex": "partitions",
     "read_index": "layout", "read_quality": "layout", "check_partitions": "layout", "find_prepared": "layout",
-    "match_station": "layout", "resolve_station_year": "layout", "no_records": "layout",
+    "match_station": "layout", "resolved": "layout", "no_records": "layout",
     "describe": "quality", "problem_rows": "quality", "skipped_files": "quality", "unread_sheets": "quality",
 }
 __all__ = sorted(_FACE)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,9 +16,10 @@ import pyarrow.parquet as pq
 
 from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
-from firestats.periods import MONTHS_IN, Period
+from firestats.periods import Period
+from firestats.settings import use_settings
 from firestats.store.generations import GENERATIONS, Generation
-from firestats.store.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading
+from firestats.store.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading, resolved
 from firestats.store.partition_files import parquet_bytes, write_files
 from firestats.store.partitions import (
     LAYOUT,
@@ -35,6 +36,9 @@ from firestats.store.partitions import (
 )
 from firestats.store.spill import ORDER, Spill, station_months
 from firestats.vocabulary.problems import PROBLEM_COLUMNS
+
+if TYPE_CHECKING:
+    from firestats.request import Request
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
@@ -102,11 +106,10 @@ class Dataset:
         """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any
         family, sorted by period then station."""
         dated = self.dated()
-        months = MONTHS_IN[kind]
-        found = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year,
-                              "index": (dated["date"].dt.month - 1) // months + 1}).drop_duplicates()
-        return sorted(((s, Period(int(y), kind, int(i))) for s, y, i in found.itertuples(index=False)),
-                      key=lambda p: (p[1], p[0]))
+        months = pd.DataFrame({"station": dated["station"], "year": dated["date"].dt.year,
+                               "month": dated["date"].dt.month}).drop_duplicates()
+        found = {(s, Period.containing(int(y), int(m), kind)) for s, y, m in months.itertuples(index=False)}
+        return sorted(found, key=lambda p: (p[1], p[0]))
 
     def station_years(self) -> dict[str, set[int]]:
         """Every station with kept records and the years it has them in: the whole store's, also for a slice of it."""
@@ -291,14 +294,29 @@ def load(data_dir: Path | str | None = None, station: str | None = None, years: 
     array(['城东站'], dtype=object)
     """
     data_dir = find_prepared(data_dir)
-    quality = read_quality(data_dir)
     index = read_index(data_dir)
-    known = index.station_years()
-    name = None if station is None else match_station(station, set(known))
+    name = None if station is None else match_station(station, set(index.station_years()))
+    return _slice(data_dir, index, name, years)
+
+
+def open_report(request: Request) -> tuple[Request, Dataset]:
+    """A report's request resolved (its data folder found, its station as the store names it, see ``resolved``)
+    and the slice it reads: the station's (every station's, for the detachment) years its period is compared over.
+    The request's settings are in use from here on.
+    """
+    use_settings(request.options.settings)
+    data_dir = find_prepared(request.data_dir)
+    index = read_index(data_dir)
+    request = resolved(replace(request, data_dir=str(data_dir)), index)
+    return request, _slice(data_dir, index, request.station, request.period.years_compared())
+
+
+def _slice(data_dir: Path, index: StoreIndex, station: str | None, years: Iterable[int] | None) -> Dataset:
+    """The rows of a station (None: every station) in ``years`` (None: every year), read from their partitions."""
     years = None if years is None else [int(y) for y in years]
-    tables = {table: _read(data_dir, table, index, name, years) for table in TABLES}
-    return Dataset(tables["incidents"], tables["problems"], quality, tables["assessments"], tables["activities"],
-                   known)
+    tables = {table: _read(data_dir, table, index, station, years) for table in TABLES}
+    return Dataset(tables["incidents"], tables["problems"], read_quality(data_dir), tables["assessments"],
+                   tables["activities"], index.station_years())
 
 
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:

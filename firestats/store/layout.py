@@ -10,11 +10,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
 from firestats.store.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
+
+if TYPE_CHECKING:
+    from firestats.request import Request
 
 QUALITY = "quality.json"
 # The single tables an older firestats wrote (layout 1): a folder holding them is refused with "prepare again".
@@ -119,14 +123,17 @@ def match_station(spelling: str, known: set[str]) -> str:
     return canonical
 
 
-def resolve_station_year(index: StoreIndex, spelling: str, year: int) -> str:
-    """A station spelled any way, as the store's ``index`` names it; refused (NoRecords) unless it has records in
-    ``year``."""
+def resolved(request: Request, index: StoreIndex) -> Request:
+    """The request with its station (spelled any way) as the store's ``index`` names it: the one place a report's
+    station is resolved. Refused (UnknownStation, NoRecords) unless the station has records in the period's year;
+    a detachment's request (station None) is as it was."""
+    if request.station is None:
+        return request
     years = index.station_years()
-    name = match_station(spelling, set(years))
-    if int(year) not in years[name]:
-        raise no_records(name, year, years[name])
-    return name
+    name = match_station(request.station, set(years))
+    if request.period.year not in years[name]:
+        raise no_records(name, request.period.year, years[name])
+    return replace(request, station=name)
 
 
 def no_records(station: str, when: int | str, years: set[int]) -> NoRecords:

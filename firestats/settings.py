@@ -24,8 +24,9 @@ def use_settings(path: Path | str | None) -> None:
     naming it.
     """
     global _in_use
-    _in_use = None if path is None else str(Path(path).resolve())
-    settings()
+    chosen = None if path is None else str(Path(path).resolve())
+    _read(chosen)  # refused here, before it is in use
+    _in_use = chosen
 
 
 def settings() -> dict:

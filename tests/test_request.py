@@ -15,6 +15,7 @@ import firestats
 from firestats.errors import InputError
 from firestats.periods import Period
 from firestats.request import Options, Request
+from firestats.settings import settings
 from firestats.store import dataset, layout
 
 PACKAGE = Path(firestats.__file__).resolve().parent
@@ -89,3 +90,4 @@ def test_a_settings_key_the_shipped_file_lacks_is_refused_naming_it(prepared, tm
     mine.write_text("percentiles:\n  min_m: 5\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"firestats\.yaml: unknown setting percentiles\.min_m \(known here: min_n"):
         firestats.figures(prepared, "城东", 2024, settings=mine)
+    assert settings()["percentiles"]["min_n"] == 20  # a file refused is never in use

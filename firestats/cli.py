@@ -79,16 +79,24 @@ def main() -> None:
             stream.reconfigure(errors="replace")
 
 
+SETTINGS_OPTION = click.option(
+    "--settings", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="Your unit's settings file (YAML, see `firestats init-settings`), kept beside its data, over the shipped "
+         "defaults key by key. Default: the file $FIRESTATS_SETTINGS names, else ./firestats.yaml if there is one.")
+
+
 MAPPING_OPTION = click.option(
     "--mapping", "mapping_name", default=None,
     help="A shipped mapping by name (pudong, lfb, sf, dublin) or a mapping file's path. "
          "Default: recognise Chinese headers through the alias table.")
 
 
-def _read(action, mapping_name: str | None):
-    """Run a read with the named mapping (None: the alias table)."""
+def _read(action, mapping_name: str | None, settings: str | None):
+    """Run a read with the named mapping (None: the alias table) and the unit's settings (see --settings)."""
     from firestats.ingest.mapping import load_mapping
+    from firestats.settings import unit_settings, use_settings
 
+    use_settings(unit_settings(settings))
     return action(load_mapping(mapping_name) if mapping_name else None)
 
 
@@ -97,9 +105,11 @@ def _read(action, mapping_name: str | None):
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
               help="Folder for the cleaned Parquet tables and quality.json.")
 @MAPPING_OPTION
+@SETTINGS_OPTION
 @click.option("--rebuild", is_flag=True, help="Read every file again, not only those new or changed since the last "
                                               "prepare into --out.")
-def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, rebuild: bool) -> None:
+def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, settings: str | None,
+            rebuild: bool) -> None:
     """Read exports (files or folders), clean them, and write Parquet plus a quality summary.
 
     Every input row is kept, merged as a duplicate, or quarantined with a reason; the summary
@@ -109,15 +119,16 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, r
     from firestats.store import describe
     from firestats.store import prepare as run
 
-    dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name)
+    dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name, settings)
     _say([*describe(dataset), f"wrote {out_dir}"])
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MAPPING_OPTION
+@SETTINGS_OPTION
 @click.option("--examples", default=3, show_default=True, help="Example rows shown per reason.")
-def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) -> None:
+def validate(inputs: tuple[Path, ...], mapping_name: str | None, settings: str | None, examples: int) -> None:
     """Show what prepare would keep, merge and quarantine, and why, without writing anything.
 
     \b
@@ -126,7 +137,7 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, examples: int) 
     """
     from firestats.store import build, describe, problem_rows
 
-    dataset = _read(lambda mapping: build(inputs, mapping), mapping_name)
+    dataset = _read(lambda mapping: build(inputs, mapping), mapping_name, settings)
     _say(describe(dataset, examples))
     problems = problem_rows(dataset.problems)
     click.echo(f"{len(problems.drop_duplicates(['source_file', 'source_row']))} row(s) with problems"
@@ -156,9 +167,7 @@ def _options(*, template: bool) -> Callable:
                       if name in given}
             return command(options=Options(**fields), **given)
 
-        gathered = click.option("--settings", type=click.Path(exists=True, dir_okay=False), default=None,
-                                help="Your unit's settings file (YAML), kept beside its data: thresholds, names, "
-                                     "score table. Default: the shipped defaults.")(gathered)
+        gathered = SETTINGS_OPTION(gathered)
         if template:
             gathered = click.option(
                 "--docx-template", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -205,7 +214,7 @@ def report(data_dir: Path, station: str, year: int, out_dir: Path, period: str |
     from firestats.request import Request
     from firestats.run.render import render_station
 
-    request = Request(station, period_of(year, period), str(data_dir.resolve()), options.absolute())
+    request = Request(station, period_of(year, period), str(data_dir.resolve()), options.whole())
     _say([str(render_station(request, out_dir))])
 
 
@@ -307,6 +316,22 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
           f"reports: {(reports / INDEX).resolve()}"])
     if outcome.failed:
         sys.exit(1)
+
+
+@main.command("init-settings")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default=Path("firestats.yaml"))
+@click.option("--force", is_flag=True, help="Replace a file already there.")
+def init_settings(path: Path, force: bool) -> None:
+    """Write a starter settings file for your unit (default ./firestats.yaml): every shipped setting with its
+    source, commented out; remove the # of what your unit sets otherwise."""
+    from firestats.errors import OutputError
+    from firestats.files import OutputFolder
+    from firestats.settings import starter
+
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; --force replaces it")
+    OutputFolder(path.parent).write(path.name, starter().encode("utf-8"))
+    _say([f"wrote {path}: uncomment what your unit sets; firestats finds ./firestats.yaml, or give --settings"])
 
 
 @main.command()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from firestats.periods import Period, parse_period
+from firestats.settings import unit_settings
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,13 @@ class Options:
     docx_template: str | None = None  # the unit's own wording of the Word draft, a YAML file (None: the shipped)
     settings: str | None = None  # the unit's settings file, kept beside its data (None: the shipped defaults)
 
-    def absolute(self) -> Options:
-        """The options with every file they name made absolute: a notebook's kernel runs in another folder."""
+    def whole(self) -> Options:
+        """The options as an edge completes them: every file they name made absolute (a notebook's kernel runs in
+        another folder), and the unit's settings file found when none is named (see ``unit_settings``)."""
         table = self.score_table
         return replace(self, score_table=str(Path(table).resolve()) if table and Path(table).is_file() else table,
-                       docx_template=_absolute(self.docx_template), settings=_absolute(self.settings))
+                       docx_template=None if self.docx_template is None else str(Path(self.docx_template).resolve()),
+                       settings=unit_settings(self.settings))
 
     def files(self) -> list[Path]:
         """The unit's own files the options name (score table, template, settings): a change to one re-renders."""
@@ -51,20 +54,17 @@ class Request:
     def of(cls, station: str | None, period: str | int | Period, data_dir: Path | str | None = None,
            **options: Any) -> Request:
         """A request as an edge is given it: ``period`` as a user writes it (2024, 2024-H1, 2024-Q3, 2024-03),
-        ``options`` by name (show_names, score_table, docx_template, settings); files made absolute.
+        ``options`` by name (show_names, score_table, docx_template, settings), made whole (``Options.whole``).
 
         >>> Request.of("城东", "2024-Q3").period.label
         '2024-Q3'
         """
         when = period if isinstance(period, Period) else parse_period(period)
         folder = None if data_dir is None else str(Path(data_dir).resolve())
-        return cls(station, when, folder, Options(**options).absolute())
+        return cls(station, when, folder, Options(**options).whole())
 
     def parameters(self) -> dict[str, Any]:
         """The station notebook's parameters: the request's fields one to one, the period as its label."""
         return {"station": self.station, "period": self.period.label, "data_dir": self.data_dir,
                 **asdict(self.options)}
 
-
-def _absolute(path: str | None) -> str | None:
-    return None if path is None else str(Path(path).resolve())

@@ -1,17 +1,26 @@
 """Thresholds the figures are held against, read from one settings file with their sources: the shipped
-defaults (``firestats/data/settings.yaml``), overridden key by key by the unit's own file when a request
-names one."""
+defaults (``firestats/data/settings.yaml``), overridden key by key by the unit's own file, and checked
+against one schema (``Settings``) so a wrong value is refused in one line naming its key.
+
+The unit's file is the one a request names (``--settings``, the notebooks' ``settings``), else the
+one ``FIRESTATS_SETTINGS`` names, else ``firestats.yaml`` in the working folder (:func:`unit_settings`).
+"""
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from firestats.errors import InputError
+
+UNIT_FILE = "firestats.yaml"  # the unit's settings, found in the working folder
+ENVIRONMENT = "FIRESTATS_SETTINGS"  # or named by this environment variable
 
 _in_use: str | None = None  # the unit's settings file this process reads now (None: the shipped defaults)
 
@@ -34,9 +43,23 @@ def settings() -> dict:
     return _read(_in_use)
 
 
+def _shipped_text() -> str:
+    return resources.files("firestats").joinpath("data/settings.yaml").read_text("utf-8")
+
+
 @cache
 def _shipped() -> dict:
-    return yaml.safe_load(resources.files("firestats").joinpath("data/settings.yaml").read_text("utf-8"))
+    return yaml.safe_load(_shipped_text())
+
+
+def starter() -> str:
+    """A unit's starter settings file: the shipped settings with their sources, every line commented out."""
+    head = ("# 本单位的 firestats 设置（YAML）。放在数据旁：firestats 在当前目录找到 firestats.yaml，\n"
+            "# 也可用 --settings 指定，或由环境变量 FIRESTATS_SETTINGS 指定。\n"
+            "# 只写与默认值不同的项，其余沿用自带设置；去掉行首的 # 即可启用。\n"
+            "# 例如本单位站的全称：stations: {full_names: {城东站: 城东消防救援站}}\n#\n")
+    shipped = _shipped_text().splitlines(keepends=True)
+    return head + "".join(f"# {line}" if line.strip() else "#\n" for line in shipped)
 
 
 @cache
@@ -48,24 +71,60 @@ def _read(path: str | None) -> dict:
     try:
         unit = yaml.safe_load(Path(path).read_text("utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not a readable settings file ({type(exc).__name__})") from exc
-    return _over(_shipped(), unit, path, "")
+        mark = getattr(exc, "problem_mark", None)  # where YAML lost its way: the line to look at
+        why = f"line {mark.line + 1}: {exc.problem}" if mark else type(exc).__name__
+        raise InputError(f"{path}: not a readable settings file ({why})") from exc
+    merged = _over(_shipped(), unit, path, "")
+    try:
+        Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {_first_error(exc)}") from exc
+    return merged
 
 
-def _over(shipped: Any, unit: Any, path: str, where: str) -> Any:
-    """``unit`` over ``shipped``, key by key; a key the shipped settings do not have is refused, naming it (an
-    empty mapping shipped, such as the stations' full names, is the unit's to fill)."""
-    if not isinstance(shipped, dict) or not shipped:
+def _first_error(exc: ValidationError) -> str:
+    """A schema's first complaint as one line: the key's dotted path, what is wrong and what is allowed."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    given = error["input"]
+    shown = f" (given {given!r})" if isinstance(given, (str, int, float, bool)) else ""
+    return f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}{shown}"
+
+
+def unit_settings(given: Path | str | None) -> str | None:
+    """The unit's settings file for a request: ``given``, else the file ``FIRESTATS_SETTINGS`` names, else
+    ``firestats.yaml`` in the working folder, else None (the shipped defaults); absolute."""
+    found = given or os.environ.get(ENVIRONMENT) or (UNIT_FILE if Path(UNIT_FILE).is_file() else None)
+    return None if found is None else str(Path(found).resolve())
+
+
+def _over(shipped: Any, unit: Any, path: str, where: tuple[str, ...] = ()) -> Any:
+    """``unit`` over ``shipped``, key by key; a key the schema does not know is refused, naming it. A mapping the
+    schema leaves open (the response profiles, the stations' full names) takes the unit's new keys as given."""
+    if not isinstance(shipped, dict):
         return unit
+    dotted = ".".join(where)
     if not isinstance(unit, dict):
-        raise InputError(f"{path}: {where or 'the file'} should be a mapping of settings (keys: "
+        raise InputError(f"{path}: {dotted or 'the file'} should be a mapping of settings (keys: "
                          f"{', '.join(shipped)})")
     unknown = [key for key in unit if key not in shipped]
-    if unknown:
-        raise InputError(f"{path}: unknown setting {where + '.' if where else ''}{unknown[0]} (known here: "
+    if unknown and not _open(where):
+        raise InputError(f"{path}: unknown setting {dotted + '.' if dotted else ''}{unknown[0]} (known here: "
                          f"{', '.join(shipped)})")
-    return {key: _over(value, unit[key], path, f"{where}.{key}".lstrip(".")) if key in unit else value
-            for key, value in shipped.items()}
+    merged = {key: _over(value, unit[key], path, (*where, key)) if key in unit else value
+              for key, value in shipped.items()}
+    return merged | {key: unit[key] for key in unknown}
+
+
+def _open(where: tuple[str, ...]) -> bool:
+    """Whether the schema types the setting at ``where`` as a mapping of any keys (dict[str, …])."""
+    model: Any = Settings
+    for key in where:
+        field = model.model_fields.get(key) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return False
+        model = field.annotation
+    return getattr(model, "__origin__", None) is dict
 
 
 def score_table_name() -> str:
@@ -95,3 +154,165 @@ def within_seconds() -> int:
     dispatch-to-arrival threshold of :func:`within_standard`."""
     thresholds = within_standard()["thresholds"]
     return int(next(t["seconds"] for t in thresholds if t["segment"] == "dispatch_to_arrival"))
+
+
+# --- the schema: every key a settings file may hold, its type and its allowed values --------------------------
+
+Share = Annotated[float, Field(ge=0, le=1)]  # a fraction 0..1
+Positive = Annotated[int, Field(gt=0)]
+Seconds = Annotated[float, Field(gt=0)]
+Segment = Literal["call_processing", "turnout", "travel", "total", "dispatch_to_arrival"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Sourced(_Strict):
+    source: str  # where the numbers beside it come from
+
+
+class Response(_Strict):
+    within_standard: str  # the profile whose dispatch_to_arrival threshold the 'within' share uses
+    within_seconds_note: str
+
+
+class Threshold(_Strict):
+    segment: Segment
+    seconds: Seconds
+    fractile: Annotated[float, Field(gt=0, le=1)] | None = None
+    source: str
+    label: str | None = None
+    subtype: str | None = None  # a regular expression on 警情子类
+    excepted: bool = Field(False, alias="except")  # the incidents the subtype does not match
+
+
+class Exclusions(_Strict):
+    total_below_s: Seconds
+    total_above_s: Seconds
+
+
+class Profile(_Strict):
+    name: str
+    thresholds: list[Threshold]
+    bands_minutes: bool = False
+    exclude: Exclusions | None = None
+    source: str | None = None
+
+
+class ResponseStandards(_Strict):
+    default: str
+    profiles: dict[str, Profile]
+
+
+class Assessments(_Strict):
+    score_table: str  # a shipped version or a file's path
+
+
+class Percentiles(_Sourced):
+    min_n: Positive
+    bootstrap_resamples: Positive
+    bootstrap_seed: int
+
+
+class Below(_Sourced):
+    below_pass_rate: Share
+
+
+class Above(_Sourced):
+    above_share: Share
+
+
+class SlowPeriods(_Sourced):
+    median_above_seconds: Seconds
+    min_n: Positive
+
+
+class Turnout(_Sourced):
+    above_seconds: Seconds
+    above_share: Share
+
+
+class Findings(_Strict):
+    weakest_item: Below
+    beyond_5min: Above
+    slow_periods: SlowPeriods
+    turnout: Turnout
+    missing_times: Above
+
+
+class Timestamps(_Sourced):
+    utc_offset_hours: Annotated[float, Field(ge=-12, le=14)]
+    earliest_year: Annotated[int, Field(ge=1900)]
+
+
+class WorkbookLimits(_Sourced):
+    cells: Positive
+    text_mb: Positive
+    header_search_rows: Positive
+
+
+class Stations(_Sourced):
+    full_suffix: str
+    full_names: dict[str, str]  # canonical name -> full name
+
+
+class Notable(_Strict):
+    rare_subtypes: list[str]
+    top: Positive
+
+
+class Font(_Strict):
+    font: str
+    size_pt: Annotated[float, Field(gt=0)]
+
+
+class Margins(_Strict):
+    top: Annotated[float, Field(ge=0)]
+    bottom: Annotated[float, Field(ge=0)]
+    left: Annotated[float, Field(ge=0)]
+    right: Annotated[float, Field(ge=0)]
+
+
+class Docx(_Sourced):
+    margins_mm: Margins
+    line_pt: Annotated[float, Field(gt=0)]
+    title: Font
+    salutation: Font
+    body: Font
+    heading1: Font
+    heading2: Font
+
+
+class Charts(_Sourced):
+    response_max_minutes: Positive
+
+
+class Batch(_Sourced):
+    reports_per_kernel: Positive
+
+
+class Settings(_Strict):
+    """Every setting, typed: what ``firestats/data/settings.yaml`` holds and a unit's file may override."""
+
+    response: Response
+    response_standards: ResponseStandards
+    assessments: Assessments
+    percentiles: Percentiles
+    findings: Findings
+    timestamps: Timestamps
+    workbook_limits: WorkbookLimits
+    stations: Stations
+    notable: Notable
+    docx: Docx
+    charts: Charts
+    batch: Batch
+
+    @model_validator(mode="after")
+    def _standards_named_exist(self) -> Settings:
+        profiles = self.response_standards.profiles
+        for where, key in (("response.within_standard", self.response.within_standard),
+                           ("response_standards.default", self.response_standards.default)):
+            if key not in profiles:
+                raise ValueError(f"{where} names no profile: one of {', '.join(profiles)}")
+        return self

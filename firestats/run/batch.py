@@ -244,7 +244,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
     {}
     """
     folder = OutputFolder(out_dir)
-    jobs = plan(data_dir, folder.root, years, stations, kind, options.absolute(), notebook, timeout_s)
+    jobs = plan(data_dir, folder.root, years, stations, kind, options.whole(), notebook, timeout_s)
     for path in (MANIFEST, index_page.INDEX):
         folder.check(path)
     for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered

@@ -72,7 +72,7 @@ def _row(name: str, entry: dict[str, Any], period: Period) -> str:
 def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> str:
     """The reports' rows under one heading row per period (2024年第三季度（2024年7月1日至9月30日）): years first,
     then halves, quarters and months, each period's overview before its stations."""
-    groups = sorted(set(periods.values()), key=lambda p: (p.year, KINDS.index(p.kind), p.index))
+    groups = sorted({periods[name] for name in manifest}, key=lambda p: (p.year, KINDS.index(p.kind), p.index))
     columns = 3 + len(HEADLINE)
     parts = []
     for period in groups:

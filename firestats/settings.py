@@ -274,6 +274,17 @@ class Margins(_Strict):
     right: Annotated[float, Field(ge=0)]
 
 
+class Grid(_Strict):
+    lines: Positive  # a page's lines
+    chars: Positive  # a line's characters
+
+
+class PageNumber(_Strict):
+    font: str
+    size_pt: Annotated[float, Field(gt=0)]
+    below_text_mm: Annotated[float, Field(ge=0)]
+
+
 class Docx(_Sourced):
     margins_mm: Margins
     line_pt: Annotated[float, Field(gt=0)]
@@ -282,6 +293,15 @@ class Docx(_Sourced):
     body: Font
     heading1: Font
     heading2: Font
+    signature: Font
+    date: Font
+    grid: Grid
+    page_number: PageNumber
+
+
+class Unit(_Sourced):
+    signatory: str | None = None  # 落款: the unit's name under the text
+    issued: str | None = None  # 成文日期, as written: 2025年12月31日
 
 
 class Charts(_Sourced):
@@ -307,6 +327,7 @@ class Settings(_Strict):
     docx: Docx
     charts: Charts
     batch: Batch
+    unit: Unit
 
     @model_validator(mode="after")
     def _standards_named_exist(self) -> Settings:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
 import docx
 import openpyxl
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 
+import firestats
 from firestats.periods import Period
 from firestats.publish import annual, exports, word
 from firestats.publish.narrative import annual_figures
+from firestats.settings import use_settings
 
 YEAR = Period(2024)  # the period the publications below are of
 
@@ -153,7 +158,39 @@ def test_the_word_file_is_an_official_document():
     heading = next(p for p in paragraphs if p.text == "一、主要做法及取得成效")
     assert "黑体" in heading.runs[0]._element.rPr.rFonts.get(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
-    assert 'instr="PAGE"' in section.footer._element.xml
+    assert doc.settings.odd_and_even_pages_header_footer
+    odd, even = WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT
+    for footer, side in ((section.footer, odd), (section.even_page_footer, even)):
+        number = footer.paragraphs[0]
+        assert number.text == "— 1 —" and number.alignment == side and "PAGE" in number._p.xml
+        assert {run.font.size.pt for run in number.runs} == {14} and number.runs[0].font.name == "宋体"
+    # 7 mm between the text block and the top of the number's 14 pt line
+    assert round(section.bottom_margin.mm - section.footer_distance.mm - 14 * 25.4 / 72, 1) == 7.0
+    # 28 characters of 16 pt in 156 mm: each set 0.25 pt closer
+    assert body.runs[0]._element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    signature, date = paragraphs[-2:]
+    assert (signature.text, date.text) == ("【请填写：落款单位】", "【请填写：成文日期】")
+    assert signature.alignment == date.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert round(signature.paragraph_format.right_indent.pt) == 32 and date.paragraph_format.right_indent.pt == 0
+    props = doc.core_properties
+    assert props.author == f"firestats {firestats.__version__}" and props.title == paragraphs[0].text
+    assert abs(props.created - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+
+
+def test_the_signature_and_date_come_from_the_units_settings(tmp_path):
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("unit: {signatory: 城东站, issued: 2024年12月31日}\n", encoding="utf-8")
+    use_settings(unit)
+    try:
+        blocks = annual.draft(annual.load_template(), publication(), YEAR)
+    finally:
+        use_settings(None)
+    assert [(b.kind, b.text) for b in blocks[-2:]] == [("signature", "城东站"), ("date", "2024年12月31日")]
+    doc = docx.Document(io.BytesIO(word.document(blocks)))
+    signature, date = [p for p in doc.paragraphs if p.text][-2:]
+    # the date (7 characters wide: a digit is half of one) starts two characters right of the name's first (3
+    # wide): flush right, it moves the name 6 characters in
+    assert signature.paragraph_format.right_indent.pt == 16 * 6 and date.paragraph_format.right_indent.pt == 0
 
 
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():

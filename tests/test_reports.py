@@ -6,6 +6,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from unicodedata import east_asian_width
 from urllib.parse import unquote
 
 import nbformat
@@ -377,7 +378,12 @@ def test_libreoffice_opens_the_word_draft(batch, tmp_path):
                          capture_output=True, text=True, timeout=240)
     pdf = tmp_path / "城东站.pdf"
     assert run.returncode == 0 and pdf.is_file(), run.stderr
-    text = re.sub(r"\s", "", "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages))
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    text = re.sub(r"\s", "", "".join(pages))
+    # GB/T 9704: a full line of Chinese holds 28 characters; the 落款 and 成文日期 close the draft
+    lines = [re.sub(r"\s", "", line) for page in pages for line in page.splitlines()]
+    assert max(len(line) for line in lines if line and all(east_asian_width(c) in "WF" for c in line)) == 28
+    assert lines[-3:-1] == ["【请填写：落款单位】", "【请填写：成文日期】"] and lines[-1] == f"—{len(pages)}—"
     figures = json.loads(draft.with_suffix(".json").read_text("utf-8"))
     assert "城东消防救援站2025年度工作总结" in text and "二、存在问题分析" in text
     assert f"共接处警{figures['incidents']['total']}起" in text

@@ -20,17 +20,19 @@ import yaml
 from firestats.errors import InputError
 from firestats.periods import Period
 from firestats.publish.narrative import annual_figures
+from firestats.settings import settings
 from firestats.wording import NO_RECORDS, share
 
 DEFAULT_TEMPLATE = "annual_report.yaml"
-BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings")
+BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings", "signature", "date")
 ORDINALS = "一二三四五六七八九十"
 _ZERO, _NONE = "zero", "none"  # states of a placeholder besides having a value
 
 
 @dataclass(frozen=True)
 class Block:
-    """One block of the draft: its kind (title, salutation, heading1, heading2, paragraph) and text."""
+    """One block of the draft: its kind (title, salutation, heading1, heading2, paragraph, signature, date) and
+    text."""
 
     kind: str
     text: str
@@ -75,8 +77,11 @@ def values(publication: dict[str, Any], period: Period) -> dict[str, Value]:
     last_day = period.end - dt.timedelta(days=1)
     out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
     activities = figures.get("activities") or {}
+    unit = settings()["unit"]
     out |= {
         "station_name": Value(publication["station_name"]),
+        "signatory": Value(unit["signatory"] or "【请填写：落款单位】"),
+        "issued": Value(unit["issued"] or "【请填写：成文日期】"),
         "year": Value(str(year)),
         "next_year": Value(str(year + 1)),
         "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),

@@ -78,7 +78,7 @@ def test_every_figure_sentence_is_the_figures():
     assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起，抢险救援30起，社会救助53起" in text
     assert "抢救被困人员5人" in text and "疏散被困人员" not in text  # zero: left out, never 0人
     assert "挽回经济财产损失12万余元" in text
-    assert "实地演练120余次，熟悉单位40余家次" in text and "消防水源普查（无记录）" in text
+    assert "实地演练120余次，熟悉单位40余家次，修订完善灭火作战预案6份" in text and "消防水源普查" not in text
     assert "成功处置了3月5日东城街道山体滑坡" in text
     assert "年内获得青年文明号等荣誉" in text and "在比武竞赛中取得全市冬季训练比武第一名" in text
     assert "总体及格率67.9%、优秀率20.0%（按示例评分表计算）" in text
@@ -97,14 +97,18 @@ def test_alcohol_tests_are_in_the_management_section_not_education():
     assert not any("酒精测试" in t for _, t in kinds[:management])
 
 
-def test_no_records_says_so_once_and_zero_is_never_written():
+def test_prose_leaves_out_what_has_no_records_and_zero_is_never_written():
     no_incidents = publication(incidents={"total": 0, "by_type": {}}, people={"rescued": 0, "evacuated": 0},
                                loss_averted_10k_yuan=0.0)
     text = text_of(annual.draft(annual.load_template(), no_incidents, YEAR))
-    assert "截至2024年12月31日，共接处警（无记录）。" in text and "火灾扑救" not in text
+    assert "接处警" not in text and "火灾扑救" not in text and "（无记录）" not in text
     no_columns = publication(people={"rescued": None, "evacuated": None}, loss_averted_10k_yuan=None)
     text = text_of(annual.draft(annual.load_template(), no_columns, YEAR))
-    assert "抢救被困人员（无记录），疏散被困人员（无记录），挽回经济财产损失（无记录）" in text
+    assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起" in text
+    assert "被困人员" not in text and "挽回" not in text and "（无记录）" not in text
+    no_tests = publication(assessments=None)
+    text = text_of(annual.draft(annual.load_template(), no_tests, YEAR))
+    assert "每周一测" not in text and "组织周测" not in text  # no boasting of a practice without its records
 
 
 def test_the_text_block_is_the_drafts_paragraphs_of_figures():

@@ -153,6 +153,19 @@ def test_ledger_spellings_offices_use(tmp_path):
     assert activities["licences"] == {"B2": 1} and activities["awards"][0]["content"] == "青年文明号"
 
 
+def test_a_ledger_kept_through_a_period_gives_0_for_what_it_logged_none_of(tmp_path):
+    """A month with ledger rows logged no education: 0, left out of the draft's prose; a month without any
+    ledger row has no activity figures at all (None)."""
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("日期,站,类别,内容,数量\n2024-03-01,城东站,实地演练,演练,2\n2024-05-01,城东站,实地演练,演练,1\n",
+                      encoding="utf-8")
+    data = build([ledger])
+    march = compute(data, "城东站", Period(2024, "month", 3)).figures["activities"]
+    assert march["field_drills"] == 2 and march["special_education"] == 0 and march["licences"] == {}
+    assert march["awards"] == []
+    assert compute(data, "城东站", Period(2024, "month", 4)).figures["activities"] is None
+
+
 def test_the_standard_name_of_the_weighted_100m_run_is_known():
     assert training.item_names()["100米负重折返跑"] == "100米负重跑"
 

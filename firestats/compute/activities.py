@@ -14,9 +14,10 @@ LISTED = ("awards", "competitions")  # figures given as lists of entries, not to
 def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
     """A slice's activity figures from its ledger records; None when it has none.
 
-    Totals are sums of quantities in each category's unit (次, 家次, 份, 人); a category with no
-    records is None, not 0. Licences are counted by kind (B2 …, 其他); awards and competitions
-    are lists of {date, content}.
+    Totals are sums of quantities in each category's unit (次, 家次, 份, 人); a category the ledger
+    logged nothing of is 0, since a ledger kept through the slice would have logged it (the slice
+    without any ledger record is None). Licences are counted by kind (B2 …, 其他); awards and
+    competitions are lists of {date, content}.
     """
     if mine.empty:
         return None
@@ -28,9 +29,9 @@ def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
             out[key] = [{"date": f"{r.date:%Y-%m-%d}", "content": r.content or ""}
                         for r in rows.sort_values("date").itertuples()]
         elif key == "licences":
-            out[key] = _licences(rows) if len(rows) else None
+            out[key] = _licences(rows)
         else:
-            out[key] = _whole(rows["quantity"].sum()) if len(rows) else None
+            out[key] = _whole(rows["quantity"].sum())
     return out
 
 

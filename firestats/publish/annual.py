@@ -2,7 +2,7 @@
 
 The template (``firestats/data/annual_report.yaml``, or a unit's own) holds the wording; this
 module fills it: every figure as the report writes it, a clause left out where its figure is
-zero, （无记录） where there are no records, and 【请填写：…】 only where the data cannot speak.
+zero or has no records, and 【请填写：…】 only where the data cannot speak.
 Pure text work on plain data, so the report process builds the Word draft without pandas.
 """
 
@@ -131,20 +131,17 @@ def _fill(text: str, filled: dict[str, Value]) -> tuple[str, set[str]]:
 
 
 def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
-    """One sentence: its clauses filled and joined by "，"; zero clauses left out, "" when no figure is left.
-
-    A sentence none of whose figures has records says so once (截至…，共接处警（无记录）。).
-    """
+    """One sentence: its clauses filled and joined by "，", a clause whose figure is zero or has no records left
+    out (prose boasts of no practice it has no records of; （无记录） is for tables, the workbook and JSON), and
+    "" when its first clause is left out or no figure is left."""
     parts = [clauses] if isinstance(clauses, str) else list(clauses)
     done = [_fill(clause, filled) for clause in parts]
-    if _ZERO in done[0][1]:
+    silent = {_ZERO, _NONE}
+    if silent & done[0][1]:
         return ""
-    kept = [(text, states) for text, states in done if _ZERO not in states]
-    figured = [states for _, states in kept if states]
-    if not figured and any(states for _, states in done):
+    kept = [(text, states) for text, states in done if not silent & states]
+    if not any(states for _, states in kept) and any(states for _, states in done):
         return ""
-    if figured and all(_NONE in states for states in figured):
-        kept = kept[:1]
     joined = "，".join(text for text, _ in kept if text)
     return joined if joined.endswith(("。", "：", "！", "】")) else joined + "。"
 

@@ -343,10 +343,9 @@ class StationReport:
             if category["figure"] in LISTED:
                 continue
             if category["figure"] == "licences":
-                value = "、".join(f"{k} {v}人" for k, v in value.items()) if value else None
-                rows.append([name, value or "无记录", ""])
+                rows.append([name, "、".join(f"{k} {v}人" for k, v in value.items()) or 0, ""])
             else:
-                rows.append([name, "无记录" if value is None else value, category["unit"]])
+                rows.append([name, value, category["unit"]])
         return HTML(table(["类别", "合计", "单位"], rows))
 
     def activities_chart(self) -> HTML:

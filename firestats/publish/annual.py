@@ -9,6 +9,7 @@ Pure text work on plain data, so the report process builds the Word draft withou
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -66,12 +67,17 @@ def load_template(path: Path | str | None = None) -> dict[str, Any]:
     for number, block in enumerate(spec["blocks"], start=1):
         if not isinstance(block, dict) or len(block) != 1 or next(iter(block)) not in BLOCK_KINDS:
             raise InputError(f"{path}: blocks[{number}]: one of {', '.join(BLOCK_KINDS)} expected")
+    rules = _shipped()["lists"]
+    lists = spec.get("lists", rules)
+    if not isinstance(lists, dict) or set(lists) != set(rules) or not all(isinstance(v, str) for v in lists.values()):
+        raise InputError(f"{path}: lists: a mapping of {', '.join(rules)} (texts) expected")
     return spec
 
 
-def values(publication: dict[str, Any], period: Period) -> dict[str, Value]:
+def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | None = None) -> dict[str, Value]:
     """Every placeholder a template may use, filled from what a report of ``period`` published (a half's draft is
-    the year's, said of the half)."""
+    the year's, said of the half); ``lists`` how a list is written (the template's, default the shipped)."""
+    lists = lists or _shipped()["lists"]
     figures = publication["figures"]
     year = period.year
     last_day = period.end - dt.timedelta(days=1)
@@ -88,9 +94,9 @@ def values(publication: dict[str, Any], period: Period) -> dict[str, Value]:
         "period_name": Value(period.title),
         "span": Value(period.words),
         "period_span": Value(f"{year}年全年" if period.kind == "year" else period.name),
-        "awards": _listed([a["content"] for a in activities.get("awards") or []]),
-        "competitions": _listed([c["content"] for c in activities.get("competitions") or []]),
-        "notable": _listed(publication.get("notable") or []),
+        "awards": _listed([a["content"] for a in activities.get("awards") or []], lists),
+        "competitions": _listed([c["content"] for c in activities.get("competitions") or []], lists),
+        "notable": _listed(publication.get("notable") or [], lists),
         "licences": _licences(activities.get("licences"), publication.get("licence_names") or {}),
         "rates": _rates(figures.get("assessments")),
     }
@@ -103,8 +109,13 @@ def _figure(text: str, exact: float | None) -> Value:
     return Value(text, _ZERO if exact == 0 else "value")
 
 
-def _listed(items: list[str]) -> Value:
-    return Value("、".join(items), "value" if items else _ZERO)
+def _listed(items: list[str], lists: dict[str, str]) -> Value:
+    """Items as a report lists them: each once, in order, one given again with its count (青年文明号×2), and
+    the template's word for more (等) after two or more."""
+    counted = Counter(items)
+    named = [item + (lists["repeated"].format(n=n) if n > 1 else "") for item, n in counted.items()]
+    more = lists["more"] if len(named) > 1 else ""
+    return Value(lists["separator"].join(named) + more, "value" if named else _ZERO)
 
 
 def _licences(licences: dict[str, int] | None, names: dict[str, str]) -> Value:
@@ -148,7 +159,7 @@ def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
 
 def draft(template: dict[str, Any], publication: dict[str, Any], period: Period) -> list[Block]:
     """The report of ``period`` as blocks: title, salutation, headings and paragraphs, every figure filled."""
-    filled = values(publication, period)
+    filled = values(publication, period, template.get("lists"))
     blocks = [Block("title", _fill(template["title"], filled)[0])]
     for spec in template["blocks"]:
         kind, body = next(iter(spec.items()))

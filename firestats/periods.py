@@ -84,10 +84,14 @@ class Period:
                 "month": "本月"}[self.kind]
 
     @property
+    def last_day(self) -> dt.date:
+        """The period's last day."""
+        return (self.end - dt.timedelta(days=1)).date()
+
+    @property
     def dates(self) -> str:
         """Its first and last day as a report writes them: 2024年3月1日至3月31日."""
-        last = self.end - dt.timedelta(days=1)
-        return f"{self.year}年{self.start.month}月{self.start.day}日至{last.month}月{last.day}日"
+        return days_written(self.start.date(), self.last_day)
 
     def previous(self) -> Period:
         """The period just before (环比): 2024-Q1 -> 2023-Q4, 2024-03 -> 2024-02, 2024 -> 2023."""
@@ -106,6 +110,12 @@ class Period:
     def contains(self, times: pd.Series) -> pd.Series:
         """Which times fall in the period (False for a missing time)."""
         return ((times >= self.start) & (times < self.end)).fillna(False).astype(bool)
+
+
+def days_written(first: dt.date, last: dt.date) -> str:
+    """Two days as a report writes them, the year once when it is the same: 2024年3月1日至3月31日."""
+    to = f"{last.month}月{last.day}日" if last.year == first.year else f"{last:%Y}年{last.month}月{last.day}日"
+    return f"{first.year}年{first.month}月{first.day}日至{to}"
 
 
 def parse_period(text: str | int) -> Period:

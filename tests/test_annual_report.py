@@ -141,7 +141,7 @@ def test_a_units_own_template_replaces_the_wording(tmp_path):
     ("blocks: []", r"needs `title`"),
     ('title: x\nblocks:\n  - chapter: "y"', r"blocks\[1\]: one of"),
     ("title: [", r"not a readable report template"),
-    ("title: x\nblocks: []\nlists: {separator: 、}", r"lists: a mapping of separator, repeated, more \(texts\) expected"),
+    ("title: x\nblocks: []\nlists: {separator: 、}", r"lists: a mapping of separator, repeated, more \(texts\)"),
 ])
 def test_a_template_that_cannot_be_used_is_refused_in_one_line(tmp_path, content, message):
     from firestats.errors import InputError

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_exports
 
 from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
@@ -16,7 +17,7 @@ from firestats.periods import Period, parse_period, periods_in
 from firestats.privacy import redact
 from firestats.request import Request
 from firestats.sample import STATIONS, YEARS
-from firestats.store.dataset import load
+from firestats.store import load, prepare
 
 
 @pytest.mark.parametrize("text, period, name, dates, words", [
@@ -192,3 +193,20 @@ def test_a_batch_renders_every_stations_quarters_and_each_quarters_overview_list
         links = set(re.findall(r'href="([^"]+)\.html"', group))
         assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览"]}, q
     assert f"rendered 0, unchanged {reports}" in CliRunner().invoke(main, args).output
+
+
+def test_records_that_stop_short_of_the_period_are_never_said_to_cover_it(tmp_path):
+    """Two incidents in March and a ledger row in May: the year's page and draft say what the records cover, and
+    no sentence runs 截至 the year's end or speaks of 全年."""
+    from firestats.publish import annual
+    from firestats.publish.station_report import station_report
+
+    raw = write_exports(tmp_path / "raw", ["城东站"], ledger=[("城东站", "实地演练", "演练")])
+    prepare([raw], tmp_path / "data")
+    report = station_report(Request.of("城东", 2024, tmp_path / "data"))
+    assert "数据覆盖2024年3月1日至5月1日，未覆盖整个统计期间" in report.header().data
+    publication = report.publication()
+    assert publication["coverage"] == {"from": "2024-03-01", "to": "2024-05-01", "whole": False}
+    text = "".join(b.text for b in annual.draft(annual.load_template(), publication, report.period))
+    assert "截至2024年5月1日，共接处警2起" in text and "2024年3月1日至5月1日累计开展实地演练1次" in text
+    assert "12月31日" not in text and "全年" not in text

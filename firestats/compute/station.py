@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -16,11 +17,25 @@ from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
 from firestats.compute.notable import Notable, notable
 from firestats.compute.scoring import ScoreTable, load_table
-from firestats.periods import Period
+from firestats.periods import Period, days_written
 from firestats.privacy import redact_all
 from firestats.request import Options, Request
 from firestats.settings import score_table_name, within_seconds
 from firestats.store import Dataset, no_records, open_report
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The days a station's records of a period run from and to, and whether they reach both of its ends."""
+
+    first: dt.date
+    last: dt.date
+    whole: bool
+
+    @property
+    def written(self) -> str:
+        """As a report writes it: 2025年1月1日至4月23日."""
+        return days_written(self.first, self.last)
 
 
 @dataclass
@@ -57,6 +72,20 @@ class StationYear:
     def notable(self) -> Notable:
         """The period's notable incidents: most rescued, longest on scene, rare kinds."""
         return notable(self.data.incidents)
+
+    @cached_property
+    def coverage(self) -> Coverage | None:
+        """The days the period's records cover: from their first to their last of any family, but from the period's
+        first (to its last) day where the store holds any station's records in its first (last) month: a quiet
+        day of the station's is no gap in the exports (None without any record)."""
+        days = self.data.dated()["date"]
+        if days.empty:
+            return None
+        start, end = self.period.start.date(), self.period.last_day
+        months = self.data.months or frozenset()
+        first = start if f"{start:%Y-%m}" in months else days.min().date()
+        last = end if f"{end:%Y-%m}" in months else days.max().date()
+        return Coverage(first, last, first <= start and last >= end)
 
     @cached_property
     def weekly(self) -> pd.DataFrame:

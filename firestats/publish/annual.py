@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from firestats.errors import InputError
-from firestats.periods import Period
+from firestats.periods import Period, days_written
 from firestats.publish.narrative import annual_figures
 from firestats.settings import settings
 from firestats.wording import NO_RECORDS, share
@@ -80,7 +80,10 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
     lists = lists or _shipped()["lists"]
     figures = publication["figures"]
     year = period.year
-    last_day = period.end - dt.timedelta(days=1)
+    covered = publication.get("coverage") or {"whole": True}
+    # Records that stop short of the period speak only of their own days: 截至 their last, never the period's.
+    span = None if covered["whole"] else days_written(*(dt.date.fromisoformat(covered[k]) for k in ("from", "to")))
+    last_day = period.last_day if covered["whole"] else dt.date.fromisoformat(covered["to"])
     out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
     activities = figures.get("activities") or {}
     unit = settings()["unit"]
@@ -92,8 +95,8 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "next_year": Value(str(year + 1)),
         "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),
         "period_name": Value(period.title),
-        "span": Value(period.words),
-        "period_span": Value(f"{year}年全年" if period.kind == "year" else period.name),
+        "span": Value(span or period.words),
+        "period_span": Value(span or (f"{year}年全年" if period.kind == "year" else period.name)),
         "awards": _listed([a["content"] for a in activities.get("awards") or []], lists),
         "competitions": _listed([c["content"] for c in activities.get("competitions") or []], lists),
         "notable": _listed(publication.get("notable") or [], lists),

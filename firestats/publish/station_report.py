@@ -92,6 +92,9 @@ class StationReport:
         period = self.period
         coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
                     else f"{period.words}无警情记录")
+        covered = self.this.coverage
+        if covered is not None and not covered.whole:  # never let the period's dates speak for fewer days
+            coverage = f"<strong>数据覆盖{covered.written}，未覆盖整个统计期间</strong>；{coverage}"
         return HTML(
             '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
             f'<h1 class="fs-title">{text(report_title(self.station_name, period))}</h1>'
@@ -197,6 +200,9 @@ class StationReport:
             "files": self.this.files.to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
                         for family, frame in self.this.data.records().items() if len(frame)},
+            "coverage": None if self.this.coverage is None else {
+                "from": f"{self.this.coverage.first:%Y-%m-%d}", "to": f"{self.this.coverage.last:%Y-%m-%d}",
+                "whole": self.this.coverage.whole},
         }
         publication = redact_all(publication)  # what every export and the Word draft are written from
         blocks = annual.draft(annual.load_template(self.request.options.docx_template), publication, self.period)

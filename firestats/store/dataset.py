@@ -72,6 +72,8 @@ class Dataset:
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # one record per ledger row
     # Every station's years with records in the whole store, when this is a slice read from it (None: these records').
     known: dict[str, set[int]] | None = None
+    # The months (2024-03) any station has records in, in the whole store, when this is a slice read from it.
+    months: frozenset[str] | None = None
 
     def records(self) -> dict[str, pd.DataFrame]:
         """The kept records of each family, by family name."""
@@ -95,7 +97,7 @@ class Dataset:
             return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
 
         return Dataset(problems=mine(self.problems, "problems"), quality=self.quality, known=self.known,
-                       **{family: mine(frame, family) for family, frame in self.records().items()})
+                       months=self.months, **{family: mine(frame, family) for family, frame in self.records().items()})
 
     def dated(self) -> pd.DataFrame:
         """The station and date of every kept record of any family that has both."""
@@ -315,8 +317,9 @@ def _slice(data_dir: Path, index: StoreIndex, station: str | None, years: Iterab
     """The rows of a station (None: every station) in ``years`` (None: every year), read from their partitions."""
     years = None if years is None else [int(y) for y in years]
     tables = {table: _read(data_dir, table, index, station, years) for table in TABLES}
+    months = frozenset(m for entry in index.stations.values() for m in entry["months"])
     return Dataset(tables["incidents"], tables["problems"], read_quality(data_dir), tables["assessments"],
-                   tables["activities"], index.station_years())
+                   tables["activities"], index.station_years(), months)
 
 
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:

@@ -210,3 +210,17 @@ def test_records_that_stop_short_of_the_period_are_never_said_to_cover_it(tmp_pa
     text = "".join(b.text for b in annual.draft(annual.load_template(), publication, report.period))
     assert "截至2024年5月1日，共接处警2起" in text and "2024年3月1日至5月1日累计开展实地演练1次" in text
     assert "12月31日" not in text and "全年" not in text
+
+
+def test_a_reports_key_changes_when_another_station_reaches_a_later_month(tmp_path):
+    """Its coverage reads the months every station has records in: the batch renders it again."""
+    from firestats.run.batch import plan
+
+    raw = write_exports(tmp_path / "raw", ["城东站", "城西站"])
+    prepare([raw], tmp_path / "data")
+    before = {job.name: job.key for job in plan(tmp_path / "data", tmp_path / "out")}
+    ledger = "日期,站,类别,内容,数量,备注\n2024-12-01,城西站,实地演练,演练,1,\n"
+    (raw / "台账.csv").write_text(ledger, encoding="utf-8")
+    prepare([raw], tmp_path / "data")
+    after = {job.name: job.key for job in plan(tmp_path / "data", tmp_path / "out")}
+    assert after["2024/城东站"] != before["2024/城东站"]

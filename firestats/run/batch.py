@@ -112,15 +112,18 @@ def _settings_bytes() -> bytes:
 
 def input_key(index: StoreIndex, quality: dict[str, Any], request: Request, notebook: Path) -> str:
     """The hash a report is rendered from: its data slices (the partitions of its station, or of every station
-    for an overview, in the years its period is compared over), the notebook, the request, the settings and the
-    firestats version.
+    for an overview, in the years its period is compared over), the months any station has records in those
+    years, the notebook, the request, the settings and the firestats version.
 
     The partitions' content hashes were taken at prepare time, so planning reads no data: a batch of thousands
     of reports plans in time linear in their number.
     """
+    years = request.period.years_compared()
+    # The months any station has records in: a report's coverage reads them (see compute.station.Coverage).
+    months = sorted({m for entry in index.stations.values() for m in entry["months"] if int(m[:4]) in years})
     parts = [
-        *(h.encode() for h in index.content_hashes(request.station, request.period.years_compared())),
-        str(quality["unattributed"]).encode(),
+        *(h.encode() for h in index.content_hashes(request.station, years)),
+        str(quality["unattributed"]).encode(), " ".join(months).encode(),
         notebook.read_bytes(), json.dumps(asdict(request.options), sort_keys=True).encode(),
         firestats.__version__.encode(), _settings_bytes(), *(f.read_bytes() for f in request.options.files()),
     ]

@@ -75,7 +75,7 @@ def test_the_draft_follows_the_real_reports_structure():
 def test_every_figure_sentence_is_the_figures():
     text = text_of(annual.draft(annual.load_template(), publication(), YEAR))
     assert "截至2024年12月31日，共接处警120余起" not in text  # incidents are never written with 余
-    assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起，抢险救援30起，社会救助53起" in text
+    assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起、抢险救援30起、社会救助53起，抢救被困人员5人" in text
     assert "抢救被困人员5人" in text and "疏散被困人员" not in text  # zero: left out, never 0人
     assert "挽回经济财产损失12万余元" in text
     assert "实地演练120余次，熟悉单位40余家次，修订完善灭火作战预案6份" in text and "消防水源普查" not in text
@@ -114,7 +114,7 @@ def test_prose_leaves_out_what_has_no_records_and_zero_is_never_written():
     assert "接处警" not in text and "火灾扑救" not in text and "（无记录）" not in text
     no_columns = publication(people={"rescued": None, "evacuated": None}, loss_averted_10k_yuan=None)
     text = text_of(annual.draft(annual.load_template(), no_columns, YEAR))
-    assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起" in text
+    assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起、" in text
     assert "被困人员" not in text and "挽回" not in text and "（无记录）" not in text
     no_tests = publication(assessments=None)
     text = text_of(annual.draft(annual.load_template(), no_tests, YEAR))

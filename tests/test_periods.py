@@ -224,3 +224,25 @@ def test_a_reports_key_changes_when_another_station_reaches_a_later_month(tmp_pa
     prepare([raw], tmp_path / "data")
     after = {job.name: job.key for job in plan(tmp_path / "data", tmp_path / "out")}
     assert after["2024/城东站"] != before["2024/城东站"]
+
+
+@pytest.mark.parametrize("period", ["2024", "2025", "2024-H2", "2024-Q3", "2025-03"])
+def test_every_documents_breakdown_adds_up_to_its_total(prepared, period):
+    """共接处警N起，其中…: every type with incidents is named (虚假警 and 其他 too), so the parts make N, in the draft, its
+    text block and a period's 通报."""
+    from firestats.publish import annual
+    from firestats.publish.narrative import bulletin_paragraph
+    from firestats.publish.station_report import station_report
+
+    for station in STATIONS:
+        report = station_report(Request.of(station, period, prepared))
+        publication = report.publication()
+        texts = ["".join(b.text for b in annual.draft(annual.load_template(), publication, report.period)),
+                 "".join(publication["annual"])]
+        if report.period.kind != "year":
+            texts.append(bulletin_paragraph(report.figures, report.period, report.station_name))
+        for text in texts:
+            found = re.search(r"共接处警(\d+)起，其中([^，。]+)", text)
+            assert found, (station, period, text)
+            parts = [int(n) for n in re.findall(r"(\d+)起", found[2])]
+            assert sum(parts) == int(found[1]) == report.figures["incidents"]["total"], (station, period, found[0])

@@ -18,9 +18,10 @@ from typing import Any
 
 import yaml
 
+from firestats.catalogue import term
 from firestats.errors import InputError
 from firestats.periods import Period, days_written
-from firestats.publish.narrative import annual_figures
+from firestats.publish.narrative import annual_figures, written
 from firestats.settings import settings
 from firestats.wording import NO_RECORDS, share
 
@@ -101,6 +102,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "competitions": _listed([c["content"] for c in activities.get("competitions") or []], lists),
         "notable": _listed(publication.get("notable") or [], lists),
         "licences": _licences(activities.get("licences"), publication.get("licence_names") or {}),
+        "by_type": _by_type(figures["incidents"]["by_type"]),
         "rates": _rates(figures.get("assessments")),
     }
     return out
@@ -119,6 +121,14 @@ def _listed(items: list[str], lists: dict[str, str]) -> Value:
     named = [item + (lists["repeated"].format(n=n) if n > 1 else "") for item, n in counted.items()]
     more = lists["more"] if len(named) > 1 else ""
     return Value(lists["separator"].join(named) + more, "value" if named else _ZERO)
+
+
+def _by_type(by_type: dict[str, int]) -> Value:
+    """其中 and every type with incidents, in the figures' order (虚假警 and 其他 too): the parts add up to the
+    total."""
+    parts = [f"{term(f'incidents.by_type.{kind}')}{written(f'incidents.by_type.{kind}', n)}"
+             for kind, n in by_type.items() if n]
+    return Value(f"其中{'、'.join(parts)}" if parts else "", "value" if parts else _ZERO)
 
 
 def _licences(licences: dict[str, int] | None, names: dict[str, str]) -> Value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from firestats.errors import InputError
@@ -98,6 +98,13 @@ class Period:
         count = 12 // MONTHS_IN[self.kind]
         return Period(self.year - 1, self.kind, count) if self.index == 1 else Period(self.year, self.kind,
                                                                                        self.index - 1)
+
+    def following(self) -> Period:
+        """The period just after: 2024-Q4 -> 2025-Q1, 2024-03 -> 2024-04, 2024 -> 2025."""
+        count = 12 // MONTHS_IN[self.kind]
+        if self.index == count:
+            return replace(self, year=self.year + 1, index=1)
+        return replace(self, index=self.index + 1)
 
     def a_year_earlier(self) -> Period:
         """The same period a year earlier (同比)."""

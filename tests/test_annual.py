@@ -56,7 +56,7 @@ def test_beyond_5min_boundary():
 
     assert findings.beyond_5min(within(0.8), rule) is None
     found = findings.beyond_5min(within(0.79), rule)
-    assert found and "21.0%" in found.text and "n=100" in found.text
+    assert found and "21.0%" in found.text and "有出动和到场时间的100起中有21起" in found.text and "n=" not in found.text
 
 
 def incidents(n: int, dispatch_to_arrival_s: float, turnout_s: float = 30, missing: int = 0,

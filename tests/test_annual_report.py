@@ -80,7 +80,7 @@ def test_every_figure_sentence_is_the_figures():
     assert "挽回经济财产损失12万余元" in text
     assert "实地演练120余次，熟悉单位40余家次，修订完善灭火作战预案6份" in text and "消防水源普查" not in text
     assert "成功处置了3月5日东城街道山体滑坡" in text
-    assert "年内获得青年文明号荣誉" in text and "在比武竞赛中取得全市冬季训练比武第一名" in text
+    assert "全年获得青年文明号荣誉" in text and "在比武竞赛中取得全市冬季训练比武第一名" in text
     assert "总体及格率67.9%、优秀率20.0%（按示例评分表计算）" in text
     assert "严格落实管酒治酒主体责任，全年开展酒精测试52次" in text
     assert "1人取得A2车辆驾驶证，2人取得无人机驾驶员执照" in text and "B2" not in text
@@ -93,9 +93,9 @@ def test_a_list_names_each_item_once_and_says_等_only_after_two():
     figures = publication()["figures"]
     pub = publication(activities=figures["activities"] | {"awards": honours})
     text = text_of(annual.draft(annual.load_template(), pub, YEAR))
-    assert "年内获得岗位练兵先进队站×2、青年文明号等荣誉" in text
+    assert "全年获得岗位练兵先进队站×2、青年文明号等荣誉" in text
     ours = annual.load_template() | {"lists": {"separator": "，", "repeated": "（{n}次）", "more": "等多项"}}
-    assert "年内获得岗位练兵先进队站（2次），青年文明号等多项荣誉" in text_of(annual.draft(ours, pub, YEAR))
+    assert "全年获得岗位练兵先进队站（2次），青年文明号等多项荣誉" in text_of(annual.draft(ours, pub, YEAR))
 
 
 def test_alcohol_tests_are_in_the_management_section_not_education():

@@ -246,3 +246,26 @@ def test_every_documents_breakdown_adds_up_to_its_total(prepared, period):
             assert found, (station, period, text)
             parts = [int(n) for n in re.findall(r"(\d+)起", found[2])]
             assert sum(parts) == int(found[1]) == report.figures["incidents"]["total"], (station, period, found[0])
+
+
+@pytest.mark.parametrize("period, title, says", [
+    ("2024-Q3", "城东消防救援站2024年第三季度工作通报",
+     ["2024年7月1日至9月30日，城东消防救援站本季度共接处警", "接处警同比", "环比", "1—9月累计接处警",
+      "【请填写：2024年第四季度的工作重点】"]),
+    ("2024-07", "城东消防救援站2024年7月工作通报", ["本月共接处警", "1—7月累计接处警", "【请填写：2024年8月的工作重点】"]),
+    ("2024-H1", "城东消防救援站2024年上半年工作总结", ["截至2024年6月30日，共接处警", "【请填写：下半年的工作思路"]),
+    ("2024-H2", "城东消防救援站2024年下半年工作总结", ["2024年7月1日至12月31日，共接处警", "【请填写：2025年的工作思路"]),
+])
+def test_a_parts_document_fits_its_period(prepared, period, title, says):
+    """A quarter's or a month's draft is a 通报, a half's a 半年总结; none speaks of the year (本年度, 全年, 今年以来,
+    年内), runs 截至 from 1 January over a later part's own incidents, or writes statistics notation (n=)."""
+    from firestats.publish import annual
+    from firestats.publish.station_report import station_report
+
+    report = station_report(Request.of("城东", period, prepared))
+    publication = report.publication()
+    blocks = annual.draft(annual.load_template(None, report.period), publication, report.period)
+    text = "\n".join(b.text for b in blocks)
+    assert blocks[0].text == title and all(words in text for words in says), text
+    assert not re.search(r"本年度|全年|今年以来|年内|n=", text), text
+    assert publication["annual"] and all(p in text for p in publication["annual"])  # the text block is the draft's

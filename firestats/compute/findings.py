@@ -68,7 +68,7 @@ def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> 
         return None
     late = round(beyond * d2a["n"])
     return Finding("beyond_5min", f"出动后超过{minutes(within_seconds())}到场的警情占{share(beyond)}"
-                   f"（n={d2a['n']}，其中{late}起），高于{rule['above_share']:.0%}的关注线", beyond,
+                   f"（有出动和到场时间的{d2a['n']}起中有{late}起），高于{rule['above_share']:.0%}的关注线", beyond,
                    rule["above_share"], rule["source"])
 
 
@@ -113,7 +113,8 @@ def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Find
     if _as_written(late) <= rule["above_share"]:
         return None
     return Finding("turnout", f"接到出动指令至第一辆车出库超过{minutes(rule['above_seconds'])}的警情占{share(late)}"
-                   f"（n={len(seconds)}），高于{rule['above_share']:.0%}", late, rule["above_share"], rule["source"])
+                   f"（有出库时间的{len(seconds)}起中），高于{rule['above_share']:.0%}", late, rule["above_share"],
+                   rule["source"])
 
 
 def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:

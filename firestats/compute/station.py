@@ -150,3 +150,12 @@ def reported(dataset: Dataset, request: Request) -> StationYear:
     if mine.data.is_empty():
         raise no_records(request.station, request.period.label, dataset.station_years().get(request.station, set()))
     return mine
+
+
+def year_to_date(dataset: Dataset, station: str, period: Period) -> int | None:
+    """A station's incidents from 1 January to the end of ``period`` (起), as a 通报 gives them beside the period's
+    own; None for a period that starts its year (its own figures say it)."""
+    if period.first_month == 1:
+        return None
+    year = dataset.narrow(station, Period.containing(period.year, 1, "year"))
+    return int((year.incidents["received_at"] < period.end).sum())

@@ -26,6 +26,8 @@ from firestats.settings import settings
 from firestats.wording import NO_RECORDS, share
 
 DEFAULT_TEMPLATE = "annual_report.yaml"
+BULLETIN_TEMPLATE = "bulletin_report.yaml"  # a quarter's or a month's 通报
+BULLETIN_KINDS = ("quarter", "month")
 BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings", "signature", "date")
 ORDINALS = "一二三四五六七八九十"
 _ZERO, _NONE = "zero", "none"  # states of a placeholder besides having a value
@@ -50,12 +52,16 @@ class Value:
 
 
 @cache
-def _shipped() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("firestats").joinpath(f"data/{DEFAULT_TEMPLATE}").read_text("utf-8"))
+def _shipped(name: str = DEFAULT_TEMPLATE) -> dict[str, Any]:
+    return yaml.safe_load(resources.files("firestats").joinpath(f"data/{name}").read_text("utf-8"))
 
 
-def load_template(path: Path | str | None = None) -> dict[str, Any]:
-    """The shipped template, or a unit's own by path; a template that cannot be used is refused naming its key."""
+def load_template(path: Path | str | None = None, period: Period | None = None) -> dict[str, Any]:
+    """The template of a period's draft: a quarter's or a month's 通报 (the shipped one), else a year's or a half's
+    work report, the unit's own by ``path`` or the shipped one; a template that cannot be used is refused naming
+    its key."""
+    if period is not None and period.kind in BULLETIN_KINDS:
+        return _shipped(BULLETIN_TEMPLATE)
     if path is None:
         return _shipped()
     path = Path(path)
@@ -73,6 +79,11 @@ def load_template(path: Path | str | None = None) -> dict[str, Any]:
     if not isinstance(lists, dict) or set(lists) != set(rules) or not all(isinstance(v, str) for v in lists.values()):
         raise InputError(f"{path}: lists: a mapping of {', '.join(rules)} (texts) expected")
     return spec
+
+
+def document_name(station_name: str, period: Period) -> str:
+    """What a period's draft is called: 城东消防救援站2024年度工作总结, …2024年第三季度工作通报."""
+    return f"{station_name}{period.title}{'工作通报' if period.kind in BULLETIN_KINDS else '工作总结'}"
 
 
 def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | None = None) -> dict[str, Value]:
@@ -96,6 +107,15 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "next_year": Value(str(year + 1)),
         "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),
         "period_name": Value(period.title),
+        "period_called": Value(period.name),
+        "period_dates": Value(span or period.dates),
+        # 截至 a day counts from 1 January: a second half's or a later part's own incidents say their dates.
+        "upto": Value(f"截至{last_day.year}年{last_day.month}月{last_day.day}日" if period.first_month == 1
+                      else span or period.dates),
+        "next_span": Value("下半年" if (period.kind, period.index) == ("half", 1) else
+                           f"{year + 1}年" if period.kind in ("year", "half") else period.following().name),
+        "compared": _compared(publication.get("compared") or []),
+        "year_to_date": _year_to_date(publication.get("year_to_date")),
         "span": Value(span or period.words),
         "period_span": Value(span or (f"{year}年全年" if period.kind == "year" else period.name)),
         "awards": _listed([a["content"] for a in activities.get("awards") or []], lists),
@@ -121,6 +141,25 @@ def _listed(items: list[str], lists: dict[str, str]) -> Value:
     named = [item + (lists["repeated"].format(n=n) if n > 1 else "") for item, n in counted.items()]
     more = lists["more"] if len(named) > 1 else ""
     return Value(lists["separator"].join(named) + more, "value" if named else _ZERO)
+
+
+def _compared(compared: list[dict[str, Any]]) -> Value:
+    """The incidents against other periods (同比, 环比) with records: 同比增加21起（2023年第三季度150起）."""
+    said = []
+    for other in compared:
+        if other["total"] is None:
+            continue
+        change = other["this"] - other["total"]
+        how = "持平" if change == 0 else f"{'增加' if change > 0 else '减少'}{abs(change)}起"
+        said.append(f"{other['kind']}{how}（{other['name']}{other['total']}起）")
+    return Value(f"接处警{'，'.join(said)}" if said else "", "value" if said else _ZERO)
+
+
+def _year_to_date(ytd: dict[str, Any] | None) -> Value:
+    """The year's incidents up to the period's end (1—9月累计接处警452起); none for a period that starts the year."""
+    if not ytd:
+        return Value("", _ZERO)
+    return Value(f"{ytd['months']}累计接处警{ytd['total']}起")
 
 
 def _by_type(by_type: dict[str, int]) -> Value:

@@ -92,7 +92,7 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     publication = redact_all(publication)  # also what a notebook of one's own published
     figures = rounded(publication["figures"])
     period = request.period
-    blocks = annual.draft(annual.load_template(request.options.docx_template), publication, period)
+    blocks = annual.draft(annual.load_template(request.options.docx_template, period), publication, period)
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication),

@@ -21,7 +21,7 @@ from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS
 from firestats.compute.figures import Figures, Rates
 from firestats.compute.response import NEEDS, recorded
-from firestats.compute.station import StationYear, compute, reported
+from firestats.compute.station import StationYear, compute, reported, year_to_date
 from firestats.ingest.stations import full_name
 from firestats.periods import Period
 from firestats.privacy import redact_all
@@ -45,6 +45,7 @@ class StationReport:
     this: StationYear
     last: StationYear | None = None  # the same period a year earlier (同比); None when it has no records
     before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
+    year_to_date: int | None = None  # incidents from 1 January to the period's end; None for a year or a first part
 
     @property
     def station(self) -> str:
@@ -200,12 +201,18 @@ class StationReport:
             "files": self.this.files.to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
                         for family, frame in self.this.data.records().items() if len(frame)},
+            "compared": [{"kind": kind, "name": at.name, "this": self.typed.incidents.total,
+                          "total": None if other is None else other.typed.incidents.total}
+                         for kind, at, other in self._others()],
+            "year_to_date": None if self.year_to_date is None else {
+                "months": f"1—{self.period.months[-1]}月", "total": self.year_to_date},
             "coverage": None if self.this.coverage is None else {
                 "from": f"{self.this.coverage.first:%Y-%m-%d}", "to": f"{self.this.coverage.last:%Y-%m-%d}",
                 "whole": self.this.coverage.whole},
         }
         publication = redact_all(publication)  # what every export and the Word draft are written from
-        blocks = annual.draft(annual.load_template(self.request.options.docx_template), publication, self.period)
+        template = annual.load_template(self.request.options.docx_template, self.period)
+        blocks = annual.draft(template, publication, self.period)
         return publication | {"annual": annual.data_paragraphs(blocks)}
 
     def annual_block(self) -> list[str]:
@@ -213,7 +220,8 @@ class StationReport:
         return self.publication()["annual"]
 
     def annual_data(self) -> HTML:
-        """年度数据: the copy-ready block, then each figure as written beside its exact value.
+        """The draft's paragraphs of figures, copy-ready, naming the document they are from (the year's or a half's
+        工作总结, a quarter's or a month's 通报), then each figure as written beside its exact value.
 
         The output also carries what `firestats report` writes the exports and the Word draft from.
         """
@@ -221,19 +229,23 @@ class StationReport:
         block = "".join(f"<p>{text(p)}</p>" for p in publication["annual"])
         rows = [[f.label, f.text, "无记录" if f.exact is None else number(f.exact), f.unit]
                 for f in narrative.annual_figures(self.figures).values()]
-        html = (f'<div class="fs-block">{block}</div>'
+        document = annual.document_name(self.station_name, self.period)
+        html = (f'<p class="fs-note">以下段落即《{text(document)}》Word初稿中的数据段落：</p>'
+                f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
                 + table(["指标", "文中写法", "确切数值", "单位"], rows))
         return Publishing(html, exports.MIME, publication)
 
+    def _others(self) -> list[tuple[str, Period, StationYear | None]]:
+        """The periods compared with: the same a year earlier (同比) and, for a part of a year, the one before
+        (环比)."""
+        others = [("同比", self.period.a_year_earlier(), self.last)]
+        return others + ([("环比", self.period.previous(), self.before)] if self.period.kind != "year" else [])
+
     def year_on_year(self) -> HTML:
         """Same period last year (同比) for each headline figure, with the change; for a half, quarter or
         month also the period before (环比)."""
-        period, earlier = self.period, self.period.a_year_earlier()
-        parts = [self._comparison(self.last, earlier, "同比")]
-        if period.kind != "year":
-            parts.append(self._comparison(self.before, period.previous(), "环比"))
-        return HTML("".join(parts))
+        return HTML("".join(self._comparison(other, when, kind) for kind, when, other in self._others()))
 
     def _comparison(self, other: StationYear | None, when: Period, kind: str) -> str:
         rows = compare.year_on_year(self.figures, other and other.figures)
@@ -411,4 +423,5 @@ def station_report(request: Request) -> StationReport:
 
     when = request.period
     return StationReport(request, this, other(when.a_year_earlier()),
-                         other(when.previous()) if when.kind != "year" else None)
+                         other(when.previous()) if when.kind != "year" else None,
+                         year_to_date(dataset, request.station, when) if when.kind != "year" else None)

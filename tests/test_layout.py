@@ -98,8 +98,8 @@ def test_every_refusal_derives_from_one_base():
 
 
 def test_threshold_words_come_from_the_settings():
-    assert term("response.dispatch_to_arrival.within_5min_share") == "5分钟内到场占比"
-    assert "不超过300秒" in catalogue()["response.dispatch_to_arrival.within_5min_share"].definition
+    assert term("response.dispatch_to_arrival.within_share") == "5分钟内到场占比"
+    assert "不超过300秒" in catalogue()["response.dispatch_to_arrival.within_share"].definition
     assert heading("incidents.total") == "接处警总数（起）" and heading("assessments.overall.pass_rate") == "总体及格率"
 
 

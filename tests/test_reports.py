@@ -298,7 +298,7 @@ def test_every_label_a_reader_sees_is_the_catalogues(batch):
     for key, entry in catalogue().items():
         if key in labels:
             assert labels[key] == entry.term, key
-    for key in [*TEXT_FIGURES.values(), "loss_averted_10k_yuan", "response.dispatch_to_arrival.within_5min_share",
+    for key in [*TEXT_FIGURES.values(), "loss_averted_10k_yuan", "response.dispatch_to_arrival.within_share",
                 "assessments.overall.pass_rate", "assessments.absent", "assessments.exempt"]:
         assert f">{catalogue()[key].term}" in html, key
     # the 年度数据 table: 指标 | 文中写法 | 确切数值 | 单位, each 指标 the catalogue's term

@@ -17,7 +17,7 @@ HEADLINES = (  # keys in `firestats figures`, in report order
     "people.evacuated",
     "loss_averted_10k_yuan",
     "response.dispatch_to_arrival.median_s",
-    "response.dispatch_to_arrival.within_5min_share",
+    "response.dispatch_to_arrival.within_share",
     "activities.field_drills",
     "activities.unit_visits",
     "activities.water_source_surveys",

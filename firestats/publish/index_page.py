@@ -32,7 +32,7 @@ INDEX = "index.html"
 _STATUS = {"ok": "已生成", "failed": "失败"}
 DOWNLOADS = ((".docx", "工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "数据段落"))
 # The figures the index shows for each report: name in the manifest's headline -> key in the figures.
-HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
+HEADLINE = {"incidents": "incidents.total", "within_share": "response.dispatch_to_arrival.within_share",
             "total_median_s": "response.segments.total.median_s", "pass_rate": "assessments.overall.pass_rate"}
 TOTAL_N = "response.segments.total.n"  # kept beside the median it qualifies, never a column of its own
 
@@ -64,7 +64,7 @@ def _row(name: str, entry: dict[str, Any], period: Period) -> str:
     downloads = _files(name, period) if ok and stem != OVERVIEW_NAME else ""
     return (f"<tr><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td><td>{downloads}</td>"
             f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
-            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
+            f'<td class="num">{share(head.get("within_share"))}</td>'
             f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
             f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
 

@@ -31,13 +31,13 @@ TABLES = {
             "incidents.by_type.社会救助", "incidents.by_type.安保勤务", "incidents.by_type.虚假警"),
     "营救、疏散与挽回损失": ("people.rescued", "people.evacuated", "loss_averted_10k_yuan"),
     "响应时间（出动至到场）": ("response.dispatch_to_arrival.n", "response.dispatch_to_arrival.median_s",
-                    "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_5min_share"),
+                    "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_share"),
     "响应环节（中位数，首车到场单位）": tuple(f"response.segments.{name}.median_s" for name in SEGMENT_NAMES),
     "训练与工作台账": ("assessments.overall.pass_rate", "activities.field_drills", "activities.unit_visits",
                 "activities.special_education", "activities.routine_education", "activities.party_days"),
 }
 TOTAL_KEY = "incidents.total"
-WITHIN = "response.dispatch_to_arrival.within_5min_share"
+WITHIN = "response.dispatch_to_arrival.within_share"
 RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
 
 

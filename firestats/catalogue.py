@@ -2,17 +2,31 @@
 
 Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
 so a figure is called the same everywhere; threshold words (the arrival line's minutes) come from the settings.
+It also decides which figures each view shows and in what order (``shown_in``), which groups of figures
+each sheet of the checking workbook lists (``sheets``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import yaml
 
 from firestats.settings import within_seconds
+
+VIEWS = ("headline", "text", "bulletin", "overview", "index")  # see figures.yaml's `shown`
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one view shows a figure: its place among the view's figures and what the view calls it by."""
+
+    order: int
+    name: str = ""  # text: its placeholder in the annual template
+    words: str = ""  # bulletin: the words before it
+    table: str = ""  # overview: the title of the table showing it
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,16 @@ class Entry:
     approx: bool  # the annual text writes it rounded down with 余 (123 -> 120余次)
     definition: str
     source: str
+    shown: dict[str, Place] = field(default_factory=dict)  # view -> its place there (VIEWS)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of figures in the checking workbook: the record family they are counted from, and the groups of
+    figures (a key's first part) whose every number it lists."""
+
+    family: str
+    groups: tuple[str, ...]
 
 
 @cache
@@ -37,12 +61,26 @@ def catalogue() -> dict[str, Entry]:
     """Every catalogued figure by key, in the catalogue's order, thresholds filled from the settings."""
     limits = {"within_seconds": within_seconds(), "within_minutes": f"{within_seconds() / 60:g}"}
     return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["unit"], bool(e.get("approx", False)),
-                            e["definition"].format(**limits), e["source"]) for e in _data()["figures"]}
+                            e["definition"].format(**limits), e["source"],
+                            {view: _place(at) for view, at in e.get("shown", {}).items()}) for e in _data()["figures"]}
 
 
-def entry(key: str) -> Entry:
-    """The catalogue's entry for a figure (KeyError for a figure it does not hold)."""
-    return catalogue()[key]
+def _place(at: int | dict) -> Place:
+    """A view's place for a figure as figures.yaml writes it: a number alone, or the number with the view's words."""
+    return Place(at) if isinstance(at, int) else Place(**at)
+
+
+def shown_in(view: str) -> list[Entry]:
+    """The figures a view shows (one of VIEWS), in its order: ``shown_in("index")`` -> the index page's columns."""
+    if view not in VIEWS:
+        raise KeyError(f"no view {view!r} in the catalogue; views: {', '.join(VIEWS)}")
+    return sorted((e for e in catalogue().values() if view in e.shown), key=lambda e: e.shown[view].order)
+
+
+@cache
+def sheets() -> dict[str, Sheet]:
+    """The checking workbook's sheets of figures by name, in order (警情, 训练考核, 工作台账)."""
+    return {name: Sheet(s["family"], tuple(s["groups"])) for name, s in _data()["sheets"].items()}
 
 
 def term(key: str) -> str:
@@ -83,3 +121,4 @@ def unit_of(key: str) -> str:
         return found.unit
     units = _data()["part_units"]
     return next((units[p] for p in reversed(key.split(".")) if p in units), "")
+

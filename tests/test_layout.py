@@ -103,6 +103,20 @@ def test_threshold_words_come_from_the_settings():
     assert heading("incidents.total") == "接处警总数（起）" and heading("assessments.overall.pass_rate") == "总体及格率"
 
 
+def test_each_view_places_its_figures_once_in_an_order_without_gaps():
+    from firestats.catalogue import VIEWS, shown_in
+
+    for view in VIEWS:
+        places = [e.shown[view].order for e in shown_in(view)]
+        assert places == list(range(1, len(places) + 1)), view
+    names = [e.shown["text"].name for e in shown_in("text")]
+    assert len(set(names)) == len(names) and all(names)
+    assert all(e.shown["bulletin"].words for e in shown_in("bulletin"))
+    assert all(e.shown["overview"].table for e in shown_in("overview"))
+    with pytest.raises(KeyError, match="no view 'sidebar'"):
+        shown_in("sidebar")
+
+
 def test_every_catalogue_entry_is_complete():
     for key, e in catalogue().items():
         assert e.term and e.unit and e.definition and e.source, key

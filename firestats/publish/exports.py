@@ -17,7 +17,7 @@ from typing import Any
 
 import xlsxwriter
 
-from firestats.catalogue import catalogue, label, unit_of
+from firestats.catalogue import catalogue, label, sheets, unit_of
 from firestats.periods import parse_period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
@@ -26,9 +26,6 @@ from firestats.publish.paths import BESIDE, BULLETIN
 
 HEADERS = ["指标", "数值", "单位", "键"]
 WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
-# The checking workbook's family sheets: name -> (record family, the top-level keys of the figures it holds).
-SHEETS = {"警情": ("incidents", ("incidents", "people", "loss_averted_10k_yuan", "response", "monthly", "hourly")),
-          "训练考核": ("assessments", ("assessments",)), "工作台账": ("activities", ("activities",))}
 _SOURCE_NAMES = {"incidents": "接处警记录", "assessments": "训练考核成绩", "activities": "工作台账"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DECIMALS = {"秒": 1, "比例": 4}
@@ -140,10 +137,10 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
         title = f"{publication['station_name']} {figures['year']}年度"
-        for name, (family, keys) in SHEETS.items():
+        for name, held in sheets().items():
             sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
-            basis = _basis(family, publication)
-            rows = flatten(figures, keys)
+            basis = _basis(held.family, publication)
+            rows = flatten(figures, held.groups)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)
                 sheet.write_row(number_, 0, [neutralise(label(key))])

@@ -1,6 +1,6 @@
 """``reports/index.html``: every report of the folder, grouped by period (years, then halves, quarters and
-months), with its station, status and headline figures, linked, plus the whole data set's quality table;
-offline like the reports."""
+months), with its station, status and headline figures (the catalogue's ``index`` view), linked, plus the
+whole data set's quality table; offline like the reports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from firestats.catalogue import heading
+from firestats.catalogue import heading, shown_in
+from firestats.compute.compare import value_at
 from firestats.periods import KINDS, Period, parse_period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
@@ -31,19 +32,33 @@ th.period { background: #fbf4f3; color: #c0392b; }
 INDEX = "index.html"
 _STATUS = {"ok": "已生成", "failed": "失败"}
 DOWNLOADS = ((".docx", "工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "数据段落"))
-# The figures the index shows for each report: name in the manifest's headline -> key in the figures.
-HEADLINE = {"incidents": "incidents.total", "within_share": "response.dispatch_to_arrival.within_share",
-            "total_median_s": "response.segments.total.median_s", "pass_rate": "assessments.overall.pass_rate"}
-TOTAL_N = "response.segments.total.n"  # kept beside the median it qualifies, never a column of its own
 
 
 def _link(name: str, text: str, suffix: str = ".html") -> str:
     return f'<a href="{escape(quote(name + suffix))}">{escape(text)}</a>'
 
 
-def _with_n(seconds: float | None, n: int | None) -> str:
-    """A median as the report shows it, with its n (withheld below the minimum n; a dash without one)."""
-    return "—" if n is None else f"{percentile(seconds, int(n))}（n={int(n)}）"
+def _n_of(key: str) -> str:
+    """The sample size beside a time figure (response.segments.total.median_s -> response.segments.total.n)."""
+    return key.rsplit(".", 1)[0] + ".n"
+
+
+def headline(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures the index shows for a report, by key (a time's n beside it), for the batch's manifest."""
+    keys = [k for e in shown_in("index") for k in (e.key, *([_n_of(e.key)] if e.unit == "秒" else []))]
+    return {key: value_at(figures, key) for key in keys}
+
+
+def _cell(key: str, unit: str, head: dict[str, Any]) -> str:
+    """A headline figure as the report writes it: a share in per cent, a time with its n (withheld below the
+    minimum n), a count as it is; a dash where there is none."""
+    value = head.get(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        n = head.get(_n_of(key))
+        return "—" if n is None else f"{percentile(value, int(n))}（n={int(n)}）"
+    return "—" if value is None else escape(str(value))
 
 
 def _files(name: str, period: Period) -> str:
@@ -62,11 +77,9 @@ def _row(name: str, entry: dict[str, Any], period: Period) -> str:
     error = escape(redact(entry.get("error", "")))
     status = escape(_STATUS["ok"]) if ok else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{error}'
     downloads = _files(name, period) if ok and stem != OVERVIEW_NAME else ""
+    cells = "".join(f'<td class="num">{_cell(e.key, e.unit, head)}</td>' for e in shown_in("index"))
     return (f"<tr><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td><td>{downloads}</td>"
-            f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
-            f'<td class="num">{share(head.get("within_share"))}</td>'
-            f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
-            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
+            f"{cells}</tr>")
 
 
 def _grouped(manifest: dict[str, dict[str, Any]]) -> str:
@@ -74,7 +87,7 @@ def _grouped(manifest: dict[str, dict[str, Any]]) -> str:
     then halves, quarters and months, each period's overview before its stations."""
     periods = {name: parse_period(name.split("/", 1)[0]) for name in manifest}
     groups = sorted(set(periods.values()), key=lambda p: (p.year, KINDS.index(p.kind), p.index))
-    columns = 3 + len(HEADLINE)
+    columns = 3 + len(shown_in("index"))
     parts = []
     for period in groups:
         names = sorted((n for n in manifest if periods[n] == period),
@@ -94,7 +107,7 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
         f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
         + "</tr>" for f in quality["files"])
     totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
-    columns = "".join(f"<th>{escape(heading(key))}</th>" for key in HEADLINE.values())
+    columns = "".join(f"<th>{escape(heading(e.key))}</th>" for e in shown_in("index"))
     unread = unread_sheets(quality)
     unread_note = (f'<p class="note">未读取的工作表（前{header_search_rows()}行内没有可识别的表头）：'
                    f'{escape("、".join(unread))}</p>' if unread else "")

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import heading, term, unit_of
+from firestats.catalogue import heading, shown_in, term, unit_of
 from firestats.compute.compare import value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
@@ -24,18 +24,6 @@ from firestats.store import Dataset, load
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
-SEGMENT_NAMES = ("call_processing", "turnout", "travel", "total")
-# The overview's tables: title -> the figures (keys in `firestats figures`) each station shows.
-TABLES = {
-    "接处警": ("incidents.total", "incidents.by_type.火灾扑救", "incidents.by_type.抢险救援",
-            "incidents.by_type.社会救助", "incidents.by_type.安保勤务", "incidents.by_type.虚假警"),
-    "营救、疏散与挽回损失": ("people.rescued", "people.evacuated", "loss_averted_10k_yuan"),
-    "响应时间（出动至到场）": ("response.dispatch_to_arrival.n", "response.dispatch_to_arrival.median_s",
-                    "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_share"),
-    "响应环节（中位数，首车到场单位）": tuple(f"response.segments.{name}.median_s" for name in SEGMENT_NAMES),
-    "训练与工作台账": ("assessments.overall.pass_rate", "activities.field_drills", "activities.unit_visits",
-                "activities.special_education", "activities.routine_education", "activities.party_days"),
-}
 TOTAL_KEY = "incidents.total"
 WITHIN = "response.dispatch_to_arrival.within_share"
 RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
@@ -79,7 +67,7 @@ class Overview:
     @property
     def table(self) -> pd.DataFrame:
         """One row per station and the total: every overview figure (counts, seconds, shares 0..1)."""
-        keys = [k for keys in TABLES.values() for k in keys]
+        keys = [e.key for e in shown_in("overview")]
         return pd.DataFrame.from_dict({s: {k: value_at(f, k) for k in keys} for s, f in self.figures.items()},
                                       orient="index").rename_axis("station")
 
@@ -93,7 +81,7 @@ class Overview:
     def side_by_side(self) -> HTML:
         """All stations side by side, table by table, with the detachment's total last."""
         parts = []
-        for title, keys in TABLES.items():
+        for title, keys in tables().items():
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
             parts.append(f"<h3>{escape(title)}</h3>" + table(["站", *(heading(k) for k in keys)], rows))
         standard = profile(self.figures[TOTAL]["response"]["standard"]["key"])["name"]
@@ -143,6 +131,15 @@ class Overview:
         months = set(self.period.months)
         counts = {s: {k: n for k, n in self.figures[s][key].items() if daily or k in months} for s in self.stations}
         return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", "站"))
+
+
+def tables() -> dict[str, list[str]]:
+    """The overview's tables (the catalogue's ``overview`` view): title -> the figures (keys in `firestats figures`)
+    each station shows, in order."""
+    grouped: dict[str, list[str]] = {}
+    for e in shown_in("overview"):
+        grouped.setdefault(e.shown["overview"].table, []).append(e.key)
+    return grouped
 
 
 def _shown(figures: dict[str, Any], key: str) -> str | int | float:

@@ -3,7 +3,7 @@
 Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
 so a figure is called the same everywhere; threshold words (the arrival line's minutes) come from the settings.
 It also decides which figures each view shows and in what order (``shown_in``), which groups of figures
-each sheet of the checking workbook lists (``sheets``).
+each sheet of the checking workbook lists (``sheets``), and the tables' fixed headings (``table_heading``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 
 from firestats.settings import within_seconds
 
-VIEWS = ("headline", "text", "bulletin", "overview", "index")  # see figures.yaml's `shown`
+VIEWS = ("headline", "text", "bulletin", "overview", "index", "accounting")  # see figures.yaml's `shown`
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Place:
     """Where one view shows a figure: its place among the view's figures and what the view calls it by."""
 
     order: int
-    name: str = ""  # text: its placeholder in the annual template
+    name: str = ""  # text: its placeholder in the annual template; accounting: its column in a file's accounting
     words: str = ""  # bulletin: the words before it
     table: str = ""  # overview: the title of the table showing it
 
@@ -83,6 +83,17 @@ def sheets() -> dict[str, Sheet]:
     return {name: Sheet(s["family"], tuple(s["groups"])) for name, s in _data()["sheets"].items()}
 
 
+def table_heading(name: str) -> str:
+    """A fixed heading of the outputs' tables by its name: ``figure`` -> 指标; ``weakest_items`` ->
+    薄弱科目（及格率最低）, a row of the workbook."""
+    return _data()["headings"][name]
+
+
+def action_word(action: str) -> str:
+    """What a reader is told happened to a problem row (quarantined -> 隔离); the code itself when unnamed."""
+    return _data()["actions"].get(action, action)
+
+
 def term(key: str) -> str:
     """What every text calls a figure: ``incidents.total`` -> 接处警总数."""
     return catalogue()[key].term
@@ -122,3 +133,8 @@ def unit_of(key: str) -> str:
     units = _data()["part_units"]
     return next((units[p] for p in reversed(key.split(".")) if p in units), "")
 
+
+def accounting_rule() -> str:
+    """The row-accounting rule in the catalogue's terms: 输入行 = 保留行 + 重复合并行 + 隔离行."""
+    rows_in, *parts = (e.term for e in shown_in("accounting"))
+    return f"{rows_in} = {' + '.join(parts)}"

@@ -117,6 +117,17 @@ def test_each_view_places_its_figures_once_in_an_order_without_gaps():
         shown_in("sidebar")
 
 
+def test_the_row_accounting_is_named_once_for_the_page_the_workbook_and_the_index():
+    from firestats.catalogue import accounting_rule, action_word, shown_in
+    from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE
+
+    accounts = shown_in("accounting")
+    assert tuple(e.shown["accounting"].name for e in accounts) == ACCOUNT_KEYS  # the store's columns, in order
+    assert [e.term for e in accounts] == ["输入行", "保留行", "重复合并行", "隔离行"]
+    assert accounting_rule() == "输入行 = 保留行 + 重复合并行 + 隔离行"
+    assert [action_word(a) for a in (QUARANTINE, MERGED, FLAGGED)] == ["隔离", "合并", "标记"]
+
+
 def test_every_catalogue_entry_is_complete():
     for key, e in catalogue().items():
         assert e.term and e.unit and e.definition and e.source, key

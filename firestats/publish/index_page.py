@@ -9,14 +9,13 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from firestats.catalogue import heading, shown_in
+from firestats.catalogue import accounting_rule, heading, shown_in, table_heading
 from firestats.compute.compare import value_at
 from firestats.periods import KINDS, Period, parse_period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
 from firestats.store import skipped_files, unread_sheets
-from firestats.vocabulary.problems import ACCOUNT_KEYS
 from firestats.wording import percentile, share
 
 _STYLE = """
@@ -103,11 +102,15 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 
     Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
     """
+    accounts = shown_in("accounting")  # the catalogue's terms, as on the report page and in the workbook
+    kept = [e.shown["accounting"].name for e in accounts]
     files = "".join(
-        f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
+        f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in kept)
         + "</tr>" for f in quality["files"])
-    totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
-    columns = "".join(f"<th>{escape(heading(e.key))}</th>" for e in shown_in("index"))
+    totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in kept)
+    columns = "".join(f"<th>{escape(h)}</th>" for h in (*(table_heading(n) for n in ("report", "status", "file")),
+                                                         *(heading(e.key) for e in shown_in("index"))))
+    accounting = "".join(f"<th>{escape(h)}</th>" for h in (table_heading("file"), *(e.term for e in accounts)))
     unread = unread_sheets(quality)
     unread_note = (f'<p class="note">未读取的工作表（前{header_search_rows()}行内没有可识别的表头）：'
                    f'{escape("、".join(unread))}</p>' if unread else "")
@@ -119,11 +122,11 @@ def render(manifest: dict[str, dict[str, Any]], quality: dict[str, Any]) -> str:
 <title>消防救援站分析报告目录</title><style>{_STYLE}</style></head>
 <body><h1>分析报告目录</h1>
 <p class="note">共{len(manifest)}份报告，按统计期间分组 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
-<table><thead><tr><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
+<table><thead><tr>{columns}</tr></thead>
 {_grouped(manifest)}</table>
 <h2>全部数据质量</h2>
-<p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
-<table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>
-<tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>{unread_note}
+<p class="note">{escape(accounting_rule())}，对每个文件都成立。</p>
+<table><thead><tr>{accounting}</tr></thead>
+<tbody>{files}<tr><td>{escape(table_heading("total"))}</td>{totals}</tr></tbody></table>{unread_note}
 </body></html>
 """

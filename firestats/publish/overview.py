@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import heading, shown_in, term, unit_of
+from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
 from firestats.compute.compare import value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
@@ -83,7 +83,8 @@ class Overview:
         parts = []
         for title, keys in tables().items():
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
-            parts.append(f"<h3>{escape(title)}</h3>" + table(["站", *(heading(k) for k in keys)], rows))
+            parts.append(f"<h3>{escape(title)}</h3>" + table([table_heading("station"), *(heading(k) for k in keys)],
+                                                              rows))
         standard = profile(self.figures[TOTAL]["response"]["standard"]["key"])["name"]
         parts.append(f'<p class="fs-note">{escape(term(WITHIN))}为派生指标（站点布局要求，不是单起警情的考核标准），'
                      "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。"
@@ -106,7 +107,8 @@ class Overview:
             pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
             rows.append([station, now, "无记录" if before is None else before,
                          "—" if change is None else f"{change:+d}", pct])
-        headers = ["站", self.period.name, when.name, "增减", "增减幅度"]
+        headers = [table_heading("station"), self.period.name, when.name, table_heading("change"),
+                   table_heading("change_pct")]
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
 
     def ranking(self) -> HTML:
@@ -120,8 +122,8 @@ class Overview:
                      *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
                     for i, (s, _) in enumerate(ranked)]
             title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_standard()['name']}）" if derived else "")
-            parts.append(f"<h3>{escape(title)}</h3>" + table(["名次", "站", "数值", *(["样本数 n"] if derived else [])],
-                                                              rows))
+            headers = [table_heading(name) for name in ("rank", "station", "value", *(["n"] if derived else []))]
+            parts.append(f"<h3>{escape(title)}</h3>" + table(headers, rows))
         return HTML("".join(parts))
 
     def over_time(self) -> HTML:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import part_word, term
+from firestats.catalogue import part_word, table_heading, term
 from firestats.compute.incidents import response_seconds
 from firestats.compute.response import profile, segment_seconds
 from firestats.publish import charts
@@ -46,7 +46,8 @@ def segments_table(figures: dict[str, Any], shown: list[str]) -> str:
         p90 = percentile(seg["p90_s"], n) + (f"（{duration(interval[0])}–{duration(interval[1])}）" if interval else "")
         within = share(seg["within_share"]) if "within_share" in seg else "—"
         rows.append([part_word(name), n, percentile(seg["median_s"], n), p90, duration(seg.get("mean_s")), within])
-    headers = ["环节", "样本数 n", "中位数", "90%分位数（95%区间）", "平均", term(f"response.{D2A}.within_share")]
+    headers = [*(table_heading(name) for name in ("segment", "n", "median", "p90_interval", "mean")),
+               term(f"response.{D2A}.within_share")]
     cited = r["standard"]["key"] == settings()["response"]["within_standard"]
     note = (f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
             if D2A in shown and not cited else "")
@@ -69,7 +70,8 @@ def standard(figures: dict[str, Any], shown: list[str]) -> str:
         sources.append(rule["source"])
     parts = [f"<h3>对照标准：{escape(held['name'])}</h3>"]
     if rows:
-        parts.append(table(["环节", "阈值", "要求", "不超过阈值的占比", "结论"], rows))
+        parts.append(table([table_heading(name) for name in ("segment", "threshold", "demand", "within_threshold",
+                                                             "verdict")], rows))
         parts.append(f'<p class="fs-note">依据：{escape("；".join(dict.fromkeys(sources)))}</p>')
     bands = r.get("total_bands")
     if bands and r["segments"]["total"]["n"]:

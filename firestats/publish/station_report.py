@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import catalogue, heading, term
+from firestats.catalogue import accounting_rule, action_word, catalogue, heading, shown_in, table_heading, term
 from firestats.compute import compare, findings, notable
 from firestats.compute.accounting import files_table
 from firestats.compute.activities import LISTED
@@ -32,9 +32,6 @@ from firestats.store import load
 from firestats.vocabulary.activities import spec as activity_spec
 from firestats.vocabulary.problems import reason_text
 from firestats.wording import change_in, number, points, report_title, share, value_in
-
-ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
-ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
 
 
 @dataclass
@@ -155,21 +152,21 @@ class StationReport:
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
-        rows = self.figures["rows"]
-        labels = list(ACCOUNT_LABELS.values())
-        mine = table(labels, [[rows["in"], rows["kept"], rows["merged"], rows["quarantined"]]])
+        accounts = shown_in("accounting")  # the catalogue's terms, as in the workbook and the index page
+        labels, columns = [e.term for e in accounts], [e.shown["accounting"].name for e in accounts]
+        mine = table(labels, [[self.figures["rows"][e.key.split(".", 1)[1]] for e in accounts]])
         per_file = files_table(self.this.data)
-        totals = ["合计", *(int(per_file[k].sum()) for k in ACCOUNT_LABELS)]
-        files = table(["文件", *labels], [[r.source_file, *(getattr(r, k) for k in ACCOUNT_LABELS)]
-                                         for r in per_file.itertuples()] + [totals])
+        totals = [table_heading("total"), *(int(per_file[k].sum()) for k in columns)]
+        files = table([table_heading("file"), *labels], [[r.source_file, *(getattr(r, k) for k in columns)]
+                                                         for r in per_file.itertuples()] + [totals])
         counts = self.this.data.problems.groupby(["family", "action", "reason"]).size()
-        reasons = table(["处理", "原因", "行数"], [[ACTION_LABELS.get(a, a), reason_text(f, r), int(n)]
-                                                  for (f, a, r), n in counts.items()])
+        reasons = table([table_heading(name) for name in ("action", "reason", "rows")],
+                        [[action_word(a), reason_text(f, r), int(n)] for (f, a, r), n in counts.items()])
         lost = self.this.data.quality["unattributed"]
         return HTML(
             f"<h3>本站本年度警情</h3>{mine}"
             f"<h3>本站本年度各文件（三类记录）</h3>{files}"
-            '<p class="fs-note">输入行 = 保留 + 重复合并 + 隔离。'
+            f'<p class="fs-note">{accounting_rule()}。'
             f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
             f"<h3>问题原因</h3>{reasons}"
         )

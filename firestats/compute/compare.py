@@ -17,6 +17,11 @@ def value_at(figures: dict[str, Any] | None, key: str) -> Any:
     return value
 
 
+def n_of(key: str) -> str:
+    """The sample size beside a time figure: response.segments.total.median_s -> response.segments.total.n."""
+    return key.rsplit(".", 1)[0] + ".n"
+
+
 def year_on_year(this: dict[str, Any], last: dict[str, Any] | None) -> list[dict[str, Any]] | None:
     """Rows of label, this year, last year, change and change in per cent (None where not computable), one for
     each of the catalogue's headline figures, in its order.

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 
 from firestats.catalogue import accounting_rule, heading, shown_in, table_heading
-from firestats.compute.compare import value_at
+from firestats.compute.compare import n_of, value_at
 from firestats.periods import KINDS, Period, parse_period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
@@ -37,14 +37,9 @@ def _template() -> jinja2.Template:
     return environment.get_template("index.html.j2")
 
 
-def _n_of(key: str) -> str:
-    """The sample size beside a time figure (response.segments.total.median_s -> response.segments.total.n)."""
-    return key.rsplit(".", 1)[0] + ".n"
-
-
 def headline(figures: dict[str, Any]) -> dict[str, Any]:
     """The figures the index shows for a report, by key (a time's n beside it), for the batch's manifest."""
-    keys = [k for e in shown_in("index") for k in (e.key, *([_n_of(e.key)] if e.unit == "秒" else []))]
+    keys = [k for e in shown_in("index") for k in (e.key, *([n_of(e.key)] if e.unit == "秒" else []))]
     return {key: value_at(figures, key) for key in keys}
 
 
@@ -55,7 +50,7 @@ def _cell(key: str, unit: str, head: dict[str, Any]) -> str:
     if unit == "比例":
         return share(value)
     if unit == "秒":
-        n = head.get(_n_of(key))
+        n = head.get(n_of(key))
         return "—" if n is None else f"{percentile(value, int(n))}（n={int(n)}）"
     return "—" if value is None else str(value)
 

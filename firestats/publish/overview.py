@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
-from firestats.compute.compare import value_at
+from firestats.compute.compare import n_of, value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
 from firestats.periods import Period, period_of
@@ -152,7 +152,7 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     if unit == "比例":
         return share(value)
     if unit == "秒":  # withheld below the minimum n of its own segment, shown with that n
-        n = value_at(figures, key.rsplit(".", 1)[0] + ".n") or 0
+        n = value_at(figures, n_of(key)) or 0
         return percentile(value, n) + (f"（n={n}）" if key.startswith("response.segments.") else "")
     return round(value, 1) if isinstance(value, float) else int(value)
 

@@ -16,7 +16,16 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import accounting_rule, action_word, catalogue, heading, shown_in, table_heading, term
+from firestats.catalogue import (
+    accounting_rule,
+    action_word,
+    catalogue,
+    heading,
+    part_word,
+    shown_in,
+    table_heading,
+    term,
+)
 from firestats.compute import compare, findings, notable
 from firestats.compute.accounting import files_table
 from firestats.compute.activities import LISTED
@@ -114,8 +123,9 @@ class StationReport:
         by_type = self.figures["incidents"]["by_type"]
         total = max(self.figures["incidents"]["total"], 1)
         rows = [[t, n, f"{n / total:.1%}"] for t, n in by_type.items()]
-        rows.append(["合计", self.figures["incidents"]["total"], "100%" if self.figures["incidents"]["total"] else "—"])
-        return HTML(table(["警情类型", "起数", "占比"], rows))
+        rows.append([table_heading("total"), self.figures["incidents"]["total"],
+                     "100%" if self.figures["incidents"]["total"] else "—"])
+        return HTML(table([table_heading(name) for name in ("type", "count", "share")], rows))
 
     def type_chart(self) -> HTML:
         """The type mix as bars."""
@@ -209,7 +219,7 @@ class StationReport:
                 for f in narrative.annual_figures(self.figures).values()]
         html = (f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
-                + table(["指标", "文中写法", "确切数值", "单位"], rows))
+                + table([table_heading(name) for name in ("figure", "written", "exact", "unit")], rows))
         return Publishing(html, exports.MIME, publication)
 
     def year_on_year(self) -> HTML:
@@ -231,7 +241,7 @@ class StationReport:
         this = f"{self.year}年" if self.period.kind == "year" else self.period.name
         that = f"{when.year}年" if when.kind == "year" else when.name
         return (f"<h3>{kind}（与{that}比）</h3>" if self.period.kind != "year" else "") + table(
-            ["指标", this, that, "增减", "增减幅度"], body)
+            [table_heading("figure"), this, that, table_heading("change"), table_heading("change_pct")], body)
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
@@ -266,8 +276,8 @@ class StationReport:
         definition names the segment's other statistics: the page stays within ten A4 pages)."""
         shown = [e for key, e in catalogue().items()
                  if not key.startswith("response.segments.") or key.endswith(".median_s")]
-        return HTML(table(["指标", "定义", "单位", "来源"], [[e.term, e.definition, e.unit, e.source] for e in shown],
-                          "fs-small"))
+        return HTML(table([table_heading(name) for name in ("figure", "definition", "unit", "source")],
+                          [[e.term, e.definition, e.unit, e.source] for e in shown], "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 
@@ -283,7 +293,7 @@ class StationReport:
                 *([heading(f"assessments.overall.{key}"), share(a["overall"][key])]
                   for key in ("pass_rate", "excellent_rate"))]
         weakest = "、".join(a["weakest_items"]) or "—"
-        return HTML(table(["项目", "数值"], rows)
+        return HTML(table([table_heading("item"), table_heading("value")], rows)
                     + f'<p class="fs-note">评分表：{text(t["title"])}（{text(t["version"])}）{text(notice)}</p>'
                     + f"<p><strong>薄弱科目</strong>（及格率最低）：{text(weakest)}</p>")
 
@@ -294,7 +304,7 @@ class StationReport:
             return HTML("")
         rows = [[item, r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
                 for item, r in a["by_item"].items()]
-        html = table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], rows)
+        html = table([table_heading("subject"), *_rate_columns()], rows)
         return HTML(html + chart(charts.item_rates(a["by_item"]), "各科目及格率与优秀率").data)
 
     def training_by_month(self) -> HTML:
@@ -304,7 +314,7 @@ class StationReport:
             return HTML("")
         rows = [[f"{m}月", r["n"], share(r["pass_rate"]), share(r["excellent_rate"]), points(r["mean_points"])]
                 for m, r in a["by_month"].items()]
-        return HTML(table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], rows))
+        return HTML(table([table_heading("month"), *_rate_columns()], rows))
 
     def weekly_chart(self) -> HTML:
         """The weekly tests across the year."""
@@ -320,9 +330,9 @@ class StationReport:
             return HTML("")
         months = sorted({m for by_month in a["people"].values() for m in by_month})
         rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a["people"].items()]
-        html = table(["人员", *(f"{m}月" for m in months)], rows, "fs-compact")
+        html = table([table_heading("person"), *(f"{m}月" for m in months)], rows, "fs-compact")
         if a["competitions"]:
-            html += "<h3>比武名次</h3>" + table(["日期", "人员", "名次"],
+            html += "<h3>比武名次</h3>" + table([table_heading(name) for name in ("date", "person", "rank")],
                                                [[c["date"], c["person"], c["rank"]] for c in a["competitions"]])
         return HTML(html)
 
@@ -343,7 +353,7 @@ class StationReport:
                 rows.append([name, value or "无记录", ""])
             else:
                 rows.append([name, "无记录" if value is None else value, category["unit"]])
-        return HTML(table(["类别", "合计", "单位"], rows))
+        return HTML(table([table_heading(name) for name in ("category", "total", "unit")], rows))
 
     def activities_chart(self) -> HTML:
         """The year's activity totals as bars."""
@@ -365,6 +375,11 @@ class StationReport:
             items = "".join(f"<li>{text(e['date'])} {text(e['content'])}</li>" for e in entries)
             parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else '<p class="fs-note">无记录</p>'))
         return HTML("".join(parts))
+
+
+def _rate_columns() -> list[str]:
+    """The columns of a table of scores by item or month, in the words of the figures' parts."""
+    return [part_word(part) for part in ("n", "pass_rate", "excellent_rate", "mean_points")]
 
 
 def _plain(value: float | None, spec: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from firestats.catalogue import accounting_rule, catalogue, label, sheets, shown_in, table_heading, unit_of
+from firestats.compute.compare import value_at
 from firestats.periods import parse_period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
@@ -200,6 +201,5 @@ def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[
     for f in publication.get("files") or []:
         sheet.write_row(row, 0, [neutralise(f["source_file"]), *(f[e.shown["accounting"].name] for e in accounts)])
         row += 1
-    accounted = figures.get("rows") or {}
-    sheet.write_row(row + 1, 0, ["本站本年度警情", *(accounted.get(e.key.split(".", 1)[1]) for e in accounts)])
+    sheet.write_row(row + 1, 0, ["本站本年度警情", *(value_at(figures, e.key) for e in accounts)])
     sheet.write_string(row + 2, 0, accounting_rule())

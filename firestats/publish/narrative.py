@@ -58,19 +58,18 @@ FROM_INCIDENTS = ("incidents", "people", "resources", LOSS)
 
 
 def _text_value(figures: dict[str, Any], key: str) -> float | None:
-    """A figure as the text counts it: None where its group has no records; 0 where a group that has records
-    lacks it (a licence kind nobody took)."""
+    """A figure as the text counts it: None where its group has no records (a figure of the incident records in a
+    period without incidents too); 0 where a group that has records lacks it (a licence kind nobody took)."""
     *path, last = key.split(".")
+    if key.split(".")[0] in FROM_INCIDENTS and not figures["incidents"]["total"]:
+        return None
     group = value_at(figures, ".".join(path)) if path else figures
     return group.get(last, 0) if isinstance(group, dict) else None
 
 
 def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
     """Every figure the annual text needs (the catalogue's ``text`` view), by the name the template uses."""
-    has_incidents = figures["incidents"]["total"] > 0
-    return {e.shown["text"].name: _count(e, _text_value(figures, e.key) if has_incidents
-                                         or e.key.split(".")[0] not in FROM_INCIDENTS else None)
-            for e in shown_in("text")}
+    return {e.shown["text"].name: _count(e, _text_value(figures, e.key)) for e in shown_in("text")}
 
 
 def _loss_text(loss: float) -> str:

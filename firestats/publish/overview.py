@@ -132,7 +132,7 @@ class Overview:
         key, unit, each = ("daily", "", "每日") if daily else ("monthly", "月", "各月")  # 31 days fit A4 as numbers
         months = set(self.period.months)
         counts = {s: {k: n for k, n in self.figures[s][key].items() if daily or k in months} for s in self.stations}
-        return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", "站"))
+        return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", table_heading("station")))
 
 
 def tables() -> dict[str, list[str]]:

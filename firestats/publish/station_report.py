@@ -164,7 +164,7 @@ class StationReport:
         """Where every input row went: this station's year, each file, and the reasons."""
         accounts = shown_in("accounting")  # the catalogue's terms, as in the workbook and the index page
         labels, columns = [e.term for e in accounts], [e.shown["accounting"].name for e in accounts]
-        mine = table(labels, [[self.figures["rows"][e.key.split(".", 1)[1]] for e in accounts]])
+        mine = table(labels, [[compare.value_at(self.figures, e.key) for e in accounts]])
         per_file = files_table(self.this.data)
         totals = [table_heading("total"), *(int(per_file[k].sum()) for k in columns)]
         files = table([table_heading("file"), *labels], [[r.source_file, *(getattr(r, k) for k in columns)]

@@ -16,7 +16,7 @@ import yaml
 
 from firestats.settings import within_seconds
 
-VIEWS = ("headline", "text", "bulletin", "overview", "index", "accounting")  # see figures.yaml's `shown`
+VIEWS = ("headline", "text", "bulletin", "overview", "ranking", "index", "accounting")  # see figures.yaml's `shown`
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,7 @@ from firestats.store import Dataset, load
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
-TOTAL_KEY = "incidents.total"
 WITHIN = "response.dispatch_to_arrival.within_share"
-RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
 
 
 def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
@@ -112,9 +110,10 @@ class Overview:
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
 
     def ranking(self) -> HTML:
-        """Stations ranked by incidents, by the derived arrival share (with its n) and by training pass rate."""
+        """Stations ranked by each figure of the catalogue's ``ranking`` view (incidents, the derived arrival share
+        with its n, training pass rate)."""
         parts = []
-        for key in RANKED:
+        for key in (e.key for e in shown_in("ranking")):
             values = {s: value_at(self.figures[s], key) for s in self.stations}
             ranked = sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])
             derived = key == WITHIN

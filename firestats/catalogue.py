@@ -2,17 +2,31 @@
 
 Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
 so a figure is called the same everywhere; threshold words (the arrival line's minutes) come from the settings.
+It also decides which figures each view shows and in what order (``shown_in``), which groups of figures
+each sheet of the checking workbook lists (``sheets``), and the tables' fixed headings (``table_heading``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import yaml
 
 from firestats.settings import within_seconds
+
+VIEWS = ("headline", "text", "bulletin", "overview", "ranking", "index", "accounting")  # see figures.yaml's `shown`
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one view shows a figure: its place among the view's figures and what the view calls it by."""
+
+    order: int
+    name: str = ""  # text: its placeholder in the annual template; accounting: its column in a file's accounting
+    words: str = ""  # bulletin: the words before it
+    table: str = ""  # overview: the title of the table showing it
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,16 @@ class Entry:
     approx: bool  # the annual text writes it rounded down with 余 (123 -> 120余次)
     definition: str
     source: str
+    shown: dict[str, Place] = field(default_factory=dict)  # view -> its place there (VIEWS)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of figures in the checking workbook: the record family they are counted from, and the groups of
+    figures (a key's first part) whose every number it lists."""
+
+    family: str
+    groups: tuple[str, ...]
 
 
 @cache
@@ -42,12 +66,37 @@ def _filled(seconds: int) -> dict[str, Entry]:
     """The catalogue with the arrival threshold of ``seconds`` written into its terms and definitions."""
     limits = {"within_seconds": seconds, "within_minutes": f"{seconds / 60:g}"}
     return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["unit"], bool(e.get("approx", False)),
-                            e["definition"].format(**limits), e["source"]) for e in _data()["figures"]}
+                            e["definition"].format(**limits), e["source"],
+                            {view: _place(at) for view, at in e.get("shown", {}).items()}) for e in _data()["figures"]}
 
 
-def entry(key: str) -> Entry:
-    """The catalogue's entry for a figure (KeyError for a figure it does not hold)."""
-    return catalogue()[key]
+def _place(at: int | dict) -> Place:
+    """A view's place for a figure as figures.yaml writes it: a number alone, or the number with the view's words."""
+    return Place(at) if isinstance(at, int) else Place(**at)
+
+
+def shown_in(view: str) -> list[Entry]:
+    """The figures a view shows (one of VIEWS), in its order: ``shown_in("index")`` -> the index page's columns."""
+    if view not in VIEWS:
+        raise KeyError(f"no view {view!r} in the catalogue; views: {', '.join(VIEWS)}")
+    return sorted((e for e in catalogue().values() if view in e.shown), key=lambda e: e.shown[view].order)
+
+
+@cache
+def sheets() -> dict[str, Sheet]:
+    """The checking workbook's sheets of figures by name, in order (警情, 训练考核, 工作台账)."""
+    return {name: Sheet(s["family"], tuple(s["groups"])) for name, s in _data()["sheets"].items()}
+
+
+def table_heading(name: str) -> str:
+    """A fixed heading of the outputs' tables by its name: ``figure`` -> 指标; ``weakest_items`` ->
+    薄弱科目（及格率最低）, a row of the workbook."""
+    return _data()["headings"][name]
+
+
+def action_word(action: str) -> str:
+    """What a reader is told happened to a problem row (quarantined -> 隔离); the code itself when unnamed."""
+    return _data()["actions"].get(action, action)
 
 
 def term(key: str) -> str:
@@ -88,3 +137,9 @@ def unit_of(key: str) -> str:
         return found.unit
     units = _data()["part_units"]
     return next((units[p] for p in reversed(key.split(".")) if p in units), "")
+
+
+def accounting_rule() -> str:
+    """The row-accounting rule in the catalogue's terms: 输入行 = 保留行 + 重复合并行 + 隔离行."""
+    rows_in, *parts = (e.term for e in shown_in("accounting"))
+    return f"{rows_in} = {' + '.join(parts)}"

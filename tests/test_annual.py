@@ -20,7 +20,7 @@ def figures(**parts):
             "incidents": {"total": 123, "by_type": {"火灾扑救": 40, "抢险救援": 30, "社会救助": 53}},
             "people": {"rescued": 5, "evacuated": 7}, "loss_averted_10k_yuan": 12.5,
             "response": {"dispatch_to_arrival": {"n": 100, "median_s": 250.0, "p90_s": 400.0,
-                                                 "within_5min_share": 0.8}},
+                                                 "within_share": 0.8}},
             "assessments": None, "activities": None}
     base.update(parts)
     return base
@@ -52,11 +52,12 @@ def test_beyond_5min_boundary():
     rule = {"above_share": 0.2, "source": "s"}
 
     def within(share):
-        return figures(response={"dispatch_to_arrival": {"n": 100, "within_5min_share": share}})
+        return figures(response={"dispatch_to_arrival": {"n": 100, "within_share": share}})
 
     assert findings.beyond_5min(within(0.8), rule) is None
     found = findings.beyond_5min(within(0.79), rule)
-    assert found and "21.0%" in found.text and "有出动和到场时间的100起中有21起" in found.text and "n=" not in found.text
+    assert found and "21.0%" in found.text and "有出动和到场时间的100起中有21起" in found.text
+    assert "n=" not in found.text
 
 
 def incidents(n: int, dispatch_to_arrival_s: float, turnout_s: float = 30, missing: int = 0,

@@ -27,7 +27,7 @@ def publication(**figures_parts) -> dict:
         "incidents": {"total": 123, "by_type": {"火灾扑救": 40, "抢险救援": 30, "社会救助": 53, "安保勤务": 0,
                                                 "虚假警": 0, "其他": 0}},
         "people": {"rescued": 5, "evacuated": 0}, "loss_averted_10k_yuan": 12.5,
-        "response": {"dispatch_to_arrival": {"n": 100, "median_s": 250.04, "p90_s": 400.0, "within_5min_share": 0.8},
+        "response": {"dispatch_to_arrival": {"n": 100, "median_s": 250.04, "p90_s": 400.0, "within_share": 0.8},
                      "received_to_arrival": {"n": 100, "median_s": 300.0, "p90_s": 454.0000000000001}},
         "monthly": {"1": 10}, "hourly": {"0": 1},
         "rows": {"in": 130, "kept": 123, "merged": 5, "quarantined": 2},

@@ -52,7 +52,7 @@ def expected(truth, station, year) -> dict:
         "response": {
             "dispatch_to_arrival": {"n": len(d2a), "median_s": float(np.median(d2a)),
                                     "p90_s": float(np.percentile(d2a, 90)),
-                                    "within_5min_share": float((d2a <= 300).sum() / len(d2a))},
+                                    "within_share": float((d2a <= 300).sum() / len(d2a))},
             "received_to_arrival": {"n": len(r2a), "median_s": float(np.median(r2a)),
                                     "p90_s": float(np.percentile(r2a, 90))},
             "segments": {name: {"n": len(v), "median_s": float(np.median(v)), "p90_s": float(np.percentile(v, 90)),
@@ -74,7 +74,7 @@ def test_figures_equal_truth(data_dir, truth, station, year):
     got, want = figures(data_dir, station, year), expected(truth, station, year)
     del got["assessments"], got["activities"]  # checked in test_sheets_truth
     for segment in ("dispatch_to_arrival", "received_to_arrival"):
-        for key in ("median_s", "p90_s", "within_5min_share"):
+        for key in ("median_s", "p90_s", "within_share"):
             if key in want["response"][segment]:
                 assert got["response"][segment][key] == pytest.approx(want["response"][segment].pop(key), abs=1e-9)
                 got["response"][segment].pop(key)

@@ -98,9 +98,34 @@ def test_every_refusal_derives_from_one_base():
 
 
 def test_threshold_words_come_from_the_settings():
-    assert term("response.dispatch_to_arrival.within_5min_share") == "5分钟内到场占比"
-    assert "不超过300秒" in catalogue()["response.dispatch_to_arrival.within_5min_share"].definition
+    assert term("response.dispatch_to_arrival.within_share") == "5分钟内到场占比"
+    assert "不超过300秒" in catalogue()["response.dispatch_to_arrival.within_share"].definition
     assert heading("incidents.total") == "接处警总数（起）" and heading("assessments.overall.pass_rate") == "总体及格率"
+
+
+def test_each_view_places_its_figures_once_in_an_order_without_gaps():
+    from firestats.catalogue import VIEWS, shown_in
+
+    for view in VIEWS:
+        places = [e.shown[view].order for e in shown_in(view)]
+        assert places == list(range(1, len(places) + 1)), view
+    names = [e.shown["text"].name for e in shown_in("text")]
+    assert len(set(names)) == len(names) and all(names)
+    assert all(e.shown["bulletin"].words for e in shown_in("bulletin"))
+    assert all(e.shown["overview"].table for e in shown_in("overview"))
+    with pytest.raises(KeyError, match="no view 'sidebar'"):
+        shown_in("sidebar")
+
+
+def test_the_row_accounting_is_named_once_for_the_page_the_workbook_and_the_index():
+    from firestats.catalogue import accounting_rule, action_word, shown_in
+    from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE
+
+    accounts = shown_in("accounting")
+    assert tuple(e.shown["accounting"].name for e in accounts) == ACCOUNT_KEYS  # the store's columns, in order
+    assert [e.term for e in accounts] == ["输入行", "保留行", "重复合并行", "隔离行"]
+    assert accounting_rule() == "输入行 = 保留行 + 重复合并行 + 隔离行"
+    assert [action_word(a) for a in (QUARANTINE, MERGED, FLAGGED)] == ["隔离", "合并", "标记"]
 
 
 def test_every_catalogue_entry_is_complete():

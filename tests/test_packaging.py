@@ -132,6 +132,7 @@ def test_a_wheel_renders_a_report_from_an_unrelated_folder(prepared, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "firestats/notebooks/station_report.ipynb" in names
     assert any(n.endswith("share/jupyter/nbconvert/templates/firestats/index.html.j2") for n in names)
+    assert "firestats/publish/templates/index/index.html.j2" in names  # the report index's page
     site = tmp_path / "site"
     installed = run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)], tmp_path)
     assert installed.returncode == 0, installed.stderr[-2000:]
@@ -143,6 +144,10 @@ def test_a_wheel_renders_a_report_from_an_unrelated_folder(prepared, tmp_path):
     assert (elsewhere / "out" / "2025" / "城南站.html").is_file()
     where = run([sys.executable, "-c", "import firestats; print(firestats.__file__)"], elsewhere, PYTHONPATH=str(site))
     assert where.stdout.startswith(str(site))
+    code = ("from firestats.publish.index_page import render; from firestats.store import read_quality; "
+            f"print(render({{}}, read_quality({str(prepared)!r})))")
+    index = run([sys.executable, "-c", code], elsewhere, PYTHONPATH=str(site))  # its template comes with the wheel
+    assert index.returncode == 0 and "<h1>分析报告目录</h1>" in index.stdout, index.stderr[-2000:]
 
 
 @pytest.mark.slow

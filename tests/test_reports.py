@@ -287,26 +287,30 @@ def test_a_failing_notebook_is_one_line_and_its_notebook_is_kept(prepared, tmp_p
 
 
 def test_every_label_a_reader_sees_is_the_catalogues(batch):
-    """Each figure's term in the HTML, the 年度数据 table and the xlsx is the catalogue's."""
+    """Each figure's term in the HTML, the 年度数据 table and the xlsx is the catalogue's: the workbook keeps no
+    keys, so each sheet's 指标 column is read against the figures the JSON holds for that sheet, row by row."""
     import openpyxl
 
-    from firestats.catalogue import catalogue
-    from firestats.publish.narrative import TEXT_FIGURES
+    from firestats.catalogue import catalogue, label, sheets, shown_in
+    from firestats.publish.exports import flatten
 
     page = batch / "2025" / "城东站.html"
     html = page.read_text("utf-8")
     figures = json.loads(page.with_suffix(".json").read_text("utf-8"))
     book = openpyxl.load_workbook(page.with_suffix(".xlsx"))
-    labels = {row[3]: row[0] for row in book.active.iter_rows(min_row=3, values_only=True)}
-    for key, entry in catalogue().items():
-        if key in labels:
-            assert labels[key] == entry.term, key
-    for key in [*TEXT_FIGURES.values(), "loss_averted_10k_yuan", "response.dispatch_to_arrival.within_5min_share",
+    for name, sheet in sheets().items():
+        held = flatten(figures, sheet.groups)
+        rows = list(book[name].iter_rows(min_row=3, max_row=len(held) + 2, max_col=2, values_only=True))
+        assert rows == [(label(key), "无记录" if value is None else value) for key, value in held], name
+    terms = [row[0] for row in book["警情"].iter_rows(min_row=3, values_only=True)]
+    assert catalogue()["incidents.total"].term in terms and "3月接处警" in terms  # a term, and words of parts
+    text_figures = [e.key for e in shown_in("text")]
+    for key in [*text_figures, "response.dispatch_to_arrival.within_share",
                 "assessments.overall.pass_rate", "assessments.absent", "assessments.exempt"]:
         assert f">{catalogue()[key].term}" in html, key
     # the 年度数据 table: 指标 | 文中写法 | 确切数值 | 单位, each 指标 the catalogue's term
     annual = html[html.index("文中写法"):]
-    assert all(f"<td>{catalogue()[k].term}</td>" in annual for k in TEXT_FIGURES.values())
+    assert all(f"<td>{catalogue()[k].term}</td>" in annual for k in text_figures)
     assert figures["incidents"]["total"] > 0
 
 

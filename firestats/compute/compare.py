@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firestats.catalogue import entry
-
-HEADLINES = (  # keys in `firestats figures`, in report order
-    "incidents.total",
-    "incidents.by_type.火灾扑救",
-    "incidents.by_type.抢险救援",
-    "incidents.by_type.社会救助",
-    "incidents.by_type.安保勤务",
-    "incidents.by_type.虚假警",
-    "people.rescued",
-    "people.evacuated",
-    "loss_averted_10k_yuan",
-    "response.dispatch_to_arrival.median_s",
-    "response.dispatch_to_arrival.within_5min_share",
-    "activities.field_drills",
-    "activities.unit_visits",
-    "activities.water_source_surveys",
-    "activities.preplans_revised",
-    "assessments.overall.pass_rate",
-)
+from firestats.catalogue import shown_in
 
 
 def value_at(figures: dict[str, Any] | None, key: str) -> Any:
@@ -36,18 +17,24 @@ def value_at(figures: dict[str, Any] | None, key: str) -> Any:
     return value
 
 
+def n_of(key: str) -> str:
+    """The sample size beside a time figure: response.segments.total.median_s -> response.segments.total.n."""
+    return key.rsplit(".", 1)[0] + ".n"
+
+
 def year_on_year(this: dict[str, Any], last: dict[str, Any] | None) -> list[dict[str, Any]] | None:
-    """Rows of label, this year, last year, change and change in per cent (None where not computable).
+    """Rows of label, this year, last year, change and change in per cent (None where not computable), one for
+    each of the catalogue's headline figures, in its order.
 
     None when last year has no records at all: there is nothing to compare with.
     """
     if last is None:
         return None
     rows = []
-    for key in HEADLINES:
-        now, before = value_at(this, key), value_at(last, key)
+    for e in shown_in("headline"):
+        now, before = value_at(this, e.key), value_at(last, e.key)
         change = None if now is None or before is None else now - before
         pct = None if change is None or not before else change / before * 100
-        rows.append({"label": entry(key).term, "key": key, "unit": entry(key).unit, "this": now, "last": before,
+        rows.append({"label": e.term, "key": e.key, "unit": e.unit, "this": now, "last": before,
                      "change": change, "change_pct": pct})
     return rows

@@ -61,9 +61,9 @@ def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> 
     """The share of incidents reached later than the arrival threshold after dispatch, when above the rule's."""
     rule = rule or _rule("beyond_5min")
     d2a = figures["response"]["dispatch_to_arrival"]
-    if d2a["within_5min_share"] is None:
+    if d2a["within_share"] is None:
         return None
-    beyond = 1 - d2a["within_5min_share"]
+    beyond = 1 - d2a["within_share"]
     if _as_written(beyond) <= rule["above_share"]:
         return None
     late = round(beyond * d2a["n"])

@@ -64,7 +64,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
 
     Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, ``resources`` vehicles
     sent (辆次) and crew sent (人次) (people, losses and resources None when no incident has a value
-    for them: no records is not 0), response times are in seconds, ``within_5min_share`` is a
+    for them: no records is not 0), response times are in seconds, ``within_share`` is a
     fraction 0..1 of incidents with a dispatch-to-arrival time that arrived within ``within_s``
     seconds; segments, compliance and bands are held against the response ``standard`` (a
     settings profile; None: the default); each segment's p90 has its bootstrap interval unless not ``interval``.
@@ -72,7 +72,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     seconds = response_seconds(incidents)
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
     timed = seconds["dispatch_to_arrival"].dropna()
-    dispatch["within_5min_share"] = float((timed <= within_s).mean()) if len(timed) else None
+    dispatch["within_share"] = float((timed <= within_s).mean()) if len(timed) else None
     return {
         "incidents": {"total": int(len(incidents)),
                       "by_type": {k: int(v) for k, v in type_counts(incidents).items()}},

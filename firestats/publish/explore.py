@@ -10,8 +10,8 @@ from importlib import resources
 import pandas as pd
 import yaml
 
-from firestats.catalogue import entry
-from firestats.compute.compare import HEADLINES, value_at
+from firestats.catalogue import shown_in
+from firestats.compute.compare import value_at
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.schema import INCIDENT_FIELDS
@@ -38,9 +38,8 @@ def station_vs_detachment(data: Dataset, station: str, period: Period) -> pd.Dat
     mine = compute(data, data.resolve_station(station), period).figures
     everyone = compute(data, None, period).figures
     rows = []
-    for key in HEADLINES:
-        e = entry(key)
-        own, total = value_at(mine, key), value_at(everyone, key)
+    for e in shown_in("headline"):
+        own, total = value_at(mine, e.key), value_at(everyone, e.key)
         counted = e.unit not in ("秒", "比例") and own is not None and total
         rows.append({"指标": e.term, "单位": e.unit, "本站": own, "支队": total,
                      "本站占支队": own / total if counted else None})

@@ -17,7 +17,8 @@ from typing import Any
 
 import xlsxwriter
 
-from firestats.catalogue import catalogue, label, unit_of
+from firestats.catalogue import accounting_rule, catalogue, label, sheets, shown_in, table_heading, unit_of
+from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
@@ -25,11 +26,8 @@ from firestats.publish.narrative import bulletin_paragraph, bulletin_title, writ
 from firestats.publish.paths import BESIDE, BULLETIN
 from firestats.request import Request
 
-HEADERS = ["指标", "数值", "单位", "键"]
-WORKBOOK_HEADERS = ["指标", "数值", "文中写法", "单位", "定义", "依据"]
-# The checking workbook's family sheets: name -> (record family, the top-level keys of the figures it holds).
-SHEETS = {"警情": ("incidents", ("incidents", "people", "loss_averted_10k_yuan", "response", "monthly", "hourly")),
-          "训练考核": ("assessments", ("assessments",)), "工作台账": ("activities", ("activities",))}
+HEADERS = [table_heading(name) for name in ("figure", "value", "unit", "key")]
+WORKBOOK_HEADERS = [table_heading(name) for name in ("figure", "value", "written", "unit", "definition", "basis")]
 _SOURCE_NAMES = {"incidents": "接处警记录", "assessments": "训练考核成绩", "activities": "工作台账"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DECIMALS = {"秒": 1, "比例": 4}
@@ -141,10 +139,10 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
         title = f"{publication['station_name']} {figures['year']}年度"
-        for name, (family, keys) in SHEETS.items():
+        for name, held in sheets().items():
             sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
-            basis = _basis(family, publication)
-            rows = flatten(figures, keys)
+            basis = _basis(held.family, publication)
+            rows = flatten(figures, held.groups)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)
                 sheet.write_row(number_, 0, [neutralise(label(key))])
@@ -174,15 +172,16 @@ def _sheet(book, name: str, title: str, headers: list[str], bold, widths: tuple[
 def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> None:
     """The weakest and strongest items and the score table, as text rows under the numbers."""
     table = assessments["score_table"]
-    entries = [("薄弱科目（及格率最低）", "、".join(assessments["weakest_items"]) or "无"),
-               ("优势科目（及格率最高）", "、".join(assessments["strongest_items"]) or "无"),
-               ("评分表", f"{table['title']}{'' if table['official'] else '（示例，非官方标准）'}")]
+    entries = [(table_heading("weakest_items"), "、".join(assessments["weakest_items"]) or "无"),
+               (table_heading("strongest_items"), "、".join(assessments["strongest_items"]) or "无"),
+               (table_heading("score_table"), f"{table['title']}{'' if table['official'] else '（示例，非官方标准）'}")]
     for offset, (name, text) in enumerate(entries):
         sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
 
 
 def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
-    sheet = _sheet(book, "获奖与比武", title, ["日期", "类别", "内容"], bold, (12, 12, 50))
+    sheet = _sheet(book, "获奖与比武", title, [table_heading(name) for name in ("date", "category", "content")], bold,
+                   (12, 12, 50))
     activities = figures.get("activities") or {}
     rows = [(e["date"], "获奖", e["content"]) for e in activities.get("awards") or []]
     rows += [(e["date"], "比武竞赛", e["content"]) for e in activities.get("competitions") or []]
@@ -195,12 +194,13 @@ def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
 
 
 def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any]) -> None:
-    sheet = _sheet(book, "数据质量", title, ["文件", "输入行", "保留", "重复合并", "隔离"], bold, (36, 10, 10, 10, 10))
+    """Where every input row went: each file, then the station's incidents, in the catalogue's accounting terms."""
+    accounts = shown_in("accounting")
+    sheet = _sheet(book, "数据质量", title, [table_heading("file"), *(e.term for e in accounts)], bold,
+                   (36, 10, 10, 10, 10))
     row = 2
     for f in publication.get("files") or []:
-        sheet.write_row(row, 0, [neutralise(f["source_file"]), f["rows_in"], f["kept"], f["merged"], f["quarantined"]])
+        sheet.write_row(row, 0, [neutralise(f["source_file"]), *(f[e.shown["accounting"].name] for e in accounts)])
         row += 1
-    accounted = figures.get("rows") or {}
-    sheet.write_row(row + 1, 0, ["本站本年度警情", accounted.get("in"), accounted.get("kept"), accounted.get("merged"),
-                                 accounted.get("quarantined")])
-    sheet.write_string(row + 2, 0, "输入行 = 保留 + 重复合并 + 隔离")
+    sheet.write_row(row + 1, 0, ["本站本年度警情", *(value_at(figures, e.key) for e in accounts)])
+    sheet.write_string(row + 2, 0, accounting_rule())

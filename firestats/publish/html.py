@@ -13,6 +13,7 @@ from urllib.parse import quote
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
+from firestats.catalogue import table_heading
 from firestats.privacy import redact
 from firestats.publish import charts
 
@@ -33,7 +34,8 @@ def heat_table(counts: dict[str, dict[int, int]], unit: str, caption: str, corne
     charts grew a row per four stations and took seconds to draw."""
     columns = sorted({column for row in counts.values() for column in row})
     largest = max((n for row in counts.values() for n in row.values()), default=0) or 1
-    head = "".join(f"<th>{escape(str(h))}</th>" for h in (corner, *(f"{c}{unit}" for c in columns), "合计"))
+    headings = (corner, *(f"{c}{unit}" for c in columns), table_heading("total"))
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in headings)
 
     def shaded(n: int) -> str:
         strength = n / largest

@@ -1,87 +1,88 @@
 """``reports/index.html``: every report of the folder, grouped by period (years, then halves, quarters and
-months), with its station, status and headline figures, linked, plus the whole data set's quality table;
-offline like the reports."""
+months), with its station, status and headline figures (the catalogue's ``index`` view), linked, plus the
+whole data set's quality table; offline like the reports.
+
+The page is the template ``templates/index/index.html.j2``; this module gives it the rows, each figure
+written as the reports write it, and every heading from the catalogue.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from firestats.catalogue import heading
+import jinja2
+
+from firestats.catalogue import accounting_rule, heading, shown_in, table_heading
+from firestats.compute.compare import n_of, value_at
 from firestats.periods import KINDS, Period
 from firestats.privacy import redact
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
 from firestats.store import skipped_files, unread_sheets
-from firestats.vocabulary.problems import ACCOUNT_KEYS
 from firestats.wording import percentile, share
 
-_STYLE = """
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "WenQuanYi Micro Hei", sans-serif; max-width: 64rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; }
-h1 { color: #c0392b; } table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
-th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; } thead th { background: #f6f6f6; }
-th.period { background: #fbf4f3; color: #c0392b; }
-.failed { color: #c0392b; font-weight: 700; } .note { color: #666; font-size: 0.9em; }
-@page { size: A4; margin: 15mm 12mm; }
-"""
 INDEX = "index.html"
 _STATUS = {"ok": "已生成", "failed": "失败"}
 DOWNLOADS = ((".docx", "工作总结（Word初稿）"), (".xlsx", "核对表"), (".txt", "数据段落"))
-# The figures the index shows for each report: name in the manifest's headline -> key in the figures.
-HEADLINE = {"incidents": "incidents.total", "within_5min_share": "response.dispatch_to_arrival.within_5min_share",
-            "total_median_s": "response.segments.total.median_s", "pass_rate": "assessments.overall.pass_rate"}
-TOTAL_N = "response.segments.total.n"  # kept beside the median it qualifies, never a column of its own
 
 
-def _link(name: str, text: str, suffix: str = ".html") -> str:
-    return f'<a href="{escape(quote(name + suffix))}">{escape(text)}</a>'
+@cache
+def _template() -> jinja2.Template:
+    """The page's template, escaping every value it is given (station names and errors come from the data)."""
+    loader = jinja2.PackageLoader("firestats.publish", "templates/index")
+    environment = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, keep_trailing_newline=True)
+    return environment.get_template("index.html.j2")
 
 
-def _with_n(seconds: float | None, n: int | None) -> str:
-    """A median as the report shows it, with its n (withheld below the minimum n; a dash without one)."""
-    return "—" if n is None else f"{percentile(seconds, int(n))}（n={int(n)}）"
+def headline(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures the index shows for a report, by key (a time's n beside it), for the batch's manifest."""
+    keys = [k for e in shown_in("index") for k in (e.key, *([n_of(e.key)] if e.unit == "秒" else []))]
+    return {key: value_at(figures, key) for key in keys}
 
 
-def _files(name: str, period: Period) -> str:
-    """A station report's files beside its page: the Word draft, the checking workbook and the text (and a
-    half's, quarter's or month's 通报)."""
+def _cell(key: str, unit: str, head: dict[str, Any]) -> str:
+    """A headline figure as the report writes it: a share in per cent, a time with its n (withheld below the
+    minimum n), a count as it is; a dash where there is none."""
+    value = head.get(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        n = head.get(n_of(key))
+        return "—" if n is None else f"{percentile(value, int(n))}（n={int(n)}）"
+    return "—" if value is None else str(value)
+
+
+def _files(name: str, period: Period) -> list[tuple[str, str]]:
+    """A station report's files beside its page (link, words): the Word draft, the checking workbook and the text
+    (and a half's, quarter's or month's 通报)."""
     files = (*DOWNLOADS, *([(BULLETIN, "通报")] if period.kind != "year" else []))
-    return "、".join(_link(name, label, suffix) for suffix, label in files)
+    return [(quote(name + suffix), label) for suffix, label in files]
 
 
-def _row(name: str, entry: dict[str, Any], period: Period) -> str:
+def _row(name: str, entry: dict[str, Any], period: Period) -> dict[str, Any]:
     """One report's row: its station (or the overview), linked when it was rendered, its files and figures."""
     stem = name.split("/", 1)[1]
-    station = redact(entry.get("station") or stem)
     ok = entry.get("status") == "ok"
     head = entry.get("headline") or {}
-    error = escape(redact(entry.get("error", "")))
-    status = escape(_STATUS["ok"]) if ok else f'<span class="failed">{escape(_STATUS["failed"])}</span>：{error}'
-    downloads = _files(name, period) if ok and stem != OVERVIEW_NAME else ""
-    return (f"<tr><td>{_link(name, station) if ok else escape(station)}</td><td>{status}</td><td>{downloads}</td>"
-            f'<td class="num">{escape(str(head.get("incidents", "—")))}</td>'
-            f'<td class="num">{share(head.get("within_5min_share"))}</td>'
-            f'<td class="num">{_with_n(head.get("total_median_s"), head.get("total_n"))}</td>'
-            f'<td class="num">{share(head.get("pass_rate"))}</td></tr>')
+    return {"ok": ok, "href": quote(name + ".html"), "station": redact(entry.get("station") or stem),
+            "error": redact(entry.get("error", "")),
+            "files": _files(name, period) if ok and stem != OVERVIEW_NAME else [],
+            "cells": [_cell(e.key, e.unit, head) for e in shown_in("index")]}
 
 
-def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> str:
-    """The reports' rows under one heading row per period (2024年第三季度（2024年7月1日至9月30日）): years first,
+def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> list[dict[str, Any]]:
+    """The reports' rows under one heading per period (2024年第三季度（2024年7月1日至9月30日）): years first,
     then halves, quarters and months, each period's overview before its stations."""
-    groups = sorted({periods[name] for name in manifest}, key=lambda p: (p.year, KINDS.index(p.kind), p.index))
-    columns = 3 + len(HEADLINE)
-    parts = []
-    for period in groups:
+    groups = []
+    for period in sorted({periods[name] for name in manifest}, key=lambda p: (p.year, KINDS.index(p.kind), p.index)):
         names = sorted((n for n in manifest if periods[n] == period),
                        key=lambda n: (n.split("/", 1)[1] != OVERVIEW_NAME, n))
-        parts.append(f'<tbody><tr><th class="period" colspan="{columns}">{escape(period.title)}'
-                     f"（{escape(period.dates)}）</th></tr>"
-                     + "".join(_row(n, manifest[n], period) for n in names) + "</tbody>")
-    return "".join(parts)
+        groups.append({"title": period.title, "dates": period.dates,
+                       "rows": [_row(n, manifest[n], period) for n in names]})
+    return groups
 
 
 def render(manifest: dict[str, dict[str, Any]], periods: dict[str, Period], quality: dict[str, Any]) -> str:
@@ -90,27 +91,14 @@ def render(manifest: dict[str, dict[str, Any]], periods: dict[str, Period], qual
 
     Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
     """
-    files = "".join(
-        f"<tr><td>{escape(f['source_file'])}</td>" + "".join(f'<td class="num">{f[k]}</td>' for k in ACCOUNT_KEYS)
-        + "</tr>" for f in quality["files"])
-    totals = "".join(f'<td class="num">{quality["totals"][k]}</td>' for k in ACCOUNT_KEYS)
-    columns = "".join(f"<th>{escape(heading(key))}</th>" for key in HEADLINE.values())
-    unread = unread_sheets(quality)
-    unread_note = (f'<p class="note">未读取的工作表（前{header_search_rows()}行内没有可识别的表头）：'
-                   f'{escape("、".join(unread))}</p>' if unread else "")
-    skipped = skipped_files(quality)
-    unread_note += (f'<p class="note">文件夹中不是导出表、未读取的文件：{escape("；".join(skipped))}</p>'
-                    if skipped else "")
-    return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>消防救援站分析报告目录</title><style>{_STYLE}</style></head>
-<body><h1>分析报告目录</h1>
-<p class="note">共{len(manifest)}份报告，按统计期间分组 · 生成于 {dt.date.today():%Y年%m月%d日}</p>
-<table><thead><tr><th>站 / 总览</th><th>状态</th><th>文件</th>{columns}</tr></thead>
-{_grouped(manifest, periods)}</table>
-<h2>全部数据质量</h2>
-<p class="note">输入行 = 保留 + 重复合并 + 隔离，对每个文件都成立。</p>
-<table><thead><tr><th>文件</th><th>输入行</th><th>保留</th><th>重复合并</th><th>隔离</th></tr></thead>
-<tbody>{files}<tr><td>合计</td>{totals}</tr></tbody></table>{unread_note}
-</body></html>
-"""
+    accounts = shown_in("accounting")  # the catalogue's terms, as on the report page and in the workbook
+    kept = [e.shown["accounting"].name for e in accounts]
+    return _template().render(
+        count=len(manifest), today=f"{dt.date.today():%Y年%m月%d日}", status=_STATUS,
+        groups=_grouped(manifest, periods),
+        headings=[*(table_heading(n) for n in ("report", "status", "file")),
+                  *(heading(e.key) for e in shown_in("index"))],
+        rule=accounting_rule(), quality_headings=[table_heading("file"), *(e.term for e in accounts)],
+        files=[(f["source_file"], [f[k] for k in kept]) for f in quality["files"]],
+        total=table_heading("total"), totals=[quality["totals"][k] for k in kept],
+        unread=unread_sheets(quality), skipped=skipped_files(quality), header_search_rows=header_search_rows())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from firestats.catalogue import catalogue, entry, unit_of
+from firestats.catalogue import Entry, catalogue, shown_in, unit_of
 from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact
@@ -48,49 +48,28 @@ def written(key: str, value: float | None) -> str:
     return f"{number(value)}{unit}"
 
 
-def _count(key: str, value: float | None) -> Figure:
-    e = entry(key)
-    return Figure(e.term, written(key, value), value, e.unit, key)
+def _count(e: Entry, value: float | None) -> Figure:
+    return Figure(e.term, written(e.key, value), value, e.unit, e.key)
 
 
-# name in the template -> key in `firestats figures`
-TEXT_FIGURES = {
-    "total": "incidents.total",
-    "fire": "incidents.by_type.火灾扑救",
-    "rescue": "incidents.by_type.抢险救援",
-    "social": "incidents.by_type.社会救助",
-    "security": "incidents.by_type.安保勤务",
-    "vehicles": "resources.vehicles",
-    "personnel": "resources.personnel",
-    "rescued": "people.rescued",
-    "evacuated": "people.evacuated",
-    "drills": "activities.field_drills",
-    "visits": "activities.unit_visits",
-    "water": "activities.water_source_surveys",
-    "preplans": "activities.preplans_revised",
-    "special": "activities.special_education",
-    "routine": "activities.routine_education",
-    "party": "activities.party_days",
-    "alcohol": "activities.alcohol_tests",
-    "drivers": "activities.drivers_trained",
-    "drones": "activities.drone_pilots_trained",
-    "weekly": "assessments.tests.周测",
-    "monthly": "assessments.tests.月考",
-    "participants": "assessments.participants",
-}
 LOSS = "loss_averted_10k_yuan"
-B2 = "activities.licences.B2"
+# The groups of figures counted from the incident records: a period without incidents has none on record, not 0.
+FROM_INCIDENTS = ("incidents", "people", "resources", LOSS)
+
+
+def _text_value(figures: dict[str, Any], key: str) -> float | None:
+    """A figure as the text counts it: None where its group has no records (a figure of the incident records in a
+    period without incidents too); 0 where a group that has records lacks it (a licence kind nobody took)."""
+    *path, last = key.split(".")
+    if key.split(".")[0] in FROM_INCIDENTS and not figures["incidents"]["total"]:
+        return None
+    group = value_at(figures, ".".join(path)) if path else figures
+    return group.get(last, 0) if isinstance(group, dict) else None
 
 
 def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
-    """Every figure the annual text needs, by the name the template uses."""
-    has_incidents = figures["incidents"]["total"] > 0
-    entries = {name: _count(key, value_at(figures, key) if has_incidents or not key.startswith(
-        ("incidents", "people", "resources")) else None) for name, key in TEXT_FIGURES.items()}
-    entries["loss"] = _count(LOSS, figures[LOSS] if has_incidents else None)
-    licences = value_at(figures, "activities.licences")
-    entries["b2"] = _count(B2, None if licences is None else licences.get("B2", 0))
-    return entries
+    """Every figure the annual text needs (the catalogue's ``text`` view), by the name the template uses."""
+    return {e.shown["text"].name: _count(e, _text_value(figures, e.key)) for e in shown_in("text")}
 
 
 def _loss_text(loss: float) -> str:
@@ -99,20 +78,15 @@ def _loss_text(loss: float) -> str:
     return f"{math.floor(loss)}万余元" if loss != math.floor(loss) else f"{loss:g}万元"
 
 
-# The 通报 of a half, quarter or month: (figure key, the words before it), in the text's order.
-BULLETIN = (("incidents.total", "共接处警"), ("resources.vehicles", "出动消防车"), ("resources.personnel", "指战员"),
-            ("response.dispatch_to_arrival.median_s", "出动至到场用时中位数"),
-            ("assessments.results", "训练考核有效成绩"), ("assessments.overall.pass_rate", "总体及格率"),
-            ("activities.field_drills", "开展实地演练"), ("activities.unit_visits", "熟悉单位"))
-
-
 def bulletin_paragraph(figures: dict[str, Any], period: Period, station_name: str) -> str:
     """The 通报 paragraph of a half, quarter or month, identity and phone numbers hidden: the period's dates,
-    then each figure, written as the report writes it (（无记录） where no record is behind it, also for the
-    incidents of a period without any; a count of 0 and a median withheld below the minimum n left out)."""
+    then each figure of the catalogue's ``bulletin`` view after its words, written as the report writes it
+    (（无记录） where no record is behind it, also for the incidents of a period without any; a count of 0 and a
+    median withheld below the minimum n left out)."""
     d2a = figures["response"]["dispatch_to_arrival"]
     said = []
-    for key, words in BULLETIN:
+    for e in shown_in("bulletin"):
+        key, words = e.key, e.shown["bulletin"].words
         value = value_at(figures, key)
         if key == "incidents.total" and not value:  # a period without incidents has none on record, not 0
             value = None

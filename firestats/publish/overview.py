@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import heading, term, unit_of
-from firestats.compute.compare import value_at
+from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
+from firestats.compute.compare import n_of, value_at
 from firestats.compute.response import profile
 from firestats.compute.station import compute
 from firestats.periods import Period
@@ -24,21 +24,7 @@ from firestats.store import Dataset, open_report
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
-SEGMENT_NAMES = ("call_processing", "turnout", "travel", "total")
-# The overview's tables: title -> the figures (keys in `firestats figures`) each station shows.
-TABLES = {
-    "接处警": ("incidents.total", "incidents.by_type.火灾扑救", "incidents.by_type.抢险救援",
-            "incidents.by_type.社会救助", "incidents.by_type.安保勤务", "incidents.by_type.虚假警"),
-    "营救、疏散与挽回损失": ("people.rescued", "people.evacuated", "loss_averted_10k_yuan"),
-    "响应时间（出动至到场）": ("response.dispatch_to_arrival.n", "response.dispatch_to_arrival.median_s",
-                    "response.dispatch_to_arrival.p90_s", "response.dispatch_to_arrival.within_5min_share"),
-    "响应环节（中位数，首车到场单位）": tuple(f"response.segments.{name}.median_s" for name in SEGMENT_NAMES),
-    "训练与工作台账": ("assessments.overall.pass_rate", "activities.field_drills", "activities.unit_visits",
-                "activities.special_education", "activities.routine_education", "activities.party_days"),
-}
-TOTAL_KEY = "incidents.total"
-WITHIN = "response.dispatch_to_arrival.within_5min_share"
-RANKED = (TOTAL_KEY, WITHIN, "assessments.overall.pass_rate")
+WITHIN = "response.dispatch_to_arrival.within_share"
 
 
 def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
@@ -79,7 +65,7 @@ class Overview:
     @property
     def table(self) -> pd.DataFrame:
         """One row per station and the total: every overview figure (counts, seconds, shares 0..1)."""
-        keys = [k for keys in TABLES.values() for k in keys]
+        keys = [e.key for e in shown_in("overview")]
         return pd.DataFrame.from_dict({s: {k: value_at(f, k) for k in keys} for s, f in self.figures.items()},
                                       orient="index").rename_axis("station")
 
@@ -93,9 +79,10 @@ class Overview:
     def side_by_side(self) -> HTML:
         """All stations side by side, table by table, with the detachment's total last."""
         parts = []
-        for title, keys in TABLES.items():
+        for title, keys in tables().items():
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
-            parts.append(f"<h3>{escape(title)}</h3>" + table(["站", *(heading(k) for k in keys)], rows))
+            parts.append(f"<h3>{escape(title)}</h3>" + table([table_heading("station"), *(heading(k) for k in keys)],
+                                                              rows))
         standard = profile(self.figures[TOTAL]["response"]["standard"]["key"])["name"]
         parts.append(f'<p class="fs-note">{escape(term(WITHIN))}为派生指标（站点布局要求，不是单起警情的考核标准），'
                      "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。"
@@ -118,13 +105,15 @@ class Overview:
             pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
             rows.append([station, now, "无记录" if before is None else before,
                          "—" if change is None else f"{change:+d}", pct])
-        headers = ["站", self.period.name, when.name, "增减", "增减幅度"]
+        headers = [table_heading("station"), self.period.name, when.name, table_heading("change"),
+                   table_heading("change_pct")]
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
 
     def ranking(self) -> HTML:
-        """Stations ranked by incidents, by the derived arrival share (with its n) and by training pass rate."""
+        """Stations ranked by each figure of the catalogue's ``ranking`` view (incidents, the derived arrival share
+        with its n, training pass rate)."""
         parts = []
-        for key in RANKED:
+        for key in (e.key for e in shown_in("ranking")):
             values = {s: value_at(self.figures[s], key) for s in self.stations}
             ranked = sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])
             derived = key == WITHIN
@@ -132,8 +121,8 @@ class Overview:
                      *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
                     for i, (s, _) in enumerate(ranked)]
             title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_standard()['name']}）" if derived else "")
-            parts.append(f"<h3>{escape(title)}</h3>" + table(["名次", "站", "数值", *(["样本数 n"] if derived else [])],
-                                                              rows))
+            headers = [table_heading(name) for name in ("rank", "station", "value", *(["n"] if derived else []))]
+            parts.append(f"<h3>{escape(title)}</h3>" + table(headers, rows))
         return HTML("".join(parts))
 
     def over_time(self) -> HTML:
@@ -142,7 +131,16 @@ class Overview:
         key, unit, each = ("daily", "", "每日") if daily else ("monthly", "月", "各月")  # 31 days fit A4 as numbers
         months = set(self.period.months)
         counts = {s: {k: n for k, n in self.figures[s][key].items() if daily or k in months} for s in self.stations}
-        return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", "站"))
+        return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", table_heading("station")))
+
+
+def tables() -> dict[str, list[str]]:
+    """The overview's tables (the catalogue's ``overview`` view): title -> the figures (keys in `firestats figures`)
+    each station shows, in order."""
+    grouped: dict[str, list[str]] = {}
+    for e in shown_in("overview"):
+        grouped.setdefault(e.shown["overview"].table, []).append(e.key)
+    return grouped
 
 
 def _shown(figures: dict[str, Any], key: str) -> str | int | float:
@@ -153,7 +151,7 @@ def _shown(figures: dict[str, Any], key: str) -> str | int | float:
     if unit == "比例":
         return share(value)
     if unit == "秒":  # withheld below the minimum n of its own segment, shown with that n
-        n = value_at(figures, key.rsplit(".", 1)[0] + ".n") or 0
+        n = value_at(figures, n_of(key)) or 0
         return percentile(value, n) + (f"（n={n}）" if key.startswith("response.segments.") else "")
     return round(value, 1) if isinstance(value, float) else int(value)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import part_word, term
+from firestats.catalogue import part_word, table_heading, term
 from firestats.compute.incidents import response_seconds
 from firestats.compute.response import profile, segment_seconds
 from firestats.publish import charts
@@ -28,7 +28,7 @@ def cards(figures: dict[str, Any], shown: list[str]) -> list[tuple[str, str, str
     if D2A in shown:
         d2a = r[D2A]
         return [(term(f"response.{D2A}.median_s"), percentile(d2a["median_s"], d2a["n"]), f"n={d2a['n']}"),
-                (term(f"response.{D2A}.within_5min_share"), share(d2a["within_5min_share"]), "派生指标")]
+                (term(f"response.{D2A}.within_share"), share(d2a["within_share"]), "派生指标")]
     total = r["segments"]["total"]
     if r["standard"]["key"] == "uk" and total["n"]:
         return [(term("response.segments.total.mean_s"), duration(total["mean_s"]), f"n={total['n']}")]
@@ -44,9 +44,10 @@ def segments_table(figures: dict[str, Any], shown: list[str]) -> str:
         seg = r[D2A] if name == D2A else r["segments"][name]
         n, interval = seg["n"], seg.get("p90_interval_s")
         p90 = percentile(seg["p90_s"], n) + (f"（{duration(interval[0])}–{duration(interval[1])}）" if interval else "")
-        within = share(seg["within_5min_share"]) if "within_5min_share" in seg else "—"
+        within = share(seg["within_share"]) if "within_share" in seg else "—"
         rows.append([part_word(name), n, percentile(seg["median_s"], n), p90, duration(seg.get("mean_s")), within])
-    headers = ["环节", "样本数 n", "中位数", "90%分位数（95%区间）", "平均", term(f"response.{D2A}.within_5min_share")]
+    headers = [*(table_heading(name) for name in ("segment", "n", "median", "p90_interval", "mean")),
+               term(f"response.{D2A}.within_share")]
     cited = r["standard"]["key"] == settings()["response"]["within_standard"]
     note = (f'<p class="fs-note">{escape(settings()["response"]["within_seconds_note"])}</p>'
             if D2A in shown and not cited else "")
@@ -69,7 +70,8 @@ def standard(figures: dict[str, Any], shown: list[str]) -> str:
         sources.append(rule["source"])
     parts = [f"<h3>对照标准：{escape(held['name'])}</h3>"]
     if rows:
-        parts.append(table(["环节", "阈值", "要求", "不超过阈值的占比", "结论"], rows))
+        parts.append(table([table_heading(name) for name in ("segment", "threshold", "demand", "within_threshold",
+                                                             "verdict")], rows))
         parts.append(f'<p class="fs-note">依据：{escape("；".join(dict.fromkeys(sources)))}</p>')
     bands = r.get("total_bands")
     if bands and r["segments"]["total"]["n"]:

@@ -15,7 +15,16 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from firestats.catalogue import catalogue, heading, term
+from firestats.catalogue import (
+    accounting_rule,
+    action_word,
+    catalogue,
+    heading,
+    part_word,
+    shown_in,
+    table_heading,
+    term,
+)
 from firestats.compute import compare, findings
 from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS
@@ -32,9 +41,6 @@ from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
 from firestats.vocabulary.problems import reason_text
 from firestats.wording import change_in, number, points, report_title, share, value_in
-
-ACCOUNT_LABELS = {"rows_in": "输入行", "kept": "保留", "merged": "重复合并", "quarantined": "隔离"}
-ACTION_LABELS = {"quarantined": "隔离", "merged": "合并", "flagged": "标记"}
 
 
 @dataclass
@@ -126,8 +132,8 @@ class StationReport:
         incidents = self.typed.incidents
         total = max(incidents.total, 1)
         rows = [[t, n, f"{n / total:.1%}"] for t, n in incidents.by_type.items()]
-        rows.append(["合计", incidents.total, "100%" if incidents.total else "—"])
-        return HTML(table(["警情类型", "起数", "占比"], rows))
+        rows.append([table_heading("total"), incidents.total, "100%" if incidents.total else "—"])
+        return HTML(table([table_heading(name) for name in ("type", "count", "share")], rows))
 
     def type_chart(self) -> HTML:
         """The type mix as bars."""
@@ -164,21 +170,21 @@ class StationReport:
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
-        rows = self.typed.rows
-        labels = list(ACCOUNT_LABELS.values())
-        mine = table(labels, [[rows.rows_in, rows.kept, rows.merged, rows.quarantined]])
+        accounts = shown_in("accounting")  # the catalogue's terms, as in the workbook and the index page
+        labels, columns = [e.term for e in accounts], [e.shown["accounting"].name for e in accounts]
+        mine = table(labels, [[compare.value_at(self.figures, e.key) for e in accounts]])
         per_file = self.this.files
-        totals = ["合计", *(int(per_file[k].sum()) for k in ACCOUNT_LABELS)]
-        files = table(["文件", *labels], [[r.source_file, *(getattr(r, k) for k in ACCOUNT_LABELS)]
-                                         for r in per_file.itertuples()] + [totals])
+        totals = [table_heading("total"), *(int(per_file[k].sum()) for k in columns)]
+        files = table([table_heading("file"), *labels], [[r.source_file, *(getattr(r, k) for k in columns)]
+                                                         for r in per_file.itertuples()] + [totals])
         counts = self.this.problem_counts
-        reasons = table(["处理", "原因", "行数"], [[ACTION_LABELS.get(a, a), reason_text(f, r), int(n)]
-                                                  for (f, a, r), n in counts.items()])
+        reasons = table([table_heading(name) for name in ("action", "reason", "rows")],
+                        [[action_word(a), reason_text(f, r), int(n)] for (f, a, r), n in counts.items()])
         lost = self.this.data.quality["unattributed"]
         return HTML(
             f"<h3>本站本年度警情</h3>{mine}"
             f"<h3>本站本年度各文件（三类记录）</h3>{files}"
-            '<p class="fs-note">输入行 = 保留 + 重复合并 + 隔离。'
+            f'<p class="fs-note">{accounting_rule()}。'
             f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
             f"<h3>问题原因</h3>{reasons}"
         )
@@ -233,7 +239,7 @@ class StationReport:
         html = (f'<p class="fs-note">以下段落即《{text(document)}》Word初稿中的数据段落：</p>'
                 f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
-                + table(["指标", "文中写法", "确切数值", "单位"], rows))
+                + table([table_heading(name) for name in ("figure", "written", "exact", "unit")], rows))
         return Publishing(html, exports.MIME, publication)
 
     def _others(self) -> list[tuple[str, Period, StationYear | None]]:
@@ -257,7 +263,7 @@ class StationReport:
         this = f"{self.year}年" if self.period.kind == "year" else self.period.name
         that = f"{when.year}年" if when.kind == "year" else when.name
         return (f"<h3>{kind}（与{that}比）</h3>" if self.period.kind != "year" else "") + table(
-            ["指标", this, that, "增减", "增减幅度"], body)
+            [table_heading("figure"), this, that, table_heading("change"), table_heading("change_pct")], body)
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
@@ -292,8 +298,8 @@ class StationReport:
         definition names the segment's other statistics: the page stays within ten A4 pages)."""
         shown = [e for key, e in catalogue().items()
                  if not key.startswith("response.segments.") or key.endswith(".median_s")]
-        return HTML(table(["指标", "定义", "单位", "来源"], [[e.term, e.definition, e.unit, e.source] for e in shown],
-                          "fs-small"))
+        return HTML(table([table_heading(name) for name in ("figure", "definition", "unit", "source")],
+                          [[e.term, e.definition, e.unit, e.source] for e in shown], "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 
@@ -310,7 +316,7 @@ class StationReport:
                 *([heading(f"assessments.{key}"), n] for key, n in counts.items()),
                 *([heading(f"assessments.overall.{key}"), share(rate)] for key, rate in rates.items())]
         weakest = "、".join(a.weakest_items) or "—"
-        return HTML(table(["项目", "数值"], rows)
+        return HTML(table([table_heading("item"), table_heading("value")], rows)
                     + f'<p class="fs-note">评分表：{text(t.title)}（{text(t.version)}）{text(notice)}</p>'
                     + f"<p><strong>薄弱科目</strong>（及格率最低）：{text(weakest)}</p>")
 
@@ -319,7 +325,7 @@ class StationReport:
         a = self.typed.assessments
         if a is None:
             return HTML("")
-        html = table(["科目", "有效成绩", "及格率", "优秀率", "平均分"], _rate_rows(a.by_item, "{}"))
+        html = table([table_heading("subject"), *_rate_columns()], _rate_rows(a.by_item, "{}"))
         return HTML(html + chart(charts.item_rates(a.by_item), "各科目及格率与优秀率").data)
 
     def training_by_month(self) -> HTML:
@@ -327,7 +333,7 @@ class StationReport:
         a = self.typed.assessments
         if a is None:
             return HTML("")
-        return HTML(table(["月份", "有效成绩", "及格率", "优秀率", "平均分"], _rate_rows(a.by_month, "{}月")))
+        return HTML(table([table_heading("month"), *_rate_columns()], _rate_rows(a.by_month, "{}月")))
 
     def weekly_chart(self) -> HTML:
         """The weekly tests across the year."""
@@ -342,9 +348,9 @@ class StationReport:
             return HTML("")
         months = sorted({m for by_month in a.people.values() for m in by_month})
         rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a.people.items()]
-        html = table(["人员", *(f"{m}月" for m in months)], rows, "fs-compact")
+        html = table([table_heading("person"), *(f"{m}月" for m in months)], rows, "fs-compact")
         if a.competitions:
-            html += "<h3>比武名次</h3>" + table(["日期", "人员", "名次"],
+            html += "<h3>比武名次</h3>" + table([table_heading(name) for name in ("date", "person", "rank")],
                                                [[c["date"], c["person"], c["rank"]] for c in a.competitions])
         return HTML(html)
 
@@ -364,7 +370,7 @@ class StationReport:
                 rows.append([name, "、".join(f"{k} {v}人" for k, v in value.items()) or 0, ""])
             else:
                 rows.append([name, value, category["unit"]])
-        return HTML(table(["类别", "合计", "单位"], rows))
+        return HTML(table([table_heading(name) for name in ("category", "total", "unit")], rows))
 
     def activities_chart(self) -> HTML:
         """The year's activity totals as bars."""
@@ -386,6 +392,11 @@ class StationReport:
             items = "".join(f"<li>{text(e['date'])} {text(e['content'])}</li>" for e in entries)
             parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else '<p class="fs-note">无记录</p>'))
         return HTML("".join(parts))
+
+
+def _rate_columns() -> list[str]:
+    """The columns of a table of scores by item or month, in the words of the figures' parts."""
+    return [part_word(part) for part in ("n", "pass_rate", "excellent_rate", "mean_points")]
 
 
 def _plain(value: float | None, spec: str) -> str:

@@ -29,7 +29,6 @@ from typing import Any
 from tqdm import tqdm
 
 import firestats
-from firestats.compute.compare import value_at
 from firestats.errors import ClusterError
 from firestats.files import OutputFolder
 from firestats.periods import KINDS, Period
@@ -298,8 +297,7 @@ def _headline(out: Path, result: dict[str, Any]) -> dict[str, Any]:
         figures = json.loads(saved.read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    values = {name: value_at(figures, key) for name, key in index_page.HEADLINE.items()}
-    values["total_n"] = value_at(figures, index_page.TOTAL_N)
+    values = index_page.headline(figures)
     return {name: value for name, value in values.items() if _number(value)}
 
 

@@ -89,6 +89,11 @@ class Period:
         return (self.end - dt.timedelta(days=1)).date()
 
     @property
+    def this(self) -> str:
+        """How a report calls the period it is about when it says "this": 本年度, 上半年 / 下半年, 本季度, 本月."""
+        return "本年度" if self.kind == "year" else self.words
+
+    @property
     def dates(self) -> str:
         """Its first and last day as a report writes them: 2024年3月1日至3月31日."""
         return days_written(self.start.date(), self.last_day)

@@ -271,3 +271,20 @@ def test_a_parts_document_fits_its_period(prepared, period, title, says):
     assert blocks[0].text == title and all(words in text for words in says), text
     assert not re.search(r"本年度|全年|今年以来|年内|n=", text), text
     assert publication["annual"] and all(p in text for p in publication["annual"])  # the text block is the draft's
+
+
+def test_a_quarters_workbook_and_page_name_the_quarter(prepared, tmp_path):
+    import io
+
+    import openpyxl
+
+    from firestats.publish.exports import beside
+    from firestats.publish.station_report import station_report
+
+    report = station_report(Request.of("城东", "2024-Q3", prepared))
+    written = beside(tmp_path / "城东站.html", report.publication(), report.request)
+    book = openpyxl.load_workbook(io.BytesIO(written[tmp_path / "城东站.xlsx"]))
+    assert [book[name]["A1"].value for name in book.sheetnames][:1] == ["城东消防救援站 2024年第三季度·警情"]
+    assert book.properties.title == "城东消防救援站2024年第三季度数据核对表"
+    quality = report.quality().data + report.activities_table().data
+    assert "本站本季度警情" in quality and "本年度" not in quality

@@ -172,7 +172,7 @@ def weekly_rates(weekly: pd.DataFrame, year: int) -> Figure:
                 label="优秀率")
         ax.legend(frameon=False, fontsize=9)
     else:
-        ax.text(0.5, 0.5, "本年度无每周一测记录", transform=ax.transAxes, ha="center", va="center")
+        ax.text(0.5, 0.5, "无每周一测记录", transform=ax.transAxes, ha="center", va="center")
     ax.set_ylim(0, 105)
     ax.set_xlabel("周次")
     ax.set_ylabel("比例（%）")
@@ -201,7 +201,7 @@ def item_rates(by_item: dict[str, Rates]) -> Figure:
     return fig
 
 
-def activity_totals(totals: pd.Series) -> Figure:
+def activity_totals(totals: pd.Series, title: str = "工作台账合计") -> Figure:
     """Bars of the year's activity totals by category (each in its own unit)."""
     data = totals.sort_values()
     fig = _figure(0.9 + 0.32 * max(len(totals), 1), left_in=_label_margin(data.index), bottom_in=0.35)
@@ -209,7 +209,7 @@ def activity_totals(totals: pd.Series) -> Figure:
     bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
     for bar, value in zip(bars, data.to_numpy()):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:g}", va="center", fontsize=9)
-    ax.set_title("工作台账年度合计")
+    ax.set_title(title)
     ax.set_xlim(0, max(float(data.max()) if len(data) else 1, 1) * 1.15)
     ax.spines[["top", "right"]].set_visible(False)
     return fig

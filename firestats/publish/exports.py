@@ -93,7 +93,7 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     blocks = annual.draft(annual.load_template(request.options.docx_template, period), publication, period)
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
-                ".xlsx": workbook(figures, publication),
+                ".xlsx": workbook(figures, publication, period),
                 ".txt": _plain_text(publication["annual"]),
                 ".docx": word.document(blocks)}
     files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
@@ -130,15 +130,15 @@ def _basis(family: str, publication: dict[str, Any]) -> str:
     return f"{_SOURCE_NAMES[family]}{source['records']}条（{'、'.join(source['files'])}）"
 
 
-def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
-    """The checking workbook: a sheet per record family, awards and competitions, and data quality."""
+def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Period) -> bytes:
+    """The checking workbook of a period: a sheet per record family, awards and competitions, and data quality."""
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
-        book.set_properties({"title": f"{publication['station_name']}{figures['year']}年度数据核对表"})
+        book.set_properties({"title": f"{publication['station_name']}{period.title}数据核对表"})
         bold = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
-        title = f"{publication['station_name']} {figures['year']}年度"
+        title = f"{publication['station_name']} {period.title}"
         for name, held in sheets().items():
             sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
             basis = _basis(held.family, publication)
@@ -155,7 +155,7 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any]) -> bytes:
             if name == "训练考核" and figures.get("assessments"):
                 _lists(sheet, len(rows) + 2, figures["assessments"], basis)
         _honours(book, title, bold, figures)
-        _quality(book, title, bold, figures, publication)
+        _quality(book, title, bold, figures, publication, period)
     return buffer.getvalue()
 
 
@@ -193,7 +193,7 @@ def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
         sheet.write_string(2, 0, "无记录")
 
 
-def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any]) -> None:
+def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any], period: Period) -> None:
     """Where every input row went: each file, then the station's incidents, in the catalogue's accounting terms."""
     accounts = shown_in("accounting")
     sheet = _sheet(book, "数据质量", title, [table_heading("file"), *(e.term for e in accounts)], bold,
@@ -202,5 +202,5 @@ def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[
     for f in publication.get("files") or []:
         sheet.write_row(row, 0, [neutralise(f["source_file"]), *(f[e.shown["accounting"].name] for e in accounts)])
         row += 1
-    sheet.write_row(row + 1, 0, ["本站本年度警情", *(value_at(figures, e.key) for e in accounts)])
+    sheet.write_row(row + 1, 0, [f"本站{period.this}警情", *(value_at(figures, e.key) for e in accounts)])
     sheet.write_string(row + 2, 0, accounting_rule())

@@ -182,8 +182,8 @@ class StationReport:
                         [[action_word(a), reason_text(f, r), int(n)] for (f, a, r), n in counts.items()])
         lost = self.this.data.quality["unattributed"]
         return HTML(
-            f"<h3>本站本年度警情</h3>{mine}"
-            f"<h3>本站本年度各文件（三类记录）</h3>{files}"
+            f"<h3>本站{self.period.this}警情</h3>{mine}"
+            f"<h3>本站{self.period.this}各文件（三类记录）</h3>{files}"
             f'<p class="fs-note">{accounting_rule()}。'
             f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
             f"<h3>问题原因</h3>{reasons}"
@@ -307,7 +307,7 @@ class StationReport:
         """Tests held, participants and overall rates, with the score table named."""
         a = self.typed.assessments
         if a is None:
-            return HTML('<p class="fs-note">本年度无训练考核记录。</p>')
+            return HTML(f'<p class="fs-note">{self.period.this}无训练考核记录。</p>')
         t = a.score_table
         notice = "" if t.official else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
         counts = {"participants": a.participants, "results": a.results, "absent": a.absent, "exempt": a.exempt}
@@ -360,7 +360,7 @@ class StationReport:
         """The year's activity totals, each in its unit; a category with no records says so."""
         figures = self.typed.activities
         if figures is None:
-            return HTML('<p class="fs-note">本年度无工作台账记录。</p>')
+            return HTML(f'<p class="fs-note">{self.period.this}无工作台账记录。</p>')
         rows = []
         for name, category in activity_spec()["categories"].items():
             value = figures[category["figure"]]
@@ -379,7 +379,8 @@ class StationReport:
             return HTML("")
         totals = pd.Series({name: figures[c["figure"]] for name, c in activity_spec()["categories"].items()
                             if c["figure"] not in (*LISTED, "licences") and figures[c["figure"]]})
-        return chart(charts.activity_totals(totals), "工作台账年度合计")
+        title = f"工作台账{self.period.this}合计"
+        return chart(charts.activity_totals(totals, title), title)
 
     def honours(self) -> HTML:
         """Awards and competition results of the year, as lists."""

@@ -113,6 +113,8 @@ def _over(shipped: Any, unit: Any, path: str, where: tuple[str, ...] = ()) -> An
                          f"{', '.join(shipped)})")
     merged = {key: _over(value, unit[key], path, (*where, key)) if key in unit else value
               for key, value in shipped.items()}
+    if shipped.get("example") and unit and "example" not in unit:  # set by the unit: its own, no longer the example
+        merged["example"] = False
     return merged | {key: unit[key] for key in unknown}
 
 
@@ -215,20 +217,24 @@ class Percentiles(_Sourced):
     bootstrap_seed: int
 
 
-class Below(_Sourced):
+class _Rule(_Sourced):
+    example: bool = False  # the shipped example, marked 示例 in every output until the unit sets the rule
+
+
+class Below(_Rule):
     below_pass_rate: Share
 
 
-class Above(_Sourced):
+class Above(_Rule):
     above_share: Share
 
 
-class SlowPeriods(_Sourced):
+class SlowPeriods(_Rule):
     median_above_seconds: Seconds
     min_n: Positive
 
 
-class Turnout(_Sourced):
+class Turnout(_Rule):
     above_seconds: Seconds
     above_share: Share
 

@@ -79,3 +79,16 @@ def test_init_settings_writes_a_starter_that_changes_nothing_until_a_line_is_unc
     target.write_text("\n".join(chosen) + "\n", encoding="utf-8")
     use_settings(target)
     assert settings()["percentiles"]["min_n"] == 30 and settings()["percentiles"]["bootstrap_seed"] == 20240101
+
+
+def test_an_example_threshold_is_marked_示例_until_the_unit_sets_it(tmp_path):
+    from firestats.compute import findings
+
+    scores = {"weakest_items": ["3000米跑"], "by_item": {"3000米跑": {"pass_rate": 0.5, "n": 100}}}
+    figures = {"assessments": scores}
+    assert "低于90%（示例）（有效成绩100项次）" in findings.weakest_item(figures).text
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("findings: {weakest_item: {below_pass_rate: 0.85, source: 本支队训练考核规定}}\n", encoding="utf-8")
+    use_settings(unit)
+    assert "低于85%（有效成绩100项次）" in findings.weakest_item(figures).text
+    assert settings()["findings"]["beyond_5min"]["example"]  # a rule it did not set stays the example

@@ -42,6 +42,11 @@ def _rule(name: str) -> dict[str, Any]:
     return settings()["findings"][name]
 
 
+def _example(rule: dict[str, Any]) -> str:
+    """（示例） after a threshold the unit has not set: the shipped example is no unit's standard."""
+    return "（示例）" if rule.get("example") else ""
+
+
 def weakest_item(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> Finding | None:
     """The item with the lowest pass rate, when that rate is below the rule's (a share 0..1)."""
     rule = rule or _rule("weakest_item")
@@ -53,7 +58,7 @@ def weakest_item(figures: dict[str, Any], rule: dict[str, Any] | None = None) ->
     if _as_written(rate) >= rule["below_pass_rate"]:
         return None
     return Finding("weakest_item", f"训练成绩有待进一步提高，{item}及格率为{share(rate)}，"
-                   f"低于{rule['below_pass_rate']:.0%}"
+                   f"低于{rule['below_pass_rate']:.0%}{_example(rule)}"
                    f"（有效成绩{a['by_item'][item]['n']}项次）", rate, rule["below_pass_rate"], rule["source"])
 
 
@@ -68,8 +73,9 @@ def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> 
         return None
     late = round(beyond * d2a["n"])
     return Finding("beyond_5min", f"出动后超过{minutes(within_seconds())}到场的警情占{share(beyond)}"
-                   f"（有出动和到场时间的{d2a['n']}起中有{late}起），高于{rule['above_share']:.0%}的关注线", beyond,
-                   rule["above_share"], rule["source"])
+                   f"（有出动和到场时间的{d2a['n']}起中有{late}起），"
+                   f"高于{rule['above_share']:.0%}的关注线{_example(rule)}", beyond, rule["above_share"],
+                   rule["source"])
 
 
 def _slow(incidents: pd.DataFrame, rule: dict[str, Any], unit: str) -> list[tuple[int, float]]:
@@ -113,7 +119,8 @@ def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Find
     if _as_written(late) <= rule["above_share"]:
         return None
     return Finding("turnout", f"接到出动指令至第一辆车出库超过{minutes(rule['above_seconds'])}的警情占{share(late)}"
-                   f"（有出库时间的{len(seconds)}起中），高于{rule['above_share']:.0%}", late, rule["above_share"],
+                   f"（有出库时间的{len(seconds)}起中），高于{rule['above_share']:.0%}{_example(rule)}", late,
+                   rule["above_share"],
                    rule["source"])
 
 
@@ -134,7 +141,8 @@ def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -
     if _as_written(missing) <= rule["above_share"]:
         return None
     return Finding("missing_times", f"{share(missing)}的警情缺少出动或到场时间（共{len(incidents)}起），"
-                   f"高于{rule['above_share']:.0%}，响应时间统计的代表性不足", missing, rule["above_share"],
+                   f"高于{rule['above_share']:.0%}{_example(rule)}，响应时间统计的代表性不足", missing,
+                   rule["above_share"],
                    rule["source"])
 
 

@@ -247,6 +247,10 @@ class Findings(_Strict):
     missing_times: Above
 
 
+class Wording(_Sourced):
+    approx_from: Annotated[int, Field(ge=0)]  # a 余 figure is written exact below this
+
+
 class Timestamps(_Sourced):
     utc_offset_hours: Annotated[float, Field(ge=-12, le=14)]
     earliest_year: Annotated[int, Field(ge=1900)]
@@ -326,6 +330,7 @@ class Settings(_Strict):
     assessments: Assessments
     percentiles: Percentiles
     findings: Findings
+    wording: Wording
     timestamps: Timestamps
     workbook_limits: WorkbookLimits
     stations: Stations

@@ -6,6 +6,7 @@ import pytest
 from firestats import wording
 from firestats.compute import compare, findings
 from firestats.publish import exports, narrative
+from firestats.settings import use_settings
 from firestats.wording import percentile
 
 
@@ -135,3 +136,17 @@ def test_notable_incidents_with_few_times_recorded():
     })
     assert notable.most_rescued(rows).empty and notable.longest_on_scene(rows).empty
     assert notable.rare_kinds(rows)["description"].tolist() == ["<b>路</b> 山体滑坡"]
+
+
+def test_余_only_from_the_settings_threshold(tmp_path):
+    """17 drills are 17次 (never 10余次): a figure below wording.approx_from (100) is written exact; a unit that
+    writes 余 from 10 on says so in its settings."""
+    assert narrative.written("activities.field_drills", 17) == "17次"
+    assert narrative.written("activities.field_drills", 123) == "120余次"
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("wording: {approx_from: 10}\n", encoding="utf-8")
+    use_settings(unit)
+    try:
+        assert narrative.written("activities.field_drills", 17) == "10余次"
+    finally:
+        use_settings(None)

@@ -78,7 +78,7 @@ def test_every_figure_sentence_is_the_figures():
     assert "截至2024年12月31日，共接处警123起，其中火灾扑救40起、抢险救援30起、社会救助53起，抢救被困人员5人" in text
     assert "抢救被困人员5人" in text and "疏散被困人员" not in text  # zero: left out, never 0人
     assert "挽回经济财产损失12万余元" in text
-    assert "实地演练120余次，熟悉单位40余家次，修订完善灭火作战预案6份" in text and "消防水源普查" not in text
+    assert "实地演练120余次，熟悉单位45家次，修订完善灭火作战预案6份" in text and "消防水源普查" not in text
     assert "成功处置了3月5日东城街道山体滑坡" in text
     assert "全年获得青年文明号荣誉" in text and "在比武竞赛中取得全市冬季训练比武第一名" in text
     assert "总体及格率67.9%、优秀率20.0%（按示例评分表计算）" in text

@@ -16,7 +16,7 @@ from firestats.catalogue import Entry, catalogue, shown_in, unit_of
 from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact
-from firestats.settings import min_percentile_n
+from firestats.settings import min_percentile_n, settings
 from firestats.wording import NO_RECORDS, duration, number, round_down, share
 
 
@@ -43,7 +43,8 @@ def written(key: str, value: float | None) -> str:
     if key == LOSS:
         return _loss_text(value)
     known = catalogue().get(key)
-    if known and known.approx and round_down(value) != int(value):
+    approx = known and known.approx and value >= settings()["wording"]["approx_from"]  # smaller figures exact
+    if approx and round_down(value) != int(value):
         return f"{round_down(value)}余{unit}"
     return f"{number(value)}{unit}"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from firestats.periods import Period, parse_period
-from firestats.settings import unit_settings
+from firestats.settings import unit_settings, unit_template
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,12 @@ class Options:
 
     def whole(self) -> Options:
         """The options as an edge completes them: every file they name made absolute (a notebook's kernel runs in
-        another folder), and the unit's settings file found when none is named (see ``unit_settings``)."""
-        table = self.score_table
+        another folder), the unit's settings file found when none is named (see ``unit_settings``), and the
+        wording template it names when none is given."""
+        table, found = self.score_table, unit_settings(self.settings)
+        template = str(Path(self.docx_template).resolve()) if self.docx_template else unit_template(found)
         return replace(self, score_table=str(Path(table).resolve()) if table and Path(table).is_file() else table,
-                       docx_template=None if self.docx_template is None else str(Path(self.docx_template).resolve()),
-                       settings=unit_settings(self.settings))
+                       docx_template=template, settings=found)
 
     def files(self) -> list[Path]:
         """The unit's own files the options name (score table, template, settings): a change to one re-renders."""

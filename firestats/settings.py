@@ -91,6 +91,12 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}{shown}"
 
 
+def unit_template(path: str | None) -> str | None:
+    """The wording template the unit's settings file at ``path`` names (absolute; None: none named)."""
+    named = _read(path)["unit"]["template"] if path else None
+    return None if named is None else str((Path(path).parent / named).resolve())
+
+
 def unit_settings(given: Path | str | None) -> str | None:
     """The unit's settings file for a request: ``given``, else the file ``FIRESTATS_SETTINGS`` names, else
     ``firestats.yaml`` in the working folder, else None (the shipped defaults); absolute."""
@@ -310,8 +316,12 @@ class Docx(_Sourced):
 
 
 class Unit(_Sourced):
+    detachment: str | None = None  # the detachment's name (××市消防救援支队)
+    salutation: str  # how a work report opens
+    recipient: str | None = None  # 主送机关, written in the salutation's place
     signatory: str | None = None  # 落款: the unit's name under the text
     issued: str | None = None  # 成文日期, as written: 2025年12月31日
+    template: str | None = None  # the unit's wording of its drafts, from the settings file's folder
 
 
 class Charts(_Sourced):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from firestats.settings import min_percentile_n
+from firestats.settings import min_percentile_n, settings
 
 if TYPE_CHECKING:
     from firestats.periods import Period
@@ -90,5 +90,6 @@ def report_title(station_name: str, period: Period) -> str:
 
 
 def overview_title(period: Period) -> str:
-    """The detachment overview's title, on its page and in the browser's tab: 支队 2024年第三季度各站对比."""
-    return f"支队 {period.title}各站对比"
+    """The detachment overview's title, on its page and in the browser's tab: 支队 2024年第三季度各站对比, the
+    detachment's own name in the unit's settings."""
+    return f"{settings()['unit']['detachment'] or '支队'} {period.title}各站对比"

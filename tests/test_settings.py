@@ -92,3 +92,27 @@ def test_an_example_threshold_is_marked_示例_until_the_unit_sets_it(tmp_path):
     use_settings(unit)
     assert "低于85%（有效成绩100项次）" in findings.weakest_item(figures).text
     assert settings()["findings"]["beyond_5min"]["example"]  # a rule it did not set stays the example
+
+
+def test_the_units_names_and_form_come_from_its_settings(tmp_path):
+    from firestats.periods import Period
+    from firestats.publish import annual
+    from firestats.request import Request
+    from firestats.wording import overview_title
+
+    ours = tmp_path / "本支队措辞.yaml"
+    ours.write_text('title: "{station_name}{period_name}总结"\nblocks:\n  - salutation: "{salutation}"\n',
+                    encoding="utf-8")
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("unit: {detachment: 东江市消防救援支队, recipient: 东城大队, template: 本支队措辞.yaml}\n",
+                    encoding="utf-8")
+    request = Request.of("城东站", 2025, settings=unit)
+    assert request.options.docx_template == str(ours)  # the settings' template, from the settings' folder
+    use_settings(unit)
+    assert overview_title(Period(2025)) == "东江市消防救援支队 2025年度各站对比"
+    publication = {"figures": {"incidents": {"total": 0, "by_type": {}}, "people": {}, "rows": {}},
+                   "station_name": "城东消防救援站"}
+    blocks = annual.draft(annual.load_template(request.options.docx_template), publication, Period(2025))
+    assert [b.text for b in blocks] == ["城东消防救援站2025年度总结", "东城大队："]
+    use_settings(None)
+    assert overview_title(Period(2025)) == "支队 2025年度各站对比"

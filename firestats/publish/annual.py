@@ -101,6 +101,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
     unit = settings()["unit"]
     out |= {
         "station_name": Value(publication["station_name"]),
+        "salutation": Value(f"{unit['recipient']}：" if unit["recipient"] else unit["salutation"]),
         "signatory": Value(unit["signatory"] or "【请填写：落款单位】"),
         "issued": Value(unit["issued"] or "【请填写：成文日期】"),
         "year": Value(str(year)),

@@ -182,6 +182,7 @@ def render_overview(request: Request, out_dir: Path | str, notebook: Path = OVER
     """Render the detachment overview of a request's period (its station None) to ``OUT/PERIOD/支队总览.html``
     and return the path (``notebook``, ``timeout_s`` and ``kernel`` as for :func:`render_station`)."""
     folder = OutputFolder(out_dir)
+    use_settings(request.options.settings)  # the page's title names the unit's detachment
     preflight(folder, None, request.period)
     target = report_path(out_dir, None, request.period)
     params = {"period": request.period.label, "data_dir": str(find_prepared(request.data_dir).resolve()),

@@ -145,7 +145,7 @@ def test_a_wheel_renders_a_report_from_an_unrelated_folder(prepared, tmp_path):
     where = run([sys.executable, "-c", "import firestats; print(firestats.__file__)"], elsewhere, PYTHONPATH=str(site))
     assert where.stdout.startswith(str(site))
     code = ("from firestats.publish.index_page import render; from firestats.store import read_quality; "
-            f"print(render({{}}, read_quality({str(prepared)!r})))")
+            f"print(render({{}}, {{}}, read_quality({str(prepared)!r})))")
     index = run([sys.executable, "-c", code], elsewhere, PYTHONPATH=str(site))  # its template comes with the wheel
     assert index.returncode == 0 and "<h1>分析报告目录</h1>" in index.stdout, index.stderr[-2000:]
 

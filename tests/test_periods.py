@@ -160,7 +160,8 @@ def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path
     assert result.exit_code == 0, result.output
     page = (tmp_path / "2024-03" / "城东站.html").read_text("utf-8")
     assert "统计期间：2024年3月1日至3月31日" in page and "环比（与2024年2月比）" in page
-    assert (tmp_path / "2024-03" / "城东站.txt").read_text("utf-8-sig").startswith("本月")
+    text = (tmp_path / "2024-03" / "城东站.txt").read_text("utf-8-sig")
+    assert text.startswith("2024年3月1日至3月31日，城东消防救援站本月")
     bulletin = (tmp_path / "2024-03" / "城东站-通报.txt").read_text("utf-8-sig")
     assert bulletin.startswith("城东消防救援站2024年3月工作通报（2024年3月1日至3月31日）")
     assert redact(bulletin) == bulletin  # no identity or phone number in it

@@ -151,7 +151,7 @@ def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp
     notebook.parent.mkdir()
     nbformat.write(custom, notebook)
     html = render_station(Request.of("城北站", 2025, prepared), tmp_path / "out", notebook)
-    assert "年度数据（可直接用于" in html.read_text("utf-8")  # the heading stays; its output is gone
+    assert "数据段落（可直接用于" in html.read_text("utf-8")  # the heading stays; its output is gone
     expected = station_report(Request.of("城北站", 2025, prepared))
     assert json.loads(html.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(rounded(expected.figures)))
     written = html.with_suffix(".txt").read_bytes().decode("utf-8-sig")
@@ -340,7 +340,7 @@ def test_the_page_states_the_period_and_shows_no_identifiers(batch):
         assert f"统计期间：{year}年1月1日至12月31日" in visible, html
         assert not re.search(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", visible), (html, re.findall(
             r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", visible)[:5])
-        assert visible.index("年度数据") < visible.index("同比"), html  # the text block first after the cards
+        assert visible.index("数据段落") < visible.index("同比"), html  # the text block first after the cards
 
 
 def test_every_workbook_has_no_float_noise_and_no_english(batch):

@@ -230,6 +230,16 @@ def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     assert training["总体及格率"][1] == 0.679 and training["总体及格率"][2] == "67.9%"
     honours = [r for r in book["获奖与比武"].iter_rows(min_row=2, values_only=True)]
     assert ("2024-06-01", "获奖", "青年文明号") in [tuple(r[:3]) for r in honours]
+    assert training["评分表"][1] == "示例评分表"  # says 示例 once, in its own title
+
+
+def test_a_competitions_placings_are_listed_by_rank():
+    pub = publication()
+    placed = [{"date": "2024-05-01", "person": p, "rank": r} for p, r in (("赵*", 1), ("钱*", 2), ("孙*", 3))]
+    pub["figures"]["assessments"] = pub["figures"]["assessments"] | {"competitions": placed}
+    book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))
+    ranks = [r[2] for r in book["获奖与比武"].iter_rows(min_row=3, values_only=True) if r[1] == "比武名次"]
+    assert ranks == ["赵* 第1名", "钱* 第2名", "孙* 第3名"]
 
 
 def test_published_numbers_are_rounded_where_they_are_published():

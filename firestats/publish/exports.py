@@ -169,12 +169,18 @@ def _sheet(book, name: str, title: str, headers: list[str], bold, widths: tuple[
     return sheet
 
 
+def _score_table_named(table: dict[str, Any]) -> str:
+    """A score table as a text names it: its title, and （示例） after an example's whose title does not say so."""
+    example = not table["official"] and "示例" not in table["title"]
+    return f"{table['title']}（示例）" if example else table["title"]
+
+
 def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> None:
     """The weakest and strongest items and the score table, as text rows under the numbers."""
     table = assessments["score_table"]
     entries = [(table_heading("weakest_items"), "、".join(assessments["weakest_items"]) or "无"),
                (table_heading("strongest_items"), "、".join(assessments["strongest_items"]) or "无"),
-               (table_heading("score_table"), f"{table['title']}{'' if table['official'] else '（示例，非官方标准）'}")]
+               (table_heading("score_table"), _score_table_named(table))]
     for offset, (name, text) in enumerate(entries):
         sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
 
@@ -187,7 +193,8 @@ def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
     rows += [(e["date"], "比武竞赛", e["content"]) for e in activities.get("competitions") or []]
     rows += [(c["date"], "比武名次", f"{c['person']} 第{c['rank']}名")
              for c in (figures.get("assessments") or {}).get("competitions") or []]
-    for number_, row in enumerate(sorted(rows), start=2):
+    # By date and kind alone: a competition's placings stay in the order of their ranks (1, 2, 3), not of names.
+    for number_, row in enumerate(sorted(rows, key=lambda r: r[:2]), start=2):
         sheet.write_row(number_, 0, [neutralise(cell) for cell in row])
     if not rows:
         sheet.write_string(2, 0, "无记录")

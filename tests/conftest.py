@@ -15,13 +15,13 @@ from hypothesis import settings
 from firestats import sample
 from firestats.store.preparation import prepare
 
-# The property tests' examples: many in the full suite, fewer in the everyday loop (-m "not slow").
-settings.register_profile("full", max_examples=150)
-settings.register_profile("fast", max_examples=20)
-
-
-def pytest_configure(config):
-    settings.load_profile("fast" if config.getoption("markexpr") == "not slow" else "full")
+# The property tests' examples: few in the everyday loop, many where `make test` asks for them with
+# Hypothesis's own option `--hypothesis-profile=full` (which loads after this default). No deadline: it is
+# wall-clock time, and on two cores shared with other test runs an example of test_training took 349 ms,
+# past the 200 ms default, and failed a correct test.
+settings.register_profile("full", max_examples=150, deadline=None)
+settings.register_profile("fast", max_examples=20, deadline=None)
+settings.load_profile("fast")
 
 
 REPO = Path(__file__).resolve().parent.parent

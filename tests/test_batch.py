@@ -9,7 +9,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from firestats.run.batch import read_manifest, render_all
@@ -38,6 +37,7 @@ def data(raw, tmp_path):
 
 def failing_notebook(tmp_path, station: str):
     """The station notebook with one more cell that fails for one station, as bad data would."""
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     nb = nbformat.read(STATION_NOTEBOOK, as_version=4)
     failing = f'if station == "{station}":\n    raise ValueError("该站数据无法处理")'
     nb.cells.insert(3, nbformat.v4.new_code_cell(failing))
@@ -48,6 +48,7 @@ def failing_notebook(tmp_path, station: str):
 
 
 def test_one_failing_station_does_not_stop_the_others(data, tmp_path):
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     notebook = failing_notebook(tmp_path, "城北站")
     out = tmp_path / "reports"
     run = subprocess.run([*FIRESTATS, "batch", "--data", str(data), "--out", str(out), "--year", "2024",

@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.request
 
-import nbformat
 import pytest
 from conftest import REPO
 from jupyter_client.kernelspec import KernelSpecManager
@@ -56,6 +55,7 @@ def lab(prepared, tmp_path):
 
 
 def test_station_notebook_runs_in_jupyterlab(browser, lab):
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     base, token, saved = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # JupyterLab stays on loopback: anything else it might fetch is refused

@@ -9,7 +9,6 @@ from pathlib import Path
 from unicodedata import east_asian_width
 from urllib.parse import unquote
 
-import nbformat
 import pandas as pd
 import pytest
 import yaml
@@ -145,6 +144,7 @@ def test_exports_hold_the_library_figures(batch, prepared):
 
 def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp_path):
     """A notebook of one's own that leaves out 年度数据 (which publishes the figures) gets them computed."""
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     custom = nbformat.read(STATION_NOTEBOOK, as_version=4)
     custom.cells = [c for c in custom.cells if "annual_data" not in c.source]
     notebook = tmp_path / "notebooks" / "mine.ipynb"
@@ -275,6 +275,7 @@ def test_first_year_says_there_is_no_comparison(batch):
 
 
 def test_a_failing_notebook_is_one_line_and_its_notebook_is_kept(prepared, tmp_path):
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     run = subprocess.run([*FIRESTATS, "report", "--data", str(prepared), "--station", "城东站", "--year", "2024",
                           "--out", str(tmp_path), "--score-table", str(tmp_path / "missing.yaml")],
                          capture_output=True, text=True, timeout=300)

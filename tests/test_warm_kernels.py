@@ -10,13 +10,12 @@ import socket
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from firestats.errors import KernelStartFailed, ReportFailed
 from firestats.request import Request
 from firestats.run.batch import PRELOAD, render_all
-from firestats.run.kernels import KERNEL, Kernel, _KernelManager
+from firestats.run.kernels import KERNEL, Kernel, _KernelManager, _ReadyClient
 from firestats.run.render import render_station
 
 pytestmark = pytest.mark.slow  # real kernels and batches: `pytest -m "not slow"` skips them
@@ -53,6 +52,7 @@ def test_reports_from_a_warm_batch_equal_cold_single_reports(prepared, tmp_path)
 
 def _notebook(folder: Path, name: str, *cells: str) -> Path:
     """A notebook of a parameters cell (``station``) and ``cells``, written into ``folder``."""
+    import nbformat  # here, not at the top: its import (jsonschema's format checkers) costs the fast loop 1-3 s
     parameters = nbformat.v4.new_code_cell('station = "城东站"')
     parameters.metadata["tags"] = ["parameters"]
     spec = {"name": KERNEL, "language": "python", "display_name": "Python 3"}
@@ -165,3 +165,13 @@ def test_a_kernel_that_fails_to_start_twice_fails_the_report_naming_the_cause(tm
             kernel.run(_notebook(tmp_path, "quick.ipynb", "1"), {}, tmp_path / "out.ipynb", 60)
         assert kernel.starts == 2
         kernel.close(wait=True)
+
+
+def test_a_client_speaks_the_protocol_version_the_kernel_answered_with():
+    """What jupyter_client's own readiness check does with the kernel_info reply: messages to a kernel of an
+    older major version are adapted to it, to one of the client's own version they are not."""
+    client = _ReadyClient()
+    client._adapt_to({"content": {"protocol_version": "5.3"}})
+    assert client.session.adapt_version == 0
+    client._adapt_to({"content": {"protocol_version": "4.1"}})
+    assert client.session.adapt_version == 4

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_client import protocol_version_info
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
@@ -67,11 +68,18 @@ class _ReadyClient(AsyncKernelClient):
             msg_id = self.kernel_info()
             reply = await _reply_to(self.get_shell_msg, msg_id, 1)
             if reply is not None and await _idle_after(self.get_iopub_msg, msg_id, IOPUB_S):
-                self._handle_kernel_info_reply(reply)
+                self._adapt_to(reply)
                 return
-            if not await self._async_is_alive():
+            if not await self.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
         raise RuntimeError(f"Kernel didn't respond in {limit:g} seconds")
+
+    def _adapt_to(self, reply: dict[str, Any]) -> None:
+        """Speak the kernel's protocol, as jupyter_client's own readiness check does with its kernel_info reply
+        (a kernel of an older major version gets its messages adapted), through public names only."""
+        major = int(reply["content"]["protocol_version"].split(".")[0])
+        if major != protocol_version_info[0]:
+            self.session.adapt_version = major
 
 
 async def _reply_to(get: Callable[..., Any], msg_id: str, timeout_s: float) -> dict[str, Any] | None:

@@ -96,6 +96,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
     # Records that stop short of the period speak only of their own days: 截至 their last, never the period's.
     span = None if covered["whole"] else days_written(*(dt.date.fromisoformat(covered[k]) for k in ("from", "to")))
     last_day = period.last_day if covered["whole"] else dt.date.fromisoformat(covered["to"])
+    end = f"{last_day.year}年{last_day.month}月{last_day.day}日"
     out = {name: _figure(f.text, f.exact) for name, f in annual_figures(figures).items()}
     activities = figures.get("activities") or {}
     unit = settings()["unit"]
@@ -106,13 +107,12 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "issued": Value(unit["issued"] or "【请填写：成文日期】"),
         "year": Value(str(year)),
         "next_year": Value(str(year + 1)),
-        "period_end": Value(f"{last_day.year}年{last_day.month}月{last_day.day}日"),
+        "period_end": Value(end),
         "period_name": Value(period.title),
         "period_called": Value(period.name),
         "period_dates": Value(span or period.dates),
         # 截至 a day counts from 1 January: a second half's or a later part's own incidents say their dates.
-        "upto": Value(f"截至{last_day.year}年{last_day.month}月{last_day.day}日" if period.first_month == 1
-                      else span or period.dates),
+        "upto": Value(f"截至{end}" if period.first_month == 1 else span or period.dates),
         "next_span": Value("下半年" if (period.kind, period.index) == ("half", 1) else
                            f"{year + 1}年" if period.kind in ("year", "half") else period.following().name),
         "compared": _compared(publication.get("compared") or []),

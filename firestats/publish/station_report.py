@@ -436,4 +436,4 @@ def station_report(request: Request) -> StationReport:
     when = request.period
     return StationReport(request, this, other(when.a_year_earlier()),
                          other(when.previous()) if when.kind != "year" else None,
-                         year_to_date(dataset, request.station, when) if when.kind != "year" else None)
+                         year_to_date(dataset, request.station, when))

@@ -119,7 +119,7 @@ def input_key(index: StoreIndex, quality: dict[str, Any], request: Request, note
     """
     years = request.period.years_compared()
     # The months any station has records in: a report's coverage reads them (see compute.station.Coverage).
-    months = sorted({m for entry in index.stations.values() for m in entry["months"] if int(m[:4]) in years})
+    months = sorted(m for m in index.months if int(m[:4]) in years)
     parts = [
         *(h.encode() for h in index.content_hashes(request.station, years)),
         str(quality["unattributed"]).encode(), " ".join(months).encode(),

@@ -317,9 +317,8 @@ def _slice(data_dir: Path, index: StoreIndex, station: str | None, years: Iterab
     """The rows of a station (None: every station) in ``years`` (None: every year), read from their partitions."""
     years = None if years is None else [int(y) for y in years]
     tables = {table: _read(data_dir, table, index, station, years) for table in TABLES}
-    months = frozenset(m for entry in index.stations.values() for m in entry["months"])
     return Dataset(tables["incidents"], tables["problems"], read_quality(data_dir), tables["assessments"],
-                   tables["activities"], index.station_years(), months)
+                   tables["activities"], index.station_years(), index.months)
 
 
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from firestats.periods import Period
@@ -69,6 +70,11 @@ class StoreIndex:
     stations: dict[str, dict[str, Any]]  # name -> {"id": "s0007", "months": ["2024-01", ...]}
     # table -> key -> file -> {"rows", "sha256", "content"}
     partitions: dict[str, dict[str, dict[str, dict[str, Any]]]]
+
+    @cached_property
+    def months(self) -> frozenset[str]:
+        """Every month (2024-03) any station has kept records in: read once, however many reports ask."""
+        return frozenset(m for entry in self.stations.values() for m in entry["months"])
 
     def station_years(self) -> dict[str, set[int]]:
         """Every station with kept records, and the years it has them in."""

@@ -113,7 +113,7 @@ def compute(dataset: Dataset, station: str | None, period: Period, options: Opti
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
-        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval, period.months),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),

@@ -264,3 +264,13 @@ def test_a_prepare_after_one_stopped_half_way_folds_everything_again(tmp_path):
     prepare([raw], tmp_path / "fresh")
     prepared_alike(out, tmp_path / "fresh")
     assert len(load(out).incidents) == 10
+
+
+def test_the_store_counts_every_stations_incidents_by_kind_and_year(prepared, truth):
+    """How rare a kind is in the detachment (for a report's notable incidents) is counted over every station."""
+    t = truth.incidents
+    kind = t["subtype"].astype("string").fillna(t["type"].astype("string"))
+    expected = {str(year): counts.to_dict() for year, counts in kind.groupby(t["received_at"].dt.year).value_counts()
+                .unstack(fill_value=0).iterrows()}
+    found = json.loads((prepared / "quality.json").read_text("utf-8"))["incident_kinds"]
+    assert {year: {k: n for k, n in kinds.items() if n} for year, kinds in expected.items()} == found

@@ -15,7 +15,7 @@ from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures, weekly_rates
 from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
-from firestats.compute.notable import Notable, notable
+from firestats.compute.notable import Notable, detachment_kinds, notable
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.periods import Period, days_written
 from firestats.privacy import redact_all
@@ -71,7 +71,7 @@ class StationYear:
     @cached_property
     def notable(self) -> Notable:
         """The period's notable incidents: most rescued, longest on scene, rare kinds."""
-        return notable(self.data.incidents)
+        return notable(self.data.incidents, detachment_kinds(self.data.quality, self.period.year))
 
     @cached_property
     def coverage(self) -> Coverage | None:

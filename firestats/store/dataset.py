@@ -254,8 +254,9 @@ class Previous:
         found: dict[str, list[str]] = {}
         for path in self.paths():
             found.setdefault(Path(path).stem, []).append(path)
+        # One an earlier firestats wrote without its kinds counted is folded again rather than kept uncounted.
         return {label: Generation.read(data) for label, data in listed.items()
-                if all((self.root / path).is_file() for path in found.get(label, []))}
+                if "kinds" in data and all((self.root / path).is_file() for path in found.get(label, []))}
 
     def problems(self, labels: list[str]) -> list[pd.DataFrame]:
         """The problem rows the generations ``labels`` hold, each in file order."""

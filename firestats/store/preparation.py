@@ -6,7 +6,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -23,7 +22,7 @@ from firestats.store.dataset import (
     in_file_order,
     save,
 )
-from firestats.store.generations import Generation, Plan, months_of, table_id, type_counts, types_of
+from firestats.store.generations import Generation, Plan, Tally, kind_counts, months_of, table_id, type_counts
 from firestats.store.merging import (
     CleanResult,
     Keys,
@@ -232,22 +231,23 @@ def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | Non
     summary."""
     streams = [s for p in parts for s in p.incidents]
     kept: list[pd.DataFrame] = []
-    result, types = _fold(streams, kept.append)
+    result, tally = _fold(streams, kept.append)
     result.incidents = pd.concat(kept or [result.incidents], ignore_index=True)
     return _assemble(parts, skipped, mapping, result, [result.accounting],
-                     [_folded(result), *(_dated(p.problems) for p in parts)], [types])
+                     [_folded(result), *(_dated(p.problems) for p in parts)], [tally])
 
 
 def _fold(streams: list[Stream], emit: Callable[[pd.DataFrame], None],
-          only: list[int] | None = None) -> tuple[CleanResult, dict[str, list[Any]]]:
-    """The streams (``only`` those named) folded (see ``fold_streams``), with the kept incidents' types counted."""
-    types: dict[str, list[Any]] = {}
+          only: list[int] | None = None) -> tuple[CleanResult, Tally]:
+    """The streams (``only`` those named) folded (see ``fold_streams``), with the kept incidents' types and kinds
+    counted."""
+    tally = Tally()
 
     def take(frame: pd.DataFrame) -> None:
-        types_of(frame, types)
+        tally.add(frame)
         emit(frame)
 
-    return (fold_streams(streams, take, only) if streams else empty_result()), types
+    return (fold_streams(streams, take, only) if streams else empty_result()), tally
 
 
 def _dated(problems: pd.DataFrame) -> pd.DataFrame:
@@ -265,8 +265,8 @@ def _folded(result: CleanResult) -> pd.DataFrame:
 
 def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None, result: CleanResult,
               accounting: list[pd.DataFrame], problems: list[pd.DataFrame],
-              types: list[dict[str, list[Any]]]) -> Dataset:
-    """The dataset of every file's part and the folded incidents: the ``accounting`` and ``types`` of each generation
+              tallies: list[Tally]) -> Dataset:
+    """The dataset of every file's part and the folded incidents: the ``accounting`` and ``tallies`` of each generation
     folded, every problem row (each generation's, then the files'), ``result`` the fold of the incidents (its
     table, what defaults gave)."""
     table = pd.concat([*accounting, pd.DataFrame([row for p in parts for row in p.accounting],
@@ -275,7 +275,8 @@ def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
     notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
-    quality["incident_types"] = type_counts(types)
+    quality["incident_types"] = type_counts(tallies)
+    quality["incident_kinds"] = kind_counts(tallies)
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
@@ -315,7 +316,7 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     previous = Previous.read(out_dir)
     for plan in _plans(streams, ids, {} if rebuild else previous.generations()):
         with Spill(DATE_COLUMN["incidents"]) as table:
-            result, types = _fold(streams, table.add, plan.fold)
+            result, tally = _fold(streams, table.add, plan.fold)
             kept = list(plan.kept.values())
             if kept and generations.conflicting([g.arrivals_midnight for g in kept] + [result.arrivals_midnight]):
                 continue  # folded apart, flagged arrivals would be written otherwise than in the whole table
@@ -323,9 +324,9 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
             dataset = _assemble(parts, skipped, mapping, result,
                                 [*(pd.DataFrame(g.accounting) for g in kept), result.accounting],
                                 [*previous.problems(list(plan.kept)), folded, *read],
-                                [*(g.types for g in kept), types])
+                                [*(g.tally for g in kept), tally])
             table.add(result.incidents)  # no rows: the table's columns, should no row be kept
-            made = _generation(plan, [ids[i] for i in plan.fold], result, types, table, folded)
+            made = _generation(plan, [ids[i] for i in plan.fold], result, tally, table, folded)
             save(dataset, out_dir, table,
                  Folds({**plan.kept, **made}, next(iter(made), ""), folded, pd.concat(read or [folded.iloc[:0]]),
                        previous))
@@ -339,11 +340,11 @@ def _plans(streams: list[Stream], ids: list[str], before: dict[str, Generation])
     return generations.plans(ids, [s.keys.hashes[s.keys.valid] for s in streams], dates_only(streams), before)
 
 
-def _generation(plan: Plan, tables: list[str], result: CleanResult, types: dict[str, list[Any]],
+def _generation(plan: Plan, tables: list[str], result: CleanResult, tally: Tally,
                 incidents: Spill, problems: pd.DataFrame) -> dict[str, Generation]:
     """The generation a prepare folded ``tables`` into, by its label (none when it folded none)."""
     if not tables:
         return {}
     stations = {*incidents.stations, *problems["station"].dropna()}
-    return {plan.label: Generation(tables, plan.context, result.accounting.to_dict("records"), types,
-                                   months_of(incidents.months, stations), result.arrivals_midnight)}
+    return {plan.label: Generation(tables, plan.context, result.accounting.to_dict("records"), tally.types,
+                                   months_of(incidents.months, stations), result.arrivals_midnight, tally.kinds)}

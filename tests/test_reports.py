@@ -101,6 +101,10 @@ def test_index_links_every_report(batch):
     for suffix in (".docx", ".xlsx", ".txt"):  # each station report's Word draft, workbook and text
         assert len({link for link in links if link.endswith(suffix)}) == 15, suffix
     assert "支队总览" in index and "全部数据质量" in index
+    manifest = json.loads((batch / "manifest.json").read_text("utf-8"))
+    # each station report's coverage, from its JSON, is kept for the index: the sample's years are whole
+    assert {entry["coverage"]["whole"] for name, entry in manifest.items() if "支队总览" not in name} == {True}
+    assert "数据仅覆盖" not in index
 
 
 def test_report_shows_the_figures(batch, prepared):

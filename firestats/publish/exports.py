@@ -101,7 +101,9 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     figures = rounded(publication["figures"])
     period = request.period
     blocks = annual.draft(annual.load_template(request.options.docx_template, period), publication, period)
-    contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
+    # What the records cover goes with the figures (the index marks a report whose records cover part of its period).
+    covered = {"coverage": publication["coverage"]} if publication.get("coverage") else {}
+    contents = {".json": json.dumps(figures | covered, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication, period),
                 ".txt": _plain_text(publication["annual"]),

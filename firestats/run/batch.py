@@ -267,8 +267,9 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
             else (lambda: _local(todo, workers or os.cpu_count() or 1)))
         results = runner() if todo else iter(())
         for result in tqdm(results, total=len(todo), desc="reports", unit="report", disable=not (progress and todo)):
+            exported = _exported(folder.root, result)
             manifest[result["name"]] = {**manifest.get(result["name"], {}), **result,
-                                        "headline": _headline(folder.root, result)}
+                                        "headline": _headline(exported), "coverage": exported.get("coverage")}
             if result["status"] == "ok":
                 outcome.rendered.append(result["name"])
             else:
@@ -288,17 +289,21 @@ def unchanged(job: Job, before: dict[str, Any] | None, out: Path) -> bool:
             and all((out / path).is_file() for path in job.outputs()))
 
 
-def _headline(out: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """The figures the index shows for a report (read from its JSON export; none when it cannot be read)."""
+def _exported(out: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """A rendered report's JSON export: its figures and what its records cover (empty when it cannot be read)."""
     saved = out / f"{result['name']}.json"  # checked to be no link before the batch began
     if result["status"] != "ok" or not saved.is_file():
         return {}
     try:
-        figures = json.loads(saved.read_text("utf-8"))
+        exported = json.loads(saved.read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    values = index_page.headline(figures)
-    return {name: value for name, value in values.items() if _number(value)}
+    return exported if isinstance(exported, dict) else {}
+
+
+def _headline(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures the index shows for a report, its numbers only."""
+    return {name: value for name, value in index_page.headline(figures).items() if _number(value)}
 
 
 def read_manifest(out: Path | str, warn: Callable[[str], None] = say) -> dict[str, dict[str, Any]]:

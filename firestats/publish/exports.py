@@ -18,6 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from firestats.catalogue import (
+    Sheet,
     Table,
     accounting_rule,
     catalogue,
@@ -156,11 +157,10 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Perio
         for name, held in sheets().items():
             sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (30, 12, 14, 8, 48, 40))
             basis = _basis(held.family, publication)
-            rows = [(key, value) for key, value in flatten(figures, held.groups)
-                    if not key.startswith(tuple(f"{start}." for start in (*held.leave_out, *held.tables)))]
+            rows = sheet_rows(figures, held)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)
-                sheet.write_row(number_, 0, [neutralise(_row_label(key, held.groups))])
+                sheet.write_row(number_, 0, [neutralise(row_label(key, held))])
                 cells.number(sheet, number_, 1, value, unit_of(key))
                 sheet.write_row(number_, 2, [written(key, value), unit_of(key), known.definition if known else "",
                                              basis])
@@ -189,11 +189,18 @@ class _Cells:
             sheet.write_number(row, column, value, self.formats.get(unit, self.formats[""]))
 
 
-def _row_label(key: str, groups: tuple[str, ...]) -> str:
+def sheet_rows(figures: dict[str, Any], held: Sheet) -> list[tuple[str, Any]]:
+    """The figures a sheet lists a row each (dotted key, value), in order: its groups' numbers, less those it leaves
+    out or lays out as a table."""
+    apart = tuple(f"{start}." for start in (*held.leave_out, *held.tables))
+    return [(key, value) for key, value in flatten(figures, held.groups) if not key.startswith(apart)]
+
+
+def row_label(key: str, held: Sheet) -> str:
     """A figure's label on its family's sheet: the catalogue's term, else its parts' words without the sheet's own
     group word (总体·及格率 on 训练考核, not 训练考核·总体·及格率)."""
     group, _, rest = key.partition(".")
-    if key in catalogue() or not rest or group not in groups or "{}" in part_word(group):
+    if key in catalogue() or not rest or group not in held.groups or "{}" in part_word(group):
         return label(key)
     return label(rest)
 
@@ -271,8 +278,9 @@ def _compared(book, title: str, bold, publication: dict[str, Any], cells: _Cells
         for r in other["rows"]:
             sheet.write_row(row, 0, [other["kind"], r["label"]])
             for column, part in ((2, "this"), (3, "last"), (4, "change")):
-                cells.number(sheet, row, column, r[part], r["unit"])
-            cells.number(sheet, row, 5, None if r["change_pct"] is None else r["change_pct"] / 100, "比例")
+                value = rounded(r[part], r["key"])
+                cells.number(sheet, row, column, round(value, 4) if isinstance(value, float) else value, r["unit"])
+            cells.number(sheet, row, 5, None if r["change_pct"] is None else round(r["change_pct"] / 100, 4), "比例")
             row += 1
 
 

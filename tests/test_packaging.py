@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,31 @@ def test_plain_papermill_and_nbconvert_from_the_checkout(prepared, tmp_path):
                      str(executed)], checkout)
     assert converted.returncode == 0, converted.stderr[-2000:]
     page = executed.with_suffix(".html").read_text("utf-8")
-    assert "城西消防救援站" in page and "station_report(data_dir" not in page
+    assert "城西消防救援站" in page
+    assert code_on(page) == []  # no input area, prompt or parameters cell in the page as a browser reads it
     assert not re.search(r"(?:src|href)=[\"']https?://", page)
+
+
+class _Code(HTMLParser):
+    """What of a notebook's code a page's elements show: code editors and prompts, and parameters cells."""
+
+    SHOWN = ("jp-CodeMirrorEditor", "jp-InputPrompt", "jp-OutputPrompt", "celltag_parameters",
+             "celltag_injected-parameters")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        self.found += [c for c in classes if c in self.SHOWN]
+
+
+def code_on(page: str) -> list[str]:
+    """The classes of the elements of ``page`` that show code (none on a report)."""
+    parser = _Code()
+    parser.feed(page)
+    return parser.found
 
 
 @pytest.mark.slow

@@ -19,8 +19,10 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -202,10 +204,29 @@ def _local(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
                                initargs=(os.getpid(),))
     try:
-        for future in as_completed([pool.submit(run_job, job) for job in jobs]):
+        with _without_the_callers_script():  # the workers start as they are submitted
+            futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
             yield future.result()
     finally:  # stopped early (Ctrl-C, an error): reports not yet started are not started
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _without_the_callers_script() -> Iterator[None]:
+    """Workers spawned meanwhile do not run the caller's script again.
+
+    A spawned worker runs the parent's ``__main__`` file before it takes work: a plain script calling
+    ``render_all`` without ``if __name__ == "__main__":`` would start a batch in every worker (each waiting for
+    the parent's lock), and one read from stdin cannot be run again at all. A worker needs only firestats, so it
+    is started with an empty ``__main__``.
+    """
+    script = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = script
 
 
 def _cluster(jobs: list[Job], address: str) -> Iterator[dict[str, Any]]:

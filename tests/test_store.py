@@ -274,3 +274,9 @@ def test_the_store_counts_every_stations_incidents_by_kind_and_year(prepared, tr
                 .unstack(fill_value=0).iterrows()}
     found = json.loads((prepared / "quality.json").read_text("utf-8"))["incident_kinds"]
     assert {year: {k: n for k, n in kinds.items() if n} for year, kinds in expected.items()} == found
+
+
+def test_a_summary_rows_cells_make_no_station(prepared, truth):
+    """The sample's 合计 rows write a count under 出动站 (1238起): quarantined, they belong to no station."""
+    stations = set(json.loads((prepared / "stations.json").read_text("utf-8")))
+    assert stations == set(truth.incidents["station"])  # every sample station has incidents

@@ -12,7 +12,7 @@ import pandas as pd
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
-from firestats.ingest.mapping import Mapping, known_headers
+from firestats.ingest.mapping import Mapping, known_headers, load_mapping
 from firestats.store import generations
 from firestats.store.dataset import (
     DATE_COLUMN,
@@ -128,8 +128,17 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
 
 
-def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
+def _given(paths: Iterable[Path | str] | Path | str, mapping: Mapping | Path | str | None
+           ) -> tuple[list[Path | str], Mapping | None]:
+    """The exports and the mapping as a caller may give them: one file or folder, or many; a mapping, the name of a
+    shipped one (``"lfb"``) or a mapping file."""
+    listed = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return listed, mapping if mapping is None or isinstance(mapping, Mapping) else load_mapping(mapping)
+
+
+def build(paths: Iterable[Path | str] | Path | str, mapping: Mapping | Path | str | None = None) -> Dataset:
     """Read and clean exports into a dataset with its quality summary, all in memory (nothing is written)."""
+    paths, mapping = _given(paths, mapping)
     return merge(*read_parts(paths, mapping), mapping)
 
 
@@ -298,8 +307,8 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None,
-            rebuild: bool = False) -> Dataset:
+def prepare(paths: Iterable[Path | str] | Path | str, out_dir: Path | str,
+            mapping: Mapping | Path | str | None = None, rebuild: bool = False) -> Dataset:
     """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
     summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
@@ -309,6 +318,7 @@ def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping |
     folds every file again.
     """
     out_dir = Path(out_dir)
+    paths, mapping = _given(paths, mapping)
     parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild))
     streams = [s for p in parts for s in p.incidents]
     ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -280,3 +281,21 @@ def test_a_summary_rows_cells_make_no_station(prepared, truth):
     """The sample's 合计 rows write a count under 出动站 (1238起): quarantined, they belong to no station."""
     stations = set(json.loads((prepared / "stations.json").read_text("utf-8")))
     assert stations == set(truth.incidents["station"])  # every sample station has incidents
+
+
+def test_prepare_shows_its_progress_on_a_terminal_and_nothing_elsewhere(tmp_path, monkeypatch):
+    """A bar of the bytes read, file by file (a large text file piece by piece), on a terminal only."""
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    export = BUNDLED_RAW / "接处警台账_2024.csv"
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    prepare(export, tmp_path / "shown")
+    shown = sys.stderr.getvalue()
+    assert "reading" in shown and "100%" in shown
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log file
+    prepare(export, tmp_path / "quiet")
+    assert sys.stderr.getvalue() == ""

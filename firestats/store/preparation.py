@@ -8,11 +8,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from firestats.errors import InputError
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping, known_headers, load_mapping
+from firestats.ingest.text_table import PIECE_BYTES
 from firestats.store import generations
 from firestats.store.dataset import (
     DATE_COLUMN,
@@ -142,25 +144,63 @@ def build(paths: Iterable[Path | str] | Path | str, mapping: Mapping | Path | st
     return merge(*read_parts(paths, mapping), mapping)
 
 
+class _Reading:
+    """The progress of reading a prepare's exports, in bytes: a file at a time, a large text file a piece at a time
+    (shown on a terminal only)."""
+
+    def __init__(self, files: list[Path], show: bool) -> None:
+        self.sizes = {path: path.stat().st_size for path in files}
+        self.bar = tqdm(total=sum(self.sizes.values()), desc="reading", unit="B", unit_scale=True, unit_divisor=1024,
+                        disable=None if show else True, leave=False)
+        self.path: Path | None = None  # the file being read
+        self.shown = 0  # of its bytes
+
+    def __enter__(self) -> _Reading:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.bar.close()
+
+    def start(self, path: Path) -> None:
+        """A file to read next."""
+        self.path, self.shown = path, 0
+
+    def piece(self) -> None:
+        """A piece of the file read: a large text file's PIECE_BYTES of text (about as many bytes), or a whole table."""
+        step = min(PIECE_BYTES, self.sizes[self.path] - self.shown) if self.path else 0
+        self.bar.update(step)
+        self.shown += step
+
+    def done(self) -> None:
+        """The file read, or taken from the cache."""
+        if self.path:
+            self.bar.update(self.sizes[self.path] - self.shown)
+        self.path, self.shown = None, 0
+
+
 def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
-               cache: SourceCache | None = None) -> tuple[list[FilePart], dict[str, str]]:
+               cache: SourceCache | None = None, progress: bool = False) -> tuple[list[FilePart], dict[str, str]]:
     """Every file read and converted into its part (see ``sources.FilePart``), with the files left out and why.
 
     Files are read one at a time; with a ``cache``, a file whose part is kept there is not read at
-    all, and a part's incidents stay on disk until the merge reads them a slice at a time.
+    all, and a part's incidents stay on disk until the merge reads them a slice at a time; with ``progress``, a
+    bar on a terminal shows the bytes read.
     """
     inputs = Inputs(paths, mapping)
     recipe_hash = recipe(mapping) if cache else ""
     parts, skipped, taken = [], {}, set()
-    for path in inputs.files:
-        key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
-        part = cache.get(key) if cache else None
-        if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
-            tables = inputs.read(path, taken, skipped)
-            part = convert(tables, mapping, cache.slices(key)) if cache else convert(tables, mapping)
-            part = cache.put(key, part) if cache and part.sources else part
-        taken.update(part.sources)
-        parts.append(part)
+    with _Reading(inputs.files, progress) as reading:
+        for path in inputs.files:
+            reading.start(path)
+            key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
+            part = cache.get(key) if cache else None
+            if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
+                tables = inputs.read(path, taken, skipped)
+                part = convert(tables, mapping, cache.slices(key) if cache else lambda _: SliceList(), reading.piece)
+                part = cache.put(key, part) if cache and part.sources else part
+            taken.update(part.sources)
+            parts.append(part)
+            reading.done()
     inputs.check_any(any(p.sources for p in parts), skipped)
     if cache:
         cache.drop_unused()
@@ -168,9 +208,11 @@ def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
 
 
 def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None,
-            slices: Callable[[int], Slices] = lambda _: SliceList()) -> FilePart:
+            slices: Callable[[int], Slices] = lambda _: SliceList(), piece: Callable[[], None] = lambda: None
+            ) -> FilePart:
     """One file's tables in canonical fields and kept records, with their problem rows and accounting; each
-    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file."""
+    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file (``piece`` told
+    of each piece read)."""
     part = FilePart([], [], [], [], pd.DataFrame())
     problems = []
     for family, table, given in tables:
@@ -181,7 +223,7 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
                            "header_row": table.header_row, "ignored_columns": table.ignored_columns,
                            "ignored_sheets": table.ignored_sheets})
         if family == "incidents":
-            stream, lines = _canonical(table, mapping, slices(len(part.incidents)))
+            stream, lines = _canonical(table, mapping, slices(len(part.incidents)), piece)
             part.incidents.append(stream)
         else:
             frame, lines = readers.whole(table)
@@ -205,9 +247,10 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
 CONVERTING = 2
 
 
-def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
-    """An incident table read into canonical fields a piece at a time (kept in ``slices``, in order), and its lines'
-    problems; ``CONVERTING`` pieces are converted while the next is read."""
+def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices,
+               piece: Callable[[], None] = lambda: None) -> tuple[Stream, pd.DataFrame]:
+    """An incident table read into canonical fields a piece at a time (kept in ``slices``, in order; ``piece`` told
+    of each), and its lines' problems; ``CONVERTING`` pieces are converted while the next is read."""
     found, lines, keys, defaulted = [], [], [], Counter()
     with ThreadPoolExecutor(CONVERTING) as pool:
         converting: deque[Future[Canonical]] = deque()
@@ -215,6 +258,7 @@ def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices)
             converting.append(pool.submit(incidents.to_canonical, frame, table.source, mapping))
             lines.append(problems)
             del frame
+            piece()
             while converting and (len(converting) > CONVERTING or converting[0].done()):
                 canonical = _kept(converting.popleft().result(), slices, found, keys, defaulted)
         while converting:
@@ -308,18 +352,18 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def prepare(paths: Iterable[Path | str] | Path | str, out_dir: Path | str,
-            mapping: Mapping | Path | str | None = None, rebuild: bool = False) -> Dataset:
+            mapping: Mapping | Path | str | None = None, rebuild: bool = False, progress: bool = True) -> Dataset:
     """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
     summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
     An ``out_dir`` prepared before is updated: only new or changed files are read (by content), only the
     incidents of those and of the files they fold with are folded again (see ``generations``), the rows of
     removed files are dropped, and the result is the one a prepare from scratch gives; ``rebuild`` reads and
-    folds every file again.
+    folds every file again. With ``progress`` a bar on a terminal shows the bytes read.
     """
     out_dir = Path(out_dir)
     paths, mapping = _given(paths, mapping)
-    parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild))
+    parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild), progress)
     streams = [s for p in parts for s in p.incidents]
     ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]
     read = [_dated(p.problems) for p in parts]

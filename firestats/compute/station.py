@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from firestats.catalogue import languages
 from firestats.compute.accounting import files_table, row_accounting
 from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures, weekly_rates
@@ -47,6 +48,11 @@ class StationYear:
     figures: dict[str, Any]  # as `firestats figures` prints them
     data: Dataset  # the station's records and problem rows of the period; assessments with points and grade
     table: ScoreTable  # the score table results were graded with
+
+    @property
+    def language(self) -> str:
+        """The language the station's reports are written in, as its export's mapping declares it (zh, en)."""
+        return self.data.quality.get("language") or languages()[0]
 
     @property
     def year(self) -> int:
@@ -113,7 +119,8 @@ def compute(dataset: Dataset, station: str | None, period: Period, options: Opti
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
-        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval,
+                           dataset.quality.get("export_types")),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),

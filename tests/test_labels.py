@@ -184,18 +184,20 @@ def test_every_label_of_a_station_reports_outputs_is_the_catalogues(outputs):
 def _card(monkeypatch):
     from firestats.publish import station_report as page
 
-    monkeypatch.setattr(page, "term", lambda key: PLANTED if key == "incidents.total" else cat.term(key))
+    monkeypatch.setattr(page, "term", lambda key, language="zh": PLANTED if key == "incidents.total" else
+                        cat.term(key, language))
 
 
 def _column(monkeypatch):
     from firestats.publish import response_view
 
-    monkeypatch.setattr(response_view, "table_heading", lambda name: PLANTED if name == "median" else
-                        cat.table_heading(name))
+    monkeypatch.setattr(response_view, "table_heading", lambda name, language="zh": PLANTED if name == "median" else
+                        cat.table_heading(name, language))
 
 
 def _figure_row(monkeypatch):
-    monkeypatch.setattr(exports, "label", lambda key: PLANTED if key == "incidents.total" else cat.label(key))
+    monkeypatch.setattr(exports, "label", lambda key, language="zh": PLANTED if key == "incidents.total" else
+                        cat.label(key, language))
 
 
 def _json_key(monkeypatch):

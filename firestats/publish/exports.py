@@ -17,18 +17,30 @@ from typing import Any
 
 import xlsxwriter
 
-from firestats.catalogue import accounting_rule, catalogue, label, sheets, shown_in, table_heading, unit_of
+from firestats.catalogue import (
+    accounting_rule,
+    catalogue,
+    family_word,
+    label,
+    languages,
+    sheet_name,
+    sheets,
+    shown_in,
+    table_heading,
+    term,
+    unit_of,
+    unit_word,
+)
 from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact_all
 from firestats.publish import annual, word
-from firestats.publish.narrative import bulletin_paragraph, bulletin_title, written
+from firestats.publish.narrative import bulletin_paragraph, bulletin_title, written_in
 from firestats.publish.paths import BESIDE, BULLETIN
 from firestats.request import Request
 
 HEADERS = [table_heading(name) for name in ("figure", "value", "unit", "key")]
-WORKBOOK_HEADERS = [table_heading(name) for name in ("figure", "value", "written", "unit", "definition", "basis")]
-_SOURCE_NAMES = {"incidents": "接处警记录", "assessments": "训练考核成绩", "activities": "工作台账"}
+WORKBOOK_COLUMNS = ("figure", "value", "written", "unit", "definition", "basis")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DECIMALS = {"秒": 1, "比例": 4}
 # The station notebook's 年度数据 output carries what the exports are written from under this type
@@ -90,12 +102,13 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     publication = redact_all(publication)  # also what a notebook of one's own published
     figures = rounded(publication["figures"])
     period = request.period
-    blocks = annual.draft(annual.load_template(request.options.docx_template, period), publication, period)
+    language = publication.get("language") or languages()[0]
+    blocks = annual.draft(annual.load_template(request.options.docx_template, period, language), publication, period)
     contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication, period),
                 ".txt": _plain_text(publication["annual"]),
-                ".docx": word.document(blocks)}
+                ".docx": word.document(blocks, english=language != languages()[0])}
     files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
     if period.kind != "year":
         files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication, period)
@@ -122,40 +135,52 @@ def _csv(figures: dict[str, Any]) -> str:
     return text.getvalue()
 
 
-def _basis(family: str, publication: dict[str, Any]) -> str:
-    """Where a family's figures were counted from: 接处警记录123条（a.csv、b.xlsx）."""
+def _basis(family: str, publication: dict[str, Any], language: str) -> str:
+    """Where a family's figures were counted from: 接处警记录123条（a.csv、b.xlsx）; Incident records: 123 (a.csv)."""
     source = (publication.get("sources") or {}).get(family)
+    name = family_word(family, language)
+    if language != languages()[0]:
+        return f"{name}: {source['records']} ({', '.join(source['files'])})" if source else \
+            f"{name}: {table_heading('no_records', language).lower()}"
     if not source:
-        return f"{_SOURCE_NAMES[family]}（无记录）"
-    return f"{_SOURCE_NAMES[family]}{source['records']}条（{'、'.join(source['files'])}）"
+        return f"{name}（{table_heading('no_records')}）"
+    return f"{name}{source['records']}条（{'、'.join(source['files'])}）"
 
 
 def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Period) -> bytes:
-    """The checking workbook of a period: a sheet per record family, awards and competitions, and data quality."""
+    """The checking workbook of a period: a sheet per record family, awards and competitions, and data quality, in
+    the station's language (its export's mapping's)."""
+    language = publication.get("language") or languages()[0]
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
-        book.set_properties({"title": f"{publication['station_name']}{period.title}数据核对表"})
+        name, english = publication["station_name"], language != languages()[0]
+        title = annual.document_name(name, period, language) if english else f"{name} {period.title}"
+        called = f"{title} — {table_heading('workbook', language)}" if english else \
+            f"{name}{period.title}{table_heading('workbook')}"
+        book.set_properties({"title": called})
         bold = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
-        title = f"{publication['station_name']} {period.title}"
+        headers = [table_heading(column, language) for column in WORKBOOK_COLUMNS]
         for name, held in sheets().items():
-            sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
-            basis = _basis(held.family, publication)
+            sheet = _sheet(book, sheet_name(name, language), title, headers, bold, (16, 12, 14, 8, 40, 40))
+            basis = _basis(held.family, publication, language)
             rows = flatten(figures, held.groups)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)
-                sheet.write_row(number_, 0, [neutralise(label(key))])
+                sheet.write_row(number_, 0, [neutralise(label(key, language))])
                 if value is None:
-                    sheet.write_string(number_, 1, "无记录")
+                    sheet.write_string(number_, 1, table_heading("no_records", language))
                 else:
                     sheet.write_number(number_, 1, value, formats.get(unit_of(key), formats[""]))
-                sheet.write_row(number_, 2, [written(key, value), unit_of(key), known.definition if known else "",
-                                             basis])
-            if name == "训练考核" and figures.get("assessments"):
-                _lists(sheet, len(rows) + 2, figures["assessments"], basis)
-        _honours(book, title, bold, figures)
-        _quality(book, title, bold, figures, publication, period)
+                # Definitions are the catalogue's Chinese: an English workbook leaves them to its glossary.
+                definition = known.definition if known and language == languages()[0] else ""
+                sheet.write_row(number_, 2, [written_in(key, value, language) or table_heading("no_records", language),
+                                             unit_word(unit_of(key), language), definition, basis])
+            if held.family == "assessments" and figures.get("assessments"):
+                _lists(sheet, len(rows) + 2, figures["assessments"], basis, language)
+        _honours(book, title, bold, figures, language)
+        _quality(book, title, bold, figures, publication, period, language)
     return buffer.getvalue()
 
 
@@ -175,39 +200,43 @@ def _score_table_named(table: dict[str, Any]) -> str:
     return f"{table['title']}（示例）" if example else table["title"]
 
 
-def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> None:
+def _lists(sheet, row: int, assessments: dict[str, Any], basis: str, language: str) -> None:
     """The weakest and strongest items and the score table, as text rows under the numbers."""
     table = assessments["score_table"]
-    entries = [(table_heading("weakest_items"), "、".join(assessments["weakest_items"]) or "无"),
-               (table_heading("strongest_items"), "、".join(assessments["strongest_items"]) or "无"),
-               (table_heading("score_table"), _score_table_named(table))]
+    entries = [(table_heading("weakest_items", language), "、".join(assessments["weakest_items"]) or "—"),
+               (table_heading("strongest_items", language), "、".join(assessments["strongest_items"]) or "—"),
+               (table_heading("score_table", language), _score_table_named(table))]
     for offset, (name, text) in enumerate(entries):
         sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
 
 
-def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
-    sheet = _sheet(book, "获奖与比武", title, [table_heading(name) for name in ("date", "category", "content")], bold,
-                   (12, 12, 50))
+def _honours(book, title: str, bold, figures: dict[str, Any], language: str) -> None:
+    sheet = _sheet(book, sheet_name("获奖与比武", language), title,
+                   [table_heading(name, language) for name in ("date", "category", "content")], bold, (12, 12, 50))
     activities = figures.get("activities") or {}
-    rows = [(e["date"], "获奖", e["content"]) for e in activities.get("awards") or []]
-    rows += [(e["date"], "比武竞赛", e["content"]) for e in activities.get("competitions") or []]
-    rows += [(c["date"], "比武名次", f"{c['person']} 第{c['rank']}名")
+    award, competition, placing = (table_heading(name, language) for name in ("award", "competition", "placing"))
+    rows = [(e["date"], award, e["content"]) for e in activities.get("awards") or []]
+    rows += [(e["date"], competition, e["content"]) for e in activities.get("competitions") or []]
+    rows += [(c["date"], placing, table_heading("placed", language).format(person=c["person"], rank=c["rank"]))
              for c in (figures.get("assessments") or {}).get("competitions") or []]
     # By date and kind alone: a competition's placings stay in the order of their ranks (1, 2, 3), not of names.
     for number_, row in enumerate(sorted(rows, key=lambda r: r[:2]), start=2):
         sheet.write_row(number_, 0, [neutralise(cell) for cell in row])
     if not rows:
-        sheet.write_string(2, 0, "无记录")
+        sheet.write_string(2, 0, table_heading("no_records", language))
 
 
-def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any], period: Period) -> None:
+def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[str, Any], period: Period,
+             language: str) -> None:
     """Where every input row went: each file, then the station's incidents, in the catalogue's accounting terms."""
     accounts = shown_in("accounting")
-    sheet = _sheet(book, "数据质量", title, [table_heading("file"), *(e.term for e in accounts)], bold,
+    sheet = _sheet(book, sheet_name("数据质量", language), title,
+                   [table_heading("file", language), *(term(e.key, language) for e in accounts)], bold,
                    (36, 10, 10, 10, 10))
     row = 2
     for f in publication.get("files") or []:
         sheet.write_row(row, 0, [neutralise(f["source_file"]), *(f[e.shown["accounting"].name] for e in accounts)])
         row += 1
-    sheet.write_row(row + 1, 0, [f"本站{period.this}警情", *(value_at(figures, e.key) for e in accounts)])
-    sheet.write_string(row + 2, 0, accounting_rule())
+    mine = table_heading("incidents_here", language).format(this=period.this)
+    sheet.write_row(row + 1, 0, [mine, *(value_at(figures, e.key) for e in accounts)])
+    sheet.write_string(row + 2, 0, accounting_rule(language))

@@ -72,8 +72,12 @@ def test_the_breakdown_lists_every_type_with_records_and_adds_up_to_the_total(fi
                                            ("2023-07", "Soho — Monthly Summary, July 2023")])
 def test_a_summary_names_its_period(english_prepared, tmp_path, period, title):
     report = station_report(Request.of("Soho", period, english_prepared))
-    text = paragraphs(made(report, tmp_path)[".docx"])
+    written = exports.beside(tmp_path / "Soho.html", report.publication(), report.request)
+    text = paragraphs(written[tmp_path / "Soho.docx"])
     assert text[0] == title
+    bulletin = next(content for path, content in written.items() if path.stem != "Soho").decode("utf-8-sig")
+    assert bulletin.startswith(title) and not CJK.search(bulletin)  # the period's text beside it is English too
+    assert "fs-block" not in report.header().data  # no Chinese 通报 paragraph atop the page
     assert text[2].startswith({"2023-H1": "In the first half of 2023, ", "2023-Q3": "In Q3 2023, ",
                                "2023-07": "In July 2023, "}[period])
 

@@ -111,7 +111,7 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
                 ".docx": word.document(blocks, english=language != languages()[0])}
     files = {html.with_suffix(suffix): contents[suffix] for suffix in BESIDE}
     if period.kind != "year":
-        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication, period)
+        files[html.with_name(html.stem + BULLETIN)] = _bulletin(publication, period, language)
     return files
 
 
@@ -120,10 +120,13 @@ def _plain_text(paragraphs: list[str]) -> bytes:
     return ("\r\n\r\n".join(paragraphs) + "\r\n").encode("utf-8-sig")
 
 
-def _bulletin(publication: dict[str, Any], period: Period) -> bytes:
+def _bulletin(publication: dict[str, Any], period: Period, language: str) -> bytes:
     """A period's 通报 as a text of its own: a title naming the station and the period's dates, then its paragraph
-    (from the figures as computed, so each reads as on the page)."""
+    (from the figures as computed, so each reads as on the page); an English station's is its summary's title and
+    paragraphs of figures."""
     figures, name = publication["figures"], publication["station_name"]
+    if language != languages()[0]:
+        return _plain_text([annual.document_name(name, period, language), *publication["annual"]])
     return _plain_text([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
 
 

@@ -117,9 +117,10 @@ def bulletin_paragraph(figures: dict[str, Any], period: Period, station_name: st
     return redact(f"{period.dates}，{station_name}{period.words}{'，'.join(said)}。")
 
 
-def bulletin(figures: dict[str, Any], period: Period, station_name: str) -> str:
-    """The 通报 paragraph as the station page shows it, in HTML (none for a year, whose 年度数据 block says it)."""
-    if period.kind == "year":
+def bulletin(figures: dict[str, Any], period: Period, station_name: str, language: str = "zh") -> str:
+    """The 通报 paragraph as the station page shows it, in HTML (none for a year, whose 年度数据 block says it, nor
+    for an English station, whose summary's paragraphs say it in English)."""
+    if period.kind == "year" or language != languages()[0]:
         return ""
     return f'<div class="fs-block"><p>{escape(bulletin_paragraph(figures, period, station_name))}</p></div>'
 

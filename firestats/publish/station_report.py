@@ -120,7 +120,7 @@ class StationReport:
             f'<h1 class="fs-title">{text(report_title(self.station_name, period))}</h1>'
             f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
-            + narrative.bulletin(self.figures, self.period, self.station_name)
+            + narrative.bulletin(self.figures, self.period, self.station_name, self.language)
         )
 
     def headline(self) -> HTML:

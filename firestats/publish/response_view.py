@@ -78,8 +78,7 @@ def standard(figures: dict[str, Any], shown: list[str], language: str = "zh") ->
     bands = r.get("total_bands")
     if bands and r["segments"]["total"]["n"]:
         minutes_ = table_heading("band_minutes", language)
-        parts.append(table([table_heading("band", language).format(part_word("total", language)),
-                            table_heading("band_count", language)],
+        parts.append(table([table_heading("band", language), table_heading("band_count", language)],
                            [[minutes_.format(band), n] for band, n in bands.items() if n]))
     if held.get("source"):
         parts.append(f'<p class="fs-note">{escape(held["source"])}</p>')

@@ -45,7 +45,8 @@ STATION, YEAR = "城东", 2025
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "station_report.ipynb"
 PLANTED = "手写标签"
 CALENDAR = re.compile(r"\d{4}年|\d{1,2}月")
-ROWS_OF_FIGURES = {cat.table_heading(name) for name in ("figure", "item", "segment", "action")}
+ROWS_OF_FIGURES = {cat.table_heading(name, language) for name in ("figure", "item", "segment", "action")
+                   for language in cat.languages()}
 
 
 def _shipped(name: str) -> dict:

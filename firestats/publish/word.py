@@ -59,14 +59,14 @@ def _field_run(paragraph, kind: str, instruction: str | None = None):
 
 
 def _english(spec: dict) -> dict:
-    """The settings' document form for an English draft: every font the English one, every size scaled from the
-    Chinese body's to the English body's, level-1 headings bold (黑体's weight)."""
+    """The settings' document form for an English draft: every font the English one, every size and the line scaled
+    from the Chinese body's to the English body's, level-1 headings bold (黑体's weight)."""
     latin = spec["english"]
     scale = latin["size_pt"] / spec["body"]["size_pt"]
     kinds = ("title", "salutation", "body", "heading1", "heading2", "signature", "date", "page_number")
     fonts = {kind: {**spec[kind], "font": latin["font"], "size_pt": spec[kind]["size_pt"] * scale,
                     "bold": kind in ("title", "heading1")} for kind in kinds}
-    return {**spec, **fonts}
+    return {**spec, **fonts, "line_pt": spec["line_pt"] * scale}
 
 
 def _page_numbers(doc, section, spec: dict) -> None:

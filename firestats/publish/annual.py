@@ -144,7 +144,7 @@ def english_values(template: dict[str, Any], publication: dict[str, Any], period
     English (306 incidents, 74.2%, 5 min 12 s; a median or percentile below the minimum n has none), the period's
     words, and the incidents' breakdown."""
     figures = publication["figures"]
-    out = {name: _english_figure(figures, key) for name, key in template["figures"].items()}
+    out = {name: _english_figure(figures, key, template["language"]) for name, key in template["figures"].items()}
     return out | _period_words(template["periods"], period, publication.get("coverage")) | {
         "station_name": Value(publication["station_name"]),
         "within_minutes": Value(f"{within_seconds() / 60:g}"),
@@ -166,13 +166,13 @@ def _period_words(words: dict[str, Any], period: Period, covered: dict[str, Any]
     return {"title": Value(words["title"][period.kind].format(**named)), "during": Value(during)}
 
 
-def _english_figure(figures: dict[str, Any], key: str) -> Value:
-    """A figure as an English summary writes it; none where it has no records, or is a median or percentile
+def _english_figure(figures: dict[str, Any], key: str, language: str) -> Value:
+    """A figure as a summary in ``language`` writes it; none where it has no records, or is a median or percentile
     withheld below the minimum n (as the page withholds it)."""
     value = text_value(figures, key)
     if key.endswith(("median_s", "p90_s")) and (value_at(figures, n_of(key)) or 0) < min_percentile_n():
         value = None
-    return _figure(written_in(key, value, "en"), value)
+    return _figure(written_in(key, value, language), value)
 
 
 def _figure(text: str, exact: float | None) -> Value:

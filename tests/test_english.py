@@ -150,3 +150,17 @@ def test_a_chinese_drafts_data_notes_stand_apart_from_its_findings():
         assert texts[at + 1] == note + "。" and blocks[at].kind == "heading1"
         assert all(note not in b.text for b in blocks[:at])
     assert "附：数据说明" not in [b.text for b in annual.draft(annual.load_template(), publication(), Period(2024))]
+
+
+def test_a_summary_of_records_that_stop_short_of_the_period_names_the_days_they_cover():
+    """Pudong's kind of gap, in English: records to 23 April never speak for the whole year."""
+    from test_annual_report import publication
+
+    covered = publication() | {"station_name": "Soho", "coverage": {"from": "2025-01-01", "to": "2025-04-23",
+                                                                    "whole": False}}
+    template = annual.load_template(language="en")
+    text = [b.text for b in annual.draft(template, covered, Period(2025))]
+    assert text[0] == "Soho — Annual Summary 2025"
+    assert text[2].startswith("From 1 January 2025 to 23 April 2025, Soho attended 123 incidents, of which fires 40, "
+                              "rescues and special services 30 and assistance to the public 53.")
+    assert not any(CJK.search(t) for t in text)

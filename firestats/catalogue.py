@@ -42,6 +42,7 @@ class Entry:
     unit: str  # 起, 人, 万元, 秒, 比例 …
     approx: bool  # the annual text writes it rounded down with 余 (123 -> 120余次)
     definition: str
+    en_definition: str  # its definition in an English text
     source: str
     shown: dict[str, Place] = field(default_factory=dict)  # view -> its place there (VIEWS)
 
@@ -71,7 +72,7 @@ def _filled(seconds: int) -> dict[str, Entry]:
     limits = {"within_seconds": seconds, "within_minutes": f"{seconds / 60:g}"}
     return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["en"].format(**limits), e["unit"],
                             bool(e.get("approx", False)),
-                            e["definition"].format(**limits), e["source"],
+                            e["definition"].format(**limits), e["en_definition"].format(**limits), e["source"],
                             {view: _place(at) for view, at in e.get("shown", {}).items()}) for e in _data()["figures"]}
 
 
@@ -140,6 +141,12 @@ def field_word(name: str, language: str = "zh") -> str:
     if language == languages()[0]:
         return FIELDS_BY_NAME[name].label
     return _words("fields", language)[name]
+
+
+def definition(key: str, language: str = "zh") -> str:
+    """A catalogued figure's definition in ``language``."""
+    found = catalogue()[key]
+    return found.definition if language == languages()[0] else found.en_definition
 
 
 def unit_word(unit: str, language: str = "zh") -> str:

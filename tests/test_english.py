@@ -100,6 +100,8 @@ def test_the_workbook_and_the_pages_labels_are_the_english_catalogues(soho, file
     keys = [key for key, _ in exports.flatten(json.loads(files[".json"]), cat.sheets()["警情"].groups)]
     assert labels == {cat.label(key, "en") for key in keys}
     assert {"Incidents", "False alarms", "Call to first arrival, mean"} <= labels
+    definitions = {row[0]: row[4] for row in book["Incidents"].iter_rows(min_row=3, values_only=True)}
+    assert definitions["False alarms"] == cat.definition("incidents.by_type.虚假警", "en") != ""
     shown = page_labels(page_of(soho))
     assert {"Incidents", "Figure", "Rows kept", "Segment", "Incident type"} <= shown
     assert [label for label in shown if CJK.search(label)] == []
@@ -122,7 +124,7 @@ def test_every_english_word_has_its_chinese_key_and_every_figure_its_english_ter
     for section in ("headings", "parts", "actions"):
         assert set(english[section]) == set(data[section]), section
     assert {e.unit for e in cat.catalogue().values()} | set(data["part_units"].values()) <= set(english["units"])
-    assert all(e.en and not CJK.search(e.en) for e in cat.catalogue().values())
+    assert all(e.en and e.en_definition and not CJK.search(e.en + e.en_definition) for e in cat.catalogue().values())
     assert not any(CJK.search(str(w)) for section in english.values() for w in section.values())
 
 

@@ -20,6 +20,7 @@ import xlsxwriter
 from firestats.catalogue import (
     accounting_rule,
     catalogue,
+    definition,
     family_word,
     label,
     languages,
@@ -170,16 +171,14 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Perio
             basis = _basis(held.family, publication, language)
             rows = flatten(figures, held.groups)
             for number_, (key, value) in enumerate(rows, start=2):
-                known = catalogue().get(key)
                 sheet.write_row(number_, 0, [neutralise(label(key, language))])
                 if value is None:
                     sheet.write_string(number_, 1, table_heading("no_records", language))
                 else:
                     sheet.write_number(number_, 1, value, formats.get(unit_of(key), formats[""]))
-                # Definitions are the catalogue's Chinese: an English workbook leaves them to its glossary.
-                definition = known.definition if known and language == languages()[0] else ""
                 sheet.write_row(number_, 2, [written_in(key, value, language) or table_heading("no_records", language),
-                                             unit_word(unit_of(key), language), definition, basis])
+                                             unit_word(unit_of(key), language),
+                                             definition(key, language) if key in catalogue() else "", basis])
             if held.family == "assessments" and figures.get("assessments"):
                 _lists(sheet, len(rows) + 2, figures["assessments"], basis, language)
         _honours(book, title, bold, figures, language)

@@ -19,6 +19,7 @@ from firestats.catalogue import (
     accounting_rule,
     action_word,
     catalogue,
+    definition,
     heading,
     label,
     shown_in,
@@ -323,9 +324,10 @@ class StationReport:
         definition names the segment's other statistics: the page stays within ten A4 pages)."""
         shown = [e for key, e in catalogue().items()
                  if not key.startswith("response.segments.") or key.endswith(".median_s")]
+        at = self.language
         return HTML(table(self._headings("figure", "definition", "unit", "source"),
-                          [[term(e.key, self.language), e.definition, unit_word(e.unit, self.language), e.source]
-                           for e in shown], "fs-small"))
+                          [[term(e.key, at), definition(e.key, at), unit_word(e.unit, at), e.source] for e in shown],
+                          "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 

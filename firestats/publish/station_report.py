@@ -429,8 +429,8 @@ def station_report(request: Request) -> StationReport:
 
     >>> import firestats as fs
     >>> report = fs.station_report(fs.Request.of("城东", 2025, "data/processed"))  # doctest: +SKIP
-    >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
-    (603, '全年队站共开展专项教育12次')
+    >>> report.figures["incidents"]["total"], report.annual_block()[0][:14]  # doctest: +SKIP
+    (603, '全年队站共开展专项教育10次')
     """
     request, dataset = open_report(request)  # this station's years alone
     this = reported(dataset, request)

@@ -15,7 +15,7 @@ RAW := data/raw
 PROCESSED := data/processed
 REPORTS := reports
 
-.PHONY: demo test lab setup sample prepare clean
+.PHONY: demo test lab setup sample prepare clean messages
 
 demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
 	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
@@ -82,6 +82,9 @@ sample: setup ## generate the sample raw exports if data/raw has none
 
 prepare: sample
 	$(BIN)/firestats prepare $(RAW) --out $(PROCESSED)
+
+messages: $(TEST_OK) ## compile the console's Chinese after editing firestats/locale/zh_CN/LC_MESSAGES/firestats.po
+	$(BIN)/pybabel compile --use-fuzzy -d firestats/locale -D firestats
 
 clean: ## remove generated data and reports (raw data is kept)
 	rm -rf $(PROCESSED)/*.parquet $(PROCESSED)/*.json $(REPORTS)/*

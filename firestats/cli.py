@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import re
 import sys
@@ -16,6 +17,7 @@ import click
 from firestats import __version__
 from firestats.errors import FirestatsError
 from firestats.privacy import inert_json, printable
+from firestats.vocabulary.messages import _, speak_through_click
 
 if TYPE_CHECKING:
     from firestats.request import Options
@@ -39,26 +41,44 @@ def _say(lines: Iterable[str], err: bool = False) -> None:
 
 
 class _Group(click.Group):
-    """Every command's refusal (a FirestatsError, or an option click refuses) printed as its one line, with its
-    exit code."""
+    """Every command's help and words in the console's language, and every refusal (a FirestatsError, or an option
+    click refuses) printed as its one line, with its exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _speak(self)  # decided per run: FIRESTATS_LANG, else the locale
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            where = f"; see `{exc.ctx.command_path} --help`" if exc.ctx else ""
+            where = _("; see `{command} --help`").format(command=exc.ctx.command_path) if exc.ctx else ""
             _fail(f"{exc.format_message()}{where}", exc.exit_code)
         except FirestatsError as exc:
             kept = getattr(exc, "kept", None)
-            _fail(f"{exc} (the executed notebook, error included, is kept as {kept})" if kept else str(exc),
+            _fail(_("{error} (the executed notebook, error included, is kept as {kept})").format(error=exc, kept=kept)
+                  if kept else str(exc),
                   exc.exit_code)
+
+
+def _speak(group: click.Group) -> None:
+    """Every command's and option's help in the console's language; the catalogue's keys are the English, kept on
+    first use so a later run in another language starts from them."""
+    speak_through_click()
+    for command in (group, *group.commands.values()):
+        english = vars(command).setdefault("english_help", command.help and inspect.cleandoc(command.help))
+        command.help = english and _(english)
+        command._help_option = None  # click keeps its --help option, worded once, per command
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                param.help = _(vars(param).setdefault("english_help", param.help))
 
 
 def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """The --scheduler address, refused unless it reads [protocol://]host:port."""
     match = _SCHEDULER.fullmatch(value) if value is not None else None
     if value is not None and not (match and 0 < int(match[1]) < 65536):
-        raise click.BadParameter(f"{value!r} is no scheduler address such as tcp://host:8786")
+        raise click.BadParameter(_("{value!r} is no scheduler address such as tcp://host:8786").format(value=value))
     return value
 
 
@@ -120,7 +140,7 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, s
     from firestats.store import prepare as run
 
     dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name, settings)
-    _say([*describe(dataset), f"wrote {out_dir}"])
+    _say([*describe(dataset), _("wrote {path}").format(path=out_dir)])
 
 
 @main.command()
@@ -140,8 +160,8 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, settings: str |
     dataset = _read(lambda mapping: build(inputs, mapping), mapping_name, settings)
     _say(describe(dataset, examples))
     problems = problem_rows(dataset.problems)
-    click.echo(f"{len(problems.drop_duplicates(['source_file', 'source_row']))} row(s) with problems"
-               if len(problems) else "clean: every row kept")
+    click.echo(_("{n} row(s) with problems").format(n=len(problems.drop_duplicates(["source_file", "source_row"])))
+               if len(problems) else _("clean: every row kept"))
     sys.exit(1 if len(problems) else 0)
 
 
@@ -258,11 +278,17 @@ def batch(data_dir: Path, out_dir: Path, years: tuple[int, ...], stations: tuple
     outcome = render_all(data_dir, out_dir, years=years, stations=stations, kind=period_kind, options=options,
                          workers=workers, scheduler=scheduler, force=force, notebook=notebook or STATION_NOTEBOOK,
                          timeout_s=timeout_s)
-    _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}"
-          f" · index: {out_dir / INDEX}"])
+    _say([_done(outcome) + _(" · index: {path}").format(path=out_dir / INDEX)])
     if outcome.failed:
-        _say([f"FAILED {name}: {error}" for name, error in outcome.failed.items()], err=True)
+        _say([_("FAILED {name}: {error}").format(name=name, error=error) for name, error in outcome.failed.items()],
+             err=True)
         sys.exit(1)
+
+
+def _done(outcome: Any) -> str:
+    """What a batch did, in one line."""
+    return _("rendered {rendered}, unchanged {unchanged}, failed {failed}").format(
+        rendered=len(outcome.rendered), unchanged=len(outcome.skipped), failed=len(outcome.failed))
 
 
 def _write_sample(out_dir: Path, seed: int | None, force: bool) -> list[Path]:
@@ -272,8 +298,8 @@ def _write_sample(out_dir: Path, seed: int | None, force: bool) -> list[Path]:
 
     held = next((p for p in out_dir.rglob("*") if p.is_file()), None) if out_dir.is_dir() else None
     if held is not None and not force:
-        raise OutputError(f"{out_dir}: already holds files ({held.name} …); the sample is written only into an "
-                          "empty folder (--force replaces files of the same name)")
+        raise OutputError(_("{path}: already holds files ({file} …); the sample is written only into an empty folder "
+                            "(--force replaces files of the same name)").format(path=out_dir, file=held.name))
     return generator.write_sample(out_dir, generator.SEED if seed is None else seed)
 
 
@@ -315,9 +341,9 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
         _write_sample(raw, None, False)
     run([raw], processed)
     outcome = render_all(processed, reports, years=years, workers=workers)
-    _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}",
-          f"reports: {(reports / INDEX).resolve()}",
-          f"next, on this data: firestats report --data {processed} --station 城东 --year 2025 --out {reports}"])
+    _say([_done(outcome), _("reports: {path}").format(path=(reports / INDEX).resolve()),
+          _("next, on this data: firestats report --data {data} --station 城东 --year 2025 --out {out}").format(
+              data=processed, out=reports)])
     if outcome.failed:
         sys.exit(1)
 
@@ -333,9 +359,10 @@ def init_settings(path: Path, force: bool) -> None:
     from firestats.settings import starter
 
     if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; --force replaces it")
+        raise OutputError(_("{path}: already exists; --force replaces it").format(path=path))
     OutputFolder(path.parent).write(path.name, starter().encode("utf-8"))
-    _say([f"wrote {path}: uncomment what your unit sets; firestats finds ./firestats.yaml, or give --settings"])
+    _say([_("wrote {path}: uncomment what your unit sets; firestats finds ./firestats.yaml, or give --settings")
+          .format(path=path)])
 
 
 @main.command("install-kernel")
@@ -345,7 +372,7 @@ def install_kernel(user: bool) -> None:
     papermill): into this environment (venv, conda) when it can be written, else for this user."""
     from firestats.run.kernels import install_kernel as install
 
-    _say([f"kernel 'firestats' installed: {install(user)}"])
+    _say([_("kernel 'firestats' installed: {path}").format(path=install(user))])
 
 
 @main.command()
@@ -356,7 +383,7 @@ def notebooks(out_dir: Path, force: bool) -> None:
     (default ./notebooks), to open in JupyterLab or run with papermill."""
     from firestats.run.notebooks import copy_notebooks
 
-    _say([f"wrote {path}" for path in copy_notebooks(out_dir, force)])
+    _say([_("wrote {path}").format(path=path) for path in copy_notebooks(out_dir, force)])
 
 
 @main.command()
@@ -382,9 +409,9 @@ def stations(data_dir: Path) -> None:
     for name, entry in sorted(index.stations.items()):
         months = sorted(entry["months"])
         years = sorted({int(m[:4]) for m in months})
-        span = f"{months[0]} .. {months[-1]}" if months else "no records"
+        span = f"{months[0]} .. {months[-1]}" if months else _("no records")
         rows.append(f"{name}\t{full_name(name)}\t{', '.join(map(str, years)) or '-'}\t{span}")
-    _say(["station\tfull name\tyears\tmonths with records", *rows])
+    _say([_("station\tfull name\tyears\tmonths with records"), *rows])
 
 
 @main.command()

@@ -51,6 +51,7 @@ from firestats.run.render import (
 )
 from firestats.settings import settings
 from firestats.store import StoreIndex, check_partitions, match_station, read_index, read_quality
+from firestats.vocabulary.messages import _
 
 MANIFEST = "manifest.json"
 # How often a pool worker looks for the batch that started it, in seconds: a killed batch's
@@ -287,7 +288,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
             (lambda: _cluster(todo, scheduler)) if scheduler
             else (lambda: _local(todo, workers or os.cpu_count() or 1)))
         results = runner() if todo else iter(())
-        for result in tqdm(results, total=len(todo), desc="reports", unit="report", disable=not (progress and todo)):
+        for result in tqdm(results, total=len(todo), desc=_("reports"), unit="report", disable=not (progress and todo)):
             exported = _exported(folder.root, result)
             manifest[result["name"]] = {**manifest.get(result["name"], {}), **result,
                                         "headline": _headline(exported), "coverage": exported.get("coverage")}

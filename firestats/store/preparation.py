@@ -38,6 +38,7 @@ from firestats.store.merging import (
 from firestats.store.quality import quality_summary
 from firestats.store.sources import FilePart, SourceCache, part_key, recipe
 from firestats.store.spill import Spill, release_memory
+from firestats.vocabulary.messages import _
 from firestats.vocabulary.problems import FAMILIES, PROBLEM_COLUMNS, QUARANTINE
 from firestats.vocabulary.spelling import normalise_header
 
@@ -61,7 +62,7 @@ def read_all(paths: Iterable[Path | str], mapping: Mapping | None = None,
     inputs = Inputs(paths, mapping)
     tables, taken = [], set()
     for path in inputs.files:
-        for family, table, _ in inputs.read(path, taken, skipped):
+        for family, table, _given_as in inputs.read(path, taken, skipped):
             taken.add(table.source)
             tables.append((family, table))
     inputs.check_any(bool(tables), skipped)
@@ -150,7 +151,7 @@ class _Reading:
 
     def __init__(self, files: list[Path], show: bool) -> None:
         self.sizes = {path: path.stat().st_size for path in files}
-        self.bar = tqdm(total=sum(self.sizes.values()), desc="reading", unit="B", unit_scale=True, unit_divisor=1024,
+        self.bar = tqdm(total=sum(self.sizes.values()), desc=_("reading"), unit="B", unit_scale=True, unit_divisor=1024,
                         disable=None if show else True, leave=False)
         self.path: Path | None = None  # the file being read
         self.shown = 0  # of its bytes

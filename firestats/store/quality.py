@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from firestats.catalogue import action_word, shown_in, table_heading, term
 from firestats.store.dataset import Dataset
+from firestats.vocabulary.messages import _, console_language
 from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE, reason_text
 
 # Merging the rows of one incident's responding units is how such exports work, not a problem.
@@ -39,10 +41,19 @@ def unattributed(problems: pd.DataFrame) -> int:
     return len(lost.drop_duplicates(["source_file", "source_row"]))
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal, a Chinese character two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _pad(text: str, width: int) -> str:
-    """Left-align text in a terminal, counting a Chinese character as two columns."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - used, 1)
+    """Left-align text in a terminal."""
+    return text + " " * max(width - _width(text), 1)
+
+
+def _right(text: str, width: int) -> str:
+    """Right-align text in a terminal."""
+    return " " * max(width - _width(text), 1) + text
 
 
 def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
@@ -62,27 +73,36 @@ def skipped_files(summary: dict[str, Any]) -> list[str]:
 
 
 def describe(dataset: Dataset, examples: int = 3) -> list[str]:
-    """Lines that account for every row: a table per file, then each reason with example rows."""
+    """Lines that account for every row: a table per file, then each reason with example rows. A Chinese console
+    reads the catalogue's words (输入行, 隔离 …); an English one the keys scripts read (rows_in, quarantined …)."""
     q = dataset.quality
-    width = max([len(f["source_file"]) * 2 for f in q["files"]] + [10]) + 2
-    lines = [_pad("file", width) + "".join(f"{k:>12}" for k in ACCOUNT_KEYS)]
-    for f in q["files"]:
-        lines.append(_pad(f["source_file"], width) + "".join(f"{f[k]:>12}" for k in ACCOUNT_KEYS))
-    lines.append(_pad("total", width) + "".join(f"{q['totals'][k]:>12}" for k in ACCOUNT_KEYS))
+    chinese = console_language() == "zh"
+    width = max([_width(f["source_file"]) for f in q["files"]] + [10]) + 2
+    head = [term(e.key) for e in shown_in("accounting")] if chinese else list(ACCOUNT_KEYS)
+    columns = [max(_width(h), 10) + 2 for h in head]
+    file, total = (table_heading("file"), table_heading("total")) if chinese else ("file", "total")
+    lines = [_pad(file, width) + "".join(map(_right, head, columns))]
+    for name, counts in [*((f["source_file"], f) for f in q["files"]), (total, q["totals"])]:
+        lines.append(_pad(name, width) + "".join(_right(str(counts[k]), c) for k, c in zip(ACCOUNT_KEYS, columns)))
     unread = unread_sheets(q)
     if unread:
-        lines.append(f"not read, no header row in the first rows: {', '.join(unread)}")
-    lines += [f"not read (not an export): {line}" for line in skipped_files(q)]
+        lines.append(_("not read, no header row in the first rows: {sheets}").format(sheets=", ".join(unread)))
+    lines += [_("not read (not an export): {file}").format(file=line) for line in skipped_files(q)]
     if q.get("incident_types"):
-        lines.append("incidents by type: " + " · ".join(f"{t} {n}" for t, n in q["incident_types"].items()))
-    lines += [f"given the mapping's default for {field}: {n} row(s) (no value or pattern matched)"
-              for field, n in q.get("defaulted", {}).items() if n]
+        lines.append(_("incidents by type: {counts}").format(
+            counts=" · ".join(f"{t} {n}" for t, n in q["incident_types"].items())))
+    lines += [_("given the mapping's default for {field}: {n} row(s) (no value or pattern matched)").format(
+        field=field, n=n) for field, n in q.get("defaulted", {}).items() if n]
     order = dataset.problems["action"].map(_ACTION_ORDER)
     problems = dataset.problems.assign(_order=order).sort_values(["_order", "family", "reason"], kind="stable")
-    for (_, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"], sort=False):
-        lines.append(f"{action} · {reason} · {len(rows)} row(s): {reason_text(family, reason)}")
-        for _, row in rows.head(examples).iterrows():
-            where = f"{row['source_file']} row {row['source_row']}"
-            cell = f", column {row['column']} = {row['value']!r}" if row["column"] else ""
+    for (_order, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"],
+                                                                   sort=False):
+        lines.append(_("{action} · {reason} · {n} row(s): {text}").format(
+            action=action_word(action) if chinese else action, reason=reason, n=len(rows),
+            text=reason_text(family, reason)))
+        for _row, row in rows.head(examples).iterrows():
+            where = _("{file} row {row}").format(file=row["source_file"], row=row["source_row"])
+            cell = _(", column {column} = {value!r}").format(column=row["column"], value=row["value"]) \
+                if row["column"] else ""
             lines.append(f"    {where}{cell}")
     return lines

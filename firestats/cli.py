@@ -166,7 +166,8 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, settings: str |
 
 
 def _station_options(func):
-    func = click.option("--year", type=int, required=True, help="Calendar year, by time received.")(func)
+    func = click.option("--year", type=int, default=None,
+                        help="Calendar year, by time received (or give the period whole: --period 2024-Q3).")(func)
     func = click.option("--station", required=True,
                         help="Station, spelled any way (城东 / 城东站 / 城东消防救援站).")(func)
     func = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
@@ -204,7 +205,7 @@ def _options(*, template: bool) -> Callable:
 
 PERIOD_OPTION = click.option(
     "--period", default=None, metavar="PERIOD",
-    help="A half, quarter or month of --year instead of the whole year: H1, Q3, 03 (or 2024-Q3).")
+    help="A year, half, quarter or month, whole (2024, 2024-H1, 2024-Q3, 2024-03) or a part of --year (H1, Q3, 03).")
 
 
 @main.command()

@@ -9,13 +9,18 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from firestats.errors import InputError
+from firestats.vocabulary.messages import _
 
 if TYPE_CHECKING:  # pandas is not imported for a period: the report's own process resolves one without it
     import pandas as pd
 
 KINDS = ("year", "half", "quarter", "month")
 MONTHS_IN = {"year": 12, "half": 6, "quarter": 3, "month": 1}  # each kind of period's length, in months
-_PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<half>H[12])|(?P<quarter>Q[1-4])|(?P<month>\d{1,2})))?", re.I)
+# 2024, 2024-H1, 2024-Q3, 2024-03, and the same written without the hyphen (2025Q3) or with a space.
+_PATTERN = re.compile(
+    r"(?P<year>\d{4})(?:[- ]?(?:(?P<half>H[12])|(?P<quarter>Q[1-4])|(?P<month>\d{1,2})))?", re.I)
+# A part of a year alone: H1, Q3, 03.
+_PART = re.compile(r"(?:H[12]|Q[1-4]|\d{1,2})", re.I)
 _QUARTER_WORDS = "一二三四"
 
 
@@ -135,7 +140,7 @@ def parse_period(text: str | int) -> Period:
     match = _PATTERN.fullmatch(str(text).strip())
     month = int(match["month"]) if match and match["month"] else None
     if not match or (month is not None and not 1 <= month <= 12):
-        raise InputError(f"{text!r} is no period: write 2024, 2024-H1, 2024-Q3 or 2024-03")
+        raise InputError(_("{text!r} is no period: write 2024, 2024-H1, 2024-Q3 or 2024-03").format(text=text))
     year = int(match["year"])
     if match["half"]:
         return Period(year, "half", int(match["half"][1]))
@@ -144,12 +149,24 @@ def parse_period(text: str | int) -> Period:
     return Period(year, "month", month) if month else Period(year)
 
 
-def period_of(year: int, part: str | None) -> Period:
-    """A period as the command line and the notebook give it: the whole ``year`` (``part`` None), a part
-    of it (``H1``, ``Q3``, ``03``) or a full label (``2024-Q3``)."""
-    if part is None:
-        return Period(int(year))
-    return parse_period(part if "-" in str(part) else f"{year}-{part}")
+def period_of(year: int | None, part: str | None) -> Period:
+    """A period as the command line and the notebook give it: the whole ``year`` (``part`` None), a part of it
+    (``H1``, ``Q3``, ``03``), or a whole label alone (``2024-Q3``, ``2024``; a ``year`` given beside it must be
+    its year)."""
+    if part is None or not str(part).strip():
+        if year is None:
+            raise InputError(_("give --year 2024 or --period 2024-Q3"))
+        return parse_period(year)
+    if _PART.fullmatch(str(part).strip()):
+        if year is None:
+            raise InputError(_("--period {part} is a part of a year: give --year too, or write it whole (2024-{part})")
+                             .format(part=part))
+        return parse_period(f"{year}-{str(part).strip()}")
+    period = parse_period(part)
+    if year is not None and int(year) != period.year:
+        raise InputError(_("--year {year} and --period {part} name different years: give the period alone").format(
+            year=year, part=part))
+    return period
 
 
 def periods_in(year: int, kind: str) -> list[Period]:

@@ -13,7 +13,7 @@ from conftest import write_exports
 
 from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
-from firestats.periods import Period, parse_period, periods_in
+from firestats.periods import Period, parse_period, period_of, periods_in
 from firestats.privacy import redact
 from firestats.request import Request
 from firestats.sample import STATIONS, YEARS
@@ -290,3 +290,19 @@ def test_a_quarters_workbook_and_page_name_the_quarter(prepared, tmp_path):
     assert book.properties.title == "城东消防救援站2024年第三季度数据核对表"
     quality = report.quality().data + report.activities_table().data
     assert "本站本季度警情" in quality and "本年度" not in quality
+
+
+@pytest.mark.parametrize("year, given, label", [(None, "2024-Q3", "2024-Q3"), (None, "2024", "2024"),
+                                                (None, "2025Q3", "2025-Q3"), (None, "2025 03", "2025-03"),
+                                                (2024, "Q3", "2024-Q3"), (2024, "h1", "2024-H1"), (2024, None, "2024"),
+                                                (2024, "2024-Q3", "2024-Q3")])
+def test_a_period_is_taken_whole_alone_or_as_a_part_of_its_year(year, given, label):
+    assert period_of(year, given).label == label
+
+
+@pytest.mark.parametrize("year, given, refusal", [(2025, "2024-Q1", "name different years"),
+                                                  (None, "Q3", "give --year too"), (None, None, "give --year"),
+                                                  (None, "2025-Q5", "is no period")])
+def test_a_period_that_cannot_be_meant_is_refused_saying_why(year, given, refusal):
+    with pytest.raises(InputError, match=refusal):
+        period_of(year, given)

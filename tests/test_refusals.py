@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import write_exports
 
 from firestats.cli import main
+from firestats.errors import NoRecords
 from firestats.publish.paths import BESIDE
 from firestats.run.batch import plan, render_all, unchanged
 from firestats.store.layout import read_index
@@ -115,7 +116,7 @@ def test_scheduler_addresses_of_every_form_are_taken(address, data, tmp_path):
     # No report to render in 1999, so the scheduler is never called: only the address's form is checked.
     result = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(tmp_path), "--year", "1999",
                                        "--scheduler", address])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2 and "nothing to render" in result.output, result.output
 
 
 @pytest.mark.slow  # imports distributed and waits for its connection timeout
@@ -141,7 +142,7 @@ def test_a_damaged_manifest_is_rebuilt_with_a_warning(damage, data, tmp_path):
     (out / "manifest.json").write_bytes(damage.encode("latin-1", errors="ignore") if damage == "\xff\xfe"
                                         else damage.encode("utf-8"))
     result = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(out), "--year", "1999"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2 and "nothing to render" in result.output, result.output
     assert f"firestats: {out / 'manifest.json'}: " in result.output and "rendered again" in result.output
     assert json.loads((out / "manifest.json").read_text("utf-8")) == {}
 
@@ -151,7 +152,8 @@ def test_the_index_lists_only_the_reports_of_the_current_data(data, tmp_path):
     out.mkdir()
     entry = {"key": "k", "status": "ok", "headline": {"incidents": 2}}
     (out / "manifest.json").write_text(json.dumps({"2024/城东站": entry, "2024/城南站": entry}), encoding="utf-8")
-    render_all(data, out, years=[1999], progress=False)  # nothing to render: the books alone
+    with pytest.raises(NoRecords):  # nothing to render: the books alone
+        render_all(data, out, years=[1999], progress=False)
     index = (out / "index.html").read_text("utf-8")
     assert "城东站" in index and "城南站" not in index  # 城南站 is not in this data
     assert set(json.loads((out / "manifest.json").read_text("utf-8"))) == {"2024/城东站", "2024/城南站"}
@@ -164,7 +166,8 @@ def test_the_index_marks_a_report_whose_records_cover_part_of_its_period(data, t
     entries = {"2024/城东站": {"key": "k", "status": "ok", "headline": {}, "coverage": part},
                "2024/城西站": {"key": "k", "status": "ok", "headline": {}, "coverage": part | {"whole": True}}}
     (out / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
-    render_all(data, out, years=[1999], progress=False)
+    with pytest.raises(NoRecords):
+        render_all(data, out, years=[1999], progress=False)
     index = (out / "index.html").read_text("utf-8")
     assert index.count("数据仅覆盖") == 1 and "数据仅覆盖2024年1月1日至4月23日" in index
 
@@ -194,3 +197,11 @@ def test_a_link_in_a_reports_place_refuses_the_batch_before_it_renders(data, tmp
     (out / "2024").symlink_to(elsewhere)
     refused(["batch", "--data", str(data), "--out", str(out)], f"{out / '2024'}: a symbolic link")
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_batch_that_would_render_nothing_is_refused_saying_why(data, tmp_path):
+    with pytest.raises(NoRecords, match="nothing to render: no records of any station in 2030; years with records: "):
+        render_all(data, tmp_path / "out", years=[2030], progress=False)
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8")) == {}  # the books, no report
+    run = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(tmp_path / "out"), "--year", "2030"])
+    assert run.exit_code == 2 and "nothing to render" in run.output

@@ -31,7 +31,7 @@ from typing import Any
 from tqdm import tqdm
 
 import firestats
-from firestats.errors import ClusterError
+from firestats.errors import ClusterError, NoRecords
 from firestats.files import OutputFolder
 from firestats.periods import KINDS, Period
 from firestats.privacy import printable
@@ -301,7 +301,19 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
         current = reports_of(read_index(data_dir))
         shown = {name: entry for name, entry in manifest.items() if name in current}
         folder.write(index_page.INDEX, index_page.render(shown, current, read_quality(data_dir)).encode("utf-8"))
+    if not jobs:  # the books are kept, but a batch that renders nothing says why rather than "rendered 0"
+        raise _nothing(data_dir, years, stations)
     return outcome
+
+
+def _nothing(data_dir: Path | str, years: Iterable[int], stations: Iterable[str]) -> NoRecords:
+    """The refusal of a batch with no report to render: what it asked for and the years the data has."""
+    held = read_index(data_dir).station_years()
+    asked = {match_station(s, set(held)) for s in stations}
+    have = sorted({year for station in (asked or held) for year in held[station]})
+    return NoRecords(_("nothing to render: no records of {stations} in {years}; years with records: {held}").format(
+        stations="、".join(sorted(asked)) or _("any station"),
+        years="、".join(map(str, sorted(set(years)))) or _("any year"), held="、".join(map(str, have)) or "—"))
 
 
 def unchanged(job: Job, before: dict[str, Any] | None, out: Path) -> bool:

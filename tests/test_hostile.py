@@ -5,6 +5,7 @@ clear one-line error naming the file, or rows quarantined with reasons; never a 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -15,9 +16,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import INCIDENT_HEADER, write_exports
+from docx import Document
+from openpyxl import load_workbook
 
 from firestats.cli import main
 from firestats.periods import Period
+from firestats.publish import word
+from firestats.publish.annual import Block
 from firestats.publish.paths import OVERVIEW_NAME, report_files, report_path, safe_name
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
@@ -86,7 +92,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "dot-dot station": (csv(HEADER, row(1, station="../../上级目录")), "clean", ""),
     "slash station": (csv(HEADER, row(1, station="/etc/passwd")), "clean", ""),
     "backslash station": (csv(HEADER, row(1, station="C:\\\\Windows\\\\城东")), "clean", ""),
-    "NUL in station": (csv(HEADER, row(1, station="城\x00东")), "clean", ""),
+    "NUL in station": (csv(HEADER, row(1, station="城\x00东")), "problems", "column 出动站 = '城\\\\x00东'"),
     "300-character station": (csv(HEADER, row(1, station=LONG)), "clean", ""),
     "formula cells": (csv(HEADER, row(1, address="=HYPERLINK(\"http://x\")"), row(2, address="+86 110"),
                           row(3, address="-1+1"), row(4, address="@SUM(A1)")), "clean", ""),
@@ -100,6 +106,12 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
                                 "arrival_before_dispatch"),
     "duplicates": (csv(HEADER, GOOD[0], GOOD[0], GOOD[1]), "problems", "duplicate"),
     "huge cell": (csv(HEADER, row(1, address="长" * 100_000)), "clean", ""),
+    "control characters pasted from Word": (csv(HEADER, row(1, address="人民路\x0b1号\x07\x01\x0c"), row(2)),
+                                            "problems", r"column 地址 = '人民路\\x0b1号\\x07\\x01\\x0c'"),
+    "gb18030 ending in ctrl-z": (raw_bytes("export.csv", "\r\n".join([HEADER, *GOOD]).encode("gb18030") + b"\x1a"),
+                                 "problems", "control_characters"),
+    "ctrl-z on a line of its own": (raw_bytes("export.csv", "\r\n".join([HEADER, *GOOD, ""]).encode("gb18030")
+                                              + b"\x1a"), "clean", ""),
     "xlsx with title and formulas": (xlsx([["统计表"] + [None] * 8, HEADER.split(","),
                                            ["A1", "城东", "2024-03-05 10:00:00", "", "", "火灾", "=1+1", "2人",
                                             "1.5万"]]),
@@ -181,6 +193,32 @@ def test_names_that_would_share_a_file_get_distinct_names_the_same_on_every_run(
     assert safe_name(stems[0]) != stems[0]  # nor can a name that looks hashed take another's file
     shared = [f for f in report_files("城东站-通报", MARCH) if f in report_files("城东站", MARCH)]
     assert shared == [] and safe_name("城东站-通报") != "城东站-通报"  # nor its .txt be 城东站's 通报
+
+
+def test_what_xml_forbids_is_taken_out_of_the_word_draft():
+    draft = word.document([Block("title", "城东\x0b站"), Block("paragraph", "获奖\x07\x01\x0c青年文明号\x1a\ufffe")])
+    assert [p.text for p in Document(io.BytesIO(draft)).paragraphs][:2] == ["城东站", "获奖青年文明号"]
+
+
+@pytest.mark.slow
+def test_a_report_over_an_award_pasted_from_word_and_a_dos_export_writes_every_file(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站"], ledger=[("城东站", "获奖", "青年\x0b文明号\x07")])
+    rows = [f"B{n},城东站,2024-04-0{n + 1} 10:00:00,2024-04-0{n + 1} 10:01:00,2024-04-0{n + 1} 10:05:00,火灾,"
+            f'"老街{n}号",1' for n in range(2)]
+    (raw / "旧系统.csv").write_bytes("\r\n".join([INCIDENT_HEADER, *rows]).encode("gb18030") + b"\x1a")
+    before = {p: sha(p) for p in raw.iterdir()}
+    prepared = CliRunner().invoke(main, ["prepare", str(raw), "--out", str(tmp_path / "data")])
+    assert prepared.exit_code == 0 and prepared.output.count("control_characters") == 2, prepared.output
+    result = CliRunner().invoke(main, ["report", "--data", str(tmp_path / "data"), "--station", "城东", "--year",
+                                       "2024", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "out" / "2024" / "城东站.html"
+    assert page.is_file() and page.with_suffix(".docx").is_file()
+    draft = "".join(p.text for p in Document(page.with_suffix(".docx")).paragraphs)
+    honours = [c.value for r in load_workbook(page.with_suffix(".xlsx"))["获奖与比武"].iter_rows() for c in r]
+    assert "青年文明号" in draft and "青年文明号" in honours
+    assert {p: sha(p) for p in raw.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out", "raw"]  # nothing written elsewhere
 
 
 @pytest.mark.slow

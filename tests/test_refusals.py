@@ -182,3 +182,11 @@ def test_a_link_in_a_reports_place_refuses_the_batch_before_it_renders(data, tmp
     (out / "2024").symlink_to(elsewhere)
     refused(["batch", "--data", str(data), "--out", str(out)], f"{out / '2024'}: a symbolic link")
     assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("year, period, named", [("2024", "9999-12", "9999 is no year"),
+                                                 ("2024", "0999-01", "999 is no year"),
+                                                 ("99999", "03", "'99999-03' is no period"), ("0", None, "0 is no")])
+def test_a_period_past_the_years_a_date_can_hold_is_one_line(year, period, named, data):
+    args = ["figures", "--data", str(data), "--station", "城东", "--year", year]
+    refused(args + (["--period", period] if period else []), named)

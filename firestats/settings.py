@@ -78,11 +78,11 @@ def _read(path: str | None) -> dict:
     try:
         Settings.model_validate(merged)
     except ValidationError as exc:
-        raise InputError(f"{path}: {_first_error(exc)}") from exc
+        raise InputError(f"{path}: {first_error(exc)}") from exc
     return merged
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
     """A schema's first complaint as one line: the key's dotted path, what is wrong and what is allowed."""
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"])

@@ -190,3 +190,65 @@ def test_a_link_in_a_reports_place_refuses_the_batch_before_it_renders(data, tmp
 def test_a_period_past_the_years_a_date_can_hold_is_one_line(year, period, named, data):
     args = ["figures", "--data", str(data), "--station", "城东", "--year", year]
     refused(args + (["--period", period] if period else []), named)
+
+
+def _first(mapping: dict) -> dict:
+    return next(iter(mapping.values()))
+
+
+HUGE = "__1e999__"  # written as the JSON number 1e999, which Python reads as infinity
+# Each index file of a prepared folder made valid JSON of the wrong shape: ([], a key missing, 1e999 for a number).
+WRONG_SHAPES = {
+    "stations.json": [lambda d: [], lambda d: _first(d).pop("months") and d, lambda d: _first(d).update(months=HUGE)],
+    "partitions.json": [lambda d: [], lambda d: _first(_first(d["incidents"])).pop("sha256") and d,
+                        lambda d: _first(_first(d["incidents"])).update(rows=HUGE)],
+    "quality.json": [lambda d: [], lambda d: d.pop("totals") and d, lambda d: d.update(unattributed=HUGE)],
+    "layout.json": [lambda d: [], lambda d: d.pop("version") and d, lambda d: d.update(version=HUGE)],
+}
+
+
+@pytest.mark.parametrize("name, damage", [(name, i) for name, damages in WRONG_SHAPES.items()
+                                          for i in range(len(damages))])
+def test_an_index_file_of_the_wrong_shape_is_one_line_saying_prepare_again(name, damage, data, tmp_path):
+    broken = tmp_path / "data"
+    shutil.copytree(data, broken)
+    index = json.loads((broken / name).read_text("utf-8"))
+    shaped = WRONG_SHAPES[name][damage](index)
+    (broken / name).write_text(json.dumps(index if shaped is None else shaped).replace(f'"{HUGE}"', "1e999"),
+                               encoding="utf-8")
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"], name, "firestats prepare")
+
+
+def test_a_partition_the_index_names_outside_the_store_is_never_read(data, tmp_path):
+    broken, outside = tmp_path / "data", tmp_path / "outside"
+    shutil.copytree(data, broken)
+    outside.mkdir()
+    relative, entry = read_index(broken).files("incidents", "城东站", [2024])[0]
+    shutil.copy(broken / relative, outside / "evil.parquet")
+    index = json.loads((broken / "partitions.json").read_text("utf-8"))
+    partition = next(files for files in index["incidents"].values() if entry in files.values())
+    partition["../../../../outside/evil"] = entry  # the right hash: only its name gives it away
+    (broken / "partitions.json").write_text(json.dumps(index), encoding="utf-8")
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"], "partitions.json",
+            "firestats prepare")
+
+
+def test_a_partition_folder_linked_out_of_the_store_is_never_read(data, tmp_path):
+    broken, outside = tmp_path / "data", tmp_path / "outside"
+    shutil.copytree(data, broken)
+    shutil.move(broken / "incidents", outside)
+    (broken / "incidents").symlink_to(outside, target_is_directory=True)
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
+            "leads out of the prepared folder", "firestats prepare")
+
+
+@pytest.mark.parametrize("damaged", ["generations.json", ".sources"])
+@pytest.mark.parametrize("shape", ["[]", "1e999", '{"g0123456789abcde": {}}'])
+def test_a_prepare_over_its_own_caches_of_the_wrong_shape_reads_their_files_again(damaged, shape, data, tmp_path):
+    again = tmp_path / "data"
+    shutil.copytree(data, again)
+    for path in [again / damaged] if damaged.endswith(".json") else (again / damaged).glob("*.json"):
+        path.write_text(shape, encoding="utf-8")
+    result = CliRunner().invoke(main, ["prepare", str(data.parent / "raw"), "--out", str(again)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert read_index(again).stations == read_index(data).stations

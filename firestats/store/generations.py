@@ -17,10 +17,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, TypeAdapter
 
 GENERATIONS = "generations.json"
 
@@ -37,14 +38,13 @@ class Generation:
     months: dict[str, list[int]]
     arrivals_midnight: bool | None  # whether every arrival it flagged before dispatch was a midnight (None: none)
 
-    @classmethod
-    def read(cls, data: dict[str, Any]) -> Generation:
-        """A generation as ``generations.json`` holds it."""
-        return cls(**data)
-
     def as_json(self) -> dict[str, Any]:
         """The generation as ``generations.json`` holds it."""
         return asdict(self)
+
+
+# generations.json as prepare writes it: a generation's label (g + 15 hex digits, its files' name) -> what it keeps.
+LISTED = TypeAdapter(dict[Annotated[str, Field(pattern=r"^g[0-9a-f]{15}$")], Generation])
 
 
 def table_id(part_key: str, number: int, source: str) -> str:

@@ -95,7 +95,7 @@ class SourceCache:
             tables = {name: self._table(key, name) for name in meta["tables"]}
             streams = [SliceFiles(self, key, i, n) for i, n in enumerate(meta["slices"])]
             schemas = [files.schema() for files in streams]
-        except (OSError, ValueError, KeyError, IndexError):  # a damaged part is read again from its file
+        except (OSError, ValueError, KeyError, IndexError, TypeError):  # a damaged part is read again from its file
             return None
         finally:
             release_memory()  # the Arrow tables the frames were converted from

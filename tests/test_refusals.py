@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -252,3 +255,30 @@ def test_a_prepare_over_its_own_caches_of_the_wrong_shape_reads_their_files_agai
     result = CliRunner().invoke(main, ["prepare", str(data.parent / "raw"), "--out", str(again)])
     assert result.exit_code == 0 and result.exception is None, result.output
     assert read_index(again).stations == read_index(data).stations
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    """Soho and SOHO, two stations whose names differ only in case, prepared."""
+    folder = tmp_path_factory.mktemp("twins")
+    prepare([write_exports(folder / "raw", ["Soho", "SOHO", "城东站"])], folder / "data")
+    return folder / "data"
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2"])
+def test_a_station_spelled_in_neither_of_two_cases_is_refused_whatever_the_hash_seed(seed, twins):
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "figures", "--data", str(twins), "--station", "soho",
+                          "--year", "2024"], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert "'soho' is 2 stations that differ only in case: SOHO、Soho" in run.stderr
+
+
+@pytest.mark.parametrize("spelling", ["Soho", "SOHO"])
+def test_a_station_spelled_as_the_data_spells_it_is_that_station(spelling, twins):
+    result = CliRunner().invoke(main, ["figures", "--data", str(twins), "--station", spelling, "--year", "2024"])
+    assert result.exit_code == 0 and json.loads(result.output)["station"] == spelling
+
+
+def test_a_batch_never_writes_two_reports_whose_names_differ_only_in_case(twins, tmp_path):
+    refused(["batch", "--data", str(twins), "--out", str(tmp_path / "out")], "stations SOHO、Soho differ only in case")
+    assert not (tmp_path / "out" / "2024").exists()

@@ -179,17 +179,23 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
 
 
 def match_station(spelling: str, known: set[str]) -> str:
-    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
+    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站, soho -> Soho);
+    refused (UnknownStation) when it names none, or several that differ only in case (Soho, SOHO), listing them."""
     if spelling in known:  # already canonical: no need to load the cleaning rules
         return spelling
     from firestats.ingest.stations import normalise_station
 
     canonical = normalise_station(spelling)
-    folded = {name.casefold(): name for name in known}  # Soho, SOHO and soho are one station
-    canonical = folded.get(canonical.casefold(), canonical)
-    if canonical not in known:
+    if canonical in known:
+        return canonical
+    # Spelled in another case (soho for Soho): the one station so spelled, never one of several by chance.
+    alike = sorted(name for name in known if name.casefold() == canonical.casefold())
+    if len(alike) > 1:
+        raise UnknownStation(f"{spelling!r} is {len(alike)} stations that differ only in case: {'、'.join(alike)}; "
+                             "give the one meant as the data spells it")
+    if not alike:
         raise UnknownStation(f"no station {spelling!r} in the data; stations: {'、'.join(sorted(known))}")
-    return canonical
+    return alike[0]
 
 
 def resolved(request: Request, index: StoreIndex) -> Request:

@@ -24,7 +24,9 @@ from firestats.cli import main
 from firestats.periods import Period
 from firestats.publish import word
 from firestats.publish.annual import Block
+from firestats.publish.index_page import render
 from firestats.publish.paths import OVERVIEW_NAME, report_files, report_path, safe_name
+from firestats.store import prepare, read_quality
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
 
@@ -238,3 +240,23 @@ def test_a_200_mb_export(tmp_path):
     total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
     assert int(total[0]) == i == int(total[1])
     assert sha(path) == before
+
+
+PHONE, IDENTITY = "13300133000", "110101199003071234"
+
+
+def test_a_phone_or_identity_number_in_a_file_name_never_reaches_the_index_page(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站"])
+    (raw / "警情.csv").rename(raw / f"警情补录_报警人{PHONE}.csv")
+    write_exports(tmp_path / "more", ["城西站"]).joinpath("警情.csv").rename(raw / f"身份证{IDENTITY}.csv")
+    prepare([raw], tmp_path / "data")
+    page = render({}, {}, read_quality(tmp_path / "data"))
+    assert PHONE not in page and IDENTITY not in page
+    assert "警情补录_报警人[电话已隐去].csv" in page and "身份证[证件号已隐去].csv" in page
+
+
+def test_a_phone_or_identity_number_never_names_a_report_file_nor_its_hash():
+    for number in (PHONE, IDENTITY):
+        stem = safe_name(f"报警人{number}")
+        assert number not in stem and stem.startswith("报警人[") and stem == safe_name(f"报警人{number}")
+        assert stem == safe_name("报警人" + number[:-1] + str((int(number[-1]) + 1) % 10))  # nothing of it in the hash

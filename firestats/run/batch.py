@@ -32,7 +32,7 @@ import firestats
 from firestats.errors import ClusterError, OutputError
 from firestats.files import OutputFolder
 from firestats.periods import KINDS, Period
-from firestats.privacy import printable
+from firestats.privacy import printable, redact
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name, safe_name
 from firestats.request import Options, Request
@@ -154,8 +154,9 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         alike.setdefault(safe_name(station).casefold(), set()).add(station)
     twins = next((sorted(names) for names in alike.values() if len(names) > 1), None)
     if twins:
-        raise OutputError(f"stations {'、'.join(twins)} differ only in case: their reports would be one file on "
-                          "Windows and macOS; spell them alike in the exports and prepare again")
+        raise OutputError(f"stations {'、'.join(map(redact, twins))} differ only in case (or in a number file names "
+                          "never show): their reports would be one file on Windows and macOS; spell them alike in "
+                          "the exports and prepare again")
     return [job(s, p) for s, p in found] + [job(None, p) for p in sorted({p for _, p in found})]
 
 

@@ -8,8 +8,10 @@ import hashlib
 import io
 import os
 import re
+import resource
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -260,3 +262,99 @@ def test_a_phone_or_identity_number_never_names_a_report_file_nor_its_hash():
         stem = safe_name(f"报警人{number}")
         assert number not in stem and stem.startswith("报警人[") and stem == safe_name(f"报警人{number}")
         assert stem == safe_name("报警人" + number[:-1] + str((int(number[-1]) + 1) % 10))  # nothing of it in the hash
+
+
+# A sheet's XML around the rows a case writes: a header row, as Excel writes it.
+SHEET_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+              + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABC", HEADER.split(",")))
+              + "</row>").encode()
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def hand_written(*rows: str | bytes) -> Callable[[Path], Path]:
+    """An .xlsx whose sheet XML is written here (a header row, then ``rows``), streamed into the zip."""
+    def make(folder: Path) -> Path:
+        path = folder / "export.xlsx"
+        pd.DataFrame([["x"]]).to_excel(path, header=False, index=False)
+        with zipfile.ZipFile(path) as src:
+            parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+        sheet = next(n for n in parts if n.startswith("xl/worksheets/"))
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, data in parts.items():
+                if name != sheet:
+                    out.writestr(name, data)
+            with out.open(sheet, "w") as stream:
+                for part in (SHEET_HEAD, *rows, SHEET_TAIL):
+                    stream.write(part if isinstance(part, bytes) else part.encode())
+        return path
+    return make
+
+
+def ods(cells: str) -> Callable[[Path], Path]:
+    """An OpenDocument spreadsheet whose one table holds the header row, then ``cells`` (its XML)."""
+    def make(folder: Path) -> Path:
+        path = folder / "export.ods"
+        ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+              'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+        header = "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                         for h in HEADER.split(","))
+        content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+                   f'<office:body><office:spreadsheet><table:table table:name="警情"><table:table-row>{header}'
+                   f'</table:table-row>{cells}</table:table></office:spreadsheet></office:body>'
+                   f'</office:document-content>')
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            out.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            out.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                         '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                         '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                         'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+            out.writestr("content.xml", content)
+        return path
+    return make
+
+
+def _ods_row(values: list[str]) -> str:
+    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+                    for v in values)
+    return f"<table:table-row>{cells}</table:table-row>"
+
+
+INLINE = '<c t="inlineStr"><is><t>x</t></is></c>'
+# Workbooks whose few KB ask the reader for more memory than a machine has: each refused before it is read.
+SIZE_CASES = {
+    "a far cell in single quotes": (hand_written("<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t>"
+                                                 "</is></c></row>"), r"1,048,576 rows × 16,384 columns"),
+    "cells without r after a million empty rows": (hand_written("<row/>" * 1_000_000, "<row>" + INLINE * 40 + "</row>"),
+                                                   r"1,000,002 rows × 40 columns"),
+    "four megabytes in one inline cell": (hand_written("<row r='2'><c r='A2' t='inlineStr'><is><t>",
+                                                       *[b"A" * 2**20] * 4, "</t></is></c></row>"),
+                                          "longer than an Excel cell can hold"),
+    "an ods cell repeated 5,600 x 16,000": (ods('<table:table-row table:number-rows-repeated="5600"><table:table-cell '
+                                                'table:number-columns-repeated="16000" office:value-type="float" '
+                                                'office:value="1"/></table:table-row>'),
+                                            r"5,601 rows × 16,000 columns"),
+}
+
+
+@pytest.mark.parametrize("case", list(SIZE_CASES))
+def test_a_workbook_asking_for_more_memory_than_a_machine_has_is_one_line(case, tmp_path):
+    make, message = SIZE_CASES[case]
+    path = make(tmp_path)
+    assert path.stat().st_size < 200_000
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "validate", str(path)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+    assert re.search(message, run.stderr), run.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 2**20  # KiB: under 1 GB
+
+
+def test_an_ods_whose_empty_rows_and_cells_repeat_to_the_sheets_end_is_read(tmp_path):
+    trailing = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+                'table:number-columns-repeated="1024"/></table:table-row>')
+    path = ods(_ods_row(row(1).replace('"', "").split(",")) + trailing)(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
+    assert total == ["1", "1", "0", "0"]

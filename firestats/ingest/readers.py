@@ -26,6 +26,10 @@ EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 READ_PROBLEM_COLUMNS = ["source_row", "action", "reason", "column", "value"]
+# A cell longer than this is no field of an export (an Excel cell holds 32,767 characters; this is the csv module's
+# own limit): its row is quarantined, shown cut to its first characters, and the other rows read.
+CELL_CHARS = 131_072
+_SHOWN_CHARS = 40
 _FORBIDDEN = re.compile(XML_FORBIDDEN)
 
 
@@ -179,7 +183,8 @@ def _cells(body: pd.DataFrame, headers: list[str], source: str, width: int | Non
     keep_cols = [i for i in body.columns if headers[i] or not blank[i].all()]
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
     body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
-    problems += _control_characters(body)
+    body, oversized = _oversized(body)
+    problems += oversized + _control_characters(body)
     body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
     return body.reset_index(drop=True), pd.DataFrame(problems, columns=READ_PROBLEM_COLUMNS)
@@ -268,6 +273,22 @@ def _broken_lines(body: pd.DataFrame, width: int, headers: list[str],
     problems += [{"source_row": row, "action": FLAGGED, "reason": "unclosed_quote", "column": headers[col],
                   "value": str(body.at[row, col])} for row, col in unclosed.items() if row in body.index]
     return body.loc[~spill, body.columns < width], problems
+
+
+def _oversized(body: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows without a cell longer than ``CELL_CHARS``, and the others quarantined (each named by its first
+    such cell, cut short)."""
+    lengths = pd.DataFrame({c: body[c].astype("string").str.len().fillna(0) for c in body.columns
+                            if not _typed(body[c])}, index=body.index)
+    over = lengths > CELL_CHARS
+    rows = over.any(axis=1) if len(over.columns) else pd.Series(False, index=body.index)
+    problems = []
+    for row in rows[rows].index:
+        column = over.columns[over.loc[row]][0]
+        shown = f"{str(body.at[row, column])[:_SHOWN_CHARS]}…（{int(lengths.at[row, column]):,} 个字符）"
+        problems.append({"source_row": row, "action": QUARANTINE, "reason": "oversized_cell", "column": column,
+                         "value": shown})
+    return body[~rows], problems
 
 
 def _control_characters(body: pd.DataFrame) -> list[dict]:

@@ -86,9 +86,14 @@ def first_error(exc: ValidationError) -> str:
     """A schema's first complaint as one line: the key's dotted path, what is wrong and what is allowed."""
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"])
+    return f"{where + ': ' if where else ''}{complaint(error)}"
+
+
+def complaint(error: Any) -> str:
+    """One error of a schema without its place: what is wrong and what was given."""
     given = error["input"]
     shown = f" (given {given!r})" if isinstance(given, (str, int, float, bool)) else ""
-    return f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}{shown}"
+    return f"{error['msg'].removeprefix('Value error, ')}{shown}"
 
 
 def unit_template(path: str | None) -> str | None:

@@ -9,13 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import write_exports
 
 from firestats.cli import main
+from firestats.periods import parse_period
 from firestats.publish.paths import BESIDE
+from firestats.publish.template_schema import check_template
 from firestats.run.batch import plan, render_all, unchanged
 from firestats.store.layout import read_index
 from firestats.store.preparation import prepare
@@ -282,3 +286,52 @@ def test_a_station_spelled_as_the_data_spells_it_is_that_station(spelling, twins
 def test_a_batch_never_writes_two_reports_whose_names_differ_only_in_case(twins, tmp_path):
     refused(["batch", "--data", str(twins), "--out", str(tmp_path / "out")], "stations SOHO、Soho differ only in case")
     assert not (tmp_path / "out" / "2024").exists()
+
+
+SHIPPED_TEMPLATE = (Path(__file__).parent.parent / "firestats" / "data" / "annual_report.yaml").read_text("utf-8")
+# A unit's template spoiled as offices and insiders spoil one: (the change, the line and field the refusal names).
+SPOILED_TEMPLATES = {
+    "a full-width brace from the input method": (
+        ("，{station_name}党支部", "，｛station_name}党支部"),
+        "line 29: blocks[2].paragraph[1]: Single '}' encountered"),
+    "a heading that is a number": (
+        ('- heading1: "一、主要做法及取得成效"', "- heading1: 2024"),
+        "line 30: blocks[3].heading1: Input should be a valid string (given 2024)"),
+    "findings as one text": (
+        ('- findings:\n      none: "按现行规则，数据未显示明显问题。【请填写：本站自查发现的问题】"\n'
+         '      more: "【请填写：数据以外的其他不足】"', '- findings: "无"'),
+        "line 72: blocks[19].findings: Input should be a valid dictionary"),
+    "sentence: for sentences:": (
+        ('      sentences:\n        - ["{span}队站', '      sentence:\n        - ["{span}队站'),
+        "line 35: blocks[6].paragraph.sentences: Field required"),
+    "a paragraph as one text": (
+        ('- paragraph:\n      - "【请填写：专业训练、技能培训等方面的做法和成效】"', '- paragraph: "本站全年训练有素"'),
+        "line 53: blocks[10].paragraph: a list of sentences"),
+    "a placeholder with a width": (
+        ("共接处警{total}", "共接处警{total:>999999999}"),
+        "blocks[8].paragraph.sentences[2][1]: {total:>999999999}: a placeholder is written"),
+    "an unknown placeholder": (
+        ("{drills}", "{drill}"), "line 43: blocks[8].paragraph.sentences[1][1]: unknown placeholder {drill}"),
+    "a block of no kind": (('- heading2: "（一）', '- heading3: "（一）'), "line 31: blocks[4]: one block of one kind"),
+    "a billion laughs": (("title:", 'a: &a ["lol", "lol"]\nb: [*a, *a, *a]\ntitle:'), "line 23: an alias (*a)"),
+    "ten megabytes": (("title:", f"padding: {'x' * 10 * 2**20}\ntitle:"), "larger than a report template can be"),
+}
+
+
+@pytest.mark.parametrize("case", list(SPOILED_TEMPLATES))
+@pytest.mark.parametrize("command", ["report", "batch"])
+def test_a_spoiled_template_is_one_line_naming_its_line_and_field_before_a_kernel_starts(command, case, data,
+                                                                                         tmp_path):
+    (old, new), named = SPOILED_TEMPLATES[case]
+    assert old in SHIPPED_TEMPLATE
+    template = tmp_path / "ours.yaml"
+    template.write_text(SHIPPED_TEMPLATE.replace(old, new, 1), encoding="utf-8")
+    started = time.monotonic()
+    refused([*station_args(data, tmp_path / "out")[command], "--docx-template", str(template)], str(template), named)
+    assert time.monotonic() - started < 10 and not list(tmp_path.glob("out/**/*.*"))  # nothing ran, nothing written
+
+
+def test_the_shipped_templates_pass_the_check_a_units_own_must_pass():
+    for name in ("annual_report.yaml", "bulletin_report.yaml"):
+        for period in ("2024", "2024-H2"):
+            check_template(Path(__file__).parent.parent / "firestats" / "data" / name, parse_period(period))

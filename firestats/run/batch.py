@@ -35,6 +35,7 @@ from firestats.periods import KINDS, Period
 from firestats.privacy import printable, redact
 from firestats.publish import index_page
 from firestats.publish.paths import report_files, report_name, safe_name
+from firestats.publish.template_schema import check_template
 from firestats.request import Options, Request
 from firestats.run.kernels import Kernel
 from firestats.run.render import (
@@ -149,6 +150,8 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         book = Path(notebook) if station else OVERVIEW_NOTEBOOK
         return Job(request, str(out_dir), str(book), input_key(index, quality, request, book), timeout_s)
 
+    if found:
+        check_template(options.docx_template, found[0][1])  # before any worker starts a kernel
     alike: dict[str, set[str]] = {}
     for station, _ in found:  # Windows and macOS see Soho.html and SOHO.html as one file: neither is written
         alike.setdefault(safe_name(station).casefold(), set()).add(station)

@@ -176,7 +176,8 @@ def test_no_dublin_time_precedes_its_call_and_crews_return_after_they_leave():
     """MAV (mobile and available: the crew leaves the scene) is cleared, CD (closing down) returned."""
     data = build([REAL / "dublin-fire-brigade/Fire Incident.csv"], load_mapping("dublin"))
     incidents = data.incidents
-    for name in ("dispatched_at", "departed_at", "arrived_at", "cleared_at", "returned_at"):
+    for name in ("dispatched_at", "departed_at", "arrived_at", "cleared_at", "returned_at",
+                 "first_unit_dispatched_at", "first_unit_departed_at"):  # the first unit's, turnout's and travel's too
         assert not (incidents[name] < incidents["received_at"]).any(), name
     assert incidents["returned_at"].notna().mean() > 0.99
     assert ((incidents["returned_at"] >= incidents["cleared_at"]) | incidents["cleared_at"].isna()

@@ -36,6 +36,31 @@ def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimu
     assert compute(data, "A", Period(2024)).figures["resources"] == {"vehicles": 2, "personnel": None}
 
 
+def test_the_first_arriving_units_own_times_are_held_to_the_rules_of_the_incidents(tmp_path):
+    """E1 arrives first but its dispatch and en route times read hours before the call (Dublin's incident 26678):
+    blanked and listed, as the incident's own would be; an export of one row an incident lists its time once."""
+    path = tmp_path / "units.csv"
+    path.write_text("Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind\n"
+                    "1,E2,A,2024-03-05 19:39:15,2024-03-05 19:40:00,2024-03-05 19:41:00,2024-03-05 19:55:00,Fire\n"
+                    "1,E1,A,2024-03-05 19:39:15,2024-03-05 11:50:42,2024-03-07 11:51:00,2024-03-05 19:50:00,Fire\n",
+                    encoding="utf-8")
+    data = build([path], parse_mapping(UNITS, "units"))
+    kept = data.incidents.iloc[0]
+    assert pd.isna(kept["first_unit_dispatched_at"]) and pd.isna(kept["first_unit_departed_at"])
+    listed = data.problems.loc[data.problems["reason"] != "unit_row", ["reason", "column", "value"]]
+    assert listed.values.tolist() == [["implausible_time", "first_unit_departed_at", "2024-03-07 11:51:00"],
+                                      ["time_before_call", "dispatched_at", "2024-03-05 11:50:42"]]  # the first too
+    segments = compute(data, "A", Period(2024)).figures["response"]["segments"]
+    assert segments["turnout"]["n"] == 0 and segments["travel"]["n"] == 0
+
+    single = tmp_path / "single.csv"
+    single.write_text("Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind\n"
+                      "1,E1,A,2024-03-05 19:39:15,2024-03-05 11:50:42,,2024-03-05 19:50:00,Fire\n", encoding="utf-8")
+    data = build([single], parse_mapping({**UNITS, "fold_units": False}, "units"))
+    assert pd.isna(data.incidents.iloc[0]["first_unit_dispatched_at"])
+    assert data.problems["column"].tolist() == ["dispatched_at"]
+
+
 @pytest.mark.parametrize("name", list(settings()["response_standards"]["profiles"]))
 def test_every_profile_grades_with_the_thresholds_it_states(name):
     """Each compliance row carries the settings' own number, and the share is graded against it."""

@@ -9,6 +9,7 @@ import io
 import os
 import re
 import resource
+import struct
 import subprocess
 import sys
 import zipfile
@@ -326,6 +327,23 @@ def _ods_row(values: list[str]) -> str:
     return f"<table:table-row>{cells}</table:table-row>"
 
 
+def far_xls(folder: Path) -> Path:
+    """An old .xls whose one number cell's record says row 65,535, column 16,383 (the format stops at column 255)."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("警情")
+    for column, name in enumerate(HEADER.split(",")[:3]):
+        sheet.write(0, column, name)
+    sheet.write(2, 1, 1 / 3)  # a NUMBER record (a third has no RK form)
+    path = folder / "export.xls"
+    book.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find(struct.pack("<HHHH", 0x0203, 14, 2, 1))
+    data[at + 4: at + 8] = struct.pack("<HH", 0xFFFF, 0x3FFF)
+    path.write_bytes(data)
+    return path
+
+
 INLINE = '<c t="inlineStr"><is><t>x</t></is></c>'
 # Workbooks whose few KB ask the reader for more memory than a machine has: each refused before it is read.
 SIZE_CASES = {
@@ -340,6 +358,7 @@ SIZE_CASES = {
                                                 'table:number-columns-repeated="16000" office:value-type="float" '
                                                 'office:value="1"/></table:table-row>'),
                                             r"5,601 rows × 16,000 columns"),
+    "an xls cell record at row 65,535, column 16,383": (far_xls, r"65,536 rows × 16,384 columns"),
 }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
-from firestats.ingest.workbook_scan import scan_ods, scan_xlsx
+from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import header_search_rows
 from firestats.vocabulary.problems import FLAGGED, QUARANTINE
@@ -101,6 +101,8 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
                 shapes = scan_xlsx(path)  # before the reader allocates what the file asks for
             elif suffix == ".ods":
                 scan_ods(path)
+            elif suffix == ".xls":
+                scan_xls(path)
             sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
         elif suffix in TEXT_SUFFIXES and path.stat().st_size > PIECE_BYTES:
             return [_read_pieces(path, known_headers, name, suffix)]

@@ -1,4 +1,4 @@
-"""What an .xlsx or .ods workbook's XML says about each sheet before the Excel reader allocates anything.
+"""What an .xlsx, .ods or .xls workbook says about each sheet before the Excel reader allocates anything.
 
 The reader (calamine) fills a rows × columns block spanning the used cells and copies a shared
 string into every cell that uses it, so one cell at XFD1048576 or one 12 MB string used 50 times
@@ -6,12 +6,14 @@ takes more memory than a machine has. Reading the sheet XML as a stream first co
 the read and tells both sizes, and the merged cells a sheet holds (出动站 merged over four rows).
 Attributes are read in either quote; a row or cell without its r attribute is placed after the one
 before it, as the reader places it; an inline string is held to what a cell can hold; an .ods
-sheet's repeated rows and cells are counted as the repeats they are.
+sheet's repeated rows and cells are counted as the repeats they are; an .xls's cell records are read
+from its compound file (BIFF), each row and column they name counted.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +93,18 @@ def scan_ods(path: Path) -> None:
                 _check(path, name, shape, limits)
     except (zipfile.BadZipFile, KeyError):
         return  # not the zip of XML the name says: the reader judges it
+
+
+def scan_xls(path: Path) -> None:
+    """Refuse in one line an old .xls whose sheets span more cells than firestats reads: a cell record may say
+    row 65,535, column 16,383 (the format allows no column past 255), and the reader allocates 34 GB for it."""
+    limits = settings()["workbook_limits"]
+    try:
+        stream = _compound_stream(path.read_bytes(), ("Workbook", "Book"))
+    except struct.error:  # a container cut short: the reader judges it
+        return
+    for name, shape in _biff_shapes(stream or b""):
+        _check(path, name, shape, limits)
 
 
 def _check(path: Path, name: str, shape: SheetShape, limits: dict) -> None:
@@ -273,6 +287,90 @@ def _repeated(attributes: bytes, name: bytes) -> int:
     """How many times a row or cell repeats (1 unless it says)."""
     found = re.search(rb"[\w]*:?" + name + _QUOTED + rb"(\d{1,12})", attributes)
     return int(found[1]) if found else 1
+
+
+_CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_FREE, _END = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+def _compound_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The first of the ``names`` streams of an OLE2 compound file (the container of an .xls), or None for a file
+    that is no such container or holds none of them (the reader judges it). Every sector chain is followed at most
+    as many steps as the file has sectors: a chain that loops ends there."""
+    if len(data) < 512 or not data.startswith(_CFB_MAGIC):
+        return None
+    size, mini_size = 1 << struct.unpack_from("<H", data, 0x1E)[0], 1 << struct.unpack_from("<H", data, 0x20)[0]
+    if size not in (512, 4096) or mini_size != 64:
+        return None
+    sectors = (len(data) - 512) // size
+
+    def sector(n: int) -> bytes:
+        return data[512 + n * size: 512 + (n + 1) * size]
+
+    def chain(first: int, table: list[int]) -> list[int]:
+        found = []
+        while first < len(table) and len(found) <= sectors:
+            found.append(first)
+            first = table[first]
+        return found
+
+    fat_count, directory, _, cutoff, mini_first, _, difat_first, _ = struct.unpack_from("<8I", data, 0x2C)
+    listed = [n for n in struct.unpack_from("<109I", data, 0x4C) if n < sectors]
+    while difat_first < sectors and len(listed) <= sectors:  # more FAT sectors than the header lists
+        entries = struct.unpack(f"<{size // 4}I", sector(difat_first))
+        listed += [n for n in entries[:-1] if n < sectors]
+        difat_first = entries[-1]
+    fat = [n for s in listed[:fat_count] for n in struct.unpack(f"<{size // 4}I", sector(s))]
+    entries = b"".join(sector(n) for n in chain(directory, fat))
+    streams = {}
+    for at in range(0, len(entries) - 127, 128):
+        length, kind = struct.unpack_from("<HB", entries, at + 64)
+        first, stream_size = struct.unpack_from("<II", entries, at + 116)
+        name = entries[at: at + max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
+        streams.setdefault(name, (kind, first, stream_size))
+    root = next(((first, n) for k, first, n in streams.values() if k == 5), None)
+    wanted = next((streams[n] for n in names if n in streams and streams[n][0] == 2), None)
+    if wanted is None or root is None:
+        return None
+    _, first, stream_size = wanted
+    if stream_size >= cutoff:
+        return b"".join(sector(n) for n in chain(first, fat))[:stream_size]
+    mini_fat = [n for s in chain(mini_first, fat) for n in struct.unpack(f"<{size // 4}I", sector(s))]
+    mini_stream = b"".join(sector(n) for n in chain(root[0], fat))
+    return b"".join(mini_stream[n * 64: (n + 1) * 64] for n in chain(first, mini_fat))[:stream_size]
+
+
+# BIFF records of a cell (row and column its first two numbers), of a row of cells (MULRK, MULBLANK: the last
+# column at the record's end), the sheet's stated extent (DIMENSIONS), and those that open a sheet and name it.
+_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
+_ROW_OF_CELLS, _DIMENSIONS, _BOF, _SHEET_NAME = frozenset({0x00BD, 0x00BE}), 0x0200, 0x0809, 0x0085
+_WORKSHEET = 0x0010  # a BOF record's substream type: a worksheet's
+
+
+def _biff_shapes(stream: bytes) -> list[tuple[str, SheetShape]]:
+    """Each worksheet of a BIFF workbook stream, by name, and the rows and columns its cells (and its DIMENSIONS
+    record) span; a chart's substream inside a sheet leaves the sheet's cells after it counted as the sheet's."""
+    names, shapes, at = [], [], 0
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        body = stream[at + 4: at + 4 + length]
+        at += 4 + length
+        if kind == _SHEET_NAME and len(body) >= 8 and body[5] == 0:  # a worksheet (not a chart or a macro sheet)
+            wide = body[7] & 1
+            names.append(body[8: 8 + body[6] * (2 if wide else 1)].decode("utf-16-le" if wide else "latin-1",
+                                                                            "replace"))
+        elif kind == _BOF and len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] == _WORKSHEET:
+            shapes.append(SheetShape())
+        elif not shapes or len(body) < 4:
+            continue
+        elif kind in _CELL_RECORDS or kind in _ROW_OF_CELLS:
+            row, column = struct.unpack_from("<HH", body)
+            last = struct.unpack_from("<H", body, len(body) - 2)[0] if kind in _ROW_OF_CELLS else column
+            shapes[-1].rows, shapes[-1].columns = max(shapes[-1].rows, row + 1), max(shapes[-1].columns, last + 1)
+        elif kind == _DIMENSIONS and len(body) >= 10:
+            rows, columns = struct.unpack_from("<4xI2xH" if len(body) >= 14 else "<2xH2xH", body)
+            shapes[-1].rows, shapes[-1].columns = max(shapes[-1].rows, rows), max(shapes[-1].columns, columns)
+    return [(names[i] if i < len(names) else str(i + 1), shape) for i, shape in enumerate(shapes)]
 
 
 def _shared_text(data: bytes, start: int, lengths: np.ndarray) -> int:

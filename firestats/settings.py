@@ -203,6 +203,7 @@ class Threshold(_Strict):
 class Exclusions(_Strict):
     total_below_s: Seconds
     total_above_s: Seconds
+    out_of_order: bool = False  # an incident whose sequence of events is out of order, left out whole
 
 
 class Profile(_Strict):

@@ -199,9 +199,9 @@ def sf_segments(name: str) -> pd.DataFrame:
     stamps = ("Received DtTm", "Dispatch DtTm", "Response DtTm", "On Scene DtTm")
     units = units.assign(**{c: pd.to_datetime(units[c], format="%m/%d/%Y %I:%M:%S %p") for c in stamps})
     by = units.groupby("Incident Number", sort=False)
-    on_scene = units.dropna(subset=["On Scene DtTm"])
-    first_on_scene = on_scene.loc[on_scene.groupby("Incident Number")["On Scene DtTm"].idxmin()]
-    first_on_scene = first_on_scene.set_index("Incident Number")
+    on_scene = units.dropna(subset=["On Scene DtTm"])  # of two on scene in the same second, the first dispatched
+    on_scene = on_scene.sort_values(["On Scene DtTm", "Dispatch DtTm", "Response DtTm"], kind="stable")
+    first_on_scene = on_scene.drop_duplicates("Incident Number").set_index("Incident Number")
     incidents = by.agg(station=("Station Area", "first"), received=("Received DtTm", "min"),
                        dispatched=("Dispatch DtTm", "min"), arrived=("On Scene DtTm", "min"))
     incidents = incidents.join(first_on_scene[["Dispatch DtTm", "Response DtTm"]])

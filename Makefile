@@ -29,7 +29,8 @@ lab: setup ## open the notebooks in JupyterLab with the firestats kernel
 
 setup: $(INSTALLED) $(FONT_OK)
 
-$(INSTALLED): pyproject.toml
+# The nbconvert template is installed as a copy: a change to it installs again.
+$(INSTALLED): pyproject.toml $(wildcard firestats/publish/templates/firestats/*)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "firestats needs Python 3.11 or newer ($(PYTHON) is older); run: make PYTHON=python3.11"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \

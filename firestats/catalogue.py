@@ -49,6 +49,19 @@ class Sheet:
 
     family: str
     groups: tuple[str, ...]
+    leave_out: tuple[str, ...] = ()  # figures the sheet lists once under another name (their key's start)
+    tables: dict[str, Table] = field(default_factory=dict)  # figures (their key's start) laid out as a table
+
+
+@dataclass(frozen=True)
+class Table:
+    """A group of figures the workbook lays out as a table (a row per subject, month or person) rather than a row
+    per figure: what its rows are (a heading's name) and how a row's and a column's part is written."""
+
+    title: str  # the line above it
+    rows: str  # the heading of its first column (table_heading)
+    row: str = "{}"  # a row's part as written: "{}月"
+    column: str = ""  # a column's part as written ("{}月"); by default its word (part_word: pass_rate -> 及格率)
 
 
 @cache
@@ -85,7 +98,9 @@ def shown_in(view: str) -> list[Entry]:
 @cache
 def sheets() -> dict[str, Sheet]:
     """The checking workbook's sheets of figures by name, in order (警情, 训练考核, 工作台账)."""
-    return {name: Sheet(s["family"], tuple(s["groups"])) for name, s in _data()["sheets"].items()}
+    return {name: Sheet(s["family"], tuple(s["groups"]), tuple(s.get("leave_out", ())),
+                        {key: Table(**t) for key, t in s.get("tables", {}).items()})
+            for name, s in _data()["sheets"].items()}
 
 
 def table_heading(name: str) -> str:

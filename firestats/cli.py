@@ -299,14 +299,17 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
 
     
     Runs the same steps as `make demo`, on any machine with Python (Windows, conda):
+      firestats install-kernel
       firestats sample --out OUT/raw
       firestats prepare OUT/raw --out OUT/processed
       firestats batch --data OUT/processed --out OUT/reports
     """
     from firestats.publish.index_page import INDEX
     from firestats.run.batch import render_all
+    from firestats.run.kernels import install_kernel as install
     from firestats.store import prepare as run
 
+    install()  # the notebooks' kernel, for JupyterLab afterwards
     raw, processed, reports = out_dir / "raw", out_dir / "processed", out_dir / "reports"
     if not (raw.is_dir() and any(raw.iterdir())):
         _write_sample(raw, None, False)
@@ -332,6 +335,55 @@ def init_settings(path: Path, force: bool) -> None:
         raise OutputError(f"{path}: already exists; --force replaces it")
     OutputFolder(path.parent).write(path.name, starter().encode("utf-8"))
     _say([f"wrote {path}: uncomment what your unit sets; firestats finds ./firestats.yaml, or give --settings"])
+
+
+@main.command("install-kernel")
+@click.option("--user", is_flag=True, help="For this user, not this environment.")
+def install_kernel(user: bool) -> None:
+    """Register this Python as the `firestats` Jupyter kernel the shipped notebooks ask for (JupyterLab, plain
+    papermill): into this environment (venv, conda) when it can be written, else for this user."""
+    from firestats.run.kernels import install_kernel as install
+
+    _say([f"kernel 'firestats' installed: {install(user)}"])
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("notebooks"))
+@click.option("--force", is_flag=True, help="Replace notebooks already there.")
+def notebooks(out_dir: Path, force: bool) -> None:
+    """Copy the shipped notebooks (station report, detachment overview, explore) into a folder of your own
+    (default ./notebooks), to open in JupyterLab or run with papermill."""
+    from firestats.run.notebooks import copy_notebooks
+
+    _say([f"wrote {path}" for path in copy_notebooks(out_dir, force)])
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["mappings"]))
+def docs(name: str) -> None:
+    """Print a shipped document: `mappings`, how to write a mapping for an export firestats does not read."""
+    from firestats.run.notebooks import document
+
+    click.echo(document(name).read_text("utf-8"))
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR, show_default=True,
+              help="The prepared data folder.")
+def stations(data_dir: Path) -> None:
+    """List the stations of a prepared folder: each one's full name, the years it has records in, and its first
+    and last month with records."""
+    from firestats.ingest.stations import full_name
+    from firestats.store import find_prepared, read_index
+
+    index = read_index(find_prepared(data_dir))
+    rows = []
+    for name, entry in sorted(index.stations.items()):
+        months = sorted(entry["months"])
+        years = sorted({int(m[:4]) for m in months})
+        span = f"{months[0]} .. {months[-1]}" if months else "no records"
+        rows.append(f"{name}\t{full_name(name)}\t{', '.join(map(str, years)) or '-'}\t{span}")
+    _say(["station\tfull name\tyears\tmonths with records", *rows])
 
 
 @main.command()

@@ -174,6 +174,7 @@ def within_seconds() -> int:
 Share = Annotated[float, Field(ge=0, le=1)]  # a fraction 0..1
 Positive = Annotated[int, Field(gt=0)]
 Seconds = Annotated[float, Field(gt=0)]
+Weight = Annotated[float, Field(ge=0)]
 Segment = Literal["call_processing", "turnout", "travel", "total", "dispatch_to_arrival"]
 
 
@@ -279,9 +280,20 @@ class Stations(_Sourced):
     full_names: dict[str, str]  # canonical name -> full name
 
 
+class NotableWeights(_Strict):
+    rescued: Weight
+    casualties: Weight
+    loss: Weight
+    vehicles: Weight
+    personnel: Weight
+    on_scene: Weight
+    rarity: Weight
+
+
 class Notable(_Strict):
-    rare_subtypes: list[str]
     top: Positive
+    rare_at_most: Positive
+    weights: NotableWeights
 
 
 class Font(_Strict):

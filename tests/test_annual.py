@@ -135,7 +135,9 @@ def test_notable_incidents_with_few_times_recorded():
         "district": [None, "东城"], "address": ["<b>路</b>", None], "rescued": pd.array([0, 0], dtype="Int64"),
     })
     assert notable.most_rescued(rows).empty and notable.longest_on_scene(rows).empty
-    assert notable.rare_kinds(rows)["description"].tolist() == ["<b>路</b> 山体滑坡"]
+    found = notable.notable(rows, {"山体滑坡": 1, "交通事故": 90})
+    assert found.rare.values.tolist() == [["山体滑坡", 1, "03月01日"]]
+    assert found.named[0] == {"date": "2024-03-01", "place": "<b>路</b>", "kind": "山体滑坡"}
 
 
 def test_余_only_from_the_settings_threshold(tmp_path):
@@ -150,3 +152,22 @@ def test_余_only_from_the_settings_threshold(tmp_path):
         assert narrative.written("activities.field_drills", 17) == "10余次"
     finally:
         use_settings(None)
+
+
+def test_notable_incidents_are_the_heaviest_and_the_rarest_not_the_first_by_date():
+    from firestats.compute import notable
+
+    day = pd.Timestamp("2024-01-20 10:00")
+    rows = pd.DataFrame({
+        "received_at": [day, day + pd.Timedelta(days=11), day + pd.Timedelta(days=20), pd.Timestamp("2024-08-23"),
+                        pd.Timestamp("2024-04-21"), pd.Timestamp("2024-02-01")],
+        "arrived_at": pd.NaT, "cleared_at": pd.NaT,
+        "type": ["火灾扑救", "火灾扑救", "火灾扑救", "抢险救援", "抢险救援", "虚假警"],
+        "subtype": ["草地山林火灾", "草地山林火灾", "草地山林火灾", "山体滑坡", "危化品泄漏", "误报"],
+        "district": ["甲", "乙", "丙", "丁", "戊", "己"], "address": None,
+        "rescued": pd.array([0, 0, 0, 6, 0, 0], dtype="Int64"),
+    })
+    detachment = {"草地山林火灾": 11, "山体滑坡": 2, "危化品泄漏": 1, "误报": 1}
+    named = [n["kind"] for n in notable.notable(rows, detachment).named]
+    assert named == ["山体滑坡", "危化品泄漏", "草地山林火灾"]  # 6 rescued and rare; the rarest; then by date
+    assert notable.notable(rows, detachment).rare["kind"].tolist() == ["危化品泄漏", "山体滑坡"]  # 11 is not rare

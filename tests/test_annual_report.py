@@ -211,7 +211,7 @@ def test_the_signature_and_date_come_from_the_units_settings(tmp_path):
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     pub = publication()
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))
-    assert book.sheetnames == ["警情", "训练考核", "工作台账", "获奖与比武", "数据质量"]
+    assert book.sheetnames == ["警情", "训练考核", "工作台账", "典型警情", "获奖与比武", "同比环比", "数据质量"]
     headers = [c.value for c in book["警情"][2]]
     assert headers == ["指标", "数值", "文中写法", "单位", "定义", "依据"]
     for sheet in book:
@@ -224,7 +224,8 @@ def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
                     assert not re.search(r"[A-Za-z]{3,}", words), (sheet.title, cell)
     incidents = {r[0]: r for r in book["警情"].iter_rows(min_row=3, values_only=True)}
     assert incidents["接处警总数"][1] == 123 and incidents["接处警总数"][2] == "123起"
-    assert incidents["接警至到场90%分位数"][1] == 454.0 and incidents["接警至到场90%分位数"][2] == "7分34秒"
+    assert incidents["出动至到场90%分位数"][1] == 400.0 and incidents["出动至到场90%分位数"][2] == "6分40秒"
+    assert "接警至到场90%分位数" not in incidents  # the same series, listed once
     assert "接处警记录" in incidents["接处警总数"][5]
     training = {r[0]: r for r in book["训练考核"].iter_rows(min_row=3, values_only=True)}
     assert training["总体及格率"][1] == 0.679 and training["总体及格率"][2] == "67.9%"
@@ -254,3 +255,24 @@ def test_annual_figures_use_the_catalogue_terms():
 
     figures = annual_figures(publication()["figures"])
     assert figures["rescued"].label == term("people.rescued")
+
+
+def test_the_workbook_holds_what_the_draft_states_and_lays_out_tables():
+    pub = publication(resources={"vehicles": 1331, "personnel": 6644})
+    pub |= {"named": [{"date": "2024-03-05", "place": "东城街道", "kind": "山体滑坡"}],
+            "problems": [{"action": "隔离", "reason": "类别无法识别", "rows": 1}],
+            "compared": [{"kind": "同比", "name": "2023年", "this": 123, "total": 100,
+                          "rows": [{"label": "接处警总数", "key": "incidents.total", "unit": "起", "this": 123,
+                                    "last": 100, "change": 23, "change_pct": 23.0}]}]}
+    draft = text_of(annual.draft(annual.load_template(), pub, YEAR))
+    assert "1331辆次" in draft and "6644人次" in draft
+    book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))
+    cells = {str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
+    assert {"1331辆次", "6644人次"} <= cells
+    assert ("2024-03-05", "东城街道", "山体滑坡") in list(book["典型警情"].iter_rows(min_row=3, values_only=True))
+    assert ("同比", "接处警总数", 123, 100, 23, 0.23) in list(book["同比环比"].iter_rows(min_row=3, values_only=True))
+    assert ("类别无法识别", "隔离", 1) in [r[:3] for r in book["数据质量"].iter_rows(values_only=True)]
+    training = list(book["训练考核"].iter_rows(values_only=True))
+    people = next(i for i, r in enumerate(training) if r[0] == "个人各月平均分")
+    assert training[people + 1][:2] == ("人员", "1月") and training[people + 2][:2] == ("张*", 70.0)
+    assert not any(str(r[0]).startswith("训练考核·") for r in training if r[0])  # no code-style labels

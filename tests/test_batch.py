@@ -126,3 +126,24 @@ def test_batch_on_a_dask_cluster_renders_what_the_process_pool_renders(data, tmp
     pooled = render_all(data, tmp_path / "pooled", years=[2025], stations=["城西站"], workers=1, progress=False)
     assert sorted(pooled.rendered) == sorted(outcome.rendered)
     rendered_alike(out, tmp_path / "pooled")
+
+
+UNGUARDED = """\
+import firestats as fs
+print("script ran")
+outcome = fs.render_all({data!r}, {out!r}, years=[2024], stations=["城东"], workers=2, progress=False)
+print("rendered", len(outcome.rendered), "failed", len(outcome.failed))
+"""
+
+
+@pytest.mark.slow  # two batches on real kernels
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_plain_script_without_a_main_guard_renders_its_batch(prepared, tmp_path, how):
+    """The README's call in a script without `if __name__ == "__main__":` (or piped to python): the spawned workers
+    do not run the script again, so the batch neither waits on its own lock nor breaks its pool."""
+    script = UNGUARDED.format(data=str(prepared), out=str(tmp_path / "out"))
+    (tmp_path / "script.py").write_text(script, encoding="utf-8")
+    args, given = ([sys.executable, "script.py"], None) if how == "file" else ([sys.executable, "-"], script)
+    ran = subprocess.run(args, cwd=tmp_path, input=given, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.splitlines() == ["script ran", "rendered 2 failed 0"]  # the station and the overview

@@ -96,10 +96,18 @@ def page_labels(html: str) -> set[str]:
 
 
 def workbook_labels(content: bytes) -> set[str]:
+    """The workbook's headings (its bold rows, and a table's title above them) and each figure row's 指标 (a row naming
+    its basis); a table's rows (subjects, months, persons) are data."""
     book = openpyxl.load_workbook(io.BytesIO(content))
-    found = {str(c) for sheet in book for c in next(sheet.iter_rows(min_row=2, max_row=2, values_only=True)) if c}
-    return found | {str(row[0]) for name in cat.sheets() for row in book[name].iter_rows(min_row=3, values_only=True)
-                    if row[0] is not None}
+    found = set()
+    for sheet in book:
+        rows = list(sheet.iter_rows(min_row=2))
+        for row, after in zip(rows, [*rows[1:], ()]):
+            if row[0].font.b or after and after[0].font.b:
+                found |= {str(c.value) for c in row if c.value is not None}
+            elif sheet.title in cat.sheets() and len(row) > 5 and isinstance(row[5].value, str):
+                found.add(str(row[0].value))
+    return found
 
 
 def csv_labels(content: bytes) -> set[str]:
@@ -128,7 +136,9 @@ def uncatalogued(labels: dict[str, set[str]], files: dict[str, bytes]) -> dict[s
     data = _shipped("figures.yaml")
     held = {*(e.term for e in cat.catalogue().values()), *(cat.heading(k) for k in cat.catalogue()),
             *(cat.label(k) for k in keys), *(cat.heading(k) for k in keys),
-            *(w for w in data["parts"].values() if "{" not in w), *data["headings"].values(), *data["actions"].values()}
+            *(cat.label(k.partition(".")[2]) for k in keys if "." in k),  # on its family's sheet
+            *(w for w in data["parts"].values() if "{" not in w), *data["headings"].values(), *data["actions"].values(),
+            *(t["title"] for sheet in data["sheets"].values() for t in sheet.get("tables", {}).values())}
     found = {output: {label for label in shown if label not in held and not CALENDAR.fullmatch(label)}
              for output, shown in labels.items() if output != ".docx"}
     found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(key))}
@@ -174,7 +184,8 @@ def test_every_label_of_a_station_reports_outputs_is_the_catalogues(outputs):
     labels = labels_of(html, files)
     assert all(labels.values())  # each output shows labels
     assert {"接处警总数", "保留行", "指标", "出动准备"} <= labels["html"]  # a term, an account, a heading, a part word
-    assert "训练考核·科目·1000米跑·及格率" in labels[".xlsx"] and "训练考核·科目·1000米跑·及格率" in labels[".csv"]
+    assert {"各科目成绩", "及格率", "总体·平均分"} <= labels[".xlsx"]  # a table's title and heading, a figure
+    assert "训练考核·科目·1000米跑·及格率" in labels[".csv"]
     assert "一、主要做法及取得成效" in labels[".docx"]
     assert uncatalogued(labels, files) == {}
     text = files[".txt"].decode("utf-8-sig").strip().split("\r\n\r\n")  # sentences, no labels: the draft's

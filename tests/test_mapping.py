@@ -146,3 +146,15 @@ def test_validate_exit_codes_and_writes_nothing(export, tmp_path_factory):
     assert unreadable.output.strip().count("\n") == 0 and "units.yaml" in unreadable.output
     assert {p.name: sha(p) for p in export.iterdir()} == before
     assert sorted(p.name for p in clean_dir.iterdir()) == ["ok.csv"]
+
+
+def test_the_api_takes_a_mapping_by_name_or_file_and_one_path_alone(export, tmp_path):
+    """`fs.prepare(paths, out, mapping="units.yaml")` as the CLI's --mapping: a name or a file, not only a Mapping."""
+    import firestats as fs
+
+    by_file = fs.prepare(export / "units.csv", tmp_path / "out", mapping=export / "units.yaml")
+    assert by_file.quality["totals"]["kept"] == 2
+    by_object = build([export / "units.csv"], load_mapping(export / "units.yaml"))
+    assert by_file.quality["totals"] == by_object.quality["totals"]
+    with pytest.raises(MappingError, match="no such mapping"):
+        fs.prepare([export / "units.csv"], tmp_path / "out2", mapping="nonesuch")

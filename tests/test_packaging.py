@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,31 @@ def test_plain_papermill_and_nbconvert_from_the_checkout(prepared, tmp_path):
                      str(executed)], checkout)
     assert converted.returncode == 0, converted.stderr[-2000:]
     page = executed.with_suffix(".html").read_text("utf-8")
-    assert "城西消防救援站" in page and "station_report(data_dir" not in page
+    assert "城西消防救援站" in page
+    assert code_on(page) == []  # no input area, prompt or parameters cell in the page as a browser reads it
     assert not re.search(r"(?:src|href)=[\"']https?://", page)
+
+
+class _Code(HTMLParser):
+    """What of a notebook's code a page's elements show: code editors and prompts, and parameters cells."""
+
+    SHOWN = ("jp-CodeMirrorEditor", "jp-InputPrompt", "jp-OutputPrompt", "celltag_parameters",
+             "celltag_injected-parameters")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        self.found += [c for c in classes if c in self.SHOWN]
+
+
+def code_on(page: str) -> list[str]:
+    """The classes of the elements of ``page`` that show code (none on a report)."""
+    parser = _Code()
+    parser.feed(page)
+    return parser.found
 
 
 @pytest.mark.slow
@@ -163,3 +187,30 @@ def test_no_unix_only_signal_times_a_report():
     """Windows has no SIGALRM: the time limit interrupts the kernel instead (run/kernels)."""
     users = [p.name for p in (REPO / "firestats").rglob("*.py") if "SIGALRM" in p.read_text("utf-8")]
     assert not users
+
+
+@pytest.mark.slow  # a wheelhouse of every dependency (pip's cache), a fresh venv installed from it offline
+def test_a_colleagues_machine_installs_offline_from_a_wheelhouse_and_runs_a_notebook(prepared, tmp_path):
+    """The README's "on a colleague's machine": `pip wheel` makes a wheelhouse, a fresh venv installs from it with
+    no index, registers the kernel, copies the notebooks out and runs one with plain papermill."""
+    house = tmp_path / "wheelhouse"
+    made = run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-build-isolation", "-w", str(house), str(REPO)],
+               tmp_path)
+    if made.returncode != 0:
+        pytest.skip(f"no wheelhouse could be made (pip needs its cache or an index): {made.stderr[-300:]}")
+    venv = tmp_path / "colleague"
+    assert run([sys.executable, "-m", "venv", str(venv)], tmp_path).returncode == 0
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    installed = run([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(house),
+                     "firestats"], tmp_path)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    desk = tmp_path / "desk"
+    desk.mkdir()
+    for step in (["install-kernel"], ["notebooks", "nb"], ["docs", "mappings"]):
+        done = run([str(python), "-m", "firestats", *step], desk)
+        assert done.returncode == 0, (step, done.stderr[-2000:])
+    assert "firestats" in run([str(python), "-m", "jupyter", "kernelspec", "list"], desk).stdout
+    ran = run([str(python), "-m", "papermill", "nb/station_report.ipynb", "out.ipynb", "-p", "station", "城南",
+               "-p", "period", "2025", "-p", "data_dir", str(prepared)], desk)  # the notebook's own kernel
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "城南消防救援站" in (desk / "out.ipynb").read_text("utf-8")

@@ -164,6 +164,18 @@ def test_the_index_lists_only_the_reports_of_the_current_data(data, tmp_path):
     assert set(json.loads((out / "manifest.json").read_text("utf-8"))) == {"2024/城东站", "2024/城南站"}
 
 
+def test_the_index_marks_a_report_whose_records_cover_part_of_its_period(data, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    part = {"from": "2024-01-01", "to": "2024-04-23", "whole": False}
+    entries = {"2024/城东站": {"key": "k", "status": "ok", "headline": {}, "coverage": part},
+               "2024/城西站": {"key": "k", "status": "ok", "headline": {}, "coverage": part | {"whole": True}}}
+    (out / "manifest.json").write_text(json.dumps(entries), encoding="utf-8")
+    render_all(data, out, years=[1999], progress=False)
+    index = (out / "index.html").read_text("utf-8")
+    assert index.count("数据仅覆盖") == 1 and "数据仅覆盖2024年1月1日至4月23日" in index
+
+
 def test_a_report_is_unchanged_only_while_every_file_it_writes_is_there(data, tmp_path):
     jobs = {job.name: job for job in plan(data, tmp_path)}
     station, overview = jobs["2024/城东站"], jobs["2024/支队总览"]

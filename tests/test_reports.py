@@ -101,6 +101,10 @@ def test_index_links_every_report(batch):
     for suffix in (".docx", ".xlsx", ".txt"):  # each station report's Word draft, workbook and text
         assert len({link for link in links if link.endswith(suffix)}) == 15, suffix
     assert "支队总览" in index and "全部数据质量" in index
+    manifest = json.loads((batch / "manifest.json").read_text("utf-8"))
+    # each station report's coverage, from its JSON, is kept for the index: the sample's years are whole
+    assert {entry["coverage"]["whole"] for name, entry in manifest.items() if "支队总览" not in name} == {True}
+    assert "数据仅覆盖" not in index
 
 
 def test_report_shows_the_figures(batch, prepared):
@@ -139,7 +143,9 @@ def test_exports_hold_the_library_figures(batch, prepared):
     whole = load(prepared)
     for path in station_reports(batch):
         expected = rounded(compute(whole, path.stem, Period(int(path.parent.name))).figures)
-        assert json.loads(path.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(expected)), path
+        exported = json.loads(path.with_suffix(".json").read_text("utf-8"))
+        assert exported.pop("coverage")["whole"] is True  # what the records cover goes with the figures
+        assert exported == json.loads(json.dumps(expected)), path
 
 
 def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp_path):
@@ -153,7 +159,9 @@ def test_a_notebook_without_the_annual_data_still_gets_its_exports(prepared, tmp
     html = render_station(Request.of("城北站", 2025, prepared), tmp_path / "out", notebook)
     assert "数据段落（可直接用于" in html.read_text("utf-8")  # the heading stays; its output is gone
     expected = station_report(Request.of("城北站", 2025, prepared))
-    assert json.loads(html.with_suffix(".json").read_text("utf-8")) == json.loads(json.dumps(rounded(expected.figures)))
+    exported = json.loads(html.with_suffix(".json").read_text("utf-8"))
+    assert exported.pop("coverage") == expected.publication()["coverage"]
+    assert exported == json.loads(json.dumps(rounded(expected.figures)))
     written = html.with_suffix(".txt").read_bytes().decode("utf-8-sig")
     assert written == "\r\n\r\n".join(expected.annual_block()) + "\r\n"
 
@@ -293,16 +301,18 @@ def test_every_label_a_reader_sees_is_the_catalogues(batch):
     import openpyxl
 
     from firestats.catalogue import catalogue, label, sheets, shown_in
-    from firestats.publish.exports import flatten
+    from firestats.publish.exports import row_label, sheet_rows
 
     page = batch / "2025" / "城东站.html"
     html = page.read_text("utf-8")
     figures = json.loads(page.with_suffix(".json").read_text("utf-8"))
     book = openpyxl.load_workbook(page.with_suffix(".xlsx"))
     for name, sheet in sheets().items():
-        held = flatten(figures, sheet.groups)
+        held = sheet_rows(figures, sheet)
         rows = list(book[name].iter_rows(min_row=3, max_row=len(held) + 2, max_col=2, values_only=True))
-        assert rows == [(label(key), "无记录" if value is None else value) for key, value in held], name
+        assert rows == [(row_label(key, sheet), "无记录" if value is None else value) for key, value in held], name
+        assert all(row_label(key, sheet) in (catalogue()[key].term if key in catalogue() else label(key))
+                   for key, _ in held)  # the catalogue's words, less the sheet's own name
     terms = [row[0] for row in book["警情"].iter_rows(min_row=3, values_only=True)]
     assert catalogue()["incidents.total"].term in terms and "3月接处警" in terms  # a term, and words of parts
     text_figures = [e.key for e in shown_in("text")]
@@ -349,7 +359,8 @@ def test_every_workbook_has_no_float_noise_and_no_english(batch):
 
     for html in station_reports(batch):
         book = openpyxl.load_workbook(html.with_suffix(".xlsx"))
-        assert book.sheetnames == ["警情", "训练考核", "工作台账", "获奖与比武", "数据质量"], html
+        assert book.sheetnames == ["警情", "训练考核", "工作台账", "典型警情", "获奖与比武", "同比环比",
+                                   "数据质量"], html
         for sheet in book:
             for row in sheet.iter_rows(values_only=True):
                 for cell in row:

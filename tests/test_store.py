@@ -303,3 +303,37 @@ def test_two_prepares_into_one_folder_at_once_leave_a_store_that_reads(tmp_path)
     assert stations in ({"城东站"}, {"城西站"})
     result = CliRunner().invoke(main, ["figures", "--data", str(out), "--station", stations.pop(), "--year", "2024"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_store_counts_every_stations_incidents_by_kind_and_year(prepared, truth):
+    """How rare a kind is in the detachment (for a report's notable incidents) is counted over every station."""
+    t = truth.incidents
+    kind = t["subtype"].astype("string").fillna(t["type"].astype("string"))
+    expected = {str(year): counts.to_dict() for year, counts in kind.groupby(t["received_at"].dt.year).value_counts()
+                .unstack(fill_value=0).iterrows()}
+    found = json.loads((prepared / "quality.json").read_text("utf-8"))["incident_kinds"]
+    assert {year: {k: n for k, n in kinds.items() if n} for year, kinds in expected.items()} == found
+
+
+def test_a_summary_rows_cells_make_no_station(prepared, truth):
+    """The sample's 合计 rows write a count under 出动站 (1238起): quarantined, they belong to no station."""
+    stations = set(json.loads((prepared / "stations.json").read_text("utf-8")))
+    assert stations == set(truth.incidents["station"])  # every sample station has incidents
+
+
+def test_prepare_shows_its_progress_on_a_terminal_and_nothing_elsewhere(tmp_path, monkeypatch):
+    """A bar of the bytes read, file by file (a large text file piece by piece), on a terminal only."""
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    export = BUNDLED_RAW / "接处警台账_2024.csv"
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    prepare(export, tmp_path / "shown")
+    shown = sys.stderr.getvalue()
+    assert "reading" in shown and "100%" in shown
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log file
+    prepare(export, tmp_path / "quiet")
+    assert sys.stderr.getvalue() == ""

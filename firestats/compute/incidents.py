@@ -6,6 +6,7 @@ money in 10,000 yuan (万元), people in persons.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,11 @@ def type_counts(incidents: pd.DataFrame) -> pd.Series:
     return incidents["type"].value_counts().reindex(list(INCIDENT_TYPES), fill_value=0).astype(int)
 
 
-def monthly_counts(incidents: pd.DataFrame) -> pd.Series:
-    """Incidents per calendar month 1..12 (count of incidents)."""
-    months = incidents["received_at"].dt.month.value_counts()
-    return months.reindex(range(1, 13), fill_value=0).astype(int).rename_axis("month")
+def monthly_counts(incidents: pd.DataFrame, months: Sequence[int] = range(1, 13)) -> pd.Series:
+    """Incidents per calendar month of ``months`` (default 1..12) (count of incidents): a quarter lists its three
+    months, not nine zeros for months it does not cover."""
+    counted = incidents["received_at"].dt.month.value_counts()
+    return counted.reindex(months, fill_value=0).astype(int).rename_axis("month")
 
 
 def daily_counts(incidents: pd.DataFrame, days: int) -> pd.Series:
@@ -59,7 +61,7 @@ def _total(values: pd.Series, kind) -> Any:
 
 
 def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None,
-                     interval: bool = True) -> dict[str, Any]:
+                     interval: bool = True, months: Sequence[int] = range(1, 13)) -> dict[str, Any]:
     """Every incident figure of a slice, as plain JSON-ready values.
 
     Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, ``resources`` vehicles
@@ -67,7 +69,8 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     for them: no records is not 0), response times are in seconds, ``within_share`` is a
     fraction 0..1 of incidents with a dispatch-to-arrival time that arrived within ``within_s``
     seconds; segments, compliance and bands are held against the response ``standard`` (a
-    settings profile; None: the default); each segment's p90 has its bootstrap interval unless not ``interval``.
+    settings profile; None: the default); each segment's p90 has its bootstrap interval unless not ``interval``;
+    ``monthly`` counts the calendar ``months`` the slice covers.
     """
     seconds = response_seconds(incidents)
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
@@ -84,6 +87,6 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
             "received_to_arrival": summarise_seconds(seconds["received_to_arrival"]),
             **response_figures(incidents, standard, interval),
         },
-        "monthly": {int(k): int(v) for k, v in monthly_counts(incidents).items()},
+        "monthly": {int(k): int(v) for k, v in monthly_counts(incidents, months).items()},
         "hourly": {int(k): int(v) for k, v in hourly_counts(incidents).items()},
     }

@@ -15,7 +15,7 @@ from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures, weekly_rates
 from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
-from firestats.compute.notable import Notable, notable
+from firestats.compute.notable import Notable, detachment_kinds, notable
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.periods import Period, days_written
 from firestats.privacy import redact_all
@@ -71,7 +71,7 @@ class StationYear:
     @cached_property
     def notable(self) -> Notable:
         """The period's notable incidents: most rescued, longest on scene, rare kinds."""
-        return notable(self.data.incidents)
+        return notable(self.data.incidents, detachment_kinds(self.data.quality, self.period.year))
 
     @cached_property
     def coverage(self) -> Coverage | None:
@@ -113,7 +113,7 @@ def compute(dataset: Dataset, station: str | None, period: Period, options: Opti
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
-        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval, period.months),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),

@@ -156,7 +156,7 @@ def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[
         raise InputError(
             f"{path}: no header row found in the first {header_search_rows()} rows "
             "(expected column names such as 警情编号, 接警时间, 出动站); for an export with other headers "
-            "use --mapping (shipped: pudong, lfb, sf, dublin) or write one (docs/mappings.md)"
+            "use --mapping (shipped: pudong, lfb, sf, dublin) or write one (`firestats docs mappings` shows how)"
         )
     header_row = int(scores.idxmax())
     headers = list(top.loc[header_row])

@@ -17,7 +17,18 @@ from typing import Any
 
 import xlsxwriter
 
-from firestats.catalogue import accounting_rule, catalogue, label, sheets, shown_in, table_heading, unit_of
+from firestats.catalogue import (
+    Sheet,
+    Table,
+    accounting_rule,
+    catalogue,
+    label,
+    part_word,
+    sheets,
+    shown_in,
+    table_heading,
+    unit_of,
+)
 from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact_all
@@ -91,7 +102,9 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     figures = rounded(publication["figures"])
     period = request.period
     blocks = annual.draft(annual.load_template(request.options.docx_template, period), publication, period)
-    contents = {".json": json.dumps(figures, ensure_ascii=False, indent=2).encode("utf-8"),
+    # What the records cover goes with the figures (the index marks a report whose records cover part of its period).
+    covered = {"coverage": publication["coverage"]} if publication.get("coverage") else {}
+    contents = {".json": json.dumps(figures | covered, ensure_ascii=False, indent=2).encode("utf-8"),
                 ".csv": _csv(figures).encode("utf-8-sig"),
                 ".xlsx": workbook(figures, publication, period),
                 ".txt": _plain_text(publication["annual"]),
@@ -131,32 +144,85 @@ def _basis(family: str, publication: dict[str, Any]) -> str:
 
 
 def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Period) -> bytes:
-    """The checking workbook of a period: a sheet per record family, awards and competitions, and data quality."""
+    """The checking workbook of a period: a sheet per record family (its figures, then its tables), the named
+    incidents, awards and competitions, 同比/环比, and data quality with the reasons of the problem rows."""
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
         book.set_properties({"title": f"{publication['station_name']}{period.title}数据核对表"})
         bold = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#F2F2F2"})
         formats = {"比例": book.add_format({"num_format": "0.0%"}), "秒": book.add_format({"num_format": "0.0"}),
                    "": book.add_format({"num_format": "General"})}
+        cells = _Cells(formats)
         title = f"{publication['station_name']} {period.title}"
         for name, held in sheets().items():
-            sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (16, 12, 14, 8, 40, 40))
+            sheet = _sheet(book, name, title, WORKBOOK_HEADERS, bold, (30, 12, 14, 8, 48, 40))
             basis = _basis(held.family, publication)
-            rows = flatten(figures, held.groups)
+            rows = sheet_rows(figures, held)
             for number_, (key, value) in enumerate(rows, start=2):
                 known = catalogue().get(key)
-                sheet.write_row(number_, 0, [neutralise(label(key))])
-                if value is None:
-                    sheet.write_string(number_, 1, "无记录")
-                else:
-                    sheet.write_number(number_, 1, value, formats.get(unit_of(key), formats[""]))
+                sheet.write_row(number_, 0, [neutralise(row_label(key, held))])
+                cells.number(sheet, number_, 1, value, unit_of(key))
                 sheet.write_row(number_, 2, [written(key, value), unit_of(key), known.definition if known else "",
                                              basis])
+            row = len(rows) + 2
             if name == "训练考核" and figures.get("assessments"):
-                _lists(sheet, len(rows) + 2, figures["assessments"], basis)
+                row = _lists(sheet, row, figures["assessments"], basis)
+            for key, laid_out in held.tables.items():
+                row = _table(sheet, row + 1, key, laid_out, value_at(figures, key), bold, cells)
+        _named(book, title, bold, publication)
         _honours(book, title, bold, figures)
+        _compared(book, title, bold, publication, cells)
         _quality(book, title, bold, figures, publication, period)
     return buffer.getvalue()
+
+
+class _Cells:
+    """Writes a figure into a cell as a number in its unit's format, or 无记录 where there is none."""
+
+    def __init__(self, formats: dict[str, Any]) -> None:
+        self.formats = formats
+
+    def number(self, sheet, row: int, column: int, value: float | None, unit: str) -> None:
+        if value is None:
+            sheet.write_string(row, column, "无记录")
+        else:
+            sheet.write_number(row, column, value, self.formats.get(unit, self.formats[""]))
+
+
+def sheet_rows(figures: dict[str, Any], held: Sheet) -> list[tuple[str, Any]]:
+    """The figures a sheet lists a row each (dotted key, value), in order: its groups' numbers, less those it leaves
+    out or lays out as a table."""
+    apart = tuple(f"{start}." for start in (*held.leave_out, *held.tables))
+    return [(key, value) for key, value in flatten(figures, held.groups) if not key.startswith(apart)]
+
+
+def row_label(key: str, held: Sheet) -> str:
+    """A figure's label on its family's sheet: the catalogue's term, else its parts' words without the sheet's own
+    group word (总体·及格率 on 训练考核, not 训练考核·总体·及格率)."""
+    group, _, rest = key.partition(".")
+    if key in catalogue() or not rest or group not in held.groups or "{}" in part_word(group):
+        return label(key)
+    return label(rest)
+
+
+def _table(sheet, row: int, key: str, laid_out: Table, values: dict[str, dict[str, Any]] | None, bold,
+           cells: _Cells) -> int:
+    """A group of figures as a table under a heading naming it (科目 × 有效成绩, 及格率 …; 人员 × 1月, 2月 …); the
+    row after it."""
+    if not values:
+        return row
+    columns = list(dict.fromkeys(c for per_row in values.values() for c in per_row))  # the figures' order
+    if all(str(c).isdigit() for c in columns):  # months a person has results in, in the calendar's order
+        columns.sort(key=int)
+    sheet.write_string(row, 0, laid_out.title)
+    sheet.write_row(row + 1, 0, [table_heading(laid_out.rows),
+                                 *((laid_out.column.format(c) if laid_out.column else part_word(c)) for c in columns)],
+                    bold)
+    for offset, name in enumerate(values, start=row + 2):
+        sheet.write_string(offset, 0, neutralise(laid_out.row.format(name)))
+        for column, part in enumerate(columns, start=1):
+            cells.number(sheet, offset, column, values[name].get(part), unit_of(f"{key}.{name}.{part}"))
+    return row + 2 + len(values)
 
 
 def _sheet(book, name: str, title: str, headers: list[str], bold, widths: tuple[int, ...]):
@@ -175,14 +241,47 @@ def _score_table_named(table: dict[str, Any]) -> str:
     return f"{table['title']}（示例）" if example else table["title"]
 
 
-def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> None:
-    """The weakest and strongest items and the score table, as text rows under the numbers."""
+def _lists(sheet, row: int, assessments: dict[str, Any], basis: str) -> int:
+    """The weakest and strongest items and the score table, as text rows under the numbers; the row after them."""
     table = assessments["score_table"]
     entries = [(table_heading("weakest_items"), "、".join(assessments["weakest_items"]) or "无"),
                (table_heading("strongest_items"), "、".join(assessments["strongest_items"]) or "无"),
                (table_heading("score_table"), _score_table_named(table))]
     for offset, (name, text) in enumerate(entries):
         sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
+    return row + len(entries)
+
+
+def _named(book, title: str, bold, publication: dict[str, Any]) -> None:
+    """The incidents the draft names (成功处置了…), each with its date, place and kind."""
+    sheet = _sheet(book, "典型警情", title, [table_heading(name) for name in ("date", "place", "kind")], bold,
+                   (12, 40, 16))
+    named = publication.get("named") or []
+    for number_, incident in enumerate(named, start=2):
+        sheet.write_row(number_, 0, [neutralise(incident[part]) for part in ("date", "place", "kind")])
+    if not named:
+        sheet.write_string(2, 0, "无")
+
+
+def _compared(book, title: str, bold, publication: dict[str, Any], cells: _Cells) -> None:
+    """同比 (and 环比 for a part of a year): each headline figure now and then, its change and change in per cent, as
+    the page compares them."""
+    sheet = _sheet(book, "同比环比", title, [table_heading(name) for name in
+                                               ("comparison", "figure", "this_period", "that_period", "change",
+                                                "change_pct")], bold, (8, 30, 12, 12, 12, 12))
+    row = 2
+    for other in publication.get("compared") or []:
+        if other.get("rows") is None:
+            sheet.write_row(row, 0, [other["kind"], f"无{other['name']}数据"])
+            row += 1
+            continue
+        for r in other["rows"]:
+            sheet.write_row(row, 0, [other["kind"], r["label"]])
+            for column, part in ((2, "this"), (3, "last"), (4, "change")):
+                value = rounded(r[part], r["key"])
+                cells.number(sheet, row, column, round(value, 4) if isinstance(value, float) else value, r["unit"])
+            cells.number(sheet, row, 5, None if r["change_pct"] is None else round(r["change_pct"] / 100, 4), "比例")
+            row += 1
 
 
 def _honours(book, title: str, bold, figures: dict[str, Any]) -> None:
@@ -211,3 +310,6 @@ def _quality(book, title: str, bold, figures: dict[str, Any], publication: dict[
         row += 1
     sheet.write_row(row + 1, 0, [f"本站{period.this}警情", *(value_at(figures, e.key) for e in accounts)])
     sheet.write_string(row + 2, 0, accounting_rule())
+    sheet.write_row(row + 4, 0, [table_heading(name) for name in ("reason", "action", "rows")], bold)
+    for offset, problem in enumerate(publication.get("problems") or [], start=row + 5):
+        sheet.write_row(offset, 0, [neutralise(problem["reason"]), problem["action"], problem["rows"]])

@@ -17,7 +17,7 @@ import jinja2
 
 from firestats.catalogue import accounting_rule, heading, shown_in, table_heading
 from firestats.compute.compare import n_of, value_at
-from firestats.periods import KINDS, Period
+from firestats.periods import KINDS, Period, days_written
 from firestats.privacy import redact, redact_all
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
@@ -68,9 +68,21 @@ def _row(name: str, entry: dict[str, Any], period: Period) -> dict[str, Any]:
     ok = entry.get("status") == "ok"
     head = entry.get("headline") or {}
     return {"ok": ok, "href": quote(name + ".html"), "station": redact(entry.get("station") or stem),
-            "error": redact(entry.get("error", "")),
+            "error": redact(entry.get("error", "")), "partial": _partial(entry.get("coverage")),
             "files": _files(name, period) if ok and stem != OVERVIEW_NAME else [],
             "cells": [_cell(e.key, e.unit, head) for e in shown_in("index")]}
+
+
+def _partial(coverage: Any) -> str:
+    """What a report's records cover when less than its period (数据仅覆盖2025年1月1日至4月23日); "" when whole or
+    unknown."""
+    if not isinstance(coverage, dict) or coverage.get("whole") is not False:
+        return ""
+    try:
+        first, last = (dt.date.fromisoformat(str(coverage[end])) for end in ("from", "to"))
+    except (KeyError, ValueError):
+        return ""
+    return f"数据仅覆盖{days_written(first, last)}"
 
 
 def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> list[dict[str, Any]]:

@@ -207,8 +207,12 @@ class StationReport:
             "files": self.this.files.to_dict(orient="records"),
             "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
                         for family, frame in self.this.data.records().items() if len(frame)},
+            "named": self.this.notable.named,
+            "problems": [{"action": action_word(a), "reason": reason_text(f, r), "rows": int(n)}
+                         for (f, a, r), n in self.this.problem_counts.items()],
             "compared": [{"kind": kind, "name": at.name, "this": self.typed.incidents.total,
-                          "total": None if other is None else other.typed.incidents.total}
+                          "total": None if other is None else other.typed.incidents.total,
+                          "rows": compare.year_on_year(self.figures, other and other.figures)}
                          for kind, at, other in self._others()],
             "year_to_date": None if self.year_to_date is None else {
                 "months": f"1—{self.period.months[-1]}月", "total": self.year_to_date},

@@ -19,8 +19,10 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -213,10 +215,29 @@ def _local(jobs: list[Job], workers: int) -> Iterator[dict[str, Any]]:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
                                initargs=(os.getpid(),))
     try:
-        for future in as_completed([pool.submit(run_job, job) for job in jobs]):
+        with _without_the_callers_script():  # the workers start as they are submitted
+            futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
             yield future.result()
     finally:  # stopped early (Ctrl-C, an error): reports not yet started are not started
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _without_the_callers_script() -> Iterator[None]:
+    """Workers spawned meanwhile do not run the caller's script again.
+
+    A spawned worker runs the parent's ``__main__`` file before it takes work: a plain script calling
+    ``render_all`` without ``if __name__ == "__main__":`` would start a batch in every worker (each waiting for
+    the parent's lock), and one read from stdin cannot be run again at all. A worker needs only firestats, so it
+    is started with an empty ``__main__``.
+    """
+    script = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = script
 
 
 def _cluster(jobs: list[Job], address: str) -> Iterator[dict[str, Any]]:
@@ -278,8 +299,9 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
             else (lambda: _local(todo, workers or os.cpu_count() or 1)))
         results = runner() if todo else iter(())
         for result in tqdm(results, total=len(todo), desc="reports", unit="report", disable=not (progress and todo)):
+            exported = _exported(folder.root, result)
             manifest[result["name"]] = {**manifest.get(result["name"], {}), **result,
-                                        "headline": _headline(folder.root, result)}
+                                        "headline": _headline(exported), "coverage": exported.get("coverage")}
             if result["status"] == "ok":
                 outcome.rendered.append(result["name"])
             else:
@@ -299,17 +321,21 @@ def unchanged(job: Job, before: dict[str, Any] | None, out: Path) -> bool:
             and all((out / path).is_file() for path in job.outputs()))
 
 
-def _headline(out: Path, result: dict[str, Any]) -> dict[str, Any]:
-    """The figures the index shows for a report (read from its JSON export; none when it cannot be read)."""
+def _exported(out: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """A rendered report's JSON export: its figures and what its records cover (empty when it cannot be read)."""
     saved = out / f"{result['name']}.json"  # checked to be no link before the batch began
     if result["status"] != "ok" or not saved.is_file():
         return {}
     try:
-        figures = json.loads(saved.read_text("utf-8"))
+        exported = json.loads(saved.read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    values = index_page.headline(figures)
-    return {name: value for name, value in values.items() if _number(value)}
+    return exported if isinstance(exported, dict) else {}
+
+
+def _headline(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures the index shows for a report, its numbers only."""
+    return {name: value for name, value in index_page.headline(figures).items() if _number(value)}
 
 
 def read_manifest(out: Path | str, warn: Callable[[str], None] = say) -> dict[str, dict[str, Any]]:

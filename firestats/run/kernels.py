@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import queue
+import sys
 import threading
 import time
 from pathlib import Path
@@ -39,6 +41,8 @@ KERNEL = "python3"
 # kept in memory, as nbclient does for the kernels it starts: a report's cells need no file, and every cell
 # committed to one SQLite file shared by all of a batch's kernels.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:")
+# The kernel the shipped notebooks name, for JupyterLab and plain papermill (`firestats install-kernel`).
+NOTEBOOK_KERNEL, NOTEBOOK_KERNEL_NAME = "firestats", "Python (firestats)"
 # A kernel that has not answered within this many seconds of its start has failed to start (a cold
 # start with its imports takes 2-4 s on 2 busy cores; 300 reports on 4 workers stayed under 15 s).
 START_S = 60
@@ -345,3 +349,14 @@ class _Watch:
         for timer in self._timers:
             timer.cancel()
 
+
+
+def install_kernel(user: bool = False) -> Path:
+    """Register this Python as the ``firestats`` Jupyter kernel the shipped notebooks ask for: in this environment
+    (a venv's or conda's) when it can be written, else for this user (or for this user with ``user``); the folder
+    of its kernel spec."""
+    from ipykernel.kernelspec import install
+
+    mine = user or not os.access(sys.prefix, os.W_OK)
+    return Path(install(kernel_name=NOTEBOOK_KERNEL, display_name=NOTEBOOK_KERNEL_NAME, user=mine,
+                        prefix=None if mine else sys.prefix))

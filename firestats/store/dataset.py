@@ -263,8 +263,9 @@ class Previous:
         found: dict[str, list[str]] = {}
         for path in self.paths():
             found.setdefault(Path(path).stem, []).append(path)
-        return {label: generation for label, generation in listed.items()
-                if all((self.root / path).is_file() for path in found.get(label, []))}
+        return {label: generation for label, data in listed.items()
+                if (generation := Generation.read(data)) is not None
+                and all((self.root / path).is_file() for path in found.get(label, []))}
 
     def problems(self, labels: list[str]) -> list[pd.DataFrame]:
         """The problem rows the generations ``labels`` hold, each in file order."""

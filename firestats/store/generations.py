@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, ValidationError
 
 GENERATIONS = "generations.json"
 
@@ -37,14 +37,31 @@ class Generation:
     # Every station of its rows and problem rows -> the months it has incidents in (2024-03: 2024 * 12 + 2)
     months: dict[str, list[int]]
     arrivals_midnight: bool | None  # whether every arrival it flagged before dispatch was a midnight (None: none)
+    kinds: dict[str, dict[str, int]]  # see Tally.kinds
+
+    @property
+    def tally(self) -> Tally:
+        """What it counted of its kept incidents."""
+        return Tally(self.types, self.kinds)
+
+    @classmethod
+    def read(cls, data: Any) -> Generation | None:
+        """A generation as ``generations.json`` holds it; None when it is not of the shape this firestats writes:
+        one an earlier firestats wrote without its kinds counted is folded again rather than kept uncounted."""
+        try:
+            return _GENERATION.validate_python(data)
+        except ValidationError:
+            return None
 
     def as_json(self) -> dict[str, Any]:
         """The generation as ``generations.json`` holds it."""
         return asdict(self)
 
 
-# generations.json as prepare writes it: a generation's label (g + 15 hex digits, its files' name) -> what it keeps.
-LISTED = TypeAdapter(dict[Annotated[str, Field(pattern=r"^g[0-9a-f]{15}$")], Generation])
+# generations.json as prepare writes it: a generation's label (g + 15 hex digits, its files' name) -> what it keeps
+# (each read on its own, see Generation.read).
+LISTED = TypeAdapter(dict[Annotated[str, Field(pattern=r"^g[0-9a-f]{15}$")], dict[str, Any]])
+_GENERATION = TypeAdapter(Generation)
 
 
 def table_id(part_key: str, number: int, source: str) -> str:
@@ -126,21 +143,45 @@ def conflicting(arrivals: Iterable[bool | None]) -> bool:
     return True in found and False in found
 
 
-def types_of(frame: pd.DataFrame, found: dict[str, list[Any]]) -> None:
-    """Count the next kept incidents' types into ``found``, noting where each type first appears."""
-    for name, rows in frame.groupby("type", sort=False)[["source_file", "source_row"]]:
-        if name in found:
-            found[name][0] += len(rows)
-        else:
-            found[name] = [len(rows), str(rows["source_file"].iloc[0]), int(rows["source_row"].iloc[0])]
+@dataclass
+class Tally:
+    """What a fold counts of the incidents it keeps, so that a prepare keeping a generation need not read them."""
+
+    types: dict[str, list[Any]] = field(default_factory=dict)  # type -> [incidents, first one's file, its row]
+    # year -> incident kind (its subtype, else its type) -> incidents, every station's: how rare a kind is in the
+    # detachment, for the notable incidents of a station's report
+    kinds: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count the next kept incidents' types (noting where each type first appears) and kinds."""
+        for name, rows in frame.groupby("type", sort=False)[["source_file", "source_row"]]:
+            if name in self.types:
+                self.types[name][0] += len(rows)
+            else:
+                self.types[name] = [len(rows), str(rows["source_file"].iloc[0]), int(rows["source_row"].iloc[0])]
+        kinds = frame["subtype"].astype("string").fillna(frame["type"].astype("string"))
+        for (year, kind), n in kinds.groupby(frame["received_at"].dt.year).value_counts().items():
+            of_year = self.kinds.setdefault(str(year), {})
+            of_year[kind] = of_year.get(kind, 0) + int(n)
 
 
-def type_counts(generations: Iterable[dict[str, list[Any]]]) -> dict[str, int]:
-    """Incidents per type over generations, as ``value_counts`` orders the whole table's: by count, ties in order
-    of first appearance."""
+def kind_counts(tallies: Iterable[Tally]) -> dict[str, dict[str, int]]:
+    """Incidents per year and kind over the tallies of generations."""
+    total: dict[str, dict[str, int]] = {}
+    for tally in tallies:
+        for year, kinds in tally.kinds.items():
+            of_year = total.setdefault(year, {})
+            for kind, n in kinds.items():
+                of_year[kind] = of_year.get(kind, 0) + n
+    return {year: dict(sorted(kinds.items())) for year, kinds in sorted(total.items())}
+
+
+def type_counts(tallies: Iterable[Tally]) -> dict[str, int]:
+    """Incidents per type over the tallies of generations, as ``value_counts`` orders the whole table's: by count,
+    ties in order of first appearance."""
     total: dict[str, list[Any]] = {}
-    for types in generations:
-        for name, (n, source, row) in types.items():
+    for tally in tallies:
+        for name, (n, source, row) in tally.types.items():
             had = total.setdefault(name, [0, source, row])
             had[0] += n
             had[1:] = min(had[1:], [source, row])

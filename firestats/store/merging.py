@@ -367,6 +367,8 @@ def _attribute(problems: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     problems = problems.drop(columns=["incident_id", "station", "year", "date"], errors="ignore")
     out = problems.merge(lookup, on=["source_file", "source_row"], how="left")
     out["source_row"] = out["source_row"].astype("int64")
+    # A 合计 row's cells are totals ("1238起" under 出动站), not a station: it belongs to none.
+    out.loc[out["reason"] == "summary_row", "station"] = pd.NA
     return out[PROBLEM_COLUMNS]
 
 

@@ -6,15 +6,16 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
 from firestats.errors import InputError
 from firestats.files import notice
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
-from firestats.ingest.mapping import Mapping, known_headers
+from firestats.ingest.mapping import Mapping, known_headers, load_mapping
+from firestats.ingest.text_table import PIECE_BYTES
 from firestats.store import generations
 from firestats.store.dataset import (
     DATE_COLUMN,
@@ -24,7 +25,7 @@ from firestats.store.dataset import (
     in_file_order,
     save,
 )
-from firestats.store.generations import Generation, Plan, months_of, table_id, type_counts, types_of
+from firestats.store.generations import Generation, Plan, Tally, kind_counts, months_of, table_id, type_counts
 from firestats.store.merging import (
     CleanResult,
     Keys,
@@ -130,30 +131,77 @@ def _source_names(files: list[Path]) -> dict[Path, str]:
     return {f: (f.name if counts[f.name] == 1 else str(f)) for f in files}
 
 
-def build(paths: Iterable[Path | str], mapping: Mapping | None = None) -> Dataset:
+def _given(paths: Iterable[Path | str] | Path | str, mapping: Mapping | Path | str | None
+           ) -> tuple[list[Path | str], Mapping | None]:
+    """The exports and the mapping as a caller may give them: one file or folder, or many; a mapping, the name of a
+    shipped one (``"lfb"``) or a mapping file."""
+    listed = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return listed, mapping if mapping is None or isinstance(mapping, Mapping) else load_mapping(mapping)
+
+
+def build(paths: Iterable[Path | str] | Path | str, mapping: Mapping | Path | str | None = None) -> Dataset:
     """Read and clean exports into a dataset with its quality summary, all in memory (nothing is written)."""
+    paths, mapping = _given(paths, mapping)
     return merge(*read_parts(paths, mapping), mapping)
 
 
+class _Reading:
+    """The progress of reading a prepare's exports, in bytes: a file at a time, a large text file a piece at a time
+    (shown on a terminal only)."""
+
+    def __init__(self, files: list[Path], show: bool) -> None:
+        self.sizes = {path: path.stat().st_size for path in files}
+        self.bar = tqdm(total=sum(self.sizes.values()), desc="reading", unit="B", unit_scale=True, unit_divisor=1024,
+                        disable=None if show else True, leave=False)
+        self.path: Path | None = None  # the file being read
+        self.shown = 0  # of its bytes
+
+    def __enter__(self) -> _Reading:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.bar.close()
+
+    def start(self, path: Path) -> None:
+        """A file to read next."""
+        self.path, self.shown = path, 0
+
+    def piece(self) -> None:
+        """A piece of the file read: a large text file's PIECE_BYTES of text (about as many bytes), or a whole table."""
+        step = min(PIECE_BYTES, self.sizes[self.path] - self.shown) if self.path else 0
+        self.bar.update(step)
+        self.shown += step
+
+    def done(self) -> None:
+        """The file read, or taken from the cache."""
+        if self.path:
+            self.bar.update(self.sizes[self.path] - self.shown)
+        self.path, self.shown = None, 0
+
+
 def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
-               cache: SourceCache | None = None) -> tuple[list[FilePart], dict[str, str]]:
+               cache: SourceCache | None = None, progress: bool = False) -> tuple[list[FilePart], dict[str, str]]:
     """Every file read and converted into its part (see ``sources.FilePart``), with the files left out and why.
 
     Files are read one at a time; with a ``cache``, a file whose part is kept there is not read at
-    all, and a part's incidents stay on disk until the merge reads them a slice at a time.
+    all, and a part's incidents stay on disk until the merge reads them a slice at a time; with ``progress``, a
+    bar on a terminal shows the bytes read.
     """
     inputs = Inputs(paths, mapping)
     recipe_hash = recipe(mapping) if cache else ""
     parts, skipped, taken = [], {}, set()
-    for path in inputs.files:
-        key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
-        part = cache.get(key) if cache else None
-        if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
-            tables = inputs.read(path, taken, skipped)
-            part = convert(tables, mapping, cache.slices(key)) if cache else convert(tables, mapping)
-            part = cache.put(key, part) if cache and part.sources else part
-        taken.update(part.sources)
-        parts.append(part)
+    with _Reading(inputs.files, progress) as reading:
+        for path in inputs.files:
+            reading.start(path)
+            key = part_key(path, inputs.names[path], recipe_hash) if cache else ""
+            part = cache.get(key) if cache else None
+            if part is None or [unique_name(g, taken) for g in part.given] != part.sources:
+                tables = inputs.read(path, taken, skipped)
+                part = convert(tables, mapping, cache.slices(key) if cache else lambda _: SliceList(), reading.piece)
+                part = cache.put(key, part) if cache and part.sources else part
+            taken.update(part.sources)
+            parts.append(part)
+            reading.done()
     inputs.check_any(any(p.sources for p in parts), skipped)
     if cache:
         cache.drop_unused()
@@ -161,9 +209,11 @@ def read_parts(paths: Iterable[Path | str], mapping: Mapping | None = None,
 
 
 def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | None,
-            slices: Callable[[int], Slices] = lambda _: SliceList()) -> FilePart:
+            slices: Callable[[int], Slices] = lambda _: SliceList(), piece: Callable[[], None] = lambda: None
+            ) -> FilePart:
     """One file's tables in canonical fields and kept records, with their problem rows and accounting; each
-    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file."""
+    incident table's canonical rows go a piece at a time to ``slices`` of its number in the file (``piece`` told
+    of each piece read)."""
     part = FilePart([], [], [], [], pd.DataFrame())
     problems = []
     for family, table, given in tables:
@@ -174,7 +224,7 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
                            "header_row": table.header_row, "ignored_columns": table.ignored_columns,
                            "ignored_sheets": table.ignored_sheets})
         if family == "incidents":
-            stream, lines = _canonical(table, mapping, slices(len(part.incidents)))
+            stream, lines = _canonical(table, mapping, slices(len(part.incidents)), piece)
             part.incidents.append(stream)
         else:
             frame, lines = readers.whole(table)
@@ -198,9 +248,10 @@ def convert(tables: list[tuple[str, readers.RawTable, str]], mapping: Mapping | 
 CONVERTING = 2
 
 
-def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices) -> tuple[Stream, pd.DataFrame]:
-    """An incident table read into canonical fields a piece at a time (kept in ``slices``, in order), and its lines'
-    problems; ``CONVERTING`` pieces are converted while the next is read."""
+def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices,
+               piece: Callable[[], None] = lambda: None) -> tuple[Stream, pd.DataFrame]:
+    """An incident table read into canonical fields a piece at a time (kept in ``slices``, in order; ``piece`` told
+    of each), and its lines' problems; ``CONVERTING`` pieces are converted while the next is read."""
     found, lines, keys, defaulted = [], [], [], Counter()
     with ThreadPoolExecutor(CONVERTING) as pool:
         converting: deque[Future[Canonical]] = deque()
@@ -208,6 +259,7 @@ def _canonical(table: readers.RawTable, mapping: Mapping | None, slices: Slices)
             converting.append(pool.submit(incidents.to_canonical, frame, table.source, mapping))
             lines.append(problems)
             del frame
+            piece()
             while converting and (len(converting) > CONVERTING or converting[0].done()):
                 canonical = _kept(converting.popleft().result(), slices, found, keys, defaulted)
         while converting:
@@ -233,22 +285,23 @@ def merge(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | Non
     summary."""
     streams = [s for p in parts for s in p.incidents]
     kept: list[pd.DataFrame] = []
-    result, types = _fold(streams, kept.append)
+    result, tally = _fold(streams, kept.append)
     result.incidents = pd.concat(kept or [result.incidents], ignore_index=True)
     return _assemble(parts, skipped, mapping, result, [result.accounting],
-                     [_folded(result), *(_dated(p.problems) for p in parts)], [types])
+                     [_folded(result), *(_dated(p.problems) for p in parts)], [tally])
 
 
 def _fold(streams: list[Stream], emit: Callable[[pd.DataFrame], None],
-          only: list[int] | None = None) -> tuple[CleanResult, dict[str, list[Any]]]:
-    """The streams (``only`` those named) folded (see ``fold_streams``), with the kept incidents' types counted."""
-    types: dict[str, list[Any]] = {}
+          only: list[int] | None = None) -> tuple[CleanResult, Tally]:
+    """The streams (``only`` those named) folded (see ``fold_streams``), with the kept incidents' types and kinds
+    counted."""
+    tally = Tally()
 
     def take(frame: pd.DataFrame) -> None:
-        types_of(frame, types)
+        tally.add(frame)
         emit(frame)
 
-    return (fold_streams(streams, take, only) if streams else empty_result()), types
+    return (fold_streams(streams, take, only) if streams else empty_result()), tally
 
 
 def _dated(problems: pd.DataFrame) -> pd.DataFrame:
@@ -266,8 +319,8 @@ def _folded(result: CleanResult) -> pd.DataFrame:
 
 def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None, result: CleanResult,
               accounting: list[pd.DataFrame], problems: list[pd.DataFrame],
-              types: list[dict[str, list[Any]]]) -> Dataset:
-    """The dataset of every file's part and the folded incidents: the ``accounting`` and ``types`` of each generation
+              tallies: list[Tally]) -> Dataset:
+    """The dataset of every file's part and the folded incidents: the ``accounting`` and ``tallies`` of each generation
     folded, every problem row (each generation's, then the files'), ``result`` the fold of the incidents (its
     table, what defaults gave)."""
     table = pd.concat([*accounting, pd.DataFrame([row for p in parts for row in p.accounting],
@@ -276,7 +329,8 @@ def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
     notes = [note for p in parts for note in p.notes]
     notes += [{"source_file": name, "family": None, "skipped": why} for name, why in skipped.items()]
     quality = quality_summary(table, every_problem, notes)
-    quality["incident_types"] = type_counts(types)
+    quality["incident_types"] = type_counts(tallies)
+    quality["incident_kinds"] = kind_counts(tallies)
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
     return Dataset(
@@ -298,19 +352,21 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def prepare(paths: Iterable[Path | str], out_dir: Path | str, mapping: Mapping | None = None,
-            rebuild: bool = False, waiting: Callable[[str], None] = notice) -> Dataset:
+def prepare(paths: Iterable[Path | str] | Path | str, out_dir: Path | str,
+            mapping: Mapping | Path | str | None = None, rebuild: bool = False, progress: bool = True,
+            waiting: Callable[[str], None] = notice) -> Dataset:
     """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
     summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
     An ``out_dir`` prepared before is updated: only new or changed files are read (by content), only the
     incidents of those and of the files they fold with are folded again (see ``generations``), the rows of
     removed files are dropped, and the result is the one a prepare from scratch gives; ``rebuild`` reads and
-    folds every file again. One prepare writes into a folder at a time: another calls ``waiting`` with a
-    message, then waits for it (default: the message on stderr).
+    folds every file again. With ``progress`` a bar on a terminal shows the bytes read. One prepare writes into a
+    folder at a time: another calls ``waiting`` with a message, then waits for it (default: the message on stderr).
     """
+    paths, mapping = _given(paths, mapping)
     with SourceCache(Path(out_dir), rebuild, waiting) as cache:
-        parts, skipped = read_parts(paths, mapping, cache)
+        parts, skipped = read_parts(paths, mapping, cache, progress)
         # The folder is held from the first part kept (or from here, when every part was kept before) to the end.
         return _prepared(parts, skipped, mapping, cache.folder.given, rebuild)
 
@@ -324,7 +380,7 @@ def _prepared(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
     previous = Previous.read(out_dir)
     for plan in _plans(streams, ids, {} if rebuild else previous.generations()):
         with Spill(DATE_COLUMN["incidents"]) as table:
-            result, types = _fold(streams, table.add, plan.fold)
+            result, tally = _fold(streams, table.add, plan.fold)
             kept = list(plan.kept.values())
             if kept and generations.conflicting([g.arrivals_midnight for g in kept] + [result.arrivals_midnight]):
                 continue  # folded apart, flagged arrivals would be written otherwise than in the whole table
@@ -332,9 +388,9 @@ def _prepared(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
             dataset = _assemble(parts, skipped, mapping, result,
                                 [*(pd.DataFrame(g.accounting) for g in kept), result.accounting],
                                 [*previous.problems(list(plan.kept)), folded, *read],
-                                [*(g.types for g in kept), types])
+                                [*(g.tally for g in kept), tally])
             table.add(result.incidents)  # no rows: the table's columns, should no row be kept
-            made = _generation(plan, [ids[i] for i in plan.fold], result, types, table, folded)
+            made = _generation(plan, [ids[i] for i in plan.fold], result, tally, table, folded)
             save(dataset, out_dir, table,
                  Folds({**plan.kept, **made}, next(iter(made), ""), folded, pd.concat(read or [folded.iloc[:0]]),
                        previous))
@@ -348,11 +404,11 @@ def _plans(streams: list[Stream], ids: list[str], before: dict[str, Generation])
     return generations.plans(ids, [s.keys.hashes[s.keys.valid] for s in streams], dates_only(streams), before)
 
 
-def _generation(plan: Plan, tables: list[str], result: CleanResult, types: dict[str, list[Any]],
+def _generation(plan: Plan, tables: list[str], result: CleanResult, tally: Tally,
                 incidents: Spill, problems: pd.DataFrame) -> dict[str, Generation]:
     """The generation a prepare folded ``tables`` into, by its label (none when it folded none)."""
     if not tables:
         return {}
     stations = {*incidents.stations, *problems["station"].dropna()}
-    return {plan.label: Generation(tables, plan.context, result.accounting.to_dict("records"), types,
-                                   months_of(incidents.months, stations), result.arrivals_midnight)}
+    return {plan.label: Generation(tables, plan.context, result.accounting.to_dict("records"), tally.types,
+                                   months_of(incidents.months, stations), result.arrivals_midnight, tally.kinds)}

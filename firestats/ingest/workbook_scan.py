@@ -257,23 +257,22 @@ def _counted(book: zipfile.ZipFile, member: str) -> tuple[int, int]:
     return rows, columns
 
 
-def _ods_shapes(stream) -> Iterator[tuple[str, SheetShape]]:
+def _ods_shapes(stream) -> list[tuple[str, SheetShape]]:
     """Each table of an OpenDocument content.xml and the rows and columns its cells with a value span, every
-    repeat counted (a sheet's trailing empty rows, repeated a million times, span nothing)."""
-    name, shape, row, repeat, column, run = "", SheetShape(), 0, 0, 0, 0
+    repeat counted (a sheet's trailing empty rows, repeated a million times, span nothing); a table never closed
+    counts as far as it goes."""
+    shapes: list[tuple[str, SheetShape]] = []
+    shape, row, repeat, column, run = SheetShape(), 0, 0, 0, 0  # the shape before any table is nobody's
     for data in _whole_tags(stream):
         longest_run, run = _Tags(data).longest_run(run)
         shape.longest_text = max(shape.longest_text, longest_run)
         for closing, kind, attributes, empty in _ODS_TAG.findall(data):
-            if kind == b"table":
-                if closing:
-                    yield name, shape
-                else:
-                    found = _attributes(attributes)
-                    name = found.get(b"table:name", b"").decode("utf-8", "replace")
-                    shape, row, repeat = SheetShape(longest_text=shape.longest_text), 0, 0
-            elif closing:
+            if closing:
                 continue
+            if kind == b"table":
+                name = _attributes(attributes).get(b"table:name", b"").decode("utf-8", "replace")
+                shape, row, repeat = SheetShape(longest_text=shape.longest_text), 0, 0
+                shapes.append((name, shape))
             elif kind == b"table-row":
                 row, repeat, column = row + repeat, _repeated(attributes, b"number-rows-repeated"), 0
             else:
@@ -281,6 +280,7 @@ def _ods_shapes(stream) -> Iterator[tuple[str, SheetShape]]:
                 if not empty or b"value-type" in attributes:  # a cell with a value, or text inside it
                     shape.rows, shape.columns = max(shape.rows, row + repeat), max(shape.columns, column + count)
                 column += count
+    return shapes
 
 
 def _repeated(attributes: bytes, name: bytes) -> int:

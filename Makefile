@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.firestats-installed
+TEST_OK := $(VENV)/.firestats-test
 FONT_OK := $(VENV)/.firestats-font
 BROWSER_OK := $(VENV)/.firestats-browser
 OFFICE_OK := $(VENV)/.firestats-office
@@ -21,7 +22,7 @@ demo: prepare ## render every sample station and year into reports/YEAR/STATION.
 	@echo "reports: $(CURDIR)/$(REPORTS)/index.html"
 	@echo "the command line: $(BIN)/firestats --help  (or: source $(BIN)/activate, then firestats --help)"
 
-test: setup $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
+test: setup $(TEST_OK) $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
 	$(BIN)/python -m pytest --hypothesis-profile=full
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
@@ -38,8 +39,13 @@ $(INSTALLED): pyproject.toml $(wildcard firestats/publish/templates/firestats/*)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
 		$(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/firestats install-kernel >/dev/null
+	@touch $@
+
+# What only the tests need (pytest, an independent Excel reader, the browser driver): not for `make demo`.
+$(TEST_OK): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name firestats --display-name "Python (firestats)" >/dev/null
 	@touch $@
 
 # Charts need a font that draws Chinese. Debian's packages where this user may install them,
@@ -49,7 +55,7 @@ $(FONT_OK): $(INSTALLED)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-cjk; \
 		else \
-			$(BIN)/python -m pip install --quiet -e '.[test,cjk-font]'; \
+			$(BIN)/python -m pip install --quiet -e '.[cjk-font]'; \
 		fi; }
 	@echo "Chinese chart font: $$($(BIN)/python -m firestats.publish.fonts)"
 	@touch $@

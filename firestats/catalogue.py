@@ -2,6 +2,8 @@
 
 Every label a reader sees (report, annual text, exports, overview, index page) comes from here,
 so a figure is called the same everywhere; threshold words (the arrival line's minutes) come from the settings.
+Each word has its English beside it (``en``, and the ``english`` section), for the stations of an export a
+mapping declares English: every function naming a word takes the ``language`` (``languages()``).
 It also decides which figures each view shows and in what order (``shown_in``), which groups of figures
 each sheet of the checking workbook lists (``sheets``), and the tables' fixed headings (``table_heading``).
 """
@@ -14,6 +16,7 @@ from importlib import resources
 
 import yaml
 
+from firestats.schema import FIELDS_BY_NAME
 from firestats.settings import within_seconds
 
 VIEWS = ("headline", "text", "bulletin", "overview", "ranking", "index", "accounting")  # see figures.yaml's `shown`
@@ -35,9 +38,11 @@ class Entry:
 
     key: str
     term: str  # what every text calls it
+    en: str  # what an English text calls it
     unit: str  # 起, 人, 万元, 秒, 比例 …
     approx: bool  # the annual text writes it rounded down with 余 (123 -> 120余次)
     definition: str
+    en_definition: str  # its definition in an English text
     source: str
     shown: dict[str, Place] = field(default_factory=dict)  # view -> its place there (VIEWS)
 
@@ -78,14 +83,30 @@ def catalogue() -> dict[str, Entry]:
 def _filled(seconds: int) -> dict[str, Entry]:
     """The catalogue with the arrival threshold of ``seconds`` written into its terms and definitions."""
     limits = {"within_seconds": seconds, "within_minutes": f"{seconds / 60:g}"}
-    return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["unit"], bool(e.get("approx", False)),
-                            e["definition"].format(**limits), e["source"],
+    return {e["key"]: Entry(e["key"], e["term"].format(**limits), e["en"].format(**limits), e["unit"],
+                            bool(e.get("approx", False)),
+                            e["definition"].format(**limits), e["en_definition"].format(**limits), e["source"],
                             {view: _place(at) for view, at in e.get("shown", {}).items()}) for e in _data()["figures"]}
 
 
 def _place(at: int | dict) -> Place:
     """A view's place for a figure as figures.yaml writes it: a number alone, or the number with the view's words."""
     return Place(at) if isinstance(at, int) else Place(**at)
+
+
+def languages() -> tuple[str, ...]:
+    """The languages a report is written in, the default first: ("zh", "en")."""
+    return tuple(_data()["languages"])
+
+
+def _words(section: str, language: str) -> dict[str, str]:
+    """A section of words (headings, parts, units, actions, sheets) in ``language``; Chinese's are the catalogue's
+    own, and a unit or sheet is its own Chinese word."""
+    if language == languages()[0]:
+        return _data().get(section) or {}
+    if language not in languages():
+        raise KeyError(f"no language {language!r} in the catalogue; languages: {', '.join(languages())}")
+    return _data()["english"][section]
 
 
 def shown_in(view: str) -> list[Entry]:
@@ -103,46 +124,78 @@ def sheets() -> dict[str, Sheet]:
             for name, s in _data()["sheets"].items()}
 
 
-def table_heading(name: str) -> str:
-    """A fixed heading of the outputs' tables by its name: ``figure`` -> 指标; ``weakest_items`` ->
+def sheet_name(name: str, language: str = "zh") -> str:
+    """A sheet of the checking workbook as ``language`` names it: 警情 -> Incidents; Chinese's is itself."""
+    return name if language == languages()[0] else _words("sheets", language).get(name, name)
+
+
+def family_word(family: str, language: str = "zh") -> str:
+    """The records a family's figures are counted from: incidents -> 接处警记录 (Incident records)."""
+    return _words("families", language)[family]
+
+
+def table_heading(name: str, language: str = "zh") -> str:
+    """A fixed heading of the outputs' tables by its name: ``figure`` -> 指标 (Figure); ``weakest_items`` ->
     薄弱科目（及格率最低）, a row of the workbook."""
-    return _data()["headings"][name]
+    return _words("headings", language)[name]
 
 
-def action_word(action: str) -> str:
+def action_word(action: str, language: str = "zh") -> str:
     """What a reader is told happened to a problem row (quarantined -> 隔离); the code itself when unnamed."""
-    return _data()["actions"].get(action, action)
+    return _words("actions", language).get(action, action)
 
 
-def term(key: str) -> str:
-    """What every text calls a figure: ``incidents.total`` -> 接处警总数."""
-    return catalogue()[key].term
+def term(key: str, language: str = "zh") -> str:
+    """What every text calls a figure: ``incidents.total`` -> 接处警总数 (Incidents)."""
+    found = catalogue()[key]
+    return found.term if language == languages()[0] else found.en
 
 
-def heading(key: str) -> str:
-    """A figure's term with its unit, for a column heading: 接处警总数（起）; shares, times and uncatalogued
-    keys without."""
+def field_word(name: str, language: str = "zh") -> str:
+    """A canonical field as a reader is told of it: dispatched_at -> 出动时间 (the schema's label), dispatch time."""
+    if language == languages()[0]:
+        return FIELDS_BY_NAME[name].label
+    return _words("fields", language)[name]
+
+
+def definition(key: str, language: str = "zh") -> str:
+    """A catalogued figure's definition in ``language``."""
+    found = catalogue()[key]
+    return found.definition if language == languages()[0] else found.en_definition
+
+
+def unit_word(unit: str, language: str = "zh") -> str:
+    """A unit as ``language`` writes it after a number: 起 -> incidents; Chinese's is itself."""
+    return _words("units", language).get(unit, unit)
+
+
+def heading(key: str, language: str = "zh") -> str:
+    """A figure's term with its unit, for a column heading: 接处警总数（起）, Incidents (incidents); shares, times and
+    uncatalogued keys without."""
     e = catalogue().get(key)
-    return label(key) if e is None or e.unit in ("比例", "秒") else f"{e.term}（{e.unit}）"
+    if e is None or e.unit in ("比例", "秒"):
+        return label(key, language)
+    word = unit_word(e.unit, language)
+    return f"{e.term}（{word}）" if language == languages()[0] else f"{e.en} ({word})"
 
 
-def label(key: str) -> str:
-    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·3月考核·及格率)."""
-    found = catalogue().get(key)
-    if found:
-        return found.term
+def label(key: str, language: str = "zh") -> str:
+    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·3月考核·及格率;
+    Training · Month 3 · Pass rate)."""
+    if key in catalogue():
+        return term(key, language)
     words, parts = [], key.split(".")
     while parts:
         part = parts.pop(0)
-        word = part_word(part)
+        word = part_word(part, language)
         takes = min(word.count("{}"), len(parts))
         words.append(word.format(*(parts.pop(0) for _ in range(takes))) if takes else word)
-    return "·".join(words)
+    return ("·" if language == languages()[0] else " · ").join(words)
 
 
-def part_word(part: str) -> str:
-    """What one part of a figure key is called (turnout -> 出动准备); the part itself when unnamed."""
-    return _data()["parts"].get(part, part)
+def part_word(part: str, language: str = "zh") -> str:
+    """What one part of a figure key is called (turnout -> 出动准备, Turnout); the part itself when unnamed."""
+    return _words("parts", language).get(part, part)
 
 
 def unit_of(key: str) -> str:
@@ -154,7 +207,7 @@ def unit_of(key: str) -> str:
     return next((units[p] for p in reversed(key.split(".")) if p in units), "")
 
 
-def accounting_rule() -> str:
+def accounting_rule(language: str = "zh") -> str:
     """The row-accounting rule in the catalogue's terms: 输入行 = 保留行 + 重复合并行 + 隔离行."""
-    rows_in, *parts = (e.term for e in shown_in("accounting"))
+    rows_in, *parts = (term(e.key, language) for e in shown_in("accounting"))
     return f"{rows_in} = {' + '.join(parts)}"

@@ -316,7 +316,8 @@ def demo(out_dir: Path, years: tuple[int, ...], workers: int | None) -> None:
     run([raw], processed)
     outcome = render_all(processed, reports, years=years, workers=workers)
     _say([f"rendered {len(outcome.rendered)}, unchanged {len(outcome.skipped)}, failed {len(outcome.failed)}",
-          f"reports: {(reports / INDEX).resolve()}"])
+          f"reports: {(reports / INDEX).resolve()}",
+          f"next, on this data: firestats report --data {processed} --station 城东 --year 2025 --out {reports}"])
     if outcome.failed:
         sys.exit(1)
 

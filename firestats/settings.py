@@ -331,6 +331,7 @@ class Docx(_Sourced):
     date: Font
     grid: Grid
     page_number: PageNumber
+    english: Font  # an English summary's one font, its body size: every other size scaled from the body's to it
 
 
 class Unit(_Sourced):

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 NO_RECORDS = "（无记录）"
 
 
+def english_list(words: list[str]) -> str:
+    """Words as an English list: a; a and b; a, b and c."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def is_missing(value: Any) -> bool:
     """True for None and NaN: a figure with nothing behind it."""
     return value is None or (isinstance(value, float) and math.isnan(value))

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import settings
 
 from firestats import sample
+from firestats.ingest.mapping import load_mapping
 from firestats.store.preparation import prepare
 
 # The property tests' examples: few in the everyday loop, many where `make test` asks for them with
@@ -47,6 +48,25 @@ def prepared(tmp_path_factory) -> Path:
     """The bundled sample exports prepared into a temporary data folder."""
     out = tmp_path_factory.mktemp("processed")
     prepare([BUNDLED_RAW], out)
+    return out
+
+
+LFB_HEADER = ("IncidentNumber,DateOfCall,TimeOfCall,IncidentGroup,StopCodeDescription,IncGeo_BoroughName,"
+              "Postcode_district,IncidentStationGround,FirstPumpArriving_AttendanceTime,NumPumpsAttending")
+# Soho's 2023 in London's layout: 20 false alarms, 6 fires and 4 special services, the first pump's attendance time in
+# seconds from the call, and no dispatch time (London's export has none).
+LFB_GROUPS = ["False Alarm"] * 20 + ["Fire"] * 6 + ["Special Service"] * 4
+
+
+@pytest.fixture(scope="session")
+def english_prepared(tmp_path_factory) -> Path:
+    """A London export (the lfb mapping: language en, three incident types) of one station's year, prepared."""
+    raw = tmp_path_factory.mktemp("lfb") / "incidents.csv"
+    rows = [f"{n:06d}-2023,2023-{n % 12 + 1:02d}-{n % 27 + 1:02d},1{n % 10}:0{n % 6}:00,{group},{group},WESTMINSTER,"
+            f"W1D,Soho,{240 + 7 * n},{1 + n % 3}" for n, group in enumerate(LFB_GROUPS)]
+    raw.write_text("\n".join([LFB_HEADER, *rows]) + "\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("lfb-processed")
+    prepare([raw], out, load_mapping("lfb"))
     return out
 
 

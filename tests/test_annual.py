@@ -98,11 +98,15 @@ def test_missing_times_boundary():
     assert findings.missing_times(incidents(100, 200, missing=6), rule).value == pytest.approx(0.06)
 
 
-def test_an_export_without_a_dispatch_column_is_said_to_lack_it_not_to_miss_every_time():
+def test_an_export_without_a_dispatch_column_gets_a_data_note_not_a_finding():
+    """A column the export lacks is no shortcoming of the station's: no finding, a data note in its language."""
     london = incidents(30, 200).assign(dispatched_at=pd.NaT, departed_at=pd.NaT)
-    found = findings.missing_times(london, {"above_share": 0.05, "source": "s"})
-    assert found.text == "导出的警情记录没有出动时间（共30起均无此列），出动至到场用时无法统计"
-    assert "100.0%" not in found.text
+    assert findings.missing_times(london, {"above_share": 0.05, "source": "s"}) is None
+    assert findings.data_notes(london) == ["导出的警情记录没有出动时间（共30起均无此列），"
+                                           "出动至到场、接警处理、出动准备用时无法统计"]
+    assert findings.data_notes(london, "en") == ["The export has no dispatch time for its 30 incidents; dispatch to "
+                                                 "arrival, call handling and turnout are not computed"]
+    assert findings.data_notes(incidents(30, 200)) == []
 
 
 def test_year_on_year():

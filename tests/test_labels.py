@@ -45,7 +45,8 @@ STATION, YEAR = "城东", 2025
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "station_report.ipynb"
 PLANTED = "手写标签"
 CALENDAR = re.compile(r"\d{4}年|\d{1,2}月")
-ROWS_OF_FIGURES = {cat.table_heading(name) for name in ("figure", "item", "segment", "action")}
+ROWS_OF_FIGURES = {cat.table_heading(name, language) for name in ("figure", "item", "segment", "action")
+                   for language in cat.languages()}
 
 
 def _shipped(name: str) -> dict:
@@ -95,17 +96,18 @@ def page_labels(html: str) -> set[str]:
     return page.labels
 
 
-def workbook_labels(content: bytes) -> set[str]:
+def workbook_labels(content: bytes, language: str = "zh") -> set[str]:
     """The workbook's headings (its bold rows, and a table's title above them) and each figure row's 指标 (a row naming
-    its basis); a table's rows (subjects, months, persons) are data."""
+    its basis) on the figure sheets; a table's rows (subjects, months, persons) are data."""
     book = openpyxl.load_workbook(io.BytesIO(content))
+    figure_sheets = {cat.sheet_name(name, language) for name in cat.sheets()}
     found = set()
     for sheet in book:
         rows = list(sheet.iter_rows(min_row=2))
         for row, after in zip(rows, [*rows[1:], ()]):
             if row[0].font.b or after and after[0].font.b:
                 found |= {str(c.value) for c in row if c.value is not None}
-            elif sheet.title in cat.sheets() and len(row) > 5 and isinstance(row[5].value, str):
+            elif sheet.title in figure_sheets and len(row) > 5 and isinstance(row[5].value, str):
                 found.add(str(row[0].value))
     return found
 
@@ -116,41 +118,49 @@ def csv_labels(content: bytes) -> set[str]:
 
 
 def draft_labels(content: bytes) -> set[str]:
-    """The Word draft's title and headings: its paragraphs set in the title's or a heading's font."""
+    """The Word draft's title and headings: its paragraphs set in the title's or a heading's font (an English
+    summary's one font: those in bold)."""
     fonts = {settings()["docx"][kind]["font"] for kind in ("title", "heading1", "heading2")}
     east_asia = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
     return {p.text for p in docx.Document(io.BytesIO(content)).paragraphs
-            if p.runs and p.runs[0]._element.rPr.rFonts.get(east_asia) in fonts}
+            if p.runs and (p.runs[0]._element.rPr.rFonts.get(east_asia) in fonts or p.runs[0].bold)}
 
 
-def labels_of(html: str, files: dict[str, bytes]) -> dict[str, set[str]]:
-    """Every label of a station report's outputs: the page, and the files beside it by suffix."""
-    return {"html": page_labels(html), ".xlsx": workbook_labels(files[".xlsx"]), ".csv": csv_labels(files[".csv"]),
-            ".docx": draft_labels(files[".docx"])}
+def labels_of(html: str, files: dict[str, bytes], language: str = "zh") -> dict[str, set[str]]:
+    """Every label of a station report's outputs: the page, and the files beside it by suffix (the CSV, for
+    machines, keeps the Chinese labels)."""
+    return {"html": page_labels(html), ".xlsx": workbook_labels(files[".xlsx"], language),
+            ".docx": draft_labels(files[".docx"]), **({".csv": csv_labels(files[".csv"])} if language == "zh" else {})}
 
 
-def uncatalogued(labels: dict[str, set[str]], files: dict[str, bytes]) -> dict[str, set[str]]:
-    """What the catalogue does not hold, by output (empty: every label is the catalogue's): the labels it has no
-    word for, the JSON's keys with an English part it has no word for, the draft's headings not the template's."""
+def uncatalogued(labels: dict[str, set[str]], files: dict[str, bytes], language: str = "zh") -> dict[str, set[str]]:
+    """What the catalogue does not hold in ``language``, by output (empty: every label is the catalogue's): the labels
+    it has no word for, the JSON's keys with an English part it has no word for (Chinese), the draft's headings not
+    the template's."""
     keys = [key for key, _ in exports.flatten(json.loads(files[".json"]))]
     data = _shipped("figures.yaml")
-    held = {*(e.term for e in cat.catalogue().values()), *(cat.heading(k) for k in cat.catalogue()),
-            *(cat.label(k) for k in keys), *(cat.heading(k) for k in keys),
-            *(cat.label(k.partition(".")[2]) for k in keys if "." in k),  # on its family's sheet
-            *(w for w in data["parts"].values() if "{" not in w), *data["headings"].values(), *data["actions"].values(),
-            *(t["title"] for sheet in data["sheets"].values() for t in sheet.get("tables", {}).values())}
+    words = data if language == "zh" else data["english"]
+    held = {*(cat.term(k, language) for k in cat.catalogue()), *(cat.heading(k, language) for k in cat.catalogue()),
+            *(cat.label(k, language) for k in keys), *(cat.heading(k, language) for k in keys),
+            *(cat.label(k.partition(".")[2], language) for k in keys if "." in k),  # on its family's sheet
+            *(w for w in words["parts"].values() if "{" not in w), *words["headings"].values(),
+            *words["actions"].values(), *(cat.sheet_name(name, language) for name in cat.sheets()),
+            *(cat.sheet_name(t["title"], language) for sheet in data["sheets"].values()
+              for t in sheet.get("tables", {}).values())}
     found = {output: {label for label in shown if label not in held and not CALENDAR.fullmatch(label)}
              for output, shown in labels.items() if output != ".docx"}
     found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(key))}
-    found[".docx"] = {h for h in labels[".docx"] if not any(t.fullmatch(h) for t in _template_headings())}
+    found[".docx"] = {h for h in labels[".docx"] if not any(t.fullmatch(h) for t in _template_headings(language))}
     return {output: shown for output, shown in found.items() if shown}
 
 
-def _template_headings() -> list[re.Pattern]:
-    """The report template's title and headings, each placeholder standing for any words."""
-    template = _shipped(annual.DEFAULT_TEMPLATE)
-    texts = [template["title"], *(text for block in template["blocks"] for kind, text in block.items()
-                                   if kind in ("heading1", "heading2"))]
+def _template_headings(language: str = "zh") -> list[re.Pattern]:
+    """The report template's title and headings (and its data notes' heading), each placeholder standing for any
+    words."""
+    template = _shipped(annual.DEFAULT_TEMPLATE if language == "zh" else annual.SUMMARY_TEMPLATES[language])
+    texts = [template["title"], *(text if isinstance(text, str) else text["heading"]
+                                   for block in template["blocks"] for kind, text in block.items()
+                                   if kind in ("heading1", "heading2", "notes"))]
     return [re.compile(".+".join(re.escape(part) for part in re.split(r"\{\w+\}", text))) for text in texts]
 
 
@@ -164,7 +174,7 @@ def page_of(report) -> str:
 
 def render(report, out: Path) -> tuple[str, dict[str, bytes]]:
     """A station report's page and the files beside it (JSON, CSV, workbook, text, Word draft), made here."""
-    written = exports.beside(out / str(YEAR) / "城东站.html", report.publication(), report.request)
+    written = exports.beside(out / str(report.year) / f"{report.station}.html", report.publication(), report.request)
     return page_of(report), {path.suffix: content for path, content in written.items()}
 
 
@@ -192,21 +202,34 @@ def test_every_label_of_a_station_reports_outputs_is_the_catalogues(outputs):
     assert set(text) <= {p.text for p in docx.Document(io.BytesIO(files[".docx"])).paragraphs}
 
 
+def test_every_label_of_an_english_stations_outputs_is_the_english_catalogues(english_prepared, tmp_path):
+    """London's export (language en): its page, workbook and summary are labelled by the catalogue's English words."""
+    html, files = render(station_report(Request.of("Soho", 2023, english_prepared)), tmp_path)
+    labels = labels_of(html, files, "en")
+    assert {"Incidents", "Rows kept", "Figure", "Call to first arrival, mean"} <= labels["html"]
+    assert {"False alarms", "Call to first arrival, 4-5 minutes"} <= labels[".xlsx"]  # less its group word
+    assert {"Soho — Annual Summary 2023", "Incidents", "Response", "Data notes"} == labels[".docx"]
+    assert uncatalogued(labels, files, "en") == {}
+    assert uncatalogued(labels, files) != {}  # held against the Chinese words, they are not
+
+
 def _card(monkeypatch):
     from firestats.publish import station_report as page
 
-    monkeypatch.setattr(page, "term", lambda key: PLANTED if key == "incidents.total" else cat.term(key))
+    monkeypatch.setattr(page, "term", lambda key, language="zh": PLANTED if key == "incidents.total" else
+                        cat.term(key, language))
 
 
 def _column(monkeypatch):
     from firestats.publish import response_view
 
-    monkeypatch.setattr(response_view, "table_heading", lambda name: PLANTED if name == "median" else
-                        cat.table_heading(name))
+    monkeypatch.setattr(response_view, "table_heading", lambda name, language="zh": PLANTED if name == "median" else
+                        cat.table_heading(name, language))
 
 
 def _figure_row(monkeypatch):
-    monkeypatch.setattr(exports, "label", lambda key: PLANTED if key == "incidents.total" else cat.label(key))
+    monkeypatch.setattr(exports, "label", lambda key, language="zh": PLANTED if key == "incidents.total" else
+                        cat.label(key, language))
 
 
 def _json_key(monkeypatch):

@@ -7,6 +7,7 @@ way an analyst would check a figure by hand.
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -273,7 +274,20 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, map
     assert "n=0" not in page and "100.0%的警情缺少" not in page
     standard = profile("uk" if mapping == "lfb" else "nfpa1710")
     assert f"对照标准：{standard['name']}" in page
-    if mapping == "lfb":
-        assert "接警至首车到场平均用时" in page and "导出的警情记录没有出动时间" in page
+    if mapping == "lfb":  # London's gap is a data note in English, never a finding; its labels are English
+        assert "Call to first arrival, mean" in page and "The export has no dispatch time" in page
+        assert "导出的警情记录没有" not in page and "segment_seconds" not in page
     else:
-        assert "接警处理" in page and "1分04秒" in page and "4分钟" in page  # 64 s and 240 s, as graded
+        assert "Call handling" in page and "1分04秒" in page and "4分钟" in page  # 64 s and 240 s, as graded
+    docx = next((tmp_path / "out" / str(year)).glob("*.docx"))
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
+    assert re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", xml) == []  # an English summary
+
+
+def test_incident_types_pudongs_export_cannot_hold_have_no_records_never_zero():
+    """Pudong's export is fire alarms alone: its mapping declares 火灾扑救 and 虚假警, the rest are None."""
+    data = build([REAL / "pudong-fire-alarms/每日火警详情.csv"], load_mapping("pudong"))
+    station, year = pairs(data)[0]
+    by_type = compute(data, station, Period(year)).figures["incidents"]["by_type"]
+    assert [t for t, n in by_type.items() if n is None] == ["抢险救援", "社会救助", "安保勤务", "其他"]
+    assert by_type["火灾扑救"] + by_type["虚假警"] == compute(data, station, Period(year)).figures["incidents"]["total"]

@@ -301,32 +301,35 @@ def test_a_batch_never_writes_two_reports_whose_names_differ_only_in_case(twins,
 
 
 SHIPPED_TEMPLATE = (Path(__file__).parent.parent / "firestats" / "data" / "annual_report.yaml").read_text("utf-8")
-# A unit's template spoiled as offices and insiders spoil one: (the change, the line and field the refusal names).
+# A unit's template spoiled as offices and insiders spoil one: (the change, what the refusal says, and the text whose
+# line it names: the field's own, or where the block that lacks it starts).
 SPOILED_TEMPLATES = {
     "a full-width brace from the input method": (
-        ("，{station_name}党支部", "，｛station_name}党支部"),
-        "line 29: blocks[2].paragraph[1]: Single '}' encountered"),
+        ("，{station_name}党支部", "，｛station_name}党支部"), "blocks[2].paragraph[1]: Single '}' encountered",
+        "｛station_name}"),
     "a heading that is a number": (
         ('- heading1: "一、主要做法及取得成效"', "- heading1: 2024"),
-        "line 30: blocks[3].heading1: Input should be a valid string (given 2024)"),
+        "blocks[3].heading1: Input should be a valid string (given 2024)", "heading1: 2024"),
     "findings as one text": (
         ('- findings:\n      none: "按现行规则，数据未显示明显问题。【请填写：本站自查发现的问题】"\n'
          '      more: "【请填写：数据以外的其他不足】"', '- findings: "无"'),
-        "line 72: blocks[19].findings: Input should be a valid dictionary"),
+        "blocks[19].findings: Input should be a valid dictionary", 'findings: "无"'),
     "sentence: for sentences:": (
         ('      sentences:\n        - ["{span}队站', '      sentence:\n        - ["{span}队站'),
-        "line 35: blocks[6].paragraph.sentences: Field required"),
+        "blocks[6].paragraph.sentences: Field required", "data: true\n      sentence:"),
     "a paragraph as one text": (
         ('- paragraph:\n      - "【请填写：专业训练、技能培训等方面的做法和成效】"', '- paragraph: "本站全年训练有素"'),
-        "line 53: blocks[10].paragraph: a list of sentences"),
+        "blocks[10].paragraph: a list of sentences", "本站全年训练有素"),
     "a placeholder with a width": (
         ("共接处警{total}", "共接处警{total:>999999999}"),
-        "blocks[8].paragraph.sentences[2][1]: {total:>999999999}: a placeholder is written"),
+        "blocks[8].paragraph.sentences[2][1]: {total:>999999999}: a placeholder is written", "{total:>999999999}"),
     "an unknown placeholder": (
-        ("{drills}", "{drill}"), "line 43: blocks[8].paragraph.sentences[1][1]: unknown placeholder {drill}"),
-    "a block of no kind": (('- heading2: "（一）', '- heading3: "（一）'), "line 31: blocks[4]: one block of one kind"),
-    "a billion laughs": (("title:", 'a: &a ["lol", "lol"]\nb: [*a, *a, *a]\ntitle:'), "line 23: an alias (*a)"),
-    "ten megabytes": (("title:", f"padding: {'x' * 10 * 2**20}\ntitle:"), "larger than a report template can be"),
+        ("{drills}", "{drill}"), "blocks[8].paragraph.sentences[1][1]: unknown placeholder {drill}", "{drill}"),
+    "a block of no kind": (
+        ('- heading2: "（一）', '- heading3: "（一）'), "blocks[4]: one block of one kind", "heading3"),
+    "a billion laughs": (("title:", 'a: &a ["lol", "lol"]\nb: [*a, *a, *a]\ntitle:'), "an alias (*a)", "*a"),
+    "ten megabytes": (
+        ("title:", f"padding: {'x' * 10 * 2**20}\ntitle:"), "larger than a report template can be", None),
 }
 
 
@@ -334,12 +337,15 @@ SPOILED_TEMPLATES = {
 @pytest.mark.parametrize("command", ["report", "batch"])
 def test_a_spoiled_template_is_one_line_naming_its_line_and_field_before_a_kernel_starts(command, case, data,
                                                                                          tmp_path):
-    (old, new), named = SPOILED_TEMPLATES[case]
+    (old, new), named, marker = SPOILED_TEMPLATES[case]
     assert old in SHIPPED_TEMPLATE
+    spoiled = SHIPPED_TEMPLATE.replace(old, new, 1)
     template = tmp_path / "ours.yaml"
-    template.write_text(SHIPPED_TEMPLATE.replace(old, new, 1), encoding="utf-8")
+    template.write_text(spoiled, encoding="utf-8")
+    line = f"line {spoiled[:spoiled.index(marker)].count(chr(10)) + 1}: " if marker else ""
     started = time.monotonic()
-    refused([*station_args(data, tmp_path / "out")[command], "--docx-template", str(template)], str(template), named)
+    refused([*station_args(data, tmp_path / "out")[command], "--docx-template", str(template)], str(template),
+            line + named)
     assert time.monotonic() - started < 10 and not list(tmp_path.glob("out/**/*.*"))  # nothing ran, nothing written
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import firestats
+from firestats.catalogue import term
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish.exports import rounded
@@ -118,8 +119,8 @@ def test_report_shows_the_figures(batch, prepared):
                           str(figures["people"]["evacuated"])]
     rows = figures["rows"]
     assert f'<td class="num">{rows["in"]}</td><td class="num">{rows["kept"]}</td>' in html
-    for type_name, count in figures["incidents"]["by_type"].items():
-        assert f"<td>{type_name}</td><td class=\"num\">{count}</td>" in html
+    for type_name, count in figures["incidents"]["by_type"].items():  # each type by its catalogue term (其他警情)
+        assert f"<td>{term(f'incidents.by_type.{type_name}')}</td><td class=\"num\">{count}</td>" in html
 
 
 def test_report_command_takes_any_spelling(prepared, tmp_path):

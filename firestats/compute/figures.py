@@ -12,10 +12,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Incidents:
-    """Incidents kept in the period (起) and their count by type (起)."""
+    """Incidents kept in the period (起) and their count by type (起; None for a type the export cannot hold)."""
 
     total: int
-    by_type: dict[str, int]
+    by_type: dict[str, int | None]
 
 
 @dataclass(frozen=True)

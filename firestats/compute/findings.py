@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from firestats.catalogue import field_word, languages, part_word
 from firestats.compute.incidents import response_seconds
-from firestats.compute.response import segment_seconds
-from firestats.schema import FIELDS_BY_NAME
+from firestats.compute.response import NEEDS, segment_seconds
 from firestats.settings import settings, within_seconds
-from firestats.wording import duration, minutes, share
+from firestats.wording import duration, english_list, minutes, share
 
 # The times response figures rest on: an export without one of them cannot have those figures.
 _KEY_TIMES = ("dispatched_at", "arrived_at")
@@ -125,18 +125,12 @@ def turnout(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Find
 
 
 def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -> Finding | None:
-    """The share of incidents missing a dispatch or arrival time the export records, when above the
-    rule's; where no incident has one at all, the export lacks the column: that is said instead."""
+    """The share of incidents missing a dispatch or arrival time the export records, when above the rule's (a
+    time no incident has is the export's gap: ``data_notes`` say it, not a finding)."""
     rule = rule or _rule("missing_times")
-    if incidents.empty:
-        return None
     recorded = [c for c in _KEY_TIMES if incidents[c].notna().any()]
-    if len(recorded) < len(_KEY_TIMES):
-        absent = [c for c in _KEY_TIMES if c not in recorded]
-        words = "、".join(FIELDS_BY_NAME[c].label for c in absent)
-        lost = "出动至到场用时" if absent == ["dispatched_at"] else "到场用时"
-        return Finding("missing_times", f"导出的警情记录没有{words}（共{len(incidents)}起均无此列），{lost}无法统计",
-                       float(len(absent)), 0.0, "导出文件的列")
+    if incidents.empty or not recorded:
+        return None
     missing = float(incidents[recorded].isna().any(axis=1).mean())
     if _as_written(missing) <= rule["above_share"]:
         return None
@@ -144,6 +138,22 @@ def missing_times(incidents: pd.DataFrame, rule: dict[str, Any] | None = None) -
                    f"高于{rule['above_share']:.0%}{_example(rule)}，响应时间统计的代表性不足", missing,
                    rule["above_share"],
                    rule["source"])
+
+
+def data_notes(incidents: pd.DataFrame, language: str = "zh") -> list[str]:
+    """数据说明 (data notes), in ``language``: the key times the export has no column for (no incident of the period
+    has one) and the response segments that cannot be computed without them. What the export lacks is never the
+    station's shortcoming, so it is said here and never among the findings."""
+    absent = [c for c in _KEY_TIMES if not incidents.empty and incidents[c].isna().all()]
+    if not absent:
+        return []
+    lost = [name for name, needs in NEEDS.items() if set(needs) & set(absent)]
+    if language == languages()[0]:
+        return [f"导出的警情记录没有{'、'.join(field_word(c) for c in absent)}（共{len(incidents)}起均无此列），"
+                f"{'、'.join(part_word(s) for s in lost)}用时无法统计"]
+    segments = [part_word(s, language).lower() for s in lost]  # inside a sentence
+    return [f"The export has no {' or '.join(field_word(c, language) for c in absent)} for its {len(incidents)} "
+            f"incidents; {english_list(segments)} {'is' if len(segments) == 1 else 'are'} not computed"]
 
 
 def all_findings(figures: dict[str, Any], incidents: pd.DataFrame) -> list[Finding]:

@@ -36,6 +36,14 @@ def type_counts(incidents: pd.DataFrame) -> pd.Series:
     return incidents["type"].value_counts().reindex(list(INCIDENT_TYPES), fill_value=0).astype(int)
 
 
+def by_type(incidents: pd.DataFrame, carried: list[str] | None = None) -> dict[str, int | None]:
+    """Incidents by canonical type (起), all six types: None for a type the export cannot hold (not among
+    ``carried``, the types its mapping declares; None: every type) and has no record of, never 0."""
+    counts = type_counts(incidents)
+    return {kind: None if carried is not None and kind not in carried and not n else int(n)
+            for kind, n in counts.items()}
+
+
 def monthly_counts(incidents: pd.DataFrame, months: Sequence[int] = range(1, 13)) -> pd.Series:
     """Incidents per calendar month of ``months`` (default 1..12) (count of incidents): a quarter lists its three
     months, not nine zeros for months it does not cover."""
@@ -61,7 +69,8 @@ def _total(values: pd.Series, kind) -> Any:
 
 
 def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None,
-                     interval: bool = True, months: Sequence[int] = range(1, 13)) -> dict[str, Any]:
+                     interval: bool = True, carried: list[str] | None = None,
+                     months: Sequence[int] = range(1, 13)) -> dict[str, Any]:
     """Every incident figure of a slice, as plain JSON-ready values.
 
     Counts are incidents or persons, ``loss_averted_10k_yuan`` is in 万元, ``resources`` vehicles
@@ -70,7 +79,8 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     fraction 0..1 of incidents with a dispatch-to-arrival time that arrived within ``within_s``
     seconds; segments, compliance and bands are held against the response ``standard`` (a
     settings profile; None: the default); each segment's p90 has its bootstrap interval unless not ``interval``;
-    ``monthly`` counts the calendar ``months`` the slice covers.
+    a type the export cannot hold (not among ``carried``) is None by type; ``monthly`` counts the calendar
+    ``months`` the slice covers.
     """
     seconds = response_seconds(incidents)
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
@@ -78,7 +88,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     dispatch["within_share"] = float((timed <= within_s).mean()) if len(timed) else None
     return {
         "incidents": {"total": int(len(incidents)),
-                      "by_type": {k: int(v) for k, v in type_counts(incidents).items()}},
+                      "by_type": by_type(incidents, carried)},
         "people": {"rescued": _total(incidents["rescued"], int), "evacuated": _total(incidents["evacuated"], int)},
         "loss_averted_10k_yuan": _total(incidents["loss_averted_10k_yuan"], lambda v: round(float(v), 4)),
         "resources": {"vehicles": _total(incidents["vehicles"], int), "personnel": _total(incidents["personnel"], int)},

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from firestats.catalogue import languages
 from firestats.compute.accounting import files_table, row_accounting
 from firestats.compute.activities import activity_figures
 from firestats.compute.assessments import score, training_figures, weekly_rates
@@ -37,6 +38,10 @@ class Coverage:
         """As a report writes it: 2025年1月1日至4月23日."""
         return days_written(self.first, self.last)
 
+    def as_json(self) -> dict[str, Any]:
+        """As the exports carry it: from and to (ISO dates), and whether the whole period."""
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "whole": self.whole}
+
 
 @dataclass
 class StationYear:
@@ -47,6 +52,11 @@ class StationYear:
     figures: dict[str, Any]  # as `firestats figures` prints them
     data: Dataset  # the station's records and problem rows of the period; assessments with points and grade
     table: ScoreTable  # the score table results were graded with
+
+    @property
+    def language(self) -> str:
+        """The language the station's reports are written in, as its export's mapping declares it (zh, en)."""
+        return self.data.quality.get("language") or languages()[0]
 
     @property
     def year(self) -> int:
@@ -62,6 +72,12 @@ class StationYear:
     def files(self) -> pd.DataFrame:
         """Per file, the period's rows of every family: rows_in = kept + merged + quarantined (rows)."""
         return files_table(self.data)
+
+    @cached_property
+    def sources(self) -> dict[str, dict[str, Any]]:
+        """Per record family with records: how many (records) and the files they come from."""
+        return {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
+                for family, frame in self.data.records().items() if len(frame)}
 
     @cached_property
     def problem_counts(self) -> pd.Series:
@@ -113,7 +129,8 @@ def compute(dataset: Dataset, station: str | None, period: Period, options: Opti
         **({"period": period.label} if period.kind != "year" else {}),
         **({"daily": {int(k): int(v) for k, v in daily_counts(mine.incidents, period.days).items()}}
            if period.kind == "month" else {}),
-        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval, period.months),
+        **incident_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"), interval,
+                           dataset.quality.get("export_types"), period.months),
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),

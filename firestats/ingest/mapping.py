@@ -16,15 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from firestats.catalogue import languages
 from firestats.errors import MappingError
 from firestats.ingest.readers import match_headers
-from firestats.schema import FIELDS_BY_NAME, TIMESTAMP_FIELDS, aliases
+from firestats.schema import FIELDS_BY_NAME, INCIDENT_TYPES, TIMESTAMP_FIELDS, aliases
 from firestats.settings import settings
 from firestats.vocabulary.spelling import normalise_header
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
              "dayfirst", "unit"}
-TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard"}
+TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard", "language", "types"}
 EXCLUDE_KEYS = {"column", "equals", "in", "pattern", "reason"}
 AMOUNT_UNITS = {"10k_yuan": 1.0, "yuan": 1e-4}
 
@@ -78,6 +79,8 @@ class Mapping:
     fold_units: bool = False
     description: str = ""
     standard: str | None = None  # the response standard profile its times are held against (settings)
+    language: str = "zh"  # the language its stations' reports are written in (zh, en)
+    types: tuple[str, ...] | None = None  # the incident types its export can hold; None: every type
 
     def columns(self) -> set[str]:
         """Every export column the mapping reads (as written in the mapping)."""
@@ -123,8 +126,29 @@ def parse_mapping(spec: Any, source: str) -> Mapping:
     if standard is not None and standard not in profiles:
         raise MappingError(f"{source}: standard {standard!r} is not a profile in settings.yaml "
                            f"({', '.join(profiles)})")
+    language = spec.get("language", languages()[0])
+    if language not in languages():
+        raise MappingError(f"{source}: language {language!r} is not one reports are written in "
+                           f"({', '.join(languages())})")
+    types = _types(spec.get("types"), rules, source)
     return Mapping(str(spec.get("name", Path(source).stem)), _ordered(rules, source), tuple(excludes),
-                   bool(spec.get("fold_units", False)), str(spec.get("description", "")), standard)
+                   bool(spec.get("fold_units", False)), str(spec.get("description", "")), standard, language, types)
+
+
+def _types(declared: Any, rules: list[FieldRule], source: str) -> tuple[str, ...] | None:
+    """The incident types an export declares it holds (None: undeclared, every type), each a canonical type and
+    every type its ``type`` rule gives among them: a type the rule gives and the list leaves out would be
+    written （无记录） beside its own records."""
+    if declared is None:
+        return None
+    if not isinstance(declared, list) or not declared or not set(declared) <= set(INCIDENT_TYPES):
+        raise MappingError(f"{source}: types: a list of incident types among {', '.join(INCIDENT_TYPES)}")
+    rule = next(r for r in rules if r.field == "type")
+    given = {*rule.values.values(), *rule.patterns.values(), *([rule.default] if rule.default else [])}
+    left_out = sorted(given & set(INCIDENT_TYPES) - set(declared))
+    if left_out:
+        raise MappingError(f"{source}: types: the type rule gives {', '.join(left_out)}, which types leaves out")
+    return tuple(t for t in INCIDENT_TYPES if t in declared)
 
 
 def _no_unknown(body: dict, allowed: set[str], source: str, where: str) -> None:

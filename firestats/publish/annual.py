@@ -18,17 +18,20 @@ from typing import Any
 
 import yaml
 
-from firestats.catalogue import term
+from firestats.catalogue import languages, term
+from firestats.compute.compare import n_of, value_at
 from firestats.errors import InputError
 from firestats.periods import Period, days_written
-from firestats.publish.narrative import annual_figures, written
-from firestats.settings import settings
-from firestats.wording import NO_RECORDS, share
+from firestats.publish.narrative import annual_figures, text_value, written, written_in
+from firestats.settings import min_percentile_n, settings, within_seconds
+from firestats.wording import NO_RECORDS, english_list, share
 
 DEFAULT_TEMPLATE = "annual_report.yaml"
 BULLETIN_TEMPLATE = "bulletin_report.yaml"  # a quarter's or a month's 通报
+SUMMARY_TEMPLATES = {"en": "summary_report_en.yaml"}  # an English station's summary, of any period
 BULLETIN_KINDS = ("quarter", "month")
-BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings", "signature", "date")
+BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings", "notes", "signature", "date")
+_PUNCTUATION = {"clause": "，", "stop": "。", "between": ""}  # a template's own, or Chinese
 ORDINALS = "一二三四五六七八九十"
 _ZERO, _NONE = "zero", "none"  # states of a placeholder besides having a value
 
@@ -56,10 +59,12 @@ def _shipped(name: str = DEFAULT_TEMPLATE) -> dict[str, Any]:
     return yaml.safe_load(resources.files("firestats").joinpath(f"data/{name}").read_text("utf-8"))
 
 
-def load_template(path: Path | str | None = None, period: Period | None = None) -> dict[str, Any]:
-    """The template of a period's draft: a quarter's or a month's 通报 (the shipped one), else a year's or a half's
-    work report, the unit's own by ``path`` or the shipped one; a template that cannot be used is refused naming
-    its key."""
+def load_template(path: Path | str | None = None, period: Period | None = None, language: str = "zh") -> dict[str, Any]:
+    """The template of a period's draft: an English station's summary (``language`` en, the shipped one), a
+    quarter's or a month's 通报 (the shipped one), else a year's or a half's work report, the unit's own by ``path``
+    or the shipped one; a template that cannot be used is refused naming its key."""
+    if language != languages()[0]:
+        return _shipped(SUMMARY_TEMPLATES[language])
     if period is not None and period.kind in BULLETIN_KINDS:
         return _shipped(BULLETIN_TEMPLATE)
     if path is None:
@@ -81,8 +86,13 @@ def load_template(path: Path | str | None = None, period: Period | None = None) 
     return spec
 
 
-def document_name(station_name: str, period: Period) -> str:
-    """What a period's draft is called: 城东消防救援站2024年度工作总结, …2024年第三季度工作通报."""
+def document_name(station_name: str, period: Period, language: str = "zh") -> str:
+    """What a period's draft is called: 城东消防救援站2024年度工作总结, …2024年第三季度工作通报; Soho — Annual
+    Summary 2023."""
+    if language != languages()[0]:
+        template = load_template(language=language)
+        named = _period_words(template["periods"], period, None) | {"station_name": Value(station_name)}
+        return _fill(template["title"], named)[0]
     return f"{station_name}{period.title}{'工作通报' if period.kind in BULLETIN_KINDS else '工作总结'}"
 
 
@@ -129,6 +139,42 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
     return out
 
 
+def english_values(template: dict[str, Any], publication: dict[str, Any], period: Period) -> dict[str, Value]:
+    """Every placeholder of an English summary (``summary_report_en.yaml``): the template's ``figures`` written in
+    English (306 incidents, 74.2%, 5 min 12 s; a median or percentile below the minimum n has none), the period's
+    words, and the incidents' breakdown."""
+    figures = publication["figures"]
+    out = {name: _english_figure(figures, key, template["language"]) for name, key in template["figures"].items()}
+    return out | _period_words(template["periods"], period, publication.get("coverage")) | {
+        "station_name": Value(publication["station_name"]),
+        "within_minutes": Value(f"{within_seconds() / 60:g}"),
+        "by_type": _by_type(figures["incidents"]["by_type"], template["language"]),
+    }
+
+
+def _period_words(words: dict[str, Any], period: Period, covered: dict[str, Any] | None) -> dict[str, Value]:
+    """{title} and {during} of an English summary: Annual Summary 2023, In Q3 2024; From 1 January to 23 April
+    2025 where the records stop short of the period."""
+    named = {"year": period.year, "index": period.index,
+             "half": words["halves"][period.index - 1] if period.kind == "half" else "",
+             "month": words["months"][period.index - 1] if period.kind == "month" else ""}
+    during = words["during"][period.kind].format(**named)
+    if covered and not covered["whole"]:
+        first, last = (dt.date.fromisoformat(covered[k]) for k in ("from", "to"))
+        during = words["during"]["covered"].format(**{k: f"{d.day} {words['months'][d.month - 1]} {d.year}"
+                                                      for k, d in (("first", first), ("last", last))})
+    return {"title": Value(words["title"][period.kind].format(**named)), "during": Value(during)}
+
+
+def _english_figure(figures: dict[str, Any], key: str, language: str) -> Value:
+    """A figure as a summary in ``language`` writes it; none where it has no records, or is a median or percentile
+    withheld below the minimum n (as the page withholds it)."""
+    value = text_value(figures, key)
+    if key.endswith(("median_s", "p90_s")) and (value_at(figures, n_of(key)) or 0) < min_percentile_n():
+        value = None
+    return _figure(written_in(key, value, language), value)
+
+
 def _figure(text: str, exact: float | None) -> Value:
     if exact is None:
         return Value(NO_RECORDS, _NONE)
@@ -163,12 +209,15 @@ def _year_to_date(ytd: dict[str, Any] | None) -> Value:
     return Value(f"{ytd['months']}累计接处警{ytd['total']}起")
 
 
-def _by_type(by_type: dict[str, int]) -> Value:
-    """其中 and every type with incidents, in the figures' order (虚假警 and 其他 too): the parts add up to the
-    total."""
-    parts = [f"{term(f'incidents.by_type.{kind}')}{written(f'incidents.by_type.{kind}', n)}"
-             for kind, n in by_type.items() if n]
-    return Value(f"其中{'、'.join(parts)}" if parts else "", "value" if parts else _ZERO)
+def _by_type(by_type: dict[str, int | None], language: str = "zh") -> Value:
+    """其中 (of which) and every type with incidents, in the figures' order (虚假警 and 其他 too): the parts add up
+    to the total."""
+    held = {f"incidents.by_type.{kind}": n for kind, n in by_type.items() if n}
+    if language == languages()[0]:
+        text = "其中" + "、".join(f"{term(key)}{written(key, n)}" for key, n in held.items())
+    else:
+        text = "of which " + english_list([f"{term(key, language).lower()} {n:,}" for key, n in held.items()])
+    return Value(text if held else "", "value" if held else _ZERO)
 
 
 def _licences(licences: dict[str, int] | None, names: dict[str, str]) -> Value:
@@ -194,10 +243,12 @@ def _fill(text: str, filled: dict[str, Value]) -> tuple[str, set[str]]:
     return text.format_map({n: filled[n].text for n in names}), {filled[n].state for n in names}
 
 
-def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
+def sentence(clauses: str | list[str], filled: dict[str, Value], punctuation: dict[str, str] | None = None) -> str:
     """One sentence: its clauses filled and joined by "，", a clause whose figure is zero or has no records left
     out (prose boasts of no practice it has no records of; （无记录） is for tables, the workbook and JSON), and
-    "" when its first clause is left out or no figure is left."""
+    "" when its first clause is left out or no figure is left; joined and ended by the template's ``punctuation``
+    (default Chinese)."""
+    marks = punctuation or _PUNCTUATION
     parts = [clauses] if isinstance(clauses, str) else list(clauses)
     done = [_fill(clause, filled) for clause in parts]
     silent = {_ZERO, _NONE}
@@ -206,27 +257,46 @@ def sentence(clauses: str | list[str], filled: dict[str, Value]) -> str:
     kept = [(text, states) for text, states in done if not silent & states]
     if not any(states for _, states in kept) and any(states for _, states in done):
         return ""
-    joined = "，".join(text for text, _ in kept if text)
-    return joined if joined.endswith(("。", "：", "！", "】")) else joined + "。"
+    joined = marks["clause"].join(text for text, _ in kept if text)
+    return joined if joined.endswith(("。", "：", "！", "】", marks["stop"])) else joined + marks["stop"]
 
 
 def draft(template: dict[str, Any], publication: dict[str, Any], period: Period) -> list[Block]:
     """The report of ``period`` as blocks: title, salutation, headings and paragraphs, every figure filled."""
-    filled = values(publication, period, template.get("lists"))
+    english = template.get("language", languages()[0]) != languages()[0]
+    filled = (english_values(template, publication, period) if english
+              else values(publication, period, template.get("lists")))
+    marks = template.get("punctuation") or _PUNCTUATION
     blocks = [Block("title", _fill(template["title"], filled)[0])]
     for spec in template["blocks"]:
         kind, body = next(iter(spec.items()))
         if kind == "paragraph":
             data = isinstance(body, dict) and bool(body.get("data"))
             sentences = body["sentences"] if isinstance(body, dict) else body
-            text = "".join(sentence(s, filled) for s in sentences)
+            text = marks["between"].join(filter(None, (sentence(s, filled, marks) for s in sentences)))
             if text:
                 blocks.append(Block("paragraph", text, data))
         elif kind == "findings":
             blocks.append(Block("paragraph", _findings(publication.get("findings") or [], body, filled)))
+        elif kind == "notes":
+            blocks += _notes(publication.get("notes") or [], body, filled, marks)
         else:
             blocks.append(Block(kind, _fill(body, filled)[0]))
-    return blocks
+    return _without_empty_sections(blocks) if template.get("drop_empty_sections") else blocks
+
+
+def _notes(notes: list[str], body: dict[str, str], filled: dict[str, Value], marks: dict[str, str]) -> list[Block]:
+    """The data notes (what the export lacks) under their heading, a paragraph each; nothing when there are none."""
+    if not notes:
+        return []
+    return [Block("heading1", _fill(body["heading"], filled)[0]),
+            *(Block("paragraph", note.rstrip(marks["stop"]) + marks["stop"]) for note in notes)]
+
+
+def _without_empty_sections(blocks: list[Block]) -> list[Block]:
+    """The blocks less each level-1 heading with nothing under it before the next (or the end)."""
+    following = [*blocks[1:], None]
+    return [b for b, after in zip(blocks, following) if b.kind != "heading1" or (after and after.kind != "heading1")]
 
 
 def _findings(found: list[str], body: dict[str, str], filled: dict[str, Value]) -> str:

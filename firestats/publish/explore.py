@@ -14,6 +14,7 @@ from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
 from firestats.compute.station import compute
 from firestats.periods import Period
+from firestats.publish.exports import rounded
 from firestats.schema import INCIDENT_FIELDS
 from firestats.store import Dataset
 
@@ -38,9 +39,9 @@ def station_vs_detachment(data: Dataset, station: str, period: Period) -> pd.Dat
     mine = compute(data, data.resolve_station(station), period).figures
     everyone = compute(data, None, period).figures
     rows = []
-    for e in shown_in("headline"):
-        own, total = value_at(mine, e.key), value_at(everyone, e.key)
+    for e in shown_in("headline"):  # as published: 603, not 603.000000; seconds to 0.1, shares to 4 decimals
+        own, total = rounded(value_at(mine, e.key), e.key), rounded(value_at(everyone, e.key), e.key)
         counted = e.unit not in ("秒", "比例") and own is not None and total
         rows.append({"指标": e.term, "单位": e.unit, "本站": own, "支队": total,
-                     "本站占支队": own / total if counted else None})
-    return pd.DataFrame(rows)
+                     "本站占支队": round(own / total, 4) if counted else None})
+    return pd.DataFrame(rows, dtype=object)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from firestats.catalogue import Entry, catalogue, shown_in, unit_of
+from firestats.catalogue import Entry, catalogue, languages, shown_in, unit_of, unit_word
 from firestats.compute.compare import value_at
 from firestats.periods import Period
 from firestats.privacy import redact
@@ -49,6 +49,23 @@ def written(key: str, value: float | None) -> str:
     return f"{number(value)}{unit}"
 
 
+def written_in(key: str, value: float | None, language: str) -> str:
+    """A figure as a report in ``language`` writes it: Chinese as :func:`written`; English exact, with its unit
+    after it (1,331 vehicles, 74.2%, 5 min 12 s); "" when there is none (an English sentence leaves it out)."""
+    if language == languages()[0]:
+        return written(key, value)
+    if value is None:
+        return ""
+    unit = unit_of(key)
+    if unit == "比例":
+        return share(value)
+    if unit == "秒":
+        whole = int(round(value))
+        return f"{whole // 60} min {whole % 60:02d} s"
+    written_ = f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
+    return f"{written_} {unit_word(unit, language)}"
+
+
 def _count(e: Entry, value: float | None) -> Figure:
     return Figure(e.term, written(e.key, value), value, e.unit, e.key)
 
@@ -58,7 +75,7 @@ LOSS = "loss_averted_10k_yuan"
 FROM_INCIDENTS = ("incidents", "people", "resources", LOSS)
 
 
-def _text_value(figures: dict[str, Any], key: str) -> float | None:
+def text_value(figures: dict[str, Any], key: str) -> float | None:
     """A figure as the text counts it: None where its group has no records (a figure of the incident records in a
     period without incidents too); 0 where a group that has records lacks it (a licence kind nobody took)."""
     *path, last = key.split(".")
@@ -70,7 +87,7 @@ def _text_value(figures: dict[str, Any], key: str) -> float | None:
 
 def annual_figures(figures: dict[str, Any]) -> dict[str, Figure]:
     """Every figure the annual text needs (the catalogue's ``text`` view), by the name the template uses."""
-    return {e.shown["text"].name: _count(e, _text_value(figures, e.key)) for e in shown_in("text")}
+    return {e.shown["text"].name: _count(e, text_value(figures, e.key)) for e in shown_in("text")}
 
 
 def _loss_text(loss: float) -> str:
@@ -100,9 +117,10 @@ def bulletin_paragraph(figures: dict[str, Any], period: Period, station_name: st
     return redact(f"{period.dates}，{station_name}{period.words}{'，'.join(said)}。")
 
 
-def bulletin(figures: dict[str, Any], period: Period, station_name: str) -> str:
-    """The 通报 paragraph as the station page shows it, in HTML (none for a year, whose 年度数据 block says it)."""
-    if period.kind == "year":
+def bulletin(figures: dict[str, Any], period: Period, station_name: str, language: str = "zh") -> str:
+    """The 通报 paragraph as the station page shows it, in HTML (none for a year, whose 年度数据 block says it, nor
+    for an English station, whose summary's paragraphs say it in English)."""
+    if period.kind == "year" or language != languages()[0]:
         return ""
     return f'<div class="fs-block"><p>{escape(bulletin_paragraph(figures, period, station_name))}</p></div>'
 

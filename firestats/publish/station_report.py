@@ -19,28 +19,33 @@ from firestats.catalogue import (
     accounting_rule,
     action_word,
     catalogue,
+    definition,
     heading,
-    part_word,
+    label,
     shown_in,
     table_heading,
     term,
+    unit_of,
+    unit_word,
 )
 from firestats.compute import compare, findings
 from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS
-from firestats.compute.figures import Figures, Rates
+from firestats.compute.figures import Figures
 from firestats.compute.response import NEEDS, recorded
 from firestats.compute.station import StationYear, compute, reported, year_to_date
 from firestats.ingest.stations import full_name
 from firestats.periods import Period
 from firestats.privacy import redact_all
-from firestats.publish import annual, charts, exports, narrative, response_view
+from firestats.publish import annual, charts, exports, narrative, response_view, training_view
 from firestats.publish.html import Publishing, chart, table, text
+from firestats.publish.narrative import written_in
+from firestats.publish.notable_view import notable_tables
 from firestats.request import Request
 from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
 from firestats.vocabulary.problems import reason_text
-from firestats.wording import change_in, number, points, report_title, share, value_in
+from firestats.wording import change_in, number, report_title, share, value_in
 
 
 @dataclass
@@ -89,6 +94,16 @@ class StationReport:
         return findings.all_findings(self.figures, self.incidents)
 
     @property
+    def language(self) -> str:
+        """The language the station's outputs are written in, as its export's mapping declares it (zh, en)."""
+        return self.this.language
+
+    @cached_property
+    def notes(self) -> list[str]:
+        """数据说明 (data notes): what the export lacks, in the station's language, never among the findings."""
+        return findings.data_notes(self.incidents, self.language)
+
+    @property
     def station_name(self) -> str:
         """The station's full name as a report writes it (城东消防救援站)."""
         return full_name(self.station)
@@ -107,19 +122,18 @@ class StationReport:
             f'<h1 class="fs-title">{text(report_title(self.station_name, period))}</h1>'
             f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
-            + narrative.bulletin(self.figures, self.period, self.station_name)
+            + narrative.bulletin(self.figures, self.period, self.station_name, self.language)
         )
 
     def headline(self) -> HTML:
         """Headline figures as cards."""
-        f = self.typed
-        cards = [
-            (term("incidents.total"), f"{f.incidents.total}", "起"),
-            (term("people.rescued"), _plain(f.people.rescued, "{:d}"), "人"),
-            (term("people.evacuated"), _plain(f.people.evacuated, "{:d}"), "人"),
-            (term("loss_averted_10k_yuan"), _plain(f.loss_averted_10k_yuan, "{:,.1f}"), "万元"),
-            *response_view.cards(self.figures, self.segments_shown),
-        ]
+        f, language = self.typed, self.language
+        none = table_heading("no_records", language)
+        cards = [(term(key, language), value, unit_word(unit_of(key), language)) for key, value in (
+            ("incidents.total", f"{f.incidents.total}"), ("people.rescued", _plain(f.people.rescued, "{:d}", none)),
+            ("people.evacuated", _plain(f.people.evacuated, "{:d}", none)),
+            ("loss_averted_10k_yuan", _plain(f.loss_averted_10k_yuan, "{:,.1f}", none)))]
+        cards += response_view.cards(self.figures, self.segments_shown, language)
         html = "".join(
             f'<div class="fs-card"><div class="fs-card-label">{escape(label)}</div>'
             f'<div class="fs-card-value">{escape(value)}</div><div class="fs-card-unit">{escape(unit)}</div></div>'
@@ -129,15 +143,17 @@ class StationReport:
 
     def type_table(self) -> HTML:
         """Incidents by type: count and share."""
-        incidents = self.typed.incidents
+        incidents, language = self.typed.incidents, self.language
         total = max(incidents.total, 1)
-        rows = [[t, n, f"{n / total:.1%}"] for t, n in incidents.by_type.items()]
-        rows.append([table_heading("total"), incidents.total, "100%" if incidents.total else "—"])
-        return HTML(table([table_heading(name) for name in ("type", "count", "share")], rows))
+        # A type the export cannot hold has no records: never 0, and no share.
+        rows = [[term(f"incidents.by_type.{t}", language), table_heading("no_records", language) if n is None else n,
+                 "—" if n is None else f"{n / total:.1%}"] for t, n in incidents.by_type.items()]
+        rows.append([table_heading("total", language), incidents.total, "100%" if incidents.total else "—"])
+        return HTML(table(self._headings("type", "count", "share"), rows))
 
     def type_chart(self) -> HTML:
         """The type mix as bars."""
-        by_type = pd.Series(self.typed.incidents.by_type)
+        by_type = pd.Series({t: n for t, n in self.typed.incidents.by_type.items() if n is not None}, dtype=int)
         return chart(charts.type_mix(by_type), "警情类型构成")
 
     def monthly_chart(self) -> HTML:
@@ -160,8 +176,8 @@ class StationReport:
     def response_table(self) -> HTML:
         """Response times: n, median, P90 (with its 95% interval) and mean of each segment the export
         records, the share within the arrival threshold, and the standard's thresholds with their grading."""
-        return HTML(response_view.segments_table(self.figures, self.segments_shown)
-                    + response_view.standard(self.figures, self.segments_shown))
+        return HTML(response_view.segments_table(self.figures, self.segments_shown, self.language)
+                    + response_view.standard(self.figures, self.segments_shown, self.language))
 
     def response_chart(self) -> HTML:
         """Dispatch-to-arrival times against the threshold; the call to the first arrival where the export
@@ -171,24 +187,28 @@ class StationReport:
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""
         accounts = shown_in("accounting")  # the catalogue's terms, as in the workbook and the index page
-        labels, columns = [e.term for e in accounts], [e.shown["accounting"].name for e in accounts]
+        language = self.language
+        labels, columns = [term(e.key, language) for e in accounts], [e.shown["accounting"].name for e in accounts]
         mine = table(labels, [[compare.value_at(self.figures, e.key) for e in accounts]])
         per_file = self.this.files
-        totals = [table_heading("total"), *(int(per_file[k].sum()) for k in columns)]
-        files = table([table_heading("file"), *labels], [[r.source_file, *(getattr(r, k) for k in columns)]
-                                                         for r in per_file.itertuples()] + [totals])
-        counts = self.this.problem_counts
-        reasons = table([table_heading(name) for name in ("action", "reason", "rows")],
-                        [[action_word(a), reason_text(f, r), int(n)] for (f, a, r), n in counts.items()])
+        totals = [table_heading("total", language), *(int(per_file[k].sum()) for k in columns)]
+        files = table([table_heading("file", language), *labels],
+                      [[r.source_file, *(getattr(r, k) for k in columns)] for r in per_file.itertuples()] + [totals])
+        reasons = table(self._headings("action", "reason", "rows"),
+                        [[p["action"], p["reason"], p["rows"]] for p in self._problems()])
         lost = self.this.data.quality["unattributed"]
         return HTML(
             f"<h3>本站{self.period.this}警情</h3>{mine}"
             f"<h3>本站{self.period.this}各文件（三类记录）</h3>{files}"
-            f'<p class="fs-note">{accounting_rule()}。'
+            f'<p class="fs-note">{accounting_rule(language)}。'
             f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
             f"<h3>问题原因</h3>{reasons}"
         )
 
+    def _problems(self) -> list[dict[str, Any]]:
+        """The period's problem rows counted by what was done and why, in the station's words (rows)."""
+        return [{"action": action_word(a, self.language), "reason": reason_text(f, r), "rows": int(n)}
+                for (f, a, r), n in self.this.problem_counts.items()]
 
     # --- the annual report ---------------------------------------------------------------
 
@@ -203,25 +223,23 @@ class StationReport:
             "station_name": self.station_name,
             "notable": named,
             "findings": [f.text for f in self.found],
+            "notes": self.notes,
+            "language": self.language,
             "licence_names": dict(activity_spec()["licence_kinds"]),
             "files": self.this.files.to_dict(orient="records"),
-            "sources": {family: {"records": len(frame), "files": sorted(frame["source_file"].unique().tolist())}
-                        for family, frame in self.this.data.records().items() if len(frame)},
+            "sources": self.this.sources,
             "named": self.this.notable.named,
-            "problems": [{"action": action_word(a), "reason": reason_text(f, r), "rows": int(n)}
-                         for (f, a, r), n in self.this.problem_counts.items()],
+            "problems": self._problems(),
             "compared": [{"kind": kind, "name": at.name, "this": self.typed.incidents.total,
                           "total": None if other is None else other.typed.incidents.total,
                           "rows": compare.year_on_year(self.figures, other and other.figures)}
                          for kind, at, other in self._others()],
             "year_to_date": None if self.year_to_date is None else {
                 "months": f"1—{self.period.months[-1]}月", "total": self.year_to_date},
-            "coverage": None if self.this.coverage is None else {
-                "from": f"{self.this.coverage.first:%Y-%m-%d}", "to": f"{self.this.coverage.last:%Y-%m-%d}",
-                "whole": self.this.coverage.whole},
+            "coverage": None if self.this.coverage is None else self.this.coverage.as_json(),
         }
         publication = redact_all(publication)  # what every export and the Word draft are written from
-        template = annual.load_template(self.request.options.docx_template, self.period)
+        template = annual.load_template(self.request.options.docx_template, self.period, self.language)
         blocks = annual.draft(template, publication, self.period)
         return publication | {"annual": annual.data_paragraphs(blocks)}
 
@@ -237,14 +255,20 @@ class StationReport:
         """
         publication = self.publication()
         block = "".join(f"<p>{text(p)}</p>" for p in publication["annual"])
-        rows = [[f.label, f.text, "无记录" if f.exact is None else number(f.exact), f.unit]
+        language, none = self.language, table_heading("no_records", self.language)
+        rows = [[label(f.key, language), written_in(f.key, f.exact, language) or none,
+                 none if f.exact is None else number(f.exact), unit_word(f.unit, language)]
                 for f in narrative.annual_figures(self.figures).values()]
-        document = annual.document_name(self.station_name, self.period)
+        document = annual.document_name(self.station_name, self.period, self.language)
         html = (f'<p class="fs-note">以下段落即《{text(document)}》Word初稿中的数据段落：</p>'
                 f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
-                + table([table_heading(name) for name in ("figure", "written", "exact", "unit")], rows))
+                + table(self._headings("figure", "written", "exact", "unit"), rows))
         return Publishing(html, exports.MIME, publication)
+
+    def _headings(self, *names: str) -> list[str]:
+        """A table's column headings by their names in the catalogue, in the station's language."""
+        return [table_heading(name, self.language) for name in names]
 
     def _others(self) -> list[tuple[str, Period, StationYear | None]]:
         """The periods compared with: the same a year earlier (同比) and, for a part of a year, the one before
@@ -258,7 +282,7 @@ class StationReport:
         return HTML("".join(self._comparison(other, when, kind) for kind, when, other in self._others()))
 
     def _comparison(self, other: StationYear | None, when: Period, kind: str) -> str:
-        rows = compare.year_on_year(self.figures, other and other.figures)
+        rows = compare.year_on_year(self.figures, other and other.figures, self.language)
         if rows is None:
             return f'<p class="fs-note">无{when.name}{"同期" if kind == "同比" else ""}数据，不作{kind}比较。</p>'
         body = [[r["label"], value_in(r["this"], r["unit"]), value_in(r["last"], r["unit"]),
@@ -267,7 +291,7 @@ class StationReport:
         this = f"{self.year}年" if self.period.kind == "year" else self.period.name
         that = f"{when.year}年" if when.kind == "year" else when.name
         return (f"<h3>{kind}（与{that}比）</h3>" if self.period.kind != "year" else "") + table(
-            [table_heading("figure"), this, that, table_heading("change"), table_heading("change_pct")], body)
+            [*self._headings("figure"), this, that, *self._headings("change", "change_pct")], body)
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
@@ -277,33 +301,28 @@ class StationReport:
 
     def notable_incidents(self) -> HTML:
         """The year's notable incidents: most rescued, longest on scene, rare kinds."""
-        parts = []
-        found = self.this.notable
-        for title, rows in (("营救人数最多", found.most_rescued), ("现场处置时间最长", found.longest_on_scene)):
-            shown = (table(["日期", "类型", "子类", "简述"], rows.values.tolist()) if len(rows)
-                     else '<p class="fs-note">无</p>')
-            parts.append(f"<h3>{title}</h3>{shown}")
-        rare = found.rare
-        parts.append("<h3>少见警情</h3>" + (table(["子类", "起数", "最早几起的日期"], rare.values.tolist()) if len(rare)
-                                          else '<p class="fs-note">无</p>'))
-        return HTML("".join(parts))
+        return HTML(notable_tables(self.this.notable, self.language))
 
     def problems_found(self) -> HTML:
         """存在问题, each stated with its number and the rule (and source) that found it."""
         found = self.found
+        notes = "".join(f"<li>{text(note)}</li>" for note in self.notes)
+        notes = f'<h3>{table_heading("notes", self.language)}</h3><ul class="fs-notes">{notes}</ul>' if notes else ""
         if not found:
-            return HTML('<p class="fs-note">按现行规则，数据未显示明显问题。</p>')
+            return HTML(f'<p class="fs-note">按现行规则，数据未显示明显问题。</p>{notes}')
         items = "".join(f"<li>{text(f.text)}。<br><span class='fs-note'>依据：{text(f.source)}</span></li>"
                         for f in found)
-        return HTML(f'<ol class="fs-findings">{items}</ol>')
+        return HTML(f'<ol class="fs-findings">{items}</ol>{notes}')
 
     def glossary(self) -> HTML:
         """Every figure's definition, unit and source (a response segment once, by its median, whose
         definition names the segment's other statistics: the page stays within ten A4 pages)."""
         shown = [e for key, e in catalogue().items()
                  if not key.startswith("response.segments.") or key.endswith(".median_s")]
-        return HTML(table([table_heading(name) for name in ("figure", "definition", "unit", "source")],
-                          [[e.term, e.definition, e.unit, e.source] for e in shown], "fs-small"))
+        at = self.language
+        return HTML(table(self._headings("figure", "definition", "unit", "source"),
+                          [[term(e.key, at), definition(e.key, at), unit_word(e.unit, at), e.source] for e in shown],
+                          "fs-small"))
 
     # --- training assessments ------------------------------------------------------------
 
@@ -329,7 +348,7 @@ class StationReport:
         a = self.typed.assessments
         if a is None:
             return HTML("")
-        html = table([table_heading("subject"), *_rate_columns()], _rate_rows(a.by_item, "{}"))
+        html = training_view.rates_table(a.by_item, "subject", "{}", self.language)
         return HTML(html + chart(charts.item_rates(a.by_item), "各科目及格率与优秀率").data)
 
     def training_by_month(self) -> HTML:
@@ -337,7 +356,7 @@ class StationReport:
         a = self.typed.assessments
         if a is None:
             return HTML("")
-        return HTML(table([table_heading("month"), *_rate_columns()], _rate_rows(a.by_month, "{}月")))
+        return HTML(training_view.rates_table(a.by_month, "month", "{}月", self.language))
 
     def weekly_chart(self) -> HTML:
         """The weekly tests across the year."""
@@ -350,13 +369,7 @@ class StationReport:
         a = self.typed.assessments
         if a is None:
             return HTML("")
-        months = sorted({m for by_month in a.people.values() for m in by_month})
-        rows = [[person, *(points(by_month.get(m)) for m in months)] for person, by_month in a.people.items()]
-        html = table([table_heading("person"), *(f"{m}月" for m in months)], rows, "fs-compact")
-        if a.competitions:
-            html += "<h3>比武名次</h3>" + table([table_heading(name) for name in ("date", "person", "rank")],
-                                               [[c["date"], c["person"], c["rank"]] for c in a.competitions])
-        return HTML(html)
+        return HTML(training_view.people_table(a, self.language))
 
     # --- activity ledgers ------------------------------------------------------------------
 
@@ -399,19 +412,8 @@ class StationReport:
         return HTML("".join(parts))
 
 
-def _rate_columns() -> list[str]:
-    """The columns of a table of scores by item or month, in the words of the figures' parts."""
-    return [part_word(part) for part in ("n", "pass_rate", "excellent_rate", "mean_points")]
-
-
-def _plain(value: float | None, spec: str) -> str:
-    return "无记录" if value is None else spec.format(value)
-
-
-def _rate_rows(rates: dict[Any, Rates], name: str) -> list[list[Any]]:
-    """Table rows of rates by item or month (``name`` writes the key): results, pass and excellent rates, points."""
-    return [[name.format(key), r.n, share(r.pass_rate), share(r.excellent_rate), points(r.mean_points)]
-            for key, r in rates.items()]
+def _plain(value: float | None, spec: str, none: str) -> str:
+    return none if value is None else spec.format(value)
 
 
 def _series(counts: dict, axis: str) -> pd.Series:
@@ -427,8 +429,8 @@ def station_report(request: Request) -> StationReport:
 
     >>> import firestats as fs
     >>> report = fs.station_report(fs.Request.of("城东", 2025, "data/processed"))  # doctest: +SKIP
-    >>> report.figures["incidents"]["total"], report.annual_block()[0][:12]  # doctest: +SKIP
-    (603, '全年队站共开展专项教育12次')
+    >>> report.figures["incidents"]["total"], report.annual_block()[0][:14]  # doctest: +SKIP
+    (603, '全年队站共开展专项教育10次')
     """
     request, dataset = open_report(request)  # this station's years alone
     this = reported(dataset, request)

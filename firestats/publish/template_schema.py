@@ -26,7 +26,7 @@ from firestats.settings import complaint
 # A template is wording: the shipped one is 5 KB. Past this it is no template (a 10 MB one ran three minutes).
 TEMPLATE_BYTES = 256 * 1024
 _UNION_MEMBERS = ("str", "list[str]")  # how pydantic names the members of a sentence's union in an error's path
-_TEXT_KINDS = tuple(kind for kind in BLOCK_KINDS if kind not in ("paragraph", "findings"))
+_TEXT_KINDS = tuple(kind for kind in BLOCK_KINDS if kind not in ("paragraph", "findings", "notes"))
 
 
 class _Strict(BaseModel):
@@ -43,6 +43,16 @@ class Findings(_Strict):
     more: str | None = None  # what the unit adds after the problems found
 
 
+class Notes(_Strict):
+    heading: str  # over the data notes (what the export lacks), when there are any
+
+
+class Punctuation(_Strict):
+    clause: str  # between a sentence's clauses
+    stop: str  # after a sentence
+    between: str  # between a paragraph's sentences
+
+
 class Lists(_Strict):
     separator: str
     repeated: str  # {n}: how many times an item is given
@@ -52,6 +62,8 @@ class Lists(_Strict):
 class Template(_Strict):
     title: str
     lists: Lists | None = None
+    punctuation: Punctuation | None = None
+    drop_empty_sections: bool = False  # a level-1 heading with nothing under it left out
     blocks: list[dict[str, Any]]
 
 
@@ -161,6 +173,8 @@ def _texts(kind: str, body: Any, where: tuple) -> list[tuple[tuple, str]]:
     """The texts of one block, each with its path; its shape checked against its kind's (ValidationError)."""
     if kind in _TEXT_KINDS:
         return [(where, _TEXT.validate_python(body))]
+    if kind == "notes":
+        return [((*where, "heading"), Notes.model_validate(body).heading)]
     if kind == "findings":
         found = Findings.model_validate(body)
         return [((*where, "none"), found.none)] + ([((*where, "more"), found.more)] if found.more else [])

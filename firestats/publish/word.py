@@ -7,6 +7,8 @@ headings in 黑体, level-2 in 楷体; the 落款 two characters in from the rig
 under it, two characters further right; page numbers as — 1 — in 4号 宋体 7 mm below the text,
 odd pages at the right and even pages at the left, one character in. Fonts, sizes, the line
 and the page numbers are settings (``docx`` in settings.yaml), so a unit can follow its own rules.
+An English station's summary keeps the page, its margins and page numbers, in one Latin font
+(``docx.english``) without the Chinese character grid and first-line indent.
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ def _field_run(paragraph, kind: str, instruction: str | None = None):
         text.text = instruction
         run._r.append(text)
     return run
+
+
+def _english(spec: dict) -> dict:
+    """The settings' document form for an English draft: every font the English one, every size and the line scaled
+    from the Chinese body's to the English body's, level-1 headings bold (黑体's weight)."""
+    latin = spec["english"]
+    scale = latin["size_pt"] / spec["body"]["size_pt"]
+    kinds = ("title", "salutation", "body", "heading1", "heading2", "signature", "date", "page_number")
+    fonts = {kind: {**spec[kind], "font": latin["font"], "size_pt": spec[kind]["size_pt"] * scale,
+                    "bold": kind in ("title", "heading1")} for kind in kinds}
+    return {**spec, **fonts, "line_pt": spec["line_pt"] * scale}
 
 
 def _page_numbers(doc, section, spec: dict) -> None:
@@ -109,9 +122,9 @@ def _signed(blocks: list[Block]) -> dict[str, float]:
     return {"signature": name, "date": date}
 
 
-def document(blocks: list[Block]) -> bytes:
-    """The draft as .docx bytes."""
-    spec = settings()["docx"]
+def document(blocks: list[Block], english: bool = False) -> bytes:
+    """The draft as .docx bytes; ``english`` lays out an English summary (see the module's note)."""
+    spec = _english(settings()["docx"]) if english else settings()["docx"]
     doc = Document()
     section = doc.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
@@ -138,7 +151,7 @@ def document(blocks: list[Block]) -> bytes:
         paragraph.paragraph_format.keep_with_next = block.kind in ("heading1", "heading2", "signature")
         style = spec.get(block.kind, spec["body"])
         paragraph.alignment = _ALIGN.get(block.kind, WD_ALIGN_PARAGRAPH.JUSTIFY)
-        if block.kind in ("paragraph", "heading1", "heading2"):
+        if block.kind in ("paragraph", "heading1", "heading2") and not english:
             paragraph.paragraph_format.first_line_indent = Pt(char_pt * 2)
         if block.kind in signed:
             paragraph.paragraph_format.right_indent = Pt(char_pt * signed[block.kind])
@@ -147,7 +160,7 @@ def document(blocks: list[Block]) -> bytes:
         # The template's words and a notebook's own too: python-docx refuses a text holding a control character.
         run = paragraph.add_run(xml_text(block.text))
         _font(run, style["font"], style["size_pt"], bool(style.get("bold")))
-        if style["size_pt"] == char_pt:  # the title, larger, stands on its own
+        if style["size_pt"] == char_pt and not english:  # the title, larger, stands on its own
             _spaced(run, condensed)
     _properties(doc, xml_text(blocks[0].text) if blocks else "")
     buffer = io.BytesIO()

@@ -333,6 +333,10 @@ def _assemble(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
     quality["incident_kinds"] = kind_counts(tallies)
     quality["defaulted"] = result.defaulted
     quality["standard"] = mapping.standard if mapping else None  # None: the settings' default profile
+    # What the export is, for every station it holds: the language its reports are written in, and the incident
+    # types it can hold (None: every type; a type it cannot hold has no records, never 0).
+    quality["language"] = mapping.language if mapping else None  # None: the catalogue's first language
+    quality["export_types"] = list(mapping.types) if mapping and mapping.types else None
     return Dataset(
         result.incidents, every_problem, quality,
         _stack([p.records["assessments"] for p in parts if "assessments" in p.records], assessments.RECORD_COLUMNS),

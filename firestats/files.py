@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from firestats.errors import OutputError
+from firestats.privacy import printable
 
 if sys.platform == "win32":
     import msvcrt
@@ -170,8 +171,9 @@ class OutputFolder:
             stale.unlink(missing_ok=True)
 
     @contextmanager
-    def lock(self, waiting: Callable[[str], None]) -> Iterator[None]:
-        """Hold the folder for one batch at a time; a second one calls ``waiting`` with a message, then waits."""
+    def lock(self, waiting: Callable[[str], None], writer: str = "batch") -> Iterator[None]:
+        """Hold the folder for one ``writer`` (a batch, a prepare) at a time; a second one calls ``waiting`` with a
+        message, then waits."""
         path = self.check(LOCK)
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
@@ -179,7 +181,7 @@ class OutputFolder:
             raise refusal(self.given / LOCK, exc) from exc
         try:
             if not _lock(fd, wait=False):
-                waiting(f"another batch is writing to {self.given}; waiting for it to finish ({self.given / LOCK})")
+                waiting(f"another {writer} is writing to {self.given}; waiting for it to finish ({self.given / LOCK})")
                 _lock(fd, wait=True)
             yield
         finally:
@@ -214,6 +216,11 @@ class Sink:
 
     def flush(self) -> None:
         """Nothing is buffered."""
+
+
+def notice(message: str) -> None:
+    """Tell whoever runs firestats something on one line of stderr (a folder's lock waited for)."""
+    print(f"firestats: {printable(message)}", file=sys.stderr)
 
 
 def _replace(tmp: str, target: Path) -> None:

@@ -22,6 +22,9 @@ _PATTERN = re.compile(
 # A part of a year alone: H1, Q3, 03.
 _PART = re.compile(r"(?:H[12]|Q[1-4]|\d{1,2})", re.I)
 _QUARTER_WORDS = "一二三四"
+# The years a period can be of: its end (the next year's first moment) and the year before it (同比) must be dates
+# Python can hold, whose last year is 9999; none of these is a typing error's 0 or 99999.
+YEARS = range(1000, 9999)
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +35,12 @@ class Period:
     year: int
     kind: str = "year"
     index: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS or not 1 <= self.index <= 12 // MONTHS_IN[self.kind]:
+            raise InputError(f"{self.kind} {self.index} is no period: write 2024, 2024-H1, 2024-Q3 or 2024-03")
+        if self.year not in YEARS:
+            raise InputError(f"{self.year} is no year a report can be of: from {YEARS[0]} to {YEARS[-1]}")
 
     @classmethod
     def containing(cls, year: int, month: int, kind: str) -> Period:

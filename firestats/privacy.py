@@ -1,5 +1,5 @@
 """What leaves firestats about people and from the data: names masked unless allowed, identity and phone numbers
-never shown, and names printed to a terminal made inert.
+never shown, text no XML file can hold taken out, and names printed to a terminal made inert.
 
 A station or file name can hold escape sequences (``ESC]0;…BEL`` retitles the window,
 ``ESC]52;c;…`` writes the clipboard, ``ESC[2J`` clears the screen); printed raw, the terminal
@@ -20,6 +20,11 @@ _ID_NUMBER = re.compile(f"(?<!{_D}){_D}{{6}}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_SEP}
 # Mobile numbers 1[3-9]x xxxx xxxx, with or without +86 / 0086 / 86 before them.
 _PHONE = re.compile(f"(?<![0-9０-９+＋])(?:(?:[+＋]|00|００)?[8８][6６]{_SEP})?"
                     f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}(?!{_D})")
+# What XML 1.0 forbids (its Char production): the C0 controls but tab, line feed and carriage return, and U+FFFE,
+# U+FFFF. python-docx refuses a text holding one ("All strings must be XML compatible"), Excel repairs the file. A
+# character class both Python's re and Arrow's RE2 read, so ingest (parse.text) and publishing take out the same.
+XML_FORBIDDEN = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
+_XML_FORBIDDEN = re.compile(XML_FORBIDDEN)
 
 
 def mask_name(name: str) -> str:
@@ -32,9 +37,15 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (a Word draft or a workbook cannot hold them)."""
+    return _XML_FORBIDDEN.sub("", str(text))
+
+
 def redact(text: str) -> str:
-    """Free text with any identity or mobile number replaced by a notice (spaced, dashed, +86, full-width)."""
-    return _PHONE.sub("[电话已隐去]", _ID_NUMBER.sub("[证件号已隐去]", str(text)))
+    """Free text with any identity or mobile number replaced by a notice (spaced, dashed, +86, full-width), and
+    what XML forbids taken out: the text every published file may show."""
+    return _PHONE.sub("[电话已隐去]", _ID_NUMBER.sub("[证件号已隐去]", xml_text(text)))
 
 
 def redact_all(value: Any) -> Any:

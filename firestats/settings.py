@@ -78,17 +78,22 @@ def _read(path: str | None) -> dict:
     try:
         Settings.model_validate(merged)
     except ValidationError as exc:
-        raise InputError(f"{path}: {_first_error(exc)}") from exc
+        raise InputError(f"{path}: {first_error(exc)}") from exc
     return merged
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
     """A schema's first complaint as one line: the key's dotted path, what is wrong and what is allowed."""
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"])
+    return f"{where + ': ' if where else ''}{complaint(error)}"
+
+
+def complaint(error: Any) -> str:
+    """One error of a schema without its place: what is wrong and what was given."""
     given = error["input"]
     shown = f" (given {given!r})" if isinstance(given, (str, int, float, bool)) else ""
-    return f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}{shown}"
+    return f"{error['msg'].removeprefix('Value error, ')}{shown}"
 
 
 def unit_template(path: str | None) -> str | None:
@@ -199,6 +204,7 @@ class Threshold(_Strict):
 class Exclusions(_Strict):
     total_below_s: Seconds
     total_above_s: Seconds
+    out_of_order: bool = False  # an incident whose sequence of events is out of order, left out whole
 
 
 class Profile(_Strict):

@@ -53,7 +53,7 @@ def test_prepare_reports_the_row_accounting(tmp_path):
     assert rows_in == kept + merged + quarantined and merged > 0 and quarantined > 0
     assert {p.name for p in tmp_path.iterdir()} == {"layout.json", "stations.json", "partitions.json", "quality.json",
                                                  "generations.json", "incidents", "problems", "assessments",
-                                                 "activities", ".sources"}
+                                                 "activities", ".sources", ".firestats.lock"}  # one prepare at a time
 
 
 def test_figures_without_prepared_data_says_what_to_do(tmp_path):

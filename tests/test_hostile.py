@@ -5,20 +5,31 @@ clear one-line error naming the file, or rows quarantined with reasons; never a 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
+import resource
+import struct
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import INCIDENT_HEADER, write_exports
+from docx import Document
+from openpyxl import load_workbook
 
 from firestats.cli import main
 from firestats.periods import Period
+from firestats.publish import word
+from firestats.publish.annual import Block
+from firestats.publish.index_page import render
 from firestats.publish.paths import OVERVIEW_NAME, report_files, report_path, safe_name
+from firestats.store import prepare, read_quality
 
 HEADER = "警情编号,出动站,接警时间,出动时间,到场时间,警情类型,地址,抢救人数,挽回损失(万元)"
 
@@ -86,7 +97,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "dot-dot station": (csv(HEADER, row(1, station="../../上级目录")), "clean", ""),
     "slash station": (csv(HEADER, row(1, station="/etc/passwd")), "clean", ""),
     "backslash station": (csv(HEADER, row(1, station="C:\\\\Windows\\\\城东")), "clean", ""),
-    "NUL in station": (csv(HEADER, row(1, station="城\x00东")), "clean", ""),
+    "NUL in station": (csv(HEADER, row(1, station="城\x00东")), "problems", "column 出动站 = '城\\\\x00东'"),
     "300-character station": (csv(HEADER, row(1, station=LONG)), "clean", ""),
     "formula cells": (csv(HEADER, row(1, address="=HYPERLINK(\"http://x\")"), row(2, address="+86 110"),
                           row(3, address="-1+1"), row(4, address="@SUM(A1)")), "clean", ""),
@@ -100,6 +111,17 @@ CASES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
                                 "arrival_before_dispatch"),
     "duplicates": (csv(HEADER, GOOD[0], GOOD[0], GOOD[1]), "problems", "duplicate"),
     "huge cell": (csv(HEADER, row(1, address="长" * 100_000)), "clean", ""),
+    "a cell of a megabyte": (csv(HEADER, GOOD[0], row(2, address="长" * 2**20), GOOD[1]), "problems",
+                             "export.csv row 3, column 地址 = '长长"),
+    "a cell of a megabyte under a title, a blank line above": (csv("2024年统计表", HEADER, GOOD[0], "",
+                                                                  row(2, address="长" * 2**20)), "problems",
+                                                              "export.csv row 5, column 地址 = '长长"),
+    "control characters pasted from Word": (csv(HEADER, row(1, address="人民路\x0b1号\x07\x01\x0c"), row(2)),
+                                            "problems", r"column 地址 = '人民路\\x0b1号\\x07\\x01\\x0c'"),
+    "gb18030 ending in ctrl-z": (raw_bytes("export.csv", "\r\n".join([HEADER, *GOOD]).encode("gb18030") + b"\x1a"),
+                                 "problems", "control_characters"),
+    "ctrl-z on a line of its own": (raw_bytes("export.csv", "\r\n".join([HEADER, *GOOD, ""]).encode("gb18030")
+                                              + b"\x1a"), "clean", ""),
     "xlsx with title and formulas": (xlsx([["统计表"] + [None] * 8, HEADER.split(","),
                                            ["A1", "城东", "2024-03-05 10:00:00", "", "", "火灾", "=1+1", "2人",
                                             "1.5万"]]),
@@ -183,6 +205,32 @@ def test_names_that_would_share_a_file_get_distinct_names_the_same_on_every_run(
     assert shared == [] and safe_name("城东站-通报") != "城东站-通报"  # nor its .txt be 城东站's 通报
 
 
+def test_what_xml_forbids_is_taken_out_of_the_word_draft():
+    draft = word.document([Block("title", "城东\x0b站"), Block("paragraph", "获奖\x07\x01\x0c青年文明号\x1a\ufffe")])
+    assert [p.text for p in Document(io.BytesIO(draft)).paragraphs][:2] == ["城东站", "获奖青年文明号"]
+
+
+@pytest.mark.slow
+def test_a_report_over_an_award_pasted_from_word_and_a_dos_export_writes_every_file(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站"], ledger=[("城东站", "获奖", "青年\x0b文明号\x07")])
+    rows = [f"B{n},城东站,2024-04-0{n + 1} 10:00:00,2024-04-0{n + 1} 10:01:00,2024-04-0{n + 1} 10:05:00,火灾,"
+            f'"老街{n}号",1' for n in range(2)]
+    (raw / "旧系统.csv").write_bytes("\r\n".join([INCIDENT_HEADER, *rows]).encode("gb18030") + b"\x1a")
+    before = {p: sha(p) for p in raw.iterdir()}
+    prepared = CliRunner().invoke(main, ["prepare", str(raw), "--out", str(tmp_path / "data")])
+    assert prepared.exit_code == 0 and prepared.output.count("control_characters") == 2, prepared.output
+    result = CliRunner().invoke(main, ["report", "--data", str(tmp_path / "data"), "--station", "城东", "--year",
+                                       "2024", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "out" / "2024" / "城东站.html"
+    assert page.is_file() and page.with_suffix(".docx").is_file()
+    draft = "".join(p.text for p in Document(page.with_suffix(".docx")).paragraphs)
+    honours = [c.value for r in load_workbook(page.with_suffix(".xlsx"))["获奖与比武"].iter_rows() for c in r]
+    assert "青年文明号" in draft and "青年文明号" in honours
+    assert {p: sha(p) for p in raw.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out", "raw"]  # nothing written elsewhere
+
+
 @pytest.mark.slow
 def test_a_200_mb_export(tmp_path):
     path = tmp_path / "big.csv"
@@ -200,3 +248,137 @@ def test_a_200_mb_export(tmp_path):
     total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
     assert int(total[0]) == i == int(total[1])
     assert sha(path) == before
+
+
+PHONE, IDENTITY = "13300133000", "110101199003071234"
+
+
+def test_a_phone_or_identity_number_in_a_file_name_never_reaches_the_index_page(tmp_path):
+    raw = write_exports(tmp_path / "raw", ["城东站"])
+    (raw / "警情.csv").rename(raw / f"警情补录_报警人{PHONE}.csv")
+    write_exports(tmp_path / "more", ["城西站"]).joinpath("警情.csv").rename(raw / f"身份证{IDENTITY}.csv")
+    prepare([raw], tmp_path / "data")
+    page = render({}, {}, read_quality(tmp_path / "data"))
+    assert PHONE not in page and IDENTITY not in page
+    assert "警情补录_报警人[电话已隐去].csv" in page and "身份证[证件号已隐去].csv" in page
+
+
+def test_a_phone_or_identity_number_never_names_a_report_file_nor_its_hash():
+    for number in (PHONE, IDENTITY):
+        stem = safe_name(f"报警人{number}")
+        assert number not in stem and stem.startswith("报警人[") and stem == safe_name(f"报警人{number}")
+        assert stem == safe_name("报警人" + number[:-1] + str((int(number[-1]) + 1) % 10))  # nothing of it in the hash
+
+
+# A sheet's XML around the rows a case writes: a header row, as Excel writes it.
+SHEET_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+              + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABC", HEADER.split(",")))
+              + "</row>").encode()
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def hand_written(*rows: str | bytes) -> Callable[[Path], Path]:
+    """An .xlsx whose sheet XML is written here (a header row, then ``rows``), streamed into the zip."""
+    def make(folder: Path) -> Path:
+        path = folder / "export.xlsx"
+        pd.DataFrame([["x"]]).to_excel(path, header=False, index=False)
+        with zipfile.ZipFile(path) as src:
+            parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+        sheet = next(n for n in parts if n.startswith("xl/worksheets/"))
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, data in parts.items():
+                if name != sheet:
+                    out.writestr(name, data)
+            with out.open(sheet, "w") as stream:
+                for part in (SHEET_HEAD, *rows, SHEET_TAIL):
+                    stream.write(part if isinstance(part, bytes) else part.encode())
+        return path
+    return make
+
+
+def ods(cells: str) -> Callable[[Path], Path]:
+    """An OpenDocument spreadsheet whose one table holds the header row, then ``cells`` (its XML)."""
+    def make(folder: Path) -> Path:
+        path = folder / "export.ods"
+        ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+              'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+              'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+        header = "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                         for h in HEADER.split(","))
+        content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+                   f'<office:body><office:spreadsheet><table:table table:name="警情"><table:table-row>{header}'
+                   f'</table:table-row>{cells}</table:table></office:spreadsheet></office:body>'
+                   f'</office:document-content>')
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            out.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+            out.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                         '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                         '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                         'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+            out.writestr("content.xml", content)
+        return path
+    return make
+
+
+def _ods_row(values: list[str]) -> str:
+    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+                    for v in values)
+    return f"<table:table-row>{cells}</table:table-row>"
+
+
+def far_xls(folder: Path) -> Path:
+    """An old .xls whose one number cell's record says row 65,535, column 16,383 (the format stops at column 255)."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("警情")
+    for column, name in enumerate(HEADER.split(",")[:3]):
+        sheet.write(0, column, name)
+    sheet.write(2, 1, 1 / 3)  # a NUMBER record (a third has no RK form)
+    path = folder / "export.xls"
+    book.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find(struct.pack("<HHHH", 0x0203, 14, 2, 1))
+    data[at + 4: at + 8] = struct.pack("<HH", 0xFFFF, 0x3FFF)
+    path.write_bytes(data)
+    return path
+
+
+INLINE = '<c t="inlineStr"><is><t>x</t></is></c>'
+# Workbooks whose few KB ask the reader for more memory than a machine has: each refused before it is read.
+SIZE_CASES = {
+    "a far cell in single quotes": (hand_written("<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t>"
+                                                 "</is></c></row>"), r"1,048,576 rows × 16,384 columns"),
+    "cells without r after a million empty rows": (hand_written("<row/>" * 1_000_000, "<row>" + INLINE * 40 + "</row>"),
+                                                   r"1,000,002 rows × 40 columns"),
+    "four megabytes in one inline cell": (hand_written("<row r='2'><c r='A2' t='inlineStr'><is><t>",
+                                                       *[b"A" * 2**20] * 4, "</t></is></c></row>"),
+                                          "longer than an Excel cell can hold"),
+    "an ods cell repeated 5,600 x 16,000": (ods('<table:table-row table:number-rows-repeated="5600"><table:table-cell '
+                                                'table:number-columns-repeated="16000" office:value-type="float" '
+                                                'office:value="1"/></table:table-row>'),
+                                            r"5,601 rows × 16,000 columns"),
+    "an xls cell record at row 65,535, column 16,383": (far_xls, r"65,536 rows × 16,384 columns"),
+}
+
+
+@pytest.mark.parametrize("case", list(SIZE_CASES))
+def test_a_workbook_asking_for_more_memory_than_a_machine_has_is_one_line(case, tmp_path):
+    make, message = SIZE_CASES[case]
+    path = make(tmp_path)
+    assert path.stat().st_size < 200_000
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "validate", str(path)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+    assert re.search(message, run.stderr), run.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 2**20  # KiB: under 1 GB
+
+
+def test_an_ods_whose_empty_rows_and_cells_repeat_to_the_sheets_end_is_read(tmp_path):
+    trailing = ('<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+                'table:number-columns-repeated="1024"/></table:table-row>')
+    path = ods(_ods_row(row(1).replace('"', "").split(",")) + trailing)(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    total = next(line for line in result.output.splitlines() if line.startswith("total")).split()[1:]
+    assert total == ["1", "1", "0", "0"]

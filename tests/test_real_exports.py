@@ -177,7 +177,8 @@ def test_no_dublin_time_precedes_its_call_and_crews_return_after_they_leave():
     """MAV (mobile and available: the crew leaves the scene) is cleared, CD (closing down) returned."""
     data = build([REAL / "dublin-fire-brigade/Fire Incident.csv"], load_mapping("dublin"))
     incidents = data.incidents
-    for name in ("dispatched_at", "departed_at", "arrived_at", "cleared_at", "returned_at"):
+    for name in ("dispatched_at", "departed_at", "arrived_at", "cleared_at", "returned_at",
+                 "first_unit_dispatched_at", "first_unit_departed_at"):  # the first unit's, turnout's and travel's too
         assert not (incidents[name] < incidents["received_at"]).any(), name
     assert incidents["returned_at"].notna().mean() > 0.99
     assert ((incidents["returned_at"] >= incidents["cleared_at"]) | incidents["cleared_at"].isna()
@@ -199,9 +200,9 @@ def sf_segments(name: str) -> pd.DataFrame:
     stamps = ("Received DtTm", "Dispatch DtTm", "Response DtTm", "On Scene DtTm")
     units = units.assign(**{c: pd.to_datetime(units[c], format="%m/%d/%Y %I:%M:%S %p") for c in stamps})
     by = units.groupby("Incident Number", sort=False)
-    on_scene = units.dropna(subset=["On Scene DtTm"])
-    first_on_scene = on_scene.loc[on_scene.groupby("Incident Number")["On Scene DtTm"].idxmin()]
-    first_on_scene = first_on_scene.set_index("Incident Number")
+    on_scene = units.dropna(subset=["On Scene DtTm"])  # of two on scene in the same second, the first dispatched
+    on_scene = on_scene.sort_values(["On Scene DtTm", "Dispatch DtTm", "Response DtTm"], kind="stable")
+    first_on_scene = on_scene.drop_duplicates("Incident Number").set_index("Incident Number")
     incidents = by.agg(station=("Station Area", "first"), received=("Received DtTm", "min"),
                        dispatched=("Dispatch DtTm", "min"), arrived=("On Scene DtTm", "min"))
     incidents = incidents.join(first_on_scene[["Dispatch DtTm", "Response DtTm"]])

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +18,9 @@ from conftest import write_exports
 
 from firestats.cli import main
 from firestats.errors import NoRecords
+from firestats.periods import parse_period
 from firestats.publish.paths import BESIDE
+from firestats.publish.template_schema import check_template
 from firestats.run.batch import plan, render_all, unchanged
 from firestats.store.layout import read_index
 from firestats.store.preparation import prepare
@@ -205,3 +212,155 @@ def test_a_batch_that_would_render_nothing_is_refused_saying_why(data, tmp_path)
     assert json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8")) == {}  # the books, no report
     run = CliRunner().invoke(main, ["batch", "--data", str(data), "--out", str(tmp_path / "out"), "--year", "2030"])
     assert run.exit_code == 2 and "nothing to render" in run.output
+
+
+@pytest.mark.parametrize("year, period, named", [("2024", "9999-12", "9999 is no year"),
+                                                 ("2024", "0999-01", "999 is no year"),
+                                                 ("99999", "03", "'99999-03' is no period"), ("0", None, "0 is no")])
+def test_a_period_past_the_years_a_date_can_hold_is_one_line(year, period, named, data):
+    args = ["figures", "--data", str(data), "--station", "城东", "--year", year]
+    refused(args + (["--period", period] if period else []), named)
+
+
+def _first(mapping: dict) -> dict:
+    return next(iter(mapping.values()))
+
+
+HUGE = "__1e999__"  # written as the JSON number 1e999, which Python reads as infinity
+# Each index file of a prepared folder made valid JSON of the wrong shape: ([], a key missing, 1e999 for a number).
+WRONG_SHAPES = {
+    "stations.json": [lambda d: [], lambda d: _first(d).pop("months") and d, lambda d: _first(d).update(months=HUGE)],
+    "partitions.json": [lambda d: [], lambda d: _first(_first(d["incidents"])).pop("sha256") and d,
+                        lambda d: _first(_first(d["incidents"])).update(rows=HUGE)],
+    "quality.json": [lambda d: [], lambda d: d.pop("totals") and d, lambda d: d.update(unattributed=HUGE)],
+    "layout.json": [lambda d: [], lambda d: d.pop("version") and d, lambda d: d.update(version=HUGE)],
+}
+
+
+@pytest.mark.parametrize("name, damage", [(name, i) for name, damages in WRONG_SHAPES.items()
+                                          for i in range(len(damages))])
+def test_an_index_file_of_the_wrong_shape_is_one_line_saying_prepare_again(name, damage, data, tmp_path):
+    broken = tmp_path / "data"
+    shutil.copytree(data, broken)
+    index = json.loads((broken / name).read_text("utf-8"))
+    shaped = WRONG_SHAPES[name][damage](index)
+    (broken / name).write_text(json.dumps(index if shaped is None else shaped).replace(f'"{HUGE}"', "1e999"),
+                               encoding="utf-8")
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"], name, "firestats prepare")
+
+
+def test_a_partition_the_index_names_outside_the_store_is_never_read(data, tmp_path):
+    broken, outside = tmp_path / "data", tmp_path / "outside"
+    shutil.copytree(data, broken)
+    outside.mkdir()
+    relative, entry = read_index(broken).files("incidents", "城东站", [2024])[0]
+    shutil.copy(broken / relative, outside / "evil.parquet")
+    index = json.loads((broken / "partitions.json").read_text("utf-8"))
+    partition = next(files for files in index["incidents"].values() if entry in files.values())
+    partition["../../../../outside/evil"] = entry  # the right hash: only its name gives it away
+    (broken / "partitions.json").write_text(json.dumps(index), encoding="utf-8")
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"], "partitions.json",
+            "firestats prepare")
+
+
+def test_a_partition_folder_linked_out_of_the_store_is_never_read(data, tmp_path):
+    broken, outside = tmp_path / "data", tmp_path / "outside"
+    shutil.copytree(data, broken)
+    shutil.move(broken / "incidents", outside)
+    (broken / "incidents").symlink_to(outside, target_is_directory=True)
+    refused(["figures", "--data", str(broken), "--station", "城东", "--year", "2024"],
+            "leads out of the prepared folder", "firestats prepare")
+
+
+@pytest.mark.parametrize("damaged", ["generations.json", ".sources"])
+@pytest.mark.parametrize("shape", ["[]", "1e999", '{"g0123456789abcde": {}}'])
+def test_a_prepare_over_its_own_caches_of_the_wrong_shape_reads_their_files_again(damaged, shape, data, tmp_path):
+    again = tmp_path / "data"
+    shutil.copytree(data, again)
+    for path in [again / damaged] if damaged.endswith(".json") else (again / damaged).glob("*.json"):
+        path.write_text(shape, encoding="utf-8")
+    result = CliRunner().invoke(main, ["prepare", str(data.parent / "raw"), "--out", str(again)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert read_index(again).stations == read_index(data).stations
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    """Soho and SOHO, two stations whose names differ only in case, prepared."""
+    folder = tmp_path_factory.mktemp("twins")
+    prepare([write_exports(folder / "raw", ["Soho", "SOHO", "城东站"])], folder / "data")
+    return folder / "data"
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "2"])
+def test_a_station_spelled_in_neither_of_two_cases_is_refused_whatever_the_hash_seed(seed, twins):
+    run = subprocess.run([sys.executable, "-m", "firestats.cli", "figures", "--data", str(twins), "--station", "soho",
+                          "--year", "2024"], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+    assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
+    assert "'soho' is 2 stations that differ only in case: SOHO、Soho" in run.stderr
+
+
+@pytest.mark.parametrize("spelling", ["Soho", "SOHO"])
+def test_a_station_spelled_as_the_data_spells_it_is_that_station(spelling, twins):
+    result = CliRunner().invoke(main, ["figures", "--data", str(twins), "--station", spelling, "--year", "2024"])
+    assert result.exit_code == 0 and json.loads(result.output)["station"] == spelling
+
+
+def test_a_batch_never_writes_two_reports_whose_names_differ_only_in_case(twins, tmp_path):
+    refused(["batch", "--data", str(twins), "--out", str(tmp_path / "out")], "stations SOHO、Soho differ only in case")
+    assert not (tmp_path / "out" / "2024").exists()
+
+
+SHIPPED_TEMPLATE = (Path(__file__).parent.parent / "firestats" / "data" / "annual_report.yaml").read_text("utf-8")
+# A unit's template spoiled as offices and insiders spoil one: (the change, what the refusal says, and the text whose
+# line it names: the field's own, or where the block that lacks it starts).
+SPOILED_TEMPLATES = {
+    "a full-width brace from the input method": (
+        ("，{station_name}党支部", "，｛station_name}党支部"), "blocks[2].paragraph[1]: Single '}' encountered",
+        "｛station_name}"),
+    "a heading that is a number": (
+        ('- heading1: "一、主要做法及取得成效"', "- heading1: 2024"),
+        "blocks[3].heading1: Input should be a valid string (given 2024)", "heading1: 2024"),
+    "findings as one text": (
+        ('- findings:\n      none: "按现行规则，数据未显示明显问题。【请填写：本站自查发现的问题】"\n'
+         '      more: "【请填写：数据以外的其他不足】"', '- findings: "无"'),
+        "blocks[19].findings: Input should be a valid dictionary", 'findings: "无"'),
+    "sentence: for sentences:": (
+        ('      sentences:\n        - ["{span}队站', '      sentence:\n        - ["{span}队站'),
+        "blocks[6].paragraph.sentences: Field required", "data: true\n      sentence:"),
+    "a paragraph as one text": (
+        ('- paragraph:\n      - "【请填写：专业训练、技能培训等方面的做法和成效】"', '- paragraph: "本站全年训练有素"'),
+        "blocks[10].paragraph: a list of sentences", "本站全年训练有素"),
+    "a placeholder with a width": (
+        ("共接处警{total}", "共接处警{total:>999999999}"),
+        "blocks[8].paragraph.sentences[2][1]: {total:>999999999}: a placeholder is written", "{total:>999999999}"),
+    "an unknown placeholder": (
+        ("{drills}", "{drill}"), "blocks[8].paragraph.sentences[1][1]: unknown placeholder {drill}", "{drill}"),
+    "a block of no kind": (
+        ('- heading2: "（一）', '- heading3: "（一）'), "blocks[4]: one block of one kind", "heading3"),
+    "a billion laughs": (("title:", 'a: &a ["lol", "lol"]\nb: [*a, *a, *a]\ntitle:'), "an alias (*a)", "*a"),
+    "ten megabytes": (
+        ("title:", f"padding: {'x' * 10 * 2**20}\ntitle:"), "larger than a report template can be", None),
+}
+
+
+@pytest.mark.parametrize("case", list(SPOILED_TEMPLATES))
+@pytest.mark.parametrize("command", ["report", "batch"])
+def test_a_spoiled_template_is_one_line_naming_its_line_and_field_before_a_kernel_starts(command, case, data,
+                                                                                         tmp_path):
+    (old, new), named, marker = SPOILED_TEMPLATES[case]
+    assert old in SHIPPED_TEMPLATE
+    spoiled = SHIPPED_TEMPLATE.replace(old, new, 1)
+    template = tmp_path / "ours.yaml"
+    template.write_text(spoiled, encoding="utf-8")
+    line = f"line {spoiled[:spoiled.index(marker)].count(chr(10)) + 1}: " if marker else ""
+    started = time.monotonic()
+    refused([*station_args(data, tmp_path / "out")[command], "--docx-template", str(template)], str(template),
+            line + named)
+    assert time.monotonic() - started < 10 and not list(tmp_path.glob("out/**/*.*"))  # nothing ran, nothing written
+
+
+def test_the_shipped_templates_pass_the_check_a_units_own_must_pass():
+    for name in ("annual_report.yaml", "bulletin_report.yaml"):
+        for period in ("2024", "2024-H2"):
+            check_template(Path(__file__).parent.parent / "firestats" / "data" / name, parse_period(period))

@@ -11,6 +11,7 @@ from firestats.compute.station import compute
 from firestats.errors import MappingError
 from firestats.ingest.mapping import parse_mapping
 from firestats.periods import Period
+from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH
 from firestats.settings import settings
 from firestats.store.preparation import build
 
@@ -34,6 +35,43 @@ def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimu
     assert segments["travel"]["median_s"] == 180  # E1: 10:02:00 -> 10:05:00
     assert segments["total"]["median_s"] == 300
     assert compute(data, "A", Period(2024)).figures["resources"] == {"vehicles": 2, "personnel": None}
+
+
+def test_of_two_units_on_scene_in_the_same_second_the_first_dispatched_is_the_first_arriving(tmp_path):
+    """E2 comes first in the file, E1 was dispatched 20 s earlier: turnout and travel are E1's, in any file order."""
+    rows = ["1,E2,A,2024-03-05 10:00:00,2024-03-05 10:00:50,2024-03-05 10:01:30,2024-03-05 10:05:00,Fire",
+            "1,E1,A,2024-03-05 10:00:00,2024-03-05 10:00:30,2024-03-05 10:01:10,2024-03-05 10:05:00,Fire"]
+    for order in (rows, rows[::-1]):
+        path = tmp_path / "units.csv"
+        path.write_text("\n".join(["Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind", *order]) + "\n",
+                        encoding="utf-8")
+        segments = compute(build([path], parse_mapping(UNITS, "units")), "A", Period(2024)).figures["response"]
+        assert segments["segments"]["turnout"]["median_s"] == 40 and segments["segments"]["travel"]["median_s"] == 230
+
+
+def test_the_first_arriving_units_own_times_are_held_to_the_rules_of_the_incidents(tmp_path):
+    """E1 arrives first but its dispatch and en route times read hours before the call (Dublin's incident 26678):
+    blanked and listed, as the incident's own would be; an export of one row an incident lists its time once."""
+    path = tmp_path / "units.csv"
+    path.write_text("Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind\n"
+                    "1,E2,A,2024-03-05 19:39:15,2024-03-05 19:40:00,2024-03-05 19:41:00,2024-03-05 19:55:00,Fire\n"
+                    "1,E1,A,2024-03-05 19:39:15,2024-03-05 11:50:42,2024-03-07 11:51:00,2024-03-05 19:50:00,Fire\n",
+                    encoding="utf-8")
+    data = build([path], parse_mapping(UNITS, "units"))
+    kept = data.incidents.iloc[0]
+    assert pd.isna(kept["first_unit_dispatched_at"]) and pd.isna(kept["first_unit_departed_at"])
+    listed = data.problems.loc[data.problems["reason"] != "unit_row", ["reason", "column", "value"]]
+    assert listed.values.tolist() == [["implausible_time", "first_unit_departed_at", "2024-03-07 11:51:00"],
+                                      ["time_before_call", "dispatched_at", "2024-03-05 11:50:42"]]  # the first too
+    segments = compute(data, "A", Period(2024)).figures["response"]["segments"]
+    assert segments["turnout"]["n"] == 0 and segments["travel"]["n"] == 0
+
+    single = tmp_path / "single.csv"
+    single.write_text("Incident,Unit,Station,Received,Dispatch,EnRoute,OnScene,Kind\n"
+                      "1,E1,A,2024-03-05 19:39:15,2024-03-05 11:50:42,,2024-03-05 19:50:00,Fire\n", encoding="utf-8")
+    data = build([single], parse_mapping({**UNITS, "fold_units": False}, "units"))
+    assert pd.isna(data.incidents.iloc[0]["first_unit_dispatched_at"])
+    assert data.problems["column"].tolist() == ["dispatched_at"]
 
 
 @pytest.mark.parametrize("name", list(settings()["response_standards"]["profiles"]))
@@ -64,10 +102,21 @@ def test_nfpa_1710_thresholds_are_the_standards():
     assert [(t["segment"], t["seconds"], t["fractile"]) for t in cn] == [("dispatch_to_arrival", 300, None)]
 
 
-def test_the_home_office_leaves_out_totals_under_a_minute_or_over_an_hour():
-    seconds = pd.DataFrame({"total": [30.0, 61.0, 3599.0, 3700.0, np.nan]})
-    assert response.excluded(seconds, response.profile("uk")).tolist() == [True, False, False, True, False]
-    assert not response.excluded(seconds, response.profile("cn")).any()
+def test_the_home_office_leaves_out_totals_under_a_minute_or_over_an_hour_and_incidents_out_of_order_whole():
+    call = pd.Timestamp("2024-03-05 10:00")
+
+    def at(seconds: list[int | None]) -> list[pd.Timestamp]:
+        return [pd.NaT if s is None else call + pd.Timedelta(seconds=s) for s in seconds]
+
+    incidents = pd.DataFrame({"received_at": [call] * 6, "dispatched_at": at([10, 10, 10, 10, 10, 60]),
+                              "departed_at": at([20, 20, 20, 20, 20, 30]),  # the last en route before dispatch
+                              "arrived_at": at([30, 61, 3599, 3700, None, 300]),
+                              FLAG_ARRIVAL_BEFORE_DISPATCH: False})
+    seconds = response.segment_seconds(incidents)
+    assert response.excluded(seconds, incidents, response.profile("uk")).tolist() == [True, False, False, True,
+                                                                                    False, True]
+    assert not response.excluded(seconds, incidents, response.profile("cn")).any()
+    assert seconds["turnout"].isna().tolist() == [False] * 5 + [True]  # elsewhere only the step is left out
     assert response.minute_bands(pd.Series([61.0, 119.0, 120.0, 5000.0])) == {
         **{f"{m}-{m + 1}": 0 for m in range(20)}, "1-2": 2, "2-3": 1, "20+": 1}
 

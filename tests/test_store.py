@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +19,7 @@ from click.testing import CliRunner
 from conftest import BUNDLED_RAW, pairs, write_exports
 
 from firestats.cli import main
+from firestats.files import LOCK, OutputFolder
 from firestats.ingest import readers
 from firestats.store import dataset as store
 from firestats.store import generations
@@ -265,6 +269,40 @@ def test_a_prepare_after_one_stopped_half_way_folds_everything_again(tmp_path):
     prepare([raw], tmp_path / "fresh")
     prepared_alike(out, tmp_path / "fresh")
     assert len(load(out).incidents) == 10
+
+
+@pytest.mark.parametrize("before", [True, False], ids=["prepared before", "a new folder"])
+def test_a_second_prepare_into_a_folder_waits_for_the_first(before, tmp_path):
+    out = tmp_path / "data"
+    if before:
+        prepare([write_exports(tmp_path / "first", ["城东站"])], out)
+    OutputFolder(out)
+    said, done = [], threading.Event()
+    second = threading.Thread(target=lambda: (prepare([write_exports(tmp_path / "second", ["城西站"])], out,
+                                                      waiting=said.append), done.set()))
+    with OutputFolder(out).lock(print, "prepare"):  # a first prepare, still writing
+        files = sorted(out.rglob("*"))
+        second.start()
+        deadline = time.monotonic() + 30
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert said == [f"another prepare is writing to {out}; waiting for it to finish ({out / LOCK})"]
+        assert not done.wait(0.3) and sorted(out.rglob("*")) == files  # nothing read or written meanwhile
+    second.join(60)
+    assert done.is_set() and set(read_index(out).stations) == {"城西站"}
+
+
+def test_two_prepares_into_one_folder_at_once_leave_a_store_that_reads(tmp_path):
+    out = tmp_path / "data"
+    runs = [subprocess.Popen([sys.executable, "-m", "firestats.cli", "prepare",
+                              str(write_exports(tmp_path / name, [station])), "--out", str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for name, station in (("a", "城东站"), ("b", "城西站"))]
+    assert [run.wait(120) for run in runs] == [0, 0], [run.stderr.read() for run in runs]
+    stations = set(read_index(out).stations)
+    assert stations in ({"城东站"}, {"城西站"})
+    result = CliRunner().invoke(main, ["figures", "--data", str(out), "--station", stations.pop(), "--year", "2024"])
+    assert result.exit_code == 0, result.output
 
 
 def test_the_store_counts_every_stations_incidents_by_kind_and_year(prepared, truth):

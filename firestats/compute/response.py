@@ -43,14 +43,23 @@ def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
     """Each incident's response segments in seconds; NaN where a time is missing, out of order
     (a negative segment), over a day, or the arrival is flagged as before dispatch or call."""
     flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
+    raw = _raw_seconds(incidents)
+    return raw.where((raw >= 0) & (raw < _DAY_S)).mask(flagged, axis=0)
+
+
+def out_of_order(incidents: pd.DataFrame) -> pd.Series:
+    """Incidents whose sequence of events is out of order: a step recorded before the one it follows (a negative
+    segment), or an arrival flagged before its dispatch or call."""
+    return (_raw_seconds(incidents) < 0).any(axis=1) | incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
+
+
+def _raw_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Each segment's seconds as the times give them, negative or missing as they are."""
     # Data prepared before unit times were kept: the incident's own times are the first unit's.
     times = incidents.assign(**{unit: incidents[own] for own, unit in FIRST_UNIT_TIMES.items()
                                 if unit not in incidents.columns})
-    out = pd.DataFrame(index=incidents.index)
-    for name, (start, end) in SEGMENTS.items():
-        seconds = (times[end] - times[start]).dt.total_seconds()
-        out[name] = seconds.where((seconds >= 0) & (seconds < _DAY_S) & ~flagged)
-    return out
+    return pd.DataFrame({name: (times[end] - times[start]).dt.total_seconds()
+                         for name, (start, end) in SEGMENTS.items()}, index=incidents.index)
 
 
 def recorded(incidents: pd.DataFrame) -> list[str]:
@@ -85,11 +94,12 @@ def p90_interval(values: np.ndarray) -> list[float]:
     return [float(low), float(high)]
 
 
-def excluded(seconds: pd.DataFrame, standard: dict[str, Any]) -> pd.Series:
+def excluded(seconds: pd.DataFrame, incidents: pd.DataFrame, standard: dict[str, Any]) -> pd.Series:
     """Incidents a standard leaves out of its figures (the Home Office: a total under a minute or
-    over an hour, or a sequence out of order); False for every incident under other standards."""
+    over an hour, or a sequence out of order, the whole incident); False for every incident under other
+    standards."""
     rule = standard.get("exclude") or {}
-    out = pd.Series(False, index=seconds.index)
+    out = out_of_order(incidents) if rule.get("out_of_order") else pd.Series(False, index=seconds.index)
     total = seconds["total"]
     if "total_below_s" in rule:
         out |= (total < rule["total_below_s"]).fillna(False)
@@ -129,7 +139,7 @@ def response_figures(incidents: pd.DataFrame, standard_name: str | None, interva
     key and name, its compliance rows, and the one-minute bands of the total where the standard reports them."""
     standard = profile(standard_name)
     seconds = segment_seconds(incidents)
-    seconds = seconds[~excluded(seconds, standard)]
+    seconds = seconds[~excluded(seconds, incidents, standard)]
     kept = incidents.loc[seconds.index]
     figures = {
         "segments": {name: summary(seconds[name], interval)

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import settings
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in).
@@ -90,8 +91,9 @@ def _blank_to_null(array: pa.Array) -> pa.Array:
 
 
 def text(values: pd.Series) -> pd.Series:
-    """Cells as clean text: NFKC-normalised (full-width to half-width), invisible format characters
-    removed, trimmed; blanks and missing-value markers (NA, N/A, null, -, —, 无) as NA."""
+    """Cells as clean text: NFKC-normalised (full-width to half-width), invisible format characters and the
+    control characters XML forbids (a vertical tab or bell pasted from Word, a DOS file's closing Ctrl-Z) removed,
+    trimmed; blanks and missing-value markers (NA, N/A, null, -, —, 无) as NA."""
     if _CLEAN.get(id(values)) is values:  # text() of its own result is that result: not cleaned twice
         return values
     array = _arrow(values)
@@ -104,6 +106,10 @@ def text(values: pd.Series) -> pd.Series:
     elif share:
         odd = pc.replace_substring_regex(pc.utf8_normalize(pc.filter(array, wide), "NFKC"), _INVISIBLE, "")
         array = pc.replace_with_mask(array, wide, odd)
+    controls = pc.fill_null(pc.match_substring_regex(array, XML_FORBIDDEN), False)
+    if pc.any(controls).as_py():  # rare: replaced in the cells that hold one alone
+        array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
+                                                                                 XML_FORBIDDEN, ""))
     array = pc.utf8_trim_whitespace(array)
     missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
     array = pc.if_else(missing, pa.scalar(None, array.type), array)

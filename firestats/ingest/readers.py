@@ -6,6 +6,7 @@ file it came from and its row number as the user sees it in a spreadsheet (1-bas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
-from firestats.ingest.workbook_scan import scan_xlsx
+from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
+from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import header_search_rows
 from firestats.vocabulary.problems import FLAGGED, QUARANTINE
 from firestats.vocabulary.spelling import normalise_header, unique_names
@@ -23,8 +25,12 @@ from firestats.vocabulary.spelling import normalise_header, unique_names
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
-# How far below the top a header row may sit under title rows.
 READ_PROBLEM_COLUMNS = ["source_row", "action", "reason", "column", "value"]
+# A cell longer than this is no field of an export (an Excel cell holds 32,767 characters; this is the csv module's
+# own limit): its row is quarantined, shown cut to its first characters, and the other rows read.
+CELL_CHARS = 131_072
+_SHOWN_CHARS = 40
+_FORBIDDEN = re.compile(XML_FORBIDDEN)
 
 
 @dataclass
@@ -93,6 +99,10 @@ def read_tables(path: Path, known_headers: set[str], name: str | None = None) ->
         if suffix in EXCEL_SUFFIXES:
             if suffix in (".xlsx", ".xlsm"):
                 shapes = scan_xlsx(path)  # before the reader allocates what the file asks for
+            elif suffix == ".ods":
+                scan_ods(path)
+            elif suffix == ".xls":
+                scan_xls(path)
             sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
         elif suffix in TEXT_SUFFIXES and path.stat().st_size > PIECE_BYTES:
             return [_read_pieces(path, known_headers, name, suffix)]
@@ -175,6 +185,8 @@ def _cells(body: pd.DataFrame, headers: list[str], source: str, width: int | Non
     keep_cols = [i for i in body.columns if headers[i] or not blank[i].all()]
     body = body.loc[~blank.all(axis=1), keep_cols].copy()
     body.columns = unique_names([headers[i] or f"未命名列{i + 1}" for i in keep_cols])
+    body, oversized = _oversized(body)
+    problems += oversized + _control_characters(body)
     body["source_file"] = source
     body["source_row"] = body.index.astype("int64")
     return body.reset_index(drop=True), pd.DataFrame(problems, columns=READ_PROBLEM_COLUMNS)
@@ -265,6 +277,36 @@ def _broken_lines(body: pd.DataFrame, width: int, headers: list[str],
     return body.loc[~spill, body.columns < width], problems
 
 
+def _oversized(body: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows without a cell longer than ``CELL_CHARS``, and the others quarantined (each named by its first
+    such cell, cut short)."""
+    lengths = pd.DataFrame({c: body[c].astype("string").str.len().fillna(0) for c in body.columns
+                            if not _typed(body[c])}, index=body.index)
+    over = lengths > CELL_CHARS
+    rows = over.any(axis=1) if len(over.columns) else pd.Series(False, index=body.index)
+    problems = []
+    for row in rows[rows].index:
+        column = over.columns[over.loc[row]][0]
+        shown = f"{str(body.at[row, column])[:_SHOWN_CHARS]}…（{int(lengths.at[row, column]):,} 个字符）"
+        problems.append({"source_row": row, "action": QUARANTINE, "reason": "oversized_cell", "column": column,
+                         "value": shown})
+    return body[~rows], problems
+
+
+def _control_characters(body: pd.DataFrame) -> list[dict]:
+    """Cells holding characters XML forbids (parse.text takes them out): flagged, each shown with them written
+    as escapes (\\x0b), so the data-quality table says which cells lost what."""
+    found = []
+    for column in body.columns:
+        if not _typed(body[column]):
+            cells = body[column].astype("string")
+            hit = cells.str.contains(XML_FORBIDDEN, regex=True).fillna(False).astype(bool)
+            found += [{"source_row": row, "action": FLAGGED, "reason": "control_characters", "column": column,
+                       "value": _FORBIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}", cells[row])}
+                      for row in hit[hit].index]
+    return found
+
+
 def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[str]:
     """Column names of a two-row header: a merged title spreads right over its blank cells."""
     filled, last = [], ""
@@ -278,8 +320,14 @@ def _two_row_names(upper: list[str], lower: list[str], known: set[str]) -> list[
     return names
 
 
+def _typed(column: pd.Series) -> bool:
+    """A column of numbers or times alone, which holds no text."""
+    return pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype)
+
+
 def _blank(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+    if _typed(column):
         return column.isna()
     as_text = column.astype("string")
-    return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)
+    # A cell of control characters alone (a DOS export's closing Ctrl-Z on a line of its own) is blank too.
+    return (as_text.isna() | (as_text.str.replace(XML_FORBIDDEN, "", regex=True).str.strip() == "")).astype(bool)

@@ -119,6 +119,7 @@ def parse_text(text: str, sep: str) -> TextGrid:
         return TextGrid(grid, head_widths=[grid.shape[1]] * min(len(grid), HEAD_ROWS))
     # Every line is one row here; pandas pads short lines with empty cells, so count the fields of
     # the first ones (where the header is) to know which cells a header line really names.
+    _long_fields(text)
     head = csv.reader(itertools.islice(io.StringIO(text, newline=""), HEAD_ROWS), delimiter=sep)
     return TextGrid(grid, head_widths=[len(fields) for fields in head])
 
@@ -144,7 +145,7 @@ def _line_by_line(text: str, sep: str) -> TextGrid:
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a long cell is data, not an attack on memory
+    _long_fields(text)
     spans = _record_spans(lines)
     parsed = [_fields("\n".join(lines[first : last + 1]), sep) for first, last in spans]
     single = Counter(len(f) for f, (first, last) in zip(parsed, spans) if first == last and f)
@@ -165,6 +166,12 @@ def _line_by_line(text: str, sep: str) -> TextGrid:
     width = max(map(len, rows), default=0)  # short lines padded as missing cells (pandas no longer pads them)
     grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype="str")
     return TextGrid(grid, unclosed, [len(r) for r in rows[:HEAD_ROWS]])
+
+
+def _long_fields(text: str) -> None:
+    """Let the csv module read a field as long as ``text``: a long cell is data (the reader quarantines its row),
+    not a reason to refuse the whole file."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
 
 
 def _record_spans(lines: list[str]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ import jinja2
 from firestats.catalogue import accounting_rule, heading, shown_in, table_heading
 from firestats.compute.compare import n_of, value_at
 from firestats.periods import KINDS, Period, days_written
-from firestats.privacy import redact
+from firestats.privacy import redact, redact_all
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
 from firestats.store import skipped_files, unread_sheets
@@ -101,8 +101,10 @@ def render(manifest: dict[str, dict[str, Any]], periods: dict[str, Period], qual
     """The index page's HTML: the reports of the ``manifest`` grouped by the ``periods`` they are of (both by
     report name); ``quality`` is the prepared folder's quality summary.
 
-    Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``).
+    Each report is shown by its station's real name (its file's name may carry a hash, see ``paths``); every
+    text from the data, the exports' file names too, redacted.
     """
+    quality = redact_all(quality)  # an export named 警情补录_报警人13300133000.csv is listed as 报警人[电话已隐去]
     accounts = shown_in("accounting")  # the catalogue's terms, as on the report page and in the workbook
     kept = [e.shown["accounting"].name for e in accounts]
     return _template().render(

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from firestats.periods import Period
+from firestats.privacy import redact
 
 OVERVIEW_NAME = "支队总览"
 # What a station report writes beside its HTML (the detachment overview writes the HTML alone).
@@ -42,10 +43,12 @@ def safe_name(name: str) -> str:
     """A file name for a station that keeps its Chinese characters, unique to the name and safe on every system.
 
     A name that is safe as it is stays as it is (城东站); any other ends in a hash of the real name
-    (城东/站 -> 城东_站-3f2a9c1e), as do names that could be taken for another's (支队总览, a name
-    already ending in such a hash, 城东站-通报 whose .txt would be 城东站's 通报).
+    (城东/站 -> 城东_站-3f2a9c1e), as do names that could be taken for another's (支队总览, a name already
+    ending in such a hash, 城东站-通报 whose .txt would be 城东站's 通报). A phone or identity number is
+    redacted first, from the hash too (报警人13300133000 -> 报警人[电话已隐去]-…).
     """
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    shown = redact(name)  # a phone or identity number never names a file, nor can be found again from its hash
+    cleaned = _UNSAFE.sub("_", shown).strip(" .")
     reserved = _RESERVED.fullmatch(cleaned)
     kept = (cleaned and cleaned == name and len(name.encode("utf-8")) <= NAME_BYTES and not reserved
             and name != OVERVIEW_NAME and not _HASHED.fullmatch(name) and not name.endswith(_BULLETIN_MARK))
@@ -54,7 +57,7 @@ def safe_name(name: str) -> str:
     if reserved:  # Windows reads the part before the first dot: CON.txt-3f2a9c1e.html would still be the console
         cleaned = f"_{cleaned}"
     stem = _cut(cleaned, NAME_BYTES - _HASH_CHARS - 1).rstrip(" .") or "_"
-    return f"{stem}-{hashlib.sha256(name.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
+    return f"{stem}-{hashlib.sha256(shown.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
 
 
 def report_name(station: str | None, period: Period) -> str:

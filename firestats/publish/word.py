@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 import firestats
+from firestats.privacy import xml_text
 from firestats.publish.annual import Block
 from firestats.settings import settings
 
@@ -156,11 +157,12 @@ def document(blocks: list[Block], english: bool = False) -> bytes:
             paragraph.paragraph_format.right_indent = Pt(char_pt * signed[block.kind])
         if block.kind == "title":
             paragraph.paragraph_format.space_after = Pt(spec["line_pt"])
-        run = paragraph.add_run(block.text)
+        # The template's words and a notebook's own too: python-docx refuses a text holding a control character.
+        run = paragraph.add_run(xml_text(block.text))
         _font(run, style["font"], style["size_pt"], bool(style.get("bold")))
         if style["size_pt"] == char_pt and not english:  # the title, larger, stands on its own
             _spaced(run, condensed)
-    _properties(doc, blocks[0].text if blocks else "")
+    _properties(doc, xml_text(blocks[0].text) if blocks else "")
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -31,12 +31,13 @@ from typing import Any
 from tqdm import tqdm
 
 import firestats
-from firestats.errors import ClusterError, NoRecords
+from firestats.errors import ClusterError, NoRecords, OutputError
 from firestats.files import OutputFolder
 from firestats.periods import KINDS, Period
-from firestats.privacy import printable
+from firestats.privacy import printable, redact
 from firestats.publish import index_page
-from firestats.publish.paths import report_files, report_name
+from firestats.publish.paths import report_files, report_name, safe_name
+from firestats.publish.template_schema import check_template
 from firestats.request import Options, Request
 from firestats.run.kernels import Kernel
 from firestats.run.render import (
@@ -152,6 +153,16 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         book = Path(notebook) if station else OVERVIEW_NOTEBOOK
         return Job(request, str(out_dir), str(book), input_key(index, quality, request, book), timeout_s)
 
+    if found:
+        check_template(options.docx_template, found[0][1])  # before any worker starts a kernel
+    alike: dict[str, set[str]] = {}
+    for station, _period in found:  # Windows and macOS see Soho.html and SOHO.html as one file: neither is written
+        alike.setdefault(safe_name(station).casefold(), set()).add(station)
+    twins = next((sorted(names) for names in alike.values() if len(names) > 1), None)
+    if twins:
+        raise OutputError(f"stations {'、'.join(map(redact, twins))} differ only in case (or in a number file names "
+                          "never show): their reports would be one file on Windows and macOS; spell them alike in "
+                          "the exports and prepare again")
     return [job(s, p) for s, p in found] + [job(None, p) for p in sorted({p for _, p in found})]
 
 

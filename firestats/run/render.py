@@ -16,6 +16,7 @@ from firestats.files import OutputFolder
 from firestats.periods import Period
 from firestats.privacy import redact
 from firestats.publish.paths import KEPT_SUFFIX, report_files, report_name, report_path
+from firestats.publish.template_schema import check_template
 from firestats.request import Request
 from firestats.run.kernels import Kernel
 from firestats.run.notebooks import notebook
@@ -154,6 +155,8 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
     folder = OutputFolder(out_dir)  # refused now, before a kernel starts, if it cannot be written
     notebook = Path(notebook)
     use_settings(request.options.settings)  # the exports and the Word draft are written here
+    # The draft's wording, refused now rather than after the notebook ran.
+    check_template(request.options.docx_template, request.period)
     with _on(kernel, notebook, STATION_PRELOAD) as running:
         data_dir = find_prepared(request.data_dir)
         index = read_index(data_dir)

@@ -18,8 +18,17 @@ from firestats.errors import FirestatsError
 from firestats.files import OutputFolder
 from firestats.periods import Period
 from firestats.settings import use_settings
-from firestats.store.generations import GENERATIONS, Generation
-from firestats.store.layout import QUALITY, find_prepared, match_station, read_index, read_quality, reading, resolved
+from firestats.store.generations import GENERATIONS, LISTED, Generation
+from firestats.store.layout import (
+    QUALITY,
+    find_prepared,
+    inside,
+    match_station,
+    read_index,
+    read_quality,
+    reading,
+    resolved,
+)
 from firestats.store.partition_files import parquet_bytes, write_files
 from firestats.store.partitions import (
     LAYOUT,
@@ -246,17 +255,17 @@ class Previous:
         its index cannot be read: a prepare stopped half-way leaves generations whose files no index lists)."""
         if not self.partitions:
             return {}
-        try:
+        try:  # a damaged list (cut short, of another shape) is as none: its tables are folded again
             with reading(self.root / GENERATIONS):
-                listed = json.loads((self.root / GENERATIONS).read_text("utf-8"))
-        except FirestatsError:
+                listed = LISTED.validate_json((self.root / GENERATIONS).read_bytes())
+        except FirestatsError:  # reading() refuses a ValidationError as any ValueError
             return {}
         found: dict[str, list[str]] = {}
         for path in self.paths():
             found.setdefault(Path(path).stem, []).append(path)
-        # One an earlier firestats wrote without its kinds counted is folded again rather than kept uncounted.
-        return {label: Generation.read(data) for label, data in listed.items()
-                if "kinds" in data and all((self.root / path).is_file() for path in found.get(label, []))}
+        return {label: generation for label, data in listed.items()
+                if (generation := Generation.read(data)) is not None
+                and all((self.root / path).is_file() for path in found.get(label, []))}
 
     def problems(self, labels: list[str]) -> list[pd.DataFrame]:
         """The problem rows the generations ``labels`` hold, each in file order."""
@@ -324,7 +333,7 @@ def _slice(data_dir: Path, index: StoreIndex, station: str | None, years: Iterab
 
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:
     """The rows of ``table`` in the partition files a slice needs, in their order in the whole table."""
-    paths = [data_dir / path for path, _ in index.files(table, station, years)]
+    paths = [inside(data_dir, path) for path, _ in index.files(table, station, years)]
     return _ordered(paths or [data_dir / schema_path(table)], table)
 
 

@@ -17,10 +17,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, TypeAdapter, ValidationError
 
 GENERATIONS = "generations.json"
 
@@ -44,13 +45,23 @@ class Generation:
         return Tally(self.types, self.kinds)
 
     @classmethod
-    def read(cls, data: dict[str, Any]) -> Generation:
-        """A generation as ``generations.json`` holds it."""
-        return cls(**data)
+    def read(cls, data: Any) -> Generation | None:
+        """A generation as ``generations.json`` holds it; None when it is not of the shape this firestats writes:
+        one an earlier firestats wrote without its kinds counted is folded again rather than kept uncounted."""
+        try:
+            return _GENERATION.validate_python(data)
+        except ValidationError:
+            return None
 
     def as_json(self) -> dict[str, Any]:
         """The generation as ``generations.json`` holds it."""
         return asdict(self)
+
+
+# generations.json as prepare writes it: a generation's label (g + 15 hex digits, its files' name) -> what it keeps
+# (each read on its own, see Generation.read).
+LISTED = TypeAdapter(dict[Annotated[str, Field(pattern=r"^g[0-9a-f]{15}$")], dict[str, Any]])
+_GENERATION = TypeAdapter(Generation)
 
 
 def table_id(part_key: str, number: int, source: str) -> str:

@@ -12,10 +12,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
+from firestats.settings import first_error
 from firestats.store.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
+from firestats.vocabulary.problems import ACCOUNT_KEYS
 
 if TYPE_CHECKING:
     from firestats.request import Request
@@ -23,6 +27,82 @@ if TYPE_CHECKING:
 QUALITY = "quality.json"
 # The single tables an older firestats wrote (layout 1): a folder holding them is refused with "prepare again".
 OLD_TABLES = ("incidents.parquet", "problems.parquet")
+
+
+class _Exact(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+_SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+_STATION_ID = Annotated[str, Field(pattern=r"^s\d{4}$")]
+
+
+class _Layout(_Exact):
+    version: int
+
+
+class _PartitionFile(_Exact):
+    rows: Annotated[int, Field(ge=0)]
+    sha256: _SHA256
+    content: _SHA256
+
+
+class _Station(_Exact):
+    id: _STATION_ID
+    months: list[Annotated[str, Field(pattern=r"^\d{4}-(?:0[1-9]|1[0-2])$")]]
+
+
+class _QualityFile(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    source_file: str
+    rows_in: Annotated[int, Field(ge=0)]
+    kept: Annotated[int, Field(ge=0)]
+    merged: Annotated[int, Field(ge=0)]
+    quarantined: Annotated[int, Field(ge=0)]
+
+
+class _Quality(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    files: list[_QualityFile]
+    totals: dict[Literal[ACCOUNT_KEYS], Annotated[int, Field(ge=0)]]
+    reasons: list[dict[str, Any]]
+    unattributed: Annotated[int, Field(ge=0)]
+
+
+# What prepare writes, and nothing else: a partition is named by its year and station id (2024/s0007, none/none),
+# a file by its generation (part, g + 15 hex digits), so no entry of the index can name a path out of the store.
+_PARTITION = Annotated[str, Field(pattern=r"^(?:\d{4}|none)/(?:s\d{4}|none)$")]
+_GENERATION = Annotated[str, Field(pattern=r"^(?:part|g[0-9a-f]{15})$")]
+_STRICT = ConfigDict(strict=True)
+_SCHEMAS: dict[str, TypeAdapter] = {
+    LAYOUT: TypeAdapter(_Layout),
+    STATIONS: TypeAdapter(dict[Annotated[str, Field(min_length=1)], _Station]),
+    PARTITIONS: TypeAdapter(dict[Literal[TABLES], dict[_PARTITION, dict[_GENERATION, _PartitionFile]]], config=_STRICT),
+    QUALITY: TypeAdapter(_Quality),
+}
+
+
+def read_json(data_dir: Path, name: str) -> Any:
+    """One of the prepared folder's index files (layout, stations, partitions, quality), refused in one line saying
+    to prepare again unless it is JSON of the shape prepare writes."""
+    path = data_dir / name
+    with reading(path):
+        data = json.loads(path.read_text("utf-8"))
+    try:
+        _SCHEMAS[name].validate_python(data)
+    except ValidationError as exc:
+        raise InputError(f"{path}: not as `firestats prepare` writes it ({first_error(exc)}); prepare the data "
+                         "again with `firestats prepare`") from exc
+    return data
+
+
+def inside(data_dir: Path, relative: str) -> Path:
+    """The prepared folder's file at ``relative``, refused unless it resolves inside the folder (a link out)."""
+    path = data_dir / relative
+    if not path.resolve().is_relative_to(data_dir.resolve()):
+        raise InputError(f"{path}: leads out of the prepared folder {data_dir}; prepare the data again with "
+                         "`firestats prepare`")
+    return path
 
 
 def check_prepared(data_dir: Path) -> None:
@@ -40,14 +120,8 @@ def check_prepared(data_dir: Path) -> None:
 
 
 def _layout_version(data_dir: Path) -> int | None:
-    """The version ``data_dir``'s layout.json names (None without one; 0 when it cannot be read)."""
-    path = data_dir / LAYOUT
-    if not path.is_file():
-        return None
-    try:
-        return int(json.loads(path.read_text("utf-8")).get("version", 0))
-    except (OSError, ValueError, AttributeError, TypeError):
-        return 0
+    """The version ``data_dir``'s layout.json names (None without one; refused when it cannot be read)."""
+    return read_json(data_dir, LAYOUT)["version"] if (data_dir / LAYOUT).is_file() else None
 
 
 def find_prepared(data_dir: Path | str | None) -> Path:
@@ -79,19 +153,14 @@ def read_quality(data_dir: Path | str) -> dict[str, Any]:
     """The prepared folder's quality summary (every file's rows in, kept, merged and quarantined)."""
     data_dir = Path(data_dir)
     check_prepared(data_dir)
-    with reading(data_dir / QUALITY):
-        return json.loads((data_dir / QUALITY).read_text("utf-8"))
+    return read_json(data_dir, QUALITY)
 
 
 def read_index(data_dir: Path | str) -> StoreIndex:
     """A prepared folder's index: its stations, the months each has records in, and its partition files."""
     data_dir = Path(data_dir)
     check_prepared(data_dir)
-    with reading(data_dir / STATIONS):
-        stations = json.loads((data_dir / STATIONS).read_text("utf-8"))
-    with reading(data_dir / PARTITIONS):
-        partitions = json.loads((data_dir / PARTITIONS).read_text("utf-8"))
-    return StoreIndex(stations, partitions)
+    return StoreIndex(read_json(data_dir, STATIONS), read_json(data_dir, PARTITIONS))
 
 
 def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | None = None,
@@ -101,7 +170,7 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
     data_dir = Path(data_dir)
     for table in TABLES:
         for relative, entry in index.files(table, station, years):
-            path = data_dir / relative
+            path = inside(data_dir, relative)
             with reading(path):
                 data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
@@ -110,17 +179,23 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
 
 
 def match_station(spelling: str, known: set[str]) -> str:
-    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站)."""
+    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站, soho -> Soho);
+    refused (UnknownStation) when it names none, or several that differ only in case (Soho, SOHO), listing them."""
     if spelling in known:  # already canonical: no need to load the cleaning rules
         return spelling
     from firestats.ingest.stations import normalise_station
 
     canonical = normalise_station(spelling)
-    folded = {name.casefold(): name for name in known}  # Soho, SOHO and soho are one station
-    canonical = folded.get(canonical.casefold(), canonical)
-    if canonical not in known:
+    if canonical in known:
+        return canonical
+    # Spelled in another case (soho for Soho): the one station so spelled, never one of several by chance.
+    alike = sorted(name for name in known if name.casefold() == canonical.casefold())
+    if len(alike) > 1:
+        raise UnknownStation(f"{spelling!r} is {len(alike)} stations that differ only in case: {'、'.join(alike)}; "
+                             "give the one meant as the data spells it")
+    if not alike:
         raise UnknownStation(f"no station {spelling!r} in the data; stations: {'、'.join(sorted(known))}")
-    return canonical
+    return alike[0]
 
 
 def resolved(request: Request, index: StoreIndex) -> Request:

@@ -328,13 +328,14 @@ def _merge(valid: pd.DataFrame, fold: pd.Series) -> tuple[pd.DataFrame, pd.DataF
 
 
 def _first_arriving(units: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    """Per incident, the dispatch and en route times of the unit first on scene (the first such row
-    where two arrive together); incidents no unit reached are left out."""
-    arrived = units["arrived_at"]
-    reached = arrived.notna()
-    first = arrived[reached].groupby(key[reached], sort=False).idxmin()
-    own = units.loc[first.to_numpy(), list(FIRST_UNIT_TIMES)].set_axis(first.index)
-    return own.rename(columns=FIRST_UNIT_TIMES)
+    """Per incident, the dispatch and en route times of the unit first on scene; incidents no unit reached are
+    left out. Where two arrive in the same second, the one dispatched first is (then the one en route first,
+    then the first row): file order never decides a turnout or a travel time the times can."""
+    reached = units["arrived_at"].notna()
+    ranked = units.loc[reached, ["arrived_at", *FIRST_UNIT_TIMES]].assign(merge_key=key[reached])
+    ranked = ranked.sort_values(["arrived_at", *FIRST_UNIT_TIMES], kind="stable", na_position="last")
+    first = ranked.drop_duplicates("merge_key").set_index("merge_key")
+    return first[list(FIRST_UNIT_TIMES)].rename(columns=FIRST_UNIT_TIMES)
 
 
 def _seconds_refined(times: pd.Series, key: pd.Series) -> pd.Series:

@@ -11,6 +11,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from firestats.errors import InputError
+from firestats.files import notice
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
 from firestats.ingest.mapping import Mapping, known_headers, load_mapping
@@ -357,18 +358,27 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def prepare(paths: Iterable[Path | str] | Path | str, out_dir: Path | str,
-            mapping: Mapping | Path | str | None = None, rebuild: bool = False, progress: bool = True) -> Dataset:
+            mapping: Mapping | Path | str | None = None, rebuild: bool = False, progress: bool = True,
+            waiting: Callable[[str], None] = notice) -> Dataset:
     """Read, clean and write exports into ``out_dir`` (a partitioned store and quality.json); returns the quality
     summary and problem rows (the incidents, a slice at a time, went to the store: ``load(out_dir)`` reads them).
 
     An ``out_dir`` prepared before is updated: only new or changed files are read (by content), only the
     incidents of those and of the files they fold with are folded again (see ``generations``), the rows of
     removed files are dropped, and the result is the one a prepare from scratch gives; ``rebuild`` reads and
-    folds every file again. With ``progress`` a bar on a terminal shows the bytes read.
+    folds every file again. With ``progress`` a bar on a terminal shows the bytes read. One prepare writes into a
+    folder at a time: another calls ``waiting`` with a message, then waits for it (default: the message on stderr).
     """
-    out_dir = Path(out_dir)
     paths, mapping = _given(paths, mapping)
-    parts, skipped = read_parts(paths, mapping, SourceCache(out_dir, rebuild), progress)
+    with SourceCache(Path(out_dir), rebuild, waiting) as cache:
+        parts, skipped = read_parts(paths, mapping, cache, progress)
+        # The folder is held from the first part kept (or from here, when every part was kept before) to the end.
+        return _prepared(parts, skipped, mapping, cache.folder.given, rebuild)
+
+
+def _prepared(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping | None, out_dir: Path,
+              rebuild: bool) -> Dataset:
+    """Every file's part folded and saved into ``out_dir`` (see ``prepare``)."""
     streams = [s for p in parts for s in p.incidents]
     ids = [table_id(p.key, n, s.source) for p in parts for n, s in enumerate(p.incidents)]
     read = [_dated(p.problems) for p in parts]

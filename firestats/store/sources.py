@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import firestats
-from firestats.files import OutputFolder
+from firestats.files import OutputFolder, notice
 from firestats.ingest.mapping import Mapping
 from firestats.store.merging import SLICE_ROWS, Keys, Stream
 from firestats.store.spill import OPTIONS, release_memory
@@ -71,31 +72,49 @@ class SourceCache:
     """The parts kept in a prepared folder's ``.sources``: per part a JSON file, a few Parquet tables (problem rows,
     records, key hashes) and each incident table's slices in Arrow IPC."""
 
-    def __init__(self, out_dir: Path, rebuild: bool = False) -> None:
+    def __init__(self, out_dir: Path, rebuild: bool = False, waiting: Callable[[str], None] = notice) -> None:
         self.out_dir = out_dir
         self.rebuild = rebuild
+        self.waiting = waiting  # told when another prepare holds the folder, before this one waits for it
+        self._held = ExitStack()
         self.used: set[str] = set()
         self.kept: dict[str, list[SliceFiles]] = {}  # part key -> its incident tables' slices, kept as converted
         self._folder: OutputFolder | None = None
 
+    def __enter__(self) -> SourceCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.close()
+
     @property
     def folder(self) -> OutputFolder:
-        """The prepared folder, made at the first part kept: a prepare refused before then leaves nothing."""
+        """The prepared folder, made at the first part kept (a prepare refused before then leaves nothing) and held
+        from then until the cache's ``with`` ends: a second prepare into it waits, never reads a part half-kept nor
+        loses one the first deletes."""
         if self._folder is None:
-            self._folder = OutputFolder(self.out_dir)
+            folder = OutputFolder(self.out_dir)
+            self._held.enter_context(folder.lock(self.waiting, "prepare"))
+            self._folder = folder
         return self._folder
 
     def get(self, key: str) -> FilePart | None:
         """The part kept under ``key`` (None when there is none, or with ``rebuild``)."""
-        meta_path = self.out_dir / SOURCES / f"{key}.json"
-        if self.rebuild or (self.out_dir / SOURCES).is_symlink() or not meta_path.is_file():
+        return None if self.rebuild else self._kept(key)
+
+    def _kept(self, key: str) -> FilePart | None:
+        """The part kept under ``key``, read while the folder is held (None when there is none or it is damaged)."""
+        if not self.out_dir.is_dir():  # nothing kept yet: the first part kept makes the folder (and holds it)
+            return None
+        meta_path = self.folder.root / SOURCES / f"{key}.json"  # held before anything kept is read
+        if (self.out_dir / SOURCES).is_symlink() or not meta_path.is_file():
             return None
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
             tables = {name: self._table(key, name) for name in meta["tables"]}
             streams = [SliceFiles(self, key, i, n) for i, n in enumerate(meta["slices"])]
             schemas = [files.schema() for files in streams]
-        except (OSError, ValueError, KeyError, IndexError):  # a damaged part is read again from its file
+        except (OSError, ValueError, KeyError, IndexError, TypeError):  # a damaged part is read again from its file
             return None
         finally:
             release_memory()  # the Arrow tables the frames were converted from
@@ -131,7 +150,7 @@ class SourceCache:
                 "records": list(part.records), "tables": list(tables),
                 "slices": [len(files.paths) for files in self.kept.pop(key, [])]}
         self.folder.write(f"{SOURCES}/{key}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
-        kept = SourceCache(self.out_dir).get(key)
+        kept = self._kept(key)
         self.used.add(key)
         return kept if kept is not None else part
 

@@ -1,5 +1,6 @@
 """The impossible times of folded incidents blanked and flagged: a time more than a day from its call, before its
-call, or before the step it follows, and an arrival before its dispatch.
+call, or before the step it follows, and an arrival before its dispatch. The first-arriving unit's own dispatch
+and en route times (turnout and travel are its) are held to the first two rules like the incident's.
 
 A flagged time is written as its column writes times (``parse.times_written``), so a slice of the table
 flags as the whole table does; each step's problem rows are ordered as the step gives them on the whole table.
@@ -12,16 +13,19 @@ import pandas as pd
 
 from firestats.ingest import parse
 from firestats.ingest.problems import rows_where
-from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH, TIMESTAMP_FIELDS
+from firestats.schema import FIRST_UNIT_TIMES, FLAG_ARRIVAL_BEFORE_DISPATCH, TIMESTAMP_FIELDS
 from firestats.vocabulary.problems import FLAGGED
 
-_STEP = {name: i for i, name in enumerate(TIMESTAMP_FIELDS)}
+_OWN = {unit: own for own, unit in FIRST_UNIT_TIMES.items()}  # a first-unit time -> the incident's time it copies
+# Checked in this order, and their problem rows so ordered: a first unit's time before the incident's it may copy.
+_CHECKED = (*_OWN, *TIMESTAMP_FIELDS)
+_STEP = {name: i for i, name in enumerate(_CHECKED)}
 
 
 def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataFrame:
     """Blank every later time more than a day from the call (a typed year 2200, a wrong day) and list it."""
     found = []
-    for name in TIMESTAMP_FIELDS:
+    for name in _CHECKED:
         if name == "received_at":
             continue
         gap = (incidents[name] - incidents["received_at"]).abs()
@@ -34,9 +38,13 @@ def _far_times(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.DataF
 def _blanked(incidents: pd.DataFrame, name: str, where: pd.Series, reason: str,
              dates_only: dict[str, bool]) -> pd.DataFrame:
     """List the times of column ``name`` where ``where`` holds as ``reason`` problems (as the export wrote
-    them), then blank them."""
-    shown = parse.times_written(incidents[name], where, dates_only[name])
-    found = rows_where(incidents, where, FLAGGED, reason, name, shown)
+    them), then blank them. A first unit's time that is the incident's own (an export of one row an incident)
+    is blanked unlisted: the incident's column lists it."""
+    listed = where
+    if name in _OWN:
+        listed = where & ~(incidents[name] == incidents[_OWN[name]]).fillna(False).astype(bool)
+    shown = parse.times_written(incidents[name], listed, dates_only[_OWN.get(name, name)])
+    found = rows_where(incidents, listed, FLAGGED, reason, name, shown)
     incidents[name] = incidents[name].mask(where)
     return found
 
@@ -84,7 +92,7 @@ def _out_of_order(incidents: pd.DataFrame, dates_only: dict[str, bool]) -> pd.Da
     """
     found = []
     later = [t for t in TIMESTAMP_FIELDS if t not in ("received_at", "water_at")]
-    for name in later:
+    for name in (*_OWN, *later):
         early = (incidents[name] < incidents["received_at"]).fillna(False).astype(bool)
         if name == "arrived_at":  # flagged as arrival_before_dispatch already
             incidents[name] = incidents[name].mask(early)

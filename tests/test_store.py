@@ -337,3 +337,17 @@ def test_prepare_shows_its_progress_on_a_terminal_and_nothing_elsewhere(tmp_path
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log file
     prepare(export, tmp_path / "quiet")
     assert sys.stderr.getvalue() == ""
+
+
+def test_a_station_is_found_by_its_case_its_full_name_or_the_start_of_its_name():
+    from firestats.errors import UnknownStation
+    from firestats.store import match_station
+
+    known = {"Tallaght Fire Station", "Tara Street", "城东站"}
+    assert match_station("tallaght", known) == "Tallaght Fire Station"
+    assert match_station("TARA STREET", known) == "Tara Street"
+    assert match_station("城东消防救援站", known) == "城东站"
+    with pytest.raises(UnknownStation, match="'ta' names 2 stations: Tallaght Fire Station、Tara Street"):
+        match_station("ta", known)
+    with pytest.raises(UnknownStation, match="no station 'Dublin'"):
+        match_station("Dublin", known)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from firestats.errors import InputError, NoRecords, NotPrepared, UnknownStation
 from firestats.settings import first_error
 from firestats.store.partitions import LAYOUT, LAYOUT_VERSION, PARTITIONS, STATIONS, TABLES, StoreIndex
+from firestats.vocabulary.messages import _
 from firestats.vocabulary.problems import ACCOUNT_KEYS
 
 if TYPE_CHECKING:
@@ -179,23 +180,28 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Non
 
 
 def match_station(spelling: str, known: set[str]) -> str:
-    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站, soho -> Soho);
-    refused (UnknownStation) when it names none, or several that differ only in case (Soho, SOHO), listing them."""
+    """The canonical name among ``known`` of a station spelled any way (城东 / 城东消防救援站 -> 城东站, soho -> Soho,
+    tallaght -> Tallaght Fire Station); refused (UnknownStation) when it names none, or several (Soho and SOHO, or
+    two that start alike), listing them."""
     if spelling in known:  # already canonical: no need to load the cleaning rules
         return spelling
-    from firestats.ingest.stations import normalise_station
+    from firestats.ingest.stations import full_name, normalise_station
 
     canonical = normalise_station(spelling)
     if canonical in known:
         return canonical
-    # Spelled in another case (soho for Soho): the one station so spelled, never one of several by chance.
-    alike = sorted(name for name in known if name.casefold() == canonical.casefold())
-    if len(alike) > 1:
-        raise UnknownStation(f"{spelling!r} is {len(alike)} stations that differ only in case: {'、'.join(alike)}; "
-                             "give the one meant as the data spells it")
-    if not alike:
-        raise UnknownStation(f"no station {spelling!r} in the data; stations: {'、'.join(sorted(known))}")
-    return alike[0]
+    # Spelled in another case (soho for Soho), by its full name, or by the start of its name (tallaght for Tallaght
+    # Fire Station): the one station so spelled, never one of several by chance.
+    folded = canonical.casefold()
+    for alike in ([n for n in known if n.casefold() == folded or full_name(n).casefold() == folded],
+                  [n for n in known if n.casefold().startswith(folded)]):
+        if len(alike) > 1:
+            raise UnknownStation(_("{spelling!r} names {n} stations: {names}; give the one meant as the data "
+                                   "spells it").format(spelling=spelling, n=len(alike), names="、".join(sorted(alike))))
+        if alike:
+            return alike[0]
+    raise UnknownStation(_("no station {spelling!r} in the data; stations: {names}").format(
+        spelling=spelling, names="、".join(sorted(known))))
 
 
 def resolved(request: Request, index: StoreIndex) -> Request:

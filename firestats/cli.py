@@ -139,8 +139,8 @@ def prepare(inputs: tuple[Path, ...], out_dir: Path, mapping_name: str | None, s
     from firestats.store import describe
     from firestats.store import prepare as run
 
-    dataset = _read(lambda mapping: run(inputs, out_dir, mapping, rebuild), mapping_name, settings)
-    _say([*describe(dataset), _("wrote {path}").format(path=out_dir)])
+    dataset, mapping = _read(lambda mapping: (run(inputs, out_dir, mapping, rebuild), mapping), mapping_name, settings)
+    _say([*describe(dataset, mapping=mapping), _("wrote {path}").format(path=out_dir)])
 
 
 @main.command()
@@ -157,8 +157,8 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, settings: str |
     """
     from firestats.store import build, describe, problem_rows
 
-    dataset = _read(lambda mapping: build(inputs, mapping), mapping_name, settings)
-    _say(describe(dataset, examples))
+    dataset, mapping = _read(lambda mapping: (build(inputs, mapping), mapping), mapping_name, settings)
+    _say(describe(dataset, examples, mapping))
     problems = problem_rows(dataset.problems)
     click.echo(_("{n} row(s) with problems").format(n=len(problems.drop_duplicates(["source_file", "source_row"])))
                if len(problems) else _("clean: every row kept"))

@@ -19,6 +19,10 @@ class InputError(FirestatsError):
     """An input firestats cannot read at all; the message names the file and the cause."""
 
 
+class NoHeaderRow(InputError):
+    """A file with no row of known column names near its top; who reads it says what it looked for."""
+
+
 class MappingError(FirestatsError):
     """A mapping file that cannot be used; the message names the file and the key."""
 

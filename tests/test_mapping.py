@@ -158,3 +158,16 @@ def test_the_api_takes_a_mapping_by_name_or_file_and_one_path_alone(export, tmp_
     assert by_file.quality["totals"] == by_object.quality["totals"]
     with pytest.raises(MappingError, match="no such mapping"):
         fs.prepare([export / "units.csv"], tmp_path / "out2", mapping="nonesuch")
+
+
+def test_an_exclusion_on_na_means_the_word_and_a_rule_that_matches_nothing_is_said(export):
+    """`NA` is blank in numbers and times, not in a text an exclusion names; a mistyped rule is not silent."""
+    (export / "units.csv").write_text(UNITS_CSV.replace("Cat in tree,Ground 2,,300,test call",
+                                                        "Cat in tree,Ground 2,,300,NA"), "utf-8")
+    (export / "na.yaml").write_text(MAPPING.replace('  - {column: Note, pattern: "^test", reason: test call}',
+                                                    '  - {column: Note, equals: NA, reason: marked NA}\n'
+                                                    '  - {column: Kind, equals: Trainign, reason: typo}'), "utf-8")
+    data = build([export / "units.csv"], load_mapping(export / "na.yaml"))
+    assert "D2" not in set(data.incidents["incident_id"])  # its Note is the word NA
+    result = CliRunner().invoke(main, ["validate", str(export / "units.csv"), "--mapping", str(export / "na.yaml")])
+    assert "marked NA" in result.output and "the mapping's rule to exclude typo matched no row" in result.output

@@ -73,7 +73,7 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
     problems = [rows_where(out, skip, QUARANTINE, "summary_row", "", cells.iloc[:, 0] if headers else None)]
     defaulted: dict[str, int] = {}
     for rule in mapping.exclude:
-        value = parse.text(cells[column_of[rule.column]])
+        value = parse.as_written(cells[column_of[rule.column]])  # a rule on NA means the word NA
         hit = _excluded(value, rule) & ~skip
         problems.append(rows_where(out, hit, QUARANTINE, "excluded", rule.column, rule.describe()))
         skip |= hit

@@ -96,6 +96,18 @@ def text(values: pd.Series) -> pd.Series:
     trimmed; blanks and missing-value markers (NA, N/A, null, -, —, 无) as NA."""
     if _CLEAN.get(id(values)) is values:  # text() of its own result is that result: not cleaned twice
         return values
+    clean = _cleaned(values, markers=True)
+    _CLEAN[id(clean)] = clean
+    return clean
+
+
+def as_written(values: pd.Series) -> pd.Series:
+    """Cells as clean text, as text() gives them, but a missing-value marker (NA, 无) kept as the word it is: a
+    mapping's exclusion rule may name one."""
+    return _cleaned(values, markers=False)
+
+
+def _cleaned(values: pd.Series, markers: bool) -> pd.Series:
     array = _arrow(values)
     # NFKC and the invisible characters touch non-ASCII cells alone: where most cells are ASCII (times, numbers,
     # IDs) only the others are normalised, a third of the cost on a million times.
@@ -111,11 +123,10 @@ def text(values: pd.Series) -> pd.Series:
         array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
                                                                                  XML_FORBIDDEN, ""))
     array = pc.utf8_trim_whitespace(array)
-    missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
-    array = pc.if_else(missing, pa.scalar(None, array.type), array)
-    clean = _series(_blank_to_null(array), values.index)
-    _CLEAN[id(clean)] = clean
-    return clean
+    if markers:
+        missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
+        array = pc.if_else(missing, pa.scalar(None, array.type), array)
+    return _series(_blank_to_null(array), values.index)
 
 
 def lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:

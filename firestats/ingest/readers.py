@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from firestats.errors import InputError
+from firestats.errors import InputError, NoHeaderRow
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import header_search_rows
+from firestats.vocabulary.messages import _
 from firestats.vocabulary.problems import FLAGGED, QUARANTINE
 from firestats.vocabulary.spelling import normalise_header, unique_names
 
@@ -153,11 +154,8 @@ def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[
     top = grid.head(header_search_rows()).map(lambda v: "" if pd.isna(v) else str(v).strip())
     scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
     if scores.empty or scores.max() < 2:
-        raise InputError(
-            f"{path}: no header row found in the first {header_search_rows()} rows "
-            "(expected column names such as 警情编号, 接警时间, 出动站); for an export with other headers "
-            "use --mapping (shipped: pudong, lfb, sf, dublin) or write one (`firestats docs mappings` shows how)"
-        )
+        raise NoHeaderRow(_("{path}: no header row found in the first {rows} rows").format(
+            path=path, rows=header_search_rows()))
     header_row = int(scores.idxmax())
     headers = list(top.loc[header_row])
     # A two-row header (a merged group title above its columns) scores better read together.

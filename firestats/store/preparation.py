@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from firestats.errors import InputError
+from firestats.errors import InputError, NoHeaderRow
 from firestats.files import notice
 from firestats.ingest import activities, assessments, incidents, readers
 from firestats.ingest.incidents import Canonical
@@ -90,6 +90,11 @@ class Inputs:
         had before; a file found in a folder that cannot be read is named in ``skipped`` and gives none."""
         try:
             read = readers.read_tables(path, self.known, self.names[path])
+        except NoHeaderRow as exc:
+            if path.resolve() in self.named or skipped is None:
+                raise NoHeaderRow(f"{exc} {self.looked_for()}") from exc
+            skipped[self.names[path]] = str(exc).removeprefix(f"{path}: ")
+            return []
         except InputError as exc:
             if path.resolve() in self.named or skipped is None:
                 raise
@@ -103,11 +108,24 @@ class Inputs:
             labelled.append((family_of(columns, self.mapping), table, given))
         return labelled
 
+    def looked_for(self) -> str:
+        """What a header row was looked for by, and what to do when none is found (said once, however many files)."""
+        if self.mapping:
+            return _("(the mapping {name} reads columns such as {columns}: is it this export's?); "
+                     "`firestats docs mappings` shows how to write one").format(
+                name=self.mapping.name, columns=", ".join(sorted(self.mapping.columns())[:3]))
+        return _("(expected column names such as 警情编号, 接警时间, 出动站); for an export with other headers use "
+                 "--mapping (shipped: pudong, lfb, sf, dublin) or write one (`firestats docs mappings` shows how)")
+
     def check_any(self, found: bool, skipped: dict[str, str] | None) -> None:
         """Refuse, naming why each was left out, paths whose files hold no readable export."""
         if not found:
-            raise InputError(f"no readable exports in {', '.join(map(str, self.paths))}: "
-                             + "; ".join(f"{name}: {why}" for name, why in (skipped or {}).items()))
+            by_reason: dict[str, list[str]] = {}  # sixteen files with no header row are one reason, said once
+            for name, why in (skipped or {}).items():
+                by_reason.setdefault(why, []).append(name)
+            reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
+            raise InputError(_("no readable exports in {paths}: {reasons} {hint}").format(
+                paths=", ".join(map(str, self.paths)), reasons=reasons, hint=self.looked_for()))
 
 
 def _unique_source(table: readers.RawTable, taken: set[str]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from firestats.catalogue import action_word, shown_in, table_heading, term
+from firestats.ingest.mapping import Mapping
 from firestats.store.dataset import Dataset
 from firestats.vocabulary.messages import _, console_language
 from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE, reason_text
@@ -72,9 +73,10 @@ def skipped_files(summary: dict[str, Any]) -> list[str]:
     return [f"{f['source_file']}: {f['skipped']}" for f in summary["files"] if f.get("skipped")]
 
 
-def describe(dataset: Dataset, examples: int = 3) -> list[str]:
+def describe(dataset: Dataset, examples: int = 3, mapping: Mapping | None = None) -> list[str]:
     """Lines that account for every row: a table per file, then each reason with example rows. A Chinese console
-    reads the catalogue's words (输入行, 隔离 …); an English one the keys scripts read (rows_in, quarantined …)."""
+    reads the catalogue's words (输入行, 隔离 …); an English one the keys scripts read (rows_in, quarantined …). The
+    ``mapping``'s exclusion rules that left out no row are named: a rule that matches nothing is likely mistyped."""
     q = dataset.quality
     chinese = console_language() == "zh"
     width = max([_width(f["source_file"]) for f in q["files"]] + [10]) + 2
@@ -93,6 +95,9 @@ def describe(dataset: Dataset, examples: int = 3) -> list[str]:
             counts=" · ".join(f"{t} {n}" for t, n in q["incident_types"].items())))
     lines += [_("given the mapping's default for {field}: {n} row(s) (no value or pattern matched)").format(
         field=field, n=n) for field, n in q.get("defaulted", {}).items() if n]
+    excluded = set(dataset.problems.loc[dataset.problems["reason"] == "excluded", "value"])
+    lines += [_("the mapping's rule to exclude {rule} matched no row").format(rule=rule.describe())
+              for rule in (mapping.exclude if mapping else ()) if rule.describe() not in excluded]
     order = dataset.problems["action"].map(_ACTION_ORDER)
     problems = dataset.problems.assign(_order=order).sort_values(["_order", "family", "reason"], kind="stable")
     for (_order, family, action, reason), rows in problems.groupby(["_order", "family", "action", "reason"],

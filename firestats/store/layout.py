@@ -112,12 +112,12 @@ def check_prepared(data_dir: Path) -> None:
     if version == LAYOUT_VERSION and all((data_dir / n).is_file() for n in (QUALITY, STATIONS, PARTITIONS)):
         return
     if version is not None or any((data_dir / n).is_file() for n in OLD_TABLES):
-        raise NotPrepared(f"{data_dir}: prepared by another version of firestats (layout {version or 1}; this one "
-                          f"reads layout {LAYOUT_VERSION}); run `firestats prepare` again to rewrite it")
+        raise NotPrepared(_("{path}: prepared by another version of firestats (layout {old}; this one reads layout "
+                            "{new}); run `firestats prepare` again to rewrite it").format(
+            path=data_dir, old=version or 1, new=LAYOUT_VERSION))
     missing = [n for n in (LAYOUT, STATIONS, PARTITIONS, QUALITY) if not (data_dir / n).is_file()]
-    raise NotPrepared(
-        f"{data_dir}: not a prepared data folder (missing {', '.join(missing)}); run `firestats prepare` first"
-    )
+    raise NotPrepared(_("{path}: not a prepared data folder (missing {files}); run `firestats prepare` first").format(
+        path=data_dir, files=", ".join(missing)))
 
 
 def _layout_version(data_dir: Path) -> int | None:
@@ -135,8 +135,8 @@ def find_prepared(data_dir: Path | str | None) -> Path:
         candidate = folder / "data" / "processed"
         if (candidate / QUALITY).is_file():
             return candidate
-    raise NotPrepared(f"no prepared data folder (data/processed) in {here} or above it; run `firestats prepare` "
-                      "or give data_dir")
+    raise NotPrepared(_("no prepared data folder (data/processed) in {here} or above it; run `firestats prepare` "
+                        "or give data_dir").format(here=here))
 
 
 @contextmanager
@@ -219,5 +219,5 @@ def resolved(request: Request, index: StoreIndex) -> Request:
 
 def no_records(station: str, when: int | str, years: set[int]) -> NoRecords:
     """The refusal of a station's year (or period: 2024-Q1) without records, naming the years it has."""
-    return NoRecords(f"no records of {station} in {when}; years with records: "
-                     f"{'、'.join(map(str, sorted(years))) or '无'}")
+    return NoRecords(_("no records of {station} in {when}; years with records: {years}").format(
+        station=station, when=when, years="、".join(map(str, sorted(years))) or "—"))

@@ -71,7 +71,7 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
     out = frame[list(PROVENANCE)].copy()
     skip = _summaryrows_where(cells)
     problems = [rows_where(out, skip, QUARANTINE, "summary_row", "", cells.iloc[:, 0] if headers else None)]
-    defaulted: dict[str, int] = {}
+    fell: dict[str, pd.Series] = {}  # the rows each rule's default gave a value
     for rule in mapping.exclude:
         value = parse.as_written(cells[column_of[rule.column]])  # a rule on NA means the word NA
         hit = _excluded(value, rule) & ~skip
@@ -79,14 +79,18 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
         skip |= hit
 
     for rule in mapping.rules:
-        values, raw = _read_field(rule, cells, column_of, out, defaulted)
+        values, raw = _read_field(rule, cells, column_of, out, fell)
         out[rule.field], found = _checked(out, rule.field, values, raw, skip)
         problems += found
+        if rule.field in _REQUIRED:  # a row missing two fields is quarantined once, under the first
+            skip |= out.index.isin(pd.concat(found).index)
     for f in INCIDENT_FIELDS:
         if f.name not in out:
             out[f.name] = _empty(f.kind, len(out), out.index)
     problems.append(_implausible_years(out, skip))
     out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
+    # Counted among the rows kept, so the count agrees with the type tally it is compared with.
+    defaulted = {name: int((rows & ~skip).sum()) for name, rows in fell.items()}
     return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units, defaulted)
 
 
@@ -137,7 +141,7 @@ def _excluded(value: pd.Series, rule) -> pd.Series:
 
 
 def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str | None],
-                parsed: pd.DataFrame, defaulted: dict[str, int]) -> tuple[pd.Series, pd.Series]:
+                parsed: pd.DataFrame, fell: dict[str, pd.Series]) -> tuple[pd.Series, pd.Series]:
     """A field's parsed values and the raw text they came from (for blank and problem checks)."""
     col = {c: cells[column_of[c]] for c in rule.source_columns()}
     kind = FIELDS_BY_NAME[rule.field].kind
@@ -173,7 +177,7 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
         scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
         unit = "10k_yuan" if scale == 1.0 else "count"
         return parse.numbers(cells, unit) * scale, raw
-    value = _map_values(raw, rule, defaulted)
+    value = _map_values(raw, rule, fell)
     if rule.field == "station":
         return normalise_stations(value), raw
     if rule.field == "type":
@@ -196,8 +200,8 @@ def _identity_part(cells: pd.Series) -> pd.Series:
     return written.where(stamps.notna(), parse.replace(parse.identifiers(cells), r"\s+", ""))
 
 
-def _map_values(value: pd.Series, rule: FieldRule, defaulted: dict[str, int]) -> pd.Series:
-    """Apply a rule's exact value map, then its patterns, then its default (counted in ``defaulted``:
+def _map_values(value: pd.Series, rule: FieldRule, fell: dict[str, pd.Series]) -> pd.Series:
+    """Apply a rule's exact value map, then its patterns, then its default (the rows it gave noted in ``fell``:
     a pattern too strict shows as many rows given the default)."""
     if not (rule.values or rule.patterns or rule.default):
         return value
@@ -206,9 +210,8 @@ def _map_values(value: pd.Series, rule: FieldRule, defaulted: dict[str, int]) ->
         hit = parse.matches(value, regex)
         mapped = mapped.mask(mapped.isna() & hit, target)
     if rule.default is not None:
-        fell = mapped.isna() & value.notna()
-        defaulted[rule.field] = int(fell.sum())
-        mapped = mapped.mask(fell, rule.default)
+        fell[rule.field] = mapped.isna() & value.notna()
+        mapped = mapped.mask(fell[rule.field], rule.default)
     return mapped.fillna(value)
 
 

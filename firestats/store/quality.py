@@ -13,8 +13,9 @@ from firestats.store.dataset import Dataset
 from firestats.vocabulary.messages import _, console_language
 from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE, reason_text
 
-# Merging the rows of one incident's responding units is how such exports work, not a problem.
-EXPECTED_MERGES = {"unit_row"}
+# Merges that are no problem: a unit's row folded into its incident, and a copy of an incident another export (or
+# the same, exported twice) holds too, as overlapping monthly exports and a CSV beside its XLSX do.
+EXPECTED_MERGES = {"unit_row", "duplicate"}
 _ACTION_ORDER = {QUARANTINE: 0, MERGED: 1, FLAGGED: 2}  # what was left out first
 
 
@@ -58,7 +59,8 @@ def _right(text: str, width: int) -> str:
 
 
 def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
-    """The problems a user should look at: quarantined and flagged rows, and duplicate exports."""
+    """The problems a user should look at: quarantined and flagged rows (merged copies are accounted, not
+    problems; a copy whose values differ is flagged)."""
     expected = (problems["action"] == MERGED) & problems["reason"].isin(EXPECTED_MERGES)
     return problems[~expected]
 

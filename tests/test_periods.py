@@ -306,3 +306,47 @@ def test_a_period_is_taken_whole_alone_or_as_a_part_of_its_year(year, given, lab
 def test_a_period_that_cannot_be_meant_is_refused_saying_why(year, given, refusal):
     with pytest.raises(InputError, match=refusal):
         period_of(year, given)
+
+
+@pytest.mark.slow  # twenty drafts, then LibreOffice converting them all
+def test_every_stations_drafts_for_a_year_a_half_a_quarter_and_a_month_state_nothing_untrue(prepared, tmp_path):
+    """Each sample station's Word draft for 2024, 2024-H1, 2024-Q3 and 2024-07, as `firestats report` writes it:
+    其中 adds up, no （无记录） or n= in its sentences, no 截至 past the last record, a quarter's and a month's name
+    their period and never speak of the year; and a real office suite converts every one."""
+    import datetime as dt
+    import io
+    import shutil
+    import subprocess
+
+    import docx
+
+    from firestats.publish import exports
+    from firestats.publish.station_report import station_report
+
+    drafts = []
+    for station in STATIONS:
+        for label in ("2024", "2024-H1", "2024-Q3", "2024-07"):
+            report = station_report(Request.of(station, label, prepared))
+            publication = report.publication()
+            written = exports.beside(tmp_path / label / f"{station}.html", publication, report.request)
+            content = next(data for path, data in written.items() if path.suffix == ".docx")
+            text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+            found = re.search(r"共接处警(\d+)起，其中([^，。]+)", text)
+            assert found and sum(map(int, re.findall(r"(\d+)起", found[2]))) == int(found[1]), (station, label)
+            assert "（无记录）" not in text and "n=" not in text, (station, label)
+            last = dt.date.fromisoformat(publication["coverage"]["to"])
+            for y, m, d in re.findall(r"截至(\d{4})年(\d{1,2})月(\d{1,2})日", text):
+                assert dt.date(int(y), int(m), int(d)) <= last, (station, label, text)
+            if report.period.kind in ("quarter", "month"):
+                assert report.period.name in text.splitlines()[0] and not re.search(r"本年度|全年|今年以来", text)
+            path = tmp_path / f"{station}-{label}.docx"
+            path.write_bytes(content)
+            drafts.append(path)
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("no LibreOffice on this machine (make test installs Debian's libreoffice-writer-nogui as root)")
+    run = subprocess.run([office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                          "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, drafts)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.stem for p in (tmp_path / "pdf").glob("*.pdf")) == sorted(p.stem for p in drafts)

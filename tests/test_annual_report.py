@@ -181,8 +181,11 @@ def test_the_word_file_is_an_official_document():
         assert {run.font.size.pt for run in number.runs} == {14} and number.runs[0].font.name == "宋体"
     # 7 mm between the text block and the top of the number's 14 pt line
     assert round(section.bottom_margin.mm - section.footer_distance.mm - 14 * 25.4 / 72, 1) == 7.0
-    # 28 characters of 16 pt in 156 mm: each set 0.25 pt closer
+    # 28 characters of 16 pt in 156 mm: each set 0.25 pt closer; the grid's 22 lines of 28 pt, its pitch recorded
     assert body.runs[0]._element.rPr.find(qn("w:spacing")).get(qn("w:val")) == "-5"
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "560"
+    assert round(16 + int(grid.get(qn("w:charSpace"))) / 4096, 2) == round((210 - 28 - 26) / 25.4 * 72 / 28, 2)
     signature, date = paragraphs[-2:]
     assert (signature.text, date.text) == ("【请填写：落款单位】", "【请填写：成文日期】")
     assert signature.alignment == date.alignment == WD_ALIGN_PARAGRAPH.RIGHT

@@ -97,6 +97,7 @@ def test_the_workbook_and_the_pages_labels_are_the_english_catalogues(soho, file
                                "Comparisons", "Data quality"]
     cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert [c for c in cells if CJK.search(c)] == []
+    assert ("duplicate", "Merged", 1) in [r[:3] for r in book["Data quality"].iter_rows(values_only=True)]
     labels = {row[0] for row in book["Incidents"].iter_rows(min_row=3, values_only=True) if row[0]}
     incidents = cat.sheets()["警情"]
     keys = [key for key, _ in exports.sheet_rows(json.loads(files[".json"]), incidents)]

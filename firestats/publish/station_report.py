@@ -207,7 +207,7 @@ class StationReport:
 
     def _problems(self) -> list[dict[str, Any]]:
         """The period's problem rows counted by what was done and why, in the station's words (rows)."""
-        return [{"action": action_word(a, self.language), "reason": reason_text(f, r), "rows": int(n)}
+        return [{"action": action_word(a, self.language), "reason": reason_text(f, r, self.language), "rows": int(n)}
                 for (f, a, r), n in self.this.problem_counts.items()]
 
     # --- the annual report ---------------------------------------------------------------

@@ -24,8 +24,11 @@ def reasons() -> dict[str, dict[str, str]]:
     return yaml.safe_load(resources.files("firestats").joinpath("data/reasons.yaml").read_text("utf-8"))
 
 
-def reason_text(family: str, reason: str) -> str:
+def reason_text(family: str, reason: str, language: str = "zh") -> str:
     """The reader's words for one family's reason code, or for a reason any export's lines can have
-    (``any_family``), or the code itself."""
+    (``any_family``), or the code itself; in English the code's words (unknown_type -> unknown type), the reasons
+    being written in Chinese alone."""
+    if language != "zh":
+        return reason.replace("_", " ")
     words = reasons()
     return words.get(family, {}).get(reason) or words["any_family"].get(reason, reason)

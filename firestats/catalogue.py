@@ -19,7 +19,8 @@ import yaml
 from firestats.schema import FIELDS_BY_NAME
 from firestats.settings import within_seconds
 
-VIEWS = ("headline", "text", "bulletin", "overview", "ranking", "index", "accounting")  # see figures.yaml's `shown`
+VIEWS = ("headline", "text", "bulletin", "overview", "ranking", "index", "accounting",
+         "trend")  # see figures.yaml's `shown`
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,7 @@ class Docx(_Sourced):
 
 class Unit(_Sourced):
     detachment: str | None = None  # the detachment's name (××市消防救援支队)
+    brigades: dict[str, list[str]] = {}  # 大队 -> its stations as the data names them
     salutation: str  # how a work report opens
     recipient: str | None = None  # 主送机关, written in the salutation's place
     signatory: str | None = None  # 落款: the unit's name under the text

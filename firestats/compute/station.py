@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -109,11 +110,12 @@ class StationYear:
         return weekly_rates(self.data.assessments, self.table)
 
 
-def compute(dataset: Dataset, station: str | None, period: Period, options: Options = Options(),
+def compute(dataset: Dataset, station: str | Collection[str] | None, period: Period, options: Options = Options(),
             interval: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
-    ``station`` is the canonical name (None: every station, the detachment's own figures); names
+    ``station`` is the canonical name (None: every station, the detachment's own figures; several: a brigade's,
+    see ``compute.levels``); names
     are masked (张*三) unless ``options.show_names``; results are graded with ``options.score_table``
     (default: the settings'). A period shorter than a year adds its label to the figures (``period``:
     2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): a

@@ -4,7 +4,7 @@ narrow them to a station's years, and the partitioned store they are written to 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,12 +57,14 @@ SORTED_BY = {"incidents": ["source_file", "source_row"], "problems": ["source_fi
              "assessments": [ORDER], "activities": [ORDER]}
 
 
-def in_slice(stations: pd.Series, timely: pd.Series, station: str | None) -> pd.Series:
-    """Which rows belong to ``station`` (any when None) among the ``timely`` ones (dated in the slice's
-    time); a row without station or date belongs to none."""
+def in_slice(stations: pd.Series, timely: pd.Series, station: str | Collection[str] | None) -> pd.Series:
+    """Which rows belong to ``station`` (any when None; any of several: a brigade's members) among the ``timely``
+    ones (dated in the slice's time); a row without station or date belongs to none."""
     mask = timely.fillna(False).astype(bool)
-    if station is not None:
+    if isinstance(station, str):
         mask &= (stations == station).fillna(False).astype(bool)
+    elif station is not None:
+        mask &= stations.isin(list(station)).fillna(False).astype(bool)
     return mask
 
 
@@ -92,8 +94,9 @@ class Dataset:
         """True when no family has a kept record (problem rows alone are no records)."""
         return all(frame.empty for frame in self.records().values())
 
-    def narrow(self, station: str | None, when: int | Iterable[int] | Period) -> Dataset:
-        """The records and problem rows of one station (every station when None) in a period or the given years.
+    def narrow(self, station: str | Collection[str] | None, when: int | Iterable[int] | Period) -> Dataset:
+        """The records and problem rows of one station (every station when None, or several: a brigade's) in a
+        period or the given years.
 
         The one way any figure, report or input hash narrows the data: rows without a readable
         station or date belong to no slice.

@@ -1,0 +1,44 @@
+"""The years behind each figure: a station's (or a level's) trend figures for the same period of every year the
+data holds, up to five, and where a figure has moved one way year after year."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pandas as pd
+
+from firestats.catalogue import shown_in
+from firestats.compute.compare import value_at
+from firestats.compute.station import compute
+from firestats.periods import Period
+from firestats.store import Dataset
+
+YEARS = 5  # a report looks back over this many years at most (近五年)
+STEADY = 3  # a move is stated when it held over at least this many years (近三年连续下降), never from two
+
+
+def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period,
+                 most: int = YEARS) -> pd.DataFrame:
+    """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
+    the last ``most`` years up to ``period``'s, one row per year with records (index: year)."""
+    first = period.year - most + 1
+    held = dataset.narrow(station, range(first, period.year + 1)).dated()["date"].dt.year.unique()
+    rows = {}
+    for year in sorted(int(y) for y in held):
+        figures = compute(dataset, station, Period(year, period.kind, period.index), interval=False).figures
+        rows[year] = {e.key: value_at(figures, e.key) for e in shown_in("trend")}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
+
+
+def steady(values: pd.Series) -> int:
+    """Over how many of the last years a figure moved one way each year: +n rising, -n falling (n ≥ STEADY years,
+    so n-1 moves), 0 when it did not, or a year in between has no figure."""
+    run, direction = 1, 0
+    for before, after in zip(values.iloc[-2::-1], values.iloc[:0:-1]):  # from the last year back
+        if pd.isna(before) or pd.isna(after) or before == after:
+            break
+        step = 1 if after > before else -1
+        if direction and step != direction:
+            break
+        run, direction = run + 1, step
+    return run * direction if run >= STEADY else 0

@@ -1,0 +1,86 @@
+"""A detachment's and its brigades' figures: sums where summing is right, recomputed over every member's rows
+where it is not (medians, rates), never an average of the stations'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from firestats.compute.levels import BRIGADE, DETACHMENT, level_year, levels, member_shares
+from firestats.compute.station import compute
+from firestats.periods import Period
+from firestats.sample import STATIONS
+from firestats.settings import use_settings
+from firestats.store import load
+
+YEAR = Period(2024)
+
+
+@pytest.fixture(scope="module")
+def data(prepared):
+    return load(prepared)
+
+
+@pytest.fixture
+def brigades(tmp_path):
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("unit: {detachment: 东江市消防救援支队, brigades: {东城大队: [城东站, 城南站, 远郊站], "
+                    "西城大队: [城西站, 城北站]}}\n", encoding="utf-8")
+    use_settings(unit)
+    yield levels(f"{s}站" if not s.endswith("站") else s for s in STATIONS)
+    use_settings(None)
+
+
+def test_the_detachment_and_its_brigades_come_from_the_units_settings(brigades):
+    assert [(lv.kind, lv.name) for lv in brigades] == [(DETACHMENT, "东江市消防救援支队"), (BRIGADE, "东城大队"),
+                                                       (BRIGADE, "西城大队")]
+    assert brigades[1].members == ("城东站", "城南站")  # a station the data does not hold is left out
+    assert len(brigades[0].members) == len(STATIONS)
+
+
+def test_without_brigades_the_detachment_is_every_station():
+    assert [(lv.kind, lv.name, len(lv.members)) for lv in levels(["城东站", "城西站"])] == [(DETACHMENT, "支队", 2)]
+
+
+def test_a_levels_figures_are_its_members_rows_not_an_average_of_theirs(data, truth, brigades):
+    east = brigades[1]
+    mine = level_year(data, east, YEAR).figures
+    members = [compute(data, station, YEAR, interval=False).figures for station in east.members]
+    assert mine["station"] == "东城大队"
+    assert mine["incidents"]["total"] == sum(m["incidents"]["total"] for m in members)
+    t = truth.incidents
+    rows = t[t["station"].isin(east.members) & (t["received_at"].dt.year == 2024) & ~t["flag_arrival_before_dispatch"]]
+    d2a = (rows["arrived_at"] - rows["dispatched_at"]).dt.total_seconds().dropna()
+    assert mine["response"]["dispatch_to_arrival"]["median_s"] == pytest.approx(float(np.median(d2a)))
+    rates = [(m["assessments"]["overall"]["pass_rate"], m["assessments"]["overall"]["n"]) for m in members]
+    pooled = sum(r * n for r, n in rates) / sum(n for _, n in rates)
+    assert mine["assessments"]["overall"]["pass_rate"] == pytest.approx(pooled)
+    assert mine["assessments"]["overall"]["pass_rate"] != pytest.approx(np.mean([r for r, _ in rates]), abs=1e-9)
+
+
+def test_each_members_share_and_rank(data, brigades):
+    shares = member_shares(data, brigades[0], YEAR)
+    assert shares["incidents.total.share"].sum() == pytest.approx(1)
+    busiest = shares["incidents.total"].idxmax()
+    assert shares.loc[busiest, "incidents.total.rank"] == 1
+
+
+def test_the_years_behind_a_figure_are_each_years_own(data, truth):
+    from firestats.compute.trend import years_behind
+
+    table = years_behind(data, "城东站", Period(2025, "quarter", 3))
+    t = truth.incidents
+    mine = t[(t["station"] == "城东站") & t["received_at"].dt.month.between(7, 9)]
+    assert table["incidents.total"].to_dict() == mine.groupby(mine["received_at"].dt.year).size().to_dict()
+    assert list(table.index) == [2023, 2024, 2025]  # the store's years, up to five
+    assert list(years_behind(data, "城东站", Period(2024), most=1).index) == [2024]
+
+
+@pytest.mark.parametrize("values, moved", [([5, 4, 3], -3), ([1, 2, 3, 4], 4), ([5, 4], 0), ([3, 1, 2, 3], 3),
+                                           ([1, 2, 2, 3], 0), ([1, None, 2, 3], 0), ([2, 1, 3], 0)])
+def test_a_trend_is_stated_only_where_it_held_three_years_or_more(values, moved):
+    import pandas as pd
+
+    from firestats.compute.trend import steady
+
+    assert steady(pd.Series(values, dtype="Float64")) == moved

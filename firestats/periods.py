@@ -127,7 +127,11 @@ class Period:
 
     def a_year_earlier(self) -> Period:
         """The same period a year earlier (同比)."""
-        return Period(self.year - 1, self.kind, self.index)
+        return self.in_year(self.year - 1)
+
+    def in_year(self, year: int) -> Period:
+        """The same period (the year, its H2, its Q3, its March) in another ``year``."""
+        return Period(year, self.kind, self.index)
 
     def years_compared(self) -> list[int]:
         """The years a report of this period reads: its own, a year earlier's and the previous period's."""

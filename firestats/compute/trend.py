@@ -25,7 +25,7 @@ def years_behind(dataset: Dataset, station: str | Collection[str] | None, period
     held = dataset.narrow(station, range(first, period.year + 1)).dated()["date"].dt.year.unique()
     rows = {}
     for year in sorted(int(y) for y in held):
-        figures = compute(dataset, station, Period(year, period.kind, period.index), interval=False).figures
+        figures = compute(dataset, station, period.in_year(year), interval=False).figures
         rows[year] = {e.key: value_at(figures, e.key) for e in shown_in("trend")}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
 

@@ -22,6 +22,7 @@ _PATTERN = re.compile(
 # A part of a year alone: H1, Q3, 03.
 _PART = re.compile(r"(?:H[12]|Q[1-4]|\d{1,2})", re.I)
 _QUARTER_WORDS = "一二三四"
+TREND_YEARS = 5  # a report looks back over this many years at most (近五年): the years behind each figure
 # The years a period can be of: its end (the next year's first moment) and the year before it (同比) must be dates
 # Python can hold, whose last year is 9999; none of these is a typing error's 0 or 99999.
 YEARS = range(1000, 9999)
@@ -134,8 +135,9 @@ class Period:
         return Period(year, self.kind, self.index)
 
     def years_compared(self) -> list[int]:
-        """The years a report of this period reads: its own, a year earlier's and the previous period's."""
-        return sorted({p.year for p in (self, self.a_year_earlier(), self.previous())})
+        """The years a report of this period reads: its own, the four before it (the years behind each figure, a
+        year earlier's among them) and the previous period's."""
+        return sorted({*range(self.year - TREND_YEARS + 1, self.year + 1), self.previous().year})
 
     def contains(self, times: pd.Series) -> pd.Series:
         """Which times fall in the period (False for a missing time)."""

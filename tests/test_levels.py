@@ -84,3 +84,23 @@ def test_a_trend_is_stated_only_where_it_held_three_years_or_more(values, moved)
     from firestats.compute.trend import steady
 
     assert steady(pd.Series(values, dtype="Float64")) == moved
+
+
+def test_the_draft_states_a_move_held_three_years_and_never_one_of_two(prepared, truth):
+    from firestats.catalogue import term
+    from firestats.publish.station_report import station_report
+    from firestats.request import Request
+
+    t = truth.incidents
+    mine = t[t["station"] == "城东站"]
+    counts = mine.groupby([mine["received_at"].dt.year, "type"]).size().unstack(fill_value=0)
+    report = station_report(Request.of("城东", 2025, prepared))
+    text = "".join(report.publication()["annual"])
+    for kind in counts.columns:
+        years = counts[kind].loc[[2023, 2024, 2025]].tolist()
+        rising, falling = years[0] < years[1] < years[2], years[0] > years[1] > years[2]
+        stated = f"近三年{term(f'incidents.by_type.{kind}')}连续{'上升' if rising else '下降'}（2023年{years[0]}起、2024年{years[1]}起、2025年{years[2]}起）"
+        assert (stated in text) == (rising or falling), (kind, years)
+    two = station_report(Request.of("城东", 2024, prepared))  # 2023 and 2024 alone: two points make no trend
+    assert "连续" not in "".join(two.publication()["annual"])
+    assert "2023年" in two.years_behind().data and "只有本期一年" not in two.years_behind().data

@@ -4,21 +4,21 @@ data holds, up to five, and where a figure has moved one way year after year."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import pandas as pd
 
 from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
 from firestats.compute.station import compute
-from firestats.periods import Period
+from firestats.periods import TREND_YEARS, Period
 from firestats.store import Dataset
 
-YEARS = 5  # a report looks back over this many years at most (近五年)
 STEADY = 3  # a move is stated when it held over at least this many years (近三年连续下降), never from two
 
 
 def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period,
-                 most: int = YEARS) -> pd.DataFrame:
+                 most: int = TREND_YEARS) -> pd.DataFrame:
     """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
     the last ``most`` years up to ``period``'s, one row per year with records (index: year)."""
     first = period.year - most + 1
@@ -42,3 +42,15 @@ def steady(values: pd.Series) -> int:
             break
         run, direction = run + 1, step
     return run * direction if run >= STEADY else 0
+
+
+def moves(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The trend figures that moved one way over STEADY years or more, each with its key, how many years (+n rising,
+    -n falling) and its value in each of those years (oldest first)."""
+    found = []
+    for key in table.columns:
+        moved = steady(table[key])
+        if moved:
+            years = table[key].iloc[-abs(moved):]
+            found.append({"key": key, "moved": moved, "years": {int(y): v for y, v in years.items()}})
+    return found

@@ -127,6 +127,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
                            f"{year + 1}年" if period.kind in ("year", "half") else period.following().name),
         "compared": _compared(publication.get("compared") or []),
         "year_to_date": _year_to_date(publication.get("year_to_date")),
+        "trend": _trend(publication.get("trend") or []),
         "span": Value(span or period.words),
         "period_span": Value(span or (f"{year}年全年" if period.kind == "year" else period.name)),
         "awards": _listed([a["content"] for a in activities.get("awards") or []], lists),
@@ -200,6 +201,26 @@ def _compared(compared: list[dict[str, Any]]) -> Value:
         how = "持平" if change == 0 else f"{'增加' if change > 0 else '减少'}{abs(change)}起"
         said.append(f"{other['kind']}{how}（{other['name']}{other['total']}起）")
     return Value(f"接处警{'，'.join(said)}" if said else "", "value" if said else _ZERO)
+
+
+_NUMBERS = dict(enumerate("零一二三四五六七八九十"))  # 近三年, as a report writes a small count of years
+
+
+def _trend(moves: list[dict[str, Any]]) -> Value:
+    """The trend sentence (see ``trend_sentence``); none where nothing moved one way (two years make no trend)."""
+    said = trend_sentence(moves)
+    return Value(said, "value" if said else _ZERO)
+
+
+def trend_sentence(moves: list[dict[str, Any]]) -> str:
+    """The figures that moved one way three years or more, each with its years: 近三年接处警总数连续上升（2023年555起、
+    2024年607起、2025年653起）; "" where none did."""
+    said = []
+    for move in moves:
+        years = "、".join(f"{year}年{written(move['key'], value)}" for year, value in move["years"].items())
+        said.append(f"近{_NUMBERS[abs(move['moved'])]}年{move['term']}连续{'上升' if move['moved'] > 0 else '下降'}"
+                    f"（{years}）")
+    return "；".join(said)
 
 
 def _year_to_date(ytd: dict[str, Any] | None) -> Value:

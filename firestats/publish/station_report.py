@@ -34,13 +34,16 @@ from firestats.compute.assessments import KINDS
 from firestats.compute.figures import Figures
 from firestats.compute.response import NEEDS, recorded
 from firestats.compute.station import StationYear, compute, reported, year_to_date
+from firestats.compute.trend import years_behind
 from firestats.ingest.stations import full_name
 from firestats.periods import Period
 from firestats.privacy import redact_all
 from firestats.publish import annual, charts, exports, narrative, response_view, training_view
+from firestats.publish.honours_view import honour_lists
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.publish.narrative import written_in
 from firestats.publish.notable_view import notable_tables
+from firestats.publish.trend_view import named_moves, years_table
 from firestats.request import Request
 from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
@@ -57,6 +60,7 @@ class StationReport:
     last: StationYear | None = None  # the same period a year earlier (同比); None when it has no records
     before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
     year_to_date: int | None = None  # incidents from 1 January to the period's end; None for a year or a first part
+    years: pd.DataFrame | None = None  # the trend figures of the same period in each year behind it (compute.trend)
 
     @property
     def station(self) -> str:
@@ -234,6 +238,7 @@ class StationReport:
                           "total": None if other is None else other.typed.incidents.total,
                           "rows": compare.year_on_year(self.figures, other and other.figures)}
                          for kind, at, other in self._others()],
+            "trend": named_moves(self.years),
             "year_to_date": None if self.year_to_date is None else {
                 "months": f"1—{self.period.months[-1]}月", "total": self.year_to_date},
             "coverage": None if self.this.coverage is None else self.this.coverage.as_json(),
@@ -275,6 +280,10 @@ class StationReport:
         (环比)."""
         others = [("同比", self.period.a_year_earlier(), self.last)]
         return others + ([("环比", self.period.previous(), self.before)] if self.period.kind != "year" else [])
+
+    def years_behind(self) -> HTML:
+        """The trend figures of the same period in each year behind it the data holds (up to five)."""
+        return HTML(years_table(self.years, self.language))
 
     def year_on_year(self) -> HTML:
         """Same period last year (同比) for each headline figure, with the change; for a half, quarter or
@@ -401,15 +410,7 @@ class StationReport:
 
     def honours(self) -> HTML:
         """Awards and competition results of the year, as lists."""
-        figures = self.typed.activities
-        if figures is None:
-            return HTML("")
-        parts = []
-        for key, title in (("awards", "获奖情况"), ("competitions", "比武竞赛")):
-            entries = figures[key]
-            items = "".join(f"<li>{text(e['date'])} {text(e['content'])}</li>" for e in entries)
-            parts.append(f"<h3>{title}</h3>" + (f"<ul>{items}</ul>" if items else '<p class="fs-note">无记录</p>'))
-        return HTML("".join(parts))
+        return HTML(honour_lists(self.typed.activities))
 
 
 def _plain(value: float | None, spec: str, none: str) -> str:
@@ -442,4 +443,4 @@ def station_report(request: Request) -> StationReport:
     when = request.period
     return StationReport(request, this, other(when.a_year_earlier()),
                          other(when.previous()) if when.kind != "year" else None,
-                         year_to_date(dataset, request.station, when))
+                         year_to_date(dataset, request.station, when), years_behind(dataset, request.station, when))

@@ -99,7 +99,8 @@ def test_the_draft_states_a_move_held_three_years_and_never_one_of_two(prepared,
     for kind in counts.columns:
         years = counts[kind].loc[[2023, 2024, 2025]].tolist()
         rising, falling = years[0] < years[1] < years[2], years[0] > years[1] > years[2]
-        stated = f"近三年{term(f'incidents.by_type.{kind}')}连续{'上升' if rising else '下降'}（2023年{years[0]}起、2024年{years[1]}起、2025年{years[2]}起）"
+        each = "、".join(f"{year}年{n}起" for year, n in zip((2023, 2024, 2025), years))
+        stated = f"近三年{term(f'incidents.by_type.{kind}')}连续{'上升' if rising else '下降'}（{each}）"
         assert (stated in text) == (rising or falling), (kind, years)
     two = station_report(Request.of("城东", 2024, prepared))  # 2023 and 2024 alone: two points make no trend
     assert "连续" not in "".join(two.publication()["annual"])

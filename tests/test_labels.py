@@ -45,6 +45,7 @@ STATION, YEAR = "城东", 2025
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "station_report.ipynb"
 PLANTED = "手写标签"
 CALENDAR = re.compile(r"\d{4}年|\d{1,2}月")
+PLACE = re.compile(r"^(places\.\w+)\.[^.]+")  # a figure by place's key, up to its place
 ROWS_OF_FIGURES = {cat.table_heading(name, language) for name in ("figure", "item", "segment", "action")
                    for language in cat.languages()}
 
@@ -149,7 +150,8 @@ def uncatalogued(labels: dict[str, set[str]], files: dict[str, bytes], language:
               for t in sheet.get("tables", {}).values())}
     found = {output: {label for label in shown if label not in held and not CALENDAR.fullmatch(label)}
              for output, shown in labels.items() if output != ".docx"}
-    found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(key))}
+    # A place's name (a London borough) is data, not a label: its words are the export's.
+    found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(PLACE.sub(r"\1.地", key)))}
     found[".docx"] = {h for h in labels[".docx"] if not any(t.fullmatch(h) for t in _template_headings(language))}
     return {output: shown for output, shown in found.items() if shown}
 

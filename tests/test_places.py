@@ -1,0 +1,65 @@
+"""Figures by place (辖区分布): incidents and response by district equal a plain-pandas count of the sample's truth,
+and a Chinese address without a district column gives its town level."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from firestats.compute.places import UNIDENTIFIED, place_of, town_of
+from firestats.compute.station import station_figures
+
+STATION, YEAR = "城东站", 2025
+
+
+def by_district(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents and the median call-to-first-arrival (seconds) per district, in plain pandas."""
+    ok = ~incidents["flag_arrival_before_dispatch"]
+    total = (incidents["arrived_at"] - incidents["received_at"]).dt.total_seconds().where(ok)
+    total = total.where((total >= 0) & (total < 86_400))
+    return pd.DataFrame({"district": incidents["district"], "total": total}).groupby("district").agg(
+        incidents=("total", "size"), median_s=("total", "median"))
+
+
+@pytest.fixture(scope="module")
+def places(prepared) -> dict:
+    return station_figures(prepared, STATION, YEAR)["places"]
+
+
+def test_incidents_and_median_total_response_by_district_equal_plain_pandas(places, truth):
+    t = truth.incidents
+    want = by_district(t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)])
+    got = places["districts"]
+    assert {d: v["incidents"] for d, v in got.items()} == want["incidents"].to_dict()
+    assert {d: v["median_s"] for d, v in got.items()} == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
+    assert list(got) == want["incidents"].sort_values(ascending=False).index.tolist()  # busiest first
+    assert sum(v["share"] for v in got.values()) == pytest.approx(1)
+    last = t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR - 1)]["district"].value_counts()
+    assert {d: v["year_on_year"] for d, v in got.items()} == pytest.approx(
+        {d: (want["incidents"][d] - last[d]) / last[d] for d in want.index})
+
+
+def test_a_district_s_types_add_up_to_its_incidents(places):
+    assert {d: sum(types.values()) for d, types in places["types"].items()} == \
+        {d: v["incidents"] for d, v in places["districts"].items()}
+
+
+@pytest.mark.parametrize("address, town", [
+    ("上海市浦东新区川沙新镇华夏东路1号", "川沙新镇"),
+    ("浙江省杭州市西湖区北山街道曙光路12号", "北山街道"),
+    ("东湖街道人民路5号", "东湖街道"),
+    ("江西省南昌市新建区联圩乡新联村", "联圩乡"),
+    ("广州市天河区体育西路", "天河区"),
+    ("人民路156号", None),
+    ("4000 Block of MISSION ST", None),
+    (None, None),
+])
+def test_an_address_gives_its_town_level(address, town):
+    assert town_of(address) == town
+
+
+def test_without_a_district_the_address_is_parsed_and_the_rest_unidentified():
+    incidents = pd.DataFrame({"district": [None, "新港镇", None, " "],
+                              "address": ["浦东新区川沙新镇华夏东路1号", "人民路1号", "人民路2号", np.nan]})
+    assert place_of(incidents).tolist() == ["川沙新镇", "新港镇", UNIDENTIFIED, UNIDENTIFIED]

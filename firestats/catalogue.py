@@ -210,8 +210,8 @@ def label(key: str, language: str = "zh") -> str:
 
 
 def part_word(part: str, language: str = "zh") -> str:
-    """What one part of a figure key is called (turnout -> 出动准备, Turnout; an incident type its term: 其他 -> 其他警情,
-    Other incidents); the part itself when unnamed."""
+    """What one part of a figure key is called (turnout -> 出动准备, Turnout; an incident type its term:
+    其他 -> 其他警情, Other incidents); the part itself when unnamed."""
     kind = f"incidents.by_type.{part}"
     return _words("parts", language).get(part) or (term(kind, language) if kind in catalogue() else part)
 

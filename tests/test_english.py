@@ -93,8 +93,8 @@ def test_an_export_gap_is_a_data_note_never_a_finding(soho):
 
 def test_the_workbook_and_the_pages_labels_are_the_english_catalogues(soho, files):
     book = openpyxl.load_workbook(io.BytesIO(files[".xlsx"]))
-    assert book.sheetnames == ["Incidents", "Training", "Ledger", "Places", "Notable incidents", "Awards and competitions",
-                               "Comparisons", "Data quality"]
+    assert book.sheetnames == ["Incidents", "Training", "Ledger", "Places", "Notable incidents",
+                               "Awards and competitions", "Comparisons", "Data quality"]
     cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert [c for c in cells if CJK.search(c)] == []
     labels = {row[0] for row in book["Incidents"].iter_rows(min_row=3, values_only=True) if row[0]}

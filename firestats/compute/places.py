@@ -65,12 +65,13 @@ def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None =
     """Incidents by place, busiest first (未识别 last), and the places of repeated incidents.
 
     ``districts``: per place its incidents (起) and share of all (0..1); 同比 and 环比 (``year_on_year``,
-    ``period_on_period``: fractions, against ``earlier`` and ``before``, the same period a year earlier and the
-    one before; None without that period's records or none there then); the call to the first arrival (``timed``
-    incidents, ``median_s``, ``p90_s``, as the response segments count it under ``standard``) and the share of
-    dispatch-to-arrival times within ``within_s`` seconds (None without a timed incident). ``types``: per place
-    its incidents by canonical type (起; None for a type the export cannot hold, not among ``carried``). ``hotspots``: the ``hotspots`` addresses (to the building) with at
-    least ``hotspot_min`` incidents, most first (起). None of them when the slice has no incidents.
+    ``period_on_period``: fractions, against ``earlier`` and ``before``, the same period a year earlier and
+    the one before; None without that period's records or none there then); the call to the first arrival
+    (``timed`` incidents, ``median_s``, ``p90_s`` in seconds, as the response segments count it under
+    ``standard``) and the share of dispatch-to-arrival times within ``within_s`` seconds (None without a
+    timed incident). ``types``: per place its incidents by canonical type (起; None for a type the export
+    cannot hold, not among ``carried``). ``hotspots``: the ``hotspots`` addresses (to the building) with at
+    least ``hotspot_min`` incidents, most first (起). All empty when the slice has no incidents.
     """
     if incidents.empty:
         return {"districts": {}, "types": {}, "hotspots": {}}

@@ -27,6 +27,7 @@ import json
 import re
 from html.parser import HTMLParser
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 
 import docx
@@ -168,10 +169,10 @@ def _template_headings(language: str = "zh") -> list[re.Pattern]:
 
 def page_of(report) -> str:
     """The page's blocks as the notebook's cells call them (its charts aside: their words are in the images)."""
-    calls = re.findall(r"^report\.(\w+)\(\)$", "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells),
+    calls = re.findall(r"^report\.([\w.]+)\(\)$", "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells),
                        re.MULTILINE)
     assert len(calls) > 15, calls
-    return "".join(getattr(report, name)().data for name in calls if not name.endswith("_chart"))
+    return "".join(attrgetter(name)(report)().data for name in calls if not name.endswith("chart"))
 
 
 def render(report, out: Path) -> tuple[str, dict[str, bytes]]:

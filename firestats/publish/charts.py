@@ -228,3 +228,20 @@ def to_svg(fig: Figure) -> bytes:
     with matplotlib.rc_context(SVG):
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue()
+
+
+def places(counts: pd.Series, shown: int = 15) -> Figure:
+    """Horizontal bars of incidents per place (count of incidents), the busiest ``shown`` at the top."""
+    data = counts.head(shown).iloc[::-1]
+    fig = _figure(0.9 + 0.3 * max(len(data), 1), left_in=_label_margin(data.index))
+    ax = fig.add_subplot()
+    total = max(int(counts.sum()), 1)
+    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
+    for bar, value in zip(bars, data.to_numpy()):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value}起 ({value / total:.0%})",
+                va="center", fontsize=9)
+    ax.set_xlabel("警情数（起）")
+    ax.set_title("辖区分布" if len(counts) <= shown else f"辖区分布（警情最多的{shown}个区域）")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(int(data.max()) if len(data) else 1, 1) * 1.25)
+    return fig

@@ -41,6 +41,7 @@ from firestats.publish import annual, charts, exports, narrative, response_view,
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.publish.narrative import written_in
 from firestats.publish.notable_view import notable_tables
+from firestats.publish.places_view import PlacesView
 from firestats.request import Request
 from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
@@ -110,8 +111,7 @@ class StationReport:
 
     def header(self) -> HTML:
         """The report title, the period reported on, the records' own dates and when it was made."""
-        times = self.incidents["received_at"]
-        period = self.period
+        times, period = self.incidents["received_at"], self.period
         coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
                     else f"{period.words}无警情记录")
         covered = self.this.coverage
@@ -183,6 +183,11 @@ class StationReport:
         """Dispatch-to-arrival times against the threshold; the call to the first arrival where the export
         records no dispatch times."""
         return response_view.chart_of(self.incidents, self.segments_shown)
+
+    @cached_property
+    def places(self) -> PlacesView:
+        """辖区分布: incidents and response times by place (the notebook calls ``report.places.table()`` …)."""
+        return PlacesView(self.figures, self.language, self.period.kind != "year")
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""

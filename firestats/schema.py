@@ -51,6 +51,9 @@ TIMESTAMP_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.kind == "timestamp
 # National statistics split every incident into the first five; 其他 catches what fits none.
 INCIDENT_TYPES: tuple[str, ...] = ("火灾扑救", "抢险救援", "社会救助", "安保勤务", "虚假警", "其他")
 
+# The place of an incident with neither a district nor an address whose town level can be read.
+UNIDENTIFIED_PLACE = "未识别"
+
 # Columns firestats adds to every kept row so that it can be traced back to its export.
 PROVENANCE = ("source_file", "source_row")
 # The first-arriving unit's own dispatch and en route times (where rows are units, folded into one

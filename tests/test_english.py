@@ -63,7 +63,8 @@ def test_the_draft_of_an_english_export_is_an_english_summary_without_a_chinese_
 
 def test_the_breakdown_lists_every_type_with_records_and_adds_up_to_the_total(files, soho):
     sentence = next(t for t in paragraphs(files[".docx"]) if "of which" in t)
-    parts = [int(n) for n in re.findall(r"(\d+)(?:,| and |\.)", sentence.split("of which")[1])]
+    breakdown = sentence.split("of which")[1].split(". ")[0] + "."  # its own sentence, not the next one's
+    parts = [int(n) for n in re.findall(r"(\d+)(?:,| and |\.)", breakdown)]
     assert sum(parts) == soho.figures["incidents"]["total"] == 30 and len(parts) == 3
 
 

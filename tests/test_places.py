@@ -1,14 +1,22 @@
 """Figures by place (辖区分布): incidents and response by district equal a plain-pandas count of the sample's truth,
-and a Chinese address without a district column gives its town level."""
+a Chinese address without a district column gives its town level, and the draft, the workbook and the findings say
+where."""
 
 from __future__ import annotations
 
+import io
+
+import docx
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
 from firestats.compute.places import UNIDENTIFIED, place_of, town_of
 from firestats.compute.station import station_figures
+from firestats.publish import exports
+from firestats.publish.station_report import station_report
+from firestats.request import Request
 
 STATION, YEAR = "城东站", 2025
 
@@ -63,3 +71,37 @@ def test_without_a_district_the_address_is_parsed_and_the_rest_unidentified():
     incidents = pd.DataFrame({"district": [None, "新港镇", None, " "],
                               "address": ["浦东新区川沙新镇华夏东路1号", "人民路1号", "人民路2号", np.nan]})
     assert place_of(incidents).tolist() == ["川沙新镇", "新港镇", UNIDENTIFIED, UNIDENTIFIED]
+
+
+@pytest.fixture(scope="module")
+def report(prepared):
+    return station_report(Request.of(STATION, YEAR, prepared))
+
+
+@pytest.fixture(scope="module")
+def files(report, tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("places") / f"{STATION}.html"
+    return {path.suffix: content for path, content in exports.beside(out, report.publication(), report.request).items()}
+
+
+def test_the_draft_names_the_busiest_place_with_its_count_and_share(report, files):
+    (place, busiest), *_ = report.figures["places"]["districts"].items()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(files[".docx"])).paragraphs)
+    assert f"从区域分布看，{place}警情最多（{busiest['incidents']}起，占{busiest['share']:.1%}）" in text
+
+
+def test_the_workbook_has_a_places_sheet_with_each_places_incidents(report, files):
+    sheet = openpyxl.load_workbook(io.BytesIO(files[".xlsx"]))["辖区"]
+    rows: dict = {}
+    for row in sheet.iter_rows(values_only=True):  # the first table's: 各区域警情与到场用时
+        rows.setdefault(row[0], row[1])
+    assert {place: rows[place] for place in report.figures["places"]["districts"]} == \
+        {place: v["incidents"] for place, v in report.figures["places"]["districts"].items()}
+
+
+def test_the_slowest_place_beyond_the_threshold_is_a_finding(report):
+    districts = report.figures["places"]["districts"]
+    slowest = min(districts, key=lambda place: districts[place]["within_share"])
+    found = [f for f in report.found if f.rule == "slow_place"]
+    assert len(found) == 1 and found[0].text.startswith(slowest)
+    assert found[0].value == pytest.approx(1 - districts[slowest]["within_share"])

@@ -17,8 +17,8 @@ import pandas as pd
 
 from firestats.compute.incidents import by_type, summarise_seconds
 from firestats.compute.response import excluded, profile, segment_seconds
+from firestats.schema import UNIDENTIFIED_PLACE as UNIDENTIFIED
 
-UNIDENTIFIED = "未识别"
 # The levels of a Chinese address, largest first: lazily, so 浦东新区川沙新镇 splits at the first 区.
 _LEVELS = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,7}?省)?(?:[\u4e00-\u9fff]{1,7}?市)?"
                      r"(?P<district>[\u4e00-\u9fff]{1,7}?(?:新区|区|县))?"

@@ -9,7 +9,7 @@ from typing import Literal
 
 import yaml
 
-FieldKind = Literal["id", "text", "timestamp", "category", "count", "amount"]
+FieldKind = Literal["id", "text", "timestamp", "category", "count", "amount", "coordinate"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("subtype", "text", "警情子类"),
     Field("district", "text", "行政区"),
     Field("address", "text", "地址"),
+    Field("latitude", "coordinate", "纬度"),  # WGS 84 degrees, as the exports' maps give them
+    Field("longitude", "coordinate", "经度"),
     Field("vehicles", "count", "出动车辆（辆）"),
     Field("personnel", "count", "出动人数（人）"),
     Field("rescued", "count", "营救被困人员（人）"),

@@ -165,7 +165,7 @@ def within_seconds() -> int:
     return int(next(t["seconds"] for t in thresholds if t["segment"] == "dispatch_to_arrival"))
 
 
-def station_areas() -> dict[str, Any] | None:
+def areas_geojson() -> dict[str, Any] | None:
     """The stations' areas (辖区) the settings in use name, as the GeoJSON read from the settings file's folder
     (None: none named); a file that cannot be read is refused, naming it."""
     named = settings()["places"]["areas"]

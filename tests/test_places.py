@@ -5,18 +5,23 @@ where."""
 from __future__ import annotations
 
 import io
+import json
 
 import docx
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from shapely.geometry import Point, Polygon
 
 from firestats.compute.places import UNIDENTIFIED, place_of, town_of
 from firestats.compute.station import station_figures
+from firestats.periods import Period
 from firestats.publish import exports
 from firestats.publish.station_report import station_report
 from firestats.request import Request
+from firestats.settings import use_settings
+from firestats.store import load
 
 STATION, YEAR = "城东站", 2025
 
@@ -57,6 +62,7 @@ def test_a_district_s_types_add_up_to_its_incidents(places):
     ("上海市浦东新区川沙新镇华夏东路1号", "川沙新镇"),
     ("浙江省杭州市西湖区北山街道曙光路12号", "北山街道"),
     ("东湖街道人民路5号", "东湖街道"),
+    ("浦东新区 陆家嘴街道 即墨路99号(上船大楼)3号楼1楼大厅（误报）", "陆家嘴街道"),
     ("江西省南昌市新建区联圩乡新联村", "联圩乡"),
     ("广州市天河区体育西路", "天河区"),
     ("人民路156号", None),
@@ -105,3 +111,28 @@ def test_the_slowest_place_beyond_the_threshold_is_a_finding(report):
     found = [f for f in report.found if f.rule == "slow_place"]
     assert len(found) == 1 and found[0].text.startswith(slowest)
     assert found[0].value == pytest.approx(1 - districts[slowest]["within_share"])
+
+
+def test_incidents_inside_each_station_area_equal_a_plain_shapely_count(prepared, tmp_path):
+    """A unit's station areas (辖区) in its settings, as GeoJSON: two polygons (the second a square with a hole) around
+    the sample station; each counts the incidents whose point is inside it or on its edge."""
+    west = [[120.15, 30.22], [120.22, 30.22], [120.22, 30.32], [120.15, 30.32], [120.15, 30.22]]
+    east = [[[120.22, 30.22], [120.30, 30.22], [120.30, 30.32], [120.22, 30.32], [120.22, 30.22]],
+            [[120.24, 30.25], [120.26, 30.25], [120.26, 30.27], [120.24, 30.27], [120.24, 30.25]]]
+    areas = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "西片"}, "geometry": {"type": "Polygon", "coordinates": [west]}},
+        {"type": "Feature", "properties": {"name": "东片"}, "geometry": {"type": "Polygon", "coordinates": east}}]}
+    (tmp_path / "areas" / "辖区.geojson").parent.mkdir()
+    (tmp_path / "areas" / "辖区.geojson").write_text(json.dumps(areas, ensure_ascii=False), encoding="utf-8")
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("places: {areas: areas/辖区.geojson}\n", encoding="utf-8")
+    try:
+        got = station_figures(prepared, STATION, YEAR, settings=str(unit))["places"]["areas"]
+    finally:
+        use_settings(None)  # the request put the unit's settings in use in this process
+    incidents = load(prepared).narrow(STATION, Period(YEAR)).incidents.dropna(subset=["latitude", "longitude"])
+    points = [Point(x, y) for x, y in zip(incidents["longitude"], incidents["latitude"])]
+    want = {"西片": sum(Polygon(west).covers(p) for p in points),
+            "东片": sum(Polygon(east[0], [east[1]]).covers(p) for p in points)}
+    assert {name: v["incidents"] for name, v in got.items()} == want
+    assert all(want.values()) and sum(want.values()) < len(incidents)  # some inside each, some in neither or the hole

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from firestats.compute.incidents import by_type, summarise_seconds
 from firestats.compute.response import excluded, profile, segment_seconds
@@ -35,7 +37,7 @@ def town_of(address: str | None) -> str | None:
     """
     if not isinstance(address, str):
         return None
-    found = _LEVELS.match(address)
+    found = _LEVELS.match(re.sub(r"\s+", "", address))  # 浦东新区 陆家嘴街道 …: spaced levels
     return found["town"] or found["district"]
 
 
@@ -61,7 +63,8 @@ def _change(now: int, then: int | None) -> float | None:
 
 def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None,
                   earlier: pd.DataFrame | None = None, before: pd.DataFrame | None = None,
-                  hotspot_min: int = 3, hotspots: int = 10, carried: list[str] | None = None) -> dict[str, Any]:
+                  hotspot_min: int = 3, hotspots: int = 10, carried: list[str] | None = None,
+                  areas: dict[str, Any] | None = None) -> dict[str, Any]:
     """Incidents by place, busiest first (未识别 last), and the places of repeated incidents.
 
     ``districts``: per place its incidents (起) and share of all (0..1); 同比 and 环比 (``year_on_year``,
@@ -71,10 +74,12 @@ def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None =
     ``standard``) and the share of dispatch-to-arrival times within ``within_s`` seconds (None without a
     timed incident). ``types``: per place its incidents by canonical type (起; None for a type the export
     cannot hold, not among ``carried``). ``hotspots``: the ``hotspots`` addresses (to the building) with at
-    least ``hotspot_min`` incidents, most first (起). All empty when the slice has no incidents.
+    least ``hotspot_min`` incidents, most first (起). ``areas`` (with ``areas``, the unit's station areas:
+    :func:`station_areas`): the incidents inside each (:func:`area_counts`). All empty without incidents.
     """
+    counted = {"areas": area_counts(incidents, areas)} if areas else {}
     if incidents.empty:
-        return {"districts": {}, "types": {}, "hotspots": {}}
+        return {"districts": {}, "types": {}, "hotspots": {}, **counted}
     places = place_of(incidents)
     counts = places.value_counts()
     order = sorted(counts.index, key=lambda p: (p == UNIDENTIFIED, -counts[p], p))
@@ -99,4 +104,26 @@ def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None =
     spots = spot_of(incidents).dropna().value_counts()
     spots = spots[spots >= hotspot_min].head(hotspots)
     return {"districts": districts, "types": types,
-            "hotspots": {spot: {"incidents": int(n)} for spot, n in spots.items()}}
+            "hotspots": {spot: {"incidents": int(n)} for spot, n in spots.items()}, **counted}
+
+
+def station_areas(geojson: dict[str, Any] | None) -> dict[str, Any]:
+    """A unit's station areas (辖区) from its GeoJSON FeatureCollection: each polygon by its feature's ``name``
+    (辖区1, 辖区2 … for one without), in the file's order; none without a file."""
+    features = (geojson or {}).get("features") or []
+    return {str((f.get("properties") or {}).get("name") or f"辖区{i}"): shapely.geometry.shape(f["geometry"])
+            for i, f in enumerate(features, start=1)}
+
+
+def area_counts(incidents: pd.DataFrame, areas: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per station area, the incidents whose point (longitude, latitude) lies inside it or on its edge (起; one on
+    two areas' shared edge, or in two that overlap, counts in each)."""
+    located = incidents[["longitude", "latitude"]].dropna().to_numpy(dtype=float)
+    return {name: {"incidents": int(shapely.intersects_xy(area, located[:, 0], located[:, 1]).sum())}
+            for name, area in areas.items()}
+
+
+def outlines(areas: dict[str, Any]) -> list[tuple[str, list[np.ndarray]]]:
+    """Each station area's outer rings as (longitude, latitude) arrays, by name: a map draws them."""
+    return [(name, [np.asarray(part.exterior.coords) for part in shapely.get_parts(area)
+                    if part.geom_type == "Polygon"]) for name, area in areas.items()]

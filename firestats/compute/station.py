@@ -17,12 +17,12 @@ from firestats.compute.assessments import score, training_figures, weekly_rates
 from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
 from firestats.compute.notable import Notable, detachment_kinds, notable
-from firestats.compute.places import place_figures
+from firestats.compute.places import place_figures, station_areas
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.periods import Period, days_written
 from firestats.privacy import redact_all
 from firestats.request import Options, Request
-from firestats.settings import score_table_name, settings, within_seconds
+from firestats.settings import areas_geojson, score_table_name, settings, within_seconds
 from firestats.store import Dataset, no_records, open_report
 
 
@@ -147,7 +147,8 @@ def _places(dataset: Dataset, mine: Dataset, station: str | None, period: Period
     before = dataset.narrow(station, period.previous()).incidents if period.kind != "year" else None
     return place_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"),
                          dataset.narrow(station, period.a_year_earlier()).incidents, before,
-                         spec["hotspot_min"], spec["hotspots"], dataset.quality.get("export_types"))
+                         spec["hotspot_min"], spec["hotspots"], dataset.quality.get("export_types"),
+                         station_areas(areas_geojson()))
 
 
 def station_figures(data: Dataset | Path | str | None, station: str, period: int | str | Period,

@@ -1,5 +1,6 @@
 """How a report shows where its incidents were (辖区分布): a table per place of incidents, 同比/环比 and the call to
-the first arrival, the places of repeated incidents, and a bar chart (``compute.places``)."""
+the first arrival, the places of repeated incidents, a bar chart and, where the export has coordinates, a map drawn
+offline (``compute.places``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from firestats.catalogue import part_word, table_heading
+from firestats.compute.places import outlines, station_areas
+from firestats.compute.response import segment_seconds
 from firestats.publish import charts
 from firestats.publish.html import chart, table
+from firestats.settings import areas_geojson, settings, within_seconds
 from firestats.wording import percentile, share
 
 _CHANGES = ("year_on_year", "period_on_period")
@@ -28,6 +32,8 @@ class PlacesView:
     figures: dict[str, Any]  # the period's figures, as ``compute.station`` makes them
     language: str = "zh"
     part_of_year: bool = False  # a half, quarter or month: 环比 shown beside 同比
+    incidents: pd.DataFrame | None = None  # the period's incidents, for the map
+    station: str | None = None  # its canonical name, for its position in the settings
 
     @property
     def places(self) -> dict[str, Any]:
@@ -57,3 +63,24 @@ class PlacesView:
         """The incidents per place as bars, busiest first."""
         counts = pd.Series({place: v["incidents"] for place, v in self.places["districts"].items()}, dtype=int)
         return chart(charts.places(counts), "辖区分布")
+
+    def map(self) -> HTML:
+        """Where the incidents with a point were, drawn offline (no tiles, no request): density and the call to
+        the first arrival, the station's position from the settings, the unit's station areas outlined with the
+        incidents inside each; a note where the export has no coordinates."""
+        incidents = self.incidents if self.incidents is not None else pd.DataFrame()
+        located = incidents.dropna(subset=["latitude", "longitude"]) if "latitude" in incidents else incidents
+        if located.empty:
+            return HTML('<p class="fs-note">导出的警情记录没有经纬度，不绘制地图。</p>')
+        minutes = segment_seconds(located)["total"].to_numpy(dtype=float) / 60
+        areas = station_areas(areas_geojson())
+        at = settings()["places"]["stations"].get(self.station)
+        fig = charts.incident_map(located["longitude"].to_numpy(dtype=float), located["latitude"].to_numpy(dtype=float),
+                                  minutes, within_seconds() / 60, tuple(at) if at else None, outlines(areas))
+        html = chart(fig, "警情地图").data + (f'<p class="fs-note">有经纬度的警情{len(located)}起'
+                                             f"（共{len(incidents)}起）；底图不含道路，不联网。</p>")
+        counted = self.places.get("areas")
+        if counted:
+            html += table([table_heading("place", self.language), part_word("incidents", self.language)],
+                          [[name, v["incidents"]] for name, v in counted.items()])
+        return HTML(html)

@@ -187,7 +187,7 @@ class StationReport:
     @cached_property
     def places(self) -> PlacesView:
         """辖区分布: incidents and response times by place (the notebook calls ``report.places.table()`` …)."""
-        return PlacesView(self.figures, self.language, self.period.kind != "year")
+        return PlacesView(self.figures, self.language, self.period.kind != "year", self.incidents, self.station)
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""

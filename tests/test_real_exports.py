@@ -284,7 +284,8 @@ def test_london_total_response_is_the_first_pump_attendance_time():
                                              ("sf", "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv")])
 def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, mapping, export):
     """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
-    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state."""
+    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state. Both draw
+    their incidents' points on a map, and the page stays within its 400 KB."""
     from click.testing import CliRunner
 
     from firestats.cli import main
@@ -299,6 +300,7 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, map
     assert result.exit_code == 0, result.output
     page = next((tmp_path / "out" / str(year)).glob("*.html")).read_text("utf-8")
     assert "n=0" not in page and "100.0%的警情缺少" not in page
+    assert 'alt="警情地图"' in page and len(page.encode("utf-8")) <= 400_000  # a map from its points, in the budget
     standard = profile("uk" if mapping == "lfb" else "nfpa1710")
     assert f"对照标准：{standard['name']}" in page
     if mapping == "lfb":  # London's gap is a data note in English, never a finding; its labels are English

@@ -255,7 +255,7 @@ def incident_map(longitude: np.ndarray, latitude: np.ndarray, minutes: np.ndarra
     star and the unit's station areas outlined (name, rings of longitude/latitude). Degrees are drawn to scale at
     the points' latitude; the axes hold the 1st to 99th percentile of the points, so a mistyped one stretches
     nothing. The marks are drawn as one image each inside the SVG: 10,000 points as paths would be a megabyte."""
-    fig = _figure(3.9, left_in=0.35, bottom_in=0.35, right_in=0.1)
+    fig = _figure(3.1, left_in=0.5, bottom_in=0.3, right_in=0.1, top_in=0.3)
     fig.subplots_adjust(wspace=0.12)
     density, timed = fig.subplots(1, 2)
     lows, highs = np.nanpercentile(longitude, [1, 99]), np.nanpercentile(latitude, [1, 99])
@@ -279,6 +279,8 @@ def incident_map(longitude: np.ndarray, latitude: np.ndarray, minutes: np.ndarra
         ax.set_ylim(highs[0] - pad_y, highs[1] + pad_y)
         ax.set_aspect(1 / np.cos(np.radians(np.nanmean(latitude))))
         ax.set_title(title, fontsize=10)
+        ax.ticklabel_format(useOffset=False)  # degrees as written (120.22), not +1.2e2 and a remainder
+        ax.locator_params(nbins=4)
         ax.tick_params(labelsize=7)
     for name, rings in outlines:  # the area's name at its outline's middle
         ring = rings[0]

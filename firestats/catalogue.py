@@ -90,6 +90,17 @@ def _filled(seconds: int) -> dict[str, Entry]:
                             {view: _place(at) for view, at in e.get("shown", {}).items()}) for e in _data()["figures"]}
 
 
+def _wildcard(key: str) -> tuple[Entry, list[str]] | None:
+    """The catalogue's entry a key of a figure by place is (places.districts.*.incidents for
+    places.districts.东湖街道.incidents), and the parts its * stand for; None when no entry with a * matches."""
+    parts = key.split(".")
+    for pattern, entry in catalogue().items():
+        held = pattern.split(".")
+        if "*" in held and len(held) == len(parts) and all(h in ("*", p) for h, p in zip(held, parts)):
+            return entry, [p for h, p in zip(held, parts) if h == "*"]
+    return None
+
+
 def _place(at: int | dict) -> Place:
     """A view's place for a figure as figures.yaml writes it: a number alone, or the number with the view's words."""
     return Place(at) if isinstance(at, int) else Place(**at)
@@ -181,10 +192,15 @@ def heading(key: str, language: str = "zh") -> str:
 
 
 def label(key: str, language: str = "zh") -> str:
-    """A label for any figure key: the catalogue's term, else its parts' words joined (训练考核·3月考核·及格率;
-    Training · Month 3 · Pass rate)."""
+    """A label for any figure key: the catalogue's term (a figure by place: the place, then its entry's term:
+    东湖街道·区域警情数), else its parts' words joined (训练考核·3月考核·及格率; Training · Month 3 · Pass rate)."""
     if key in catalogue():
         return term(key, language)
+    by_place = _wildcard(key)
+    if by_place:  # 东湖街道·区域警情数: the place (and type) it stands for, then the figure
+        entry, stands_for = by_place
+        words = [*(part_word(part, language) for part in stands_for), term(entry.key, language)]
+        return ("·" if language == languages()[0] else " · ").join(words)
     words, parts = [], key.split(".")
     while parts:
         part = parts.pop(0)
@@ -195,13 +211,15 @@ def label(key: str, language: str = "zh") -> str:
 
 
 def part_word(part: str, language: str = "zh") -> str:
-    """What one part of a figure key is called (turnout -> 出动准备, Turnout); the part itself when unnamed."""
-    return _words("parts", language).get(part, part)
+    """What one part of a figure key is called (turnout -> 出动准备, Turnout; an incident type its term:
+    其他 -> 其他警情, Other incidents); the part itself when unnamed."""
+    kind = f"incidents.by_type.{part}"
+    return _words("parts", language).get(part) or (term(kind, language) if kind in catalogue() else part)
 
 
 def unit_of(key: str) -> str:
     """A figure's unit: the catalogue's, else from its parts (比例 for rates, 秒 for times, 项次 for counts)."""
-    found = catalogue().get(key)
+    found = catalogue().get(key) or (_wildcard(key) or (None,))[0]
     if found:
         return found.unit
     units = _data()["part_units"]

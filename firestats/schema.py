@@ -9,7 +9,7 @@ from typing import Literal
 
 import yaml
 
-FieldKind = Literal["id", "text", "timestamp", "category", "count", "amount"]
+FieldKind = Literal["id", "text", "timestamp", "category", "count", "amount", "coordinate"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("subtype", "text", "警情子类"),
     Field("district", "text", "行政区"),
     Field("address", "text", "地址"),
+    Field("latitude", "coordinate", "纬度"),  # WGS 84 degrees, as the exports' maps give them
+    Field("longitude", "coordinate", "经度"),
     Field("vehicles", "count", "出动车辆（辆）"),
     Field("personnel", "count", "出动人数（人）"),
     Field("rescued", "count", "营救被困人员（人）"),
@@ -50,6 +52,9 @@ TIMESTAMP_FIELDS = tuple(f.name for f in INCIDENT_FIELDS if f.kind == "timestamp
 
 # National statistics split every incident into the first five; 其他 catches what fits none.
 INCIDENT_TYPES: tuple[str, ...] = ("火灾扑救", "抢险救援", "社会救助", "安保勤务", "虚假警", "其他")
+
+# The place of an incident with neither a district nor an address whose town level can be read.
+UNIDENTIFIED_PLACE = "未识别"
 
 # Columns firestats adds to every kept row so that it can be traced back to its export.
 PROVENANCE = ("source_file", "source_row")

@@ -8,6 +8,7 @@ one ``FIRESTATS_SETTINGS`` names, else ``firestats.yaml`` in the working folder 
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from importlib import resources
@@ -167,6 +168,19 @@ def within_seconds() -> int:
     dispatch-to-arrival threshold of :func:`within_standard`."""
     thresholds = within_standard()["thresholds"]
     return int(next(t["seconds"] for t in thresholds if t["segment"] == "dispatch_to_arrival"))
+
+
+def areas_geojson() -> dict[str, Any] | None:
+    """The stations' areas (辖区) the settings in use name, as the GeoJSON read from the settings file's folder
+    (None: none named); a file that cannot be read is refused, naming it."""
+    named = settings()["places"]["areas"]
+    if named is None:
+        return None
+    path = (Path(_in_use).parent if _in_use else Path.cwd()) / named
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable GeoJSON file for places.areas ({type(exc).__name__})") from exc
 
 
 # --- the schema: every key a settings file may hold, its type and its allowed values --------------------------
@@ -344,6 +358,13 @@ class Unit(_Sourced):
     template: str | None = None  # the unit's wording of its drafts, from the settings file's folder
 
 
+class Places(_Sourced):
+    hotspot_min: Positive  # incidents at one address that make it a place of repeated incidents
+    hotspots: Positive  # how many such places are listed
+    areas: str | None = None  # the stations' areas (辖区) as GeoJSON, from the settings file's folder
+    stations: dict[str, tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]] = {}
+
+
 class Charts(_Sourced):
     response_max_minutes: Positive
 
@@ -366,6 +387,7 @@ class Settings(_Strict):
     stations: Stations
     notable: Notable
     docx: Docx
+    places: Places
     charts: Charts
     batch: Batch
     unit: Unit

@@ -214,7 +214,7 @@ def test_the_signature_and_date_come_from_the_units_settings(tmp_path):
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     pub = publication()
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))
-    assert book.sheetnames == ["警情", "训练考核", "工作台账", "典型警情", "获奖与比武", "同比环比", "数据质量"]
+    assert book.sheetnames == ["警情", "训练考核", "工作台账", "辖区", "典型警情", "获奖与比武", "同比环比", "数据质量"]
     headers = [c.value for c in book["警情"][2]]
     assert headers == ["指标", "数值", "文中写法", "单位", "定义", "依据"]
     for sheet in book:

@@ -63,7 +63,8 @@ def test_the_draft_of_an_english_export_is_an_english_summary_without_a_chinese_
 
 def test_the_breakdown_lists_every_type_with_records_and_adds_up_to_the_total(files, soho):
     sentence = next(t for t in paragraphs(files[".docx"]) if "of which" in t)
-    parts = [int(n) for n in re.findall(r"(\d+)(?:,| and |\.)", sentence.split("of which")[1])]
+    breakdown = sentence.split("of which")[1].split(". ")[0] + "."  # its own sentence, not the next one's
+    parts = [int(n) for n in re.findall(r"(\d+)(?:,| and |\.)", breakdown)]
     assert sum(parts) == soho.figures["incidents"]["total"] == 30 and len(parts) == 3
 
 
@@ -93,8 +94,8 @@ def test_an_export_gap_is_a_data_note_never_a_finding(soho):
 
 def test_the_workbook_and_the_pages_labels_are_the_english_catalogues(soho, files):
     book = openpyxl.load_workbook(io.BytesIO(files[".xlsx"]))
-    assert book.sheetnames == ["Incidents", "Training", "Ledger", "Notable incidents", "Awards and competitions",
-                               "Comparisons", "Data quality"]
+    assert book.sheetnames == ["Incidents", "Training", "Ledger", "Places", "Notable incidents",
+                               "Awards and competitions", "Comparisons", "Data quality"]
     cells = [c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert [c for c in cells if CJK.search(c)] == []
     assert ("duplicate", "Merged", 1) in [r[:3] for r in book["Data quality"].iter_rows(values_only=True)]

@@ -27,6 +27,7 @@ import json
 import re
 from html.parser import HTMLParser
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 
 import docx
@@ -45,6 +46,7 @@ STATION, YEAR = "城东", 2025
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "station_report.ipynb"
 PLANTED = "手写标签"
 CALENDAR = re.compile(r"\d{4}年|\d{1,2}月")
+PLACE = re.compile(r"^(places\.\w+)\.[^.]+")  # a figure by place's key, up to its place
 ROWS_OF_FIGURES = {cat.table_heading(name, language) for name in ("figure", "item", "segment", "action")
                    for language in cat.languages()}
 
@@ -149,7 +151,8 @@ def uncatalogued(labels: dict[str, set[str]], files: dict[str, bytes], language:
               for t in sheet.get("tables", {}).values())}
     found = {output: {label for label in shown if label not in held and not CALENDAR.fullmatch(label)}
              for output, shown in labels.items() if output != ".docx"}
-    found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(key))}
+    # A place's name (a London borough) is data, not a label: its words are the export's.
+    found[".json"] = {key for key in keys if re.search(r"[A-Za-z_]{2,}", cat.label(PLACE.sub(r"\1.地", key)))}
     found[".docx"] = {h for h in labels[".docx"] if not any(t.fullmatch(h) for t in _template_headings(language))}
     return {output: shown for output, shown in found.items() if shown}
 
@@ -166,10 +169,10 @@ def _template_headings(language: str = "zh") -> list[re.Pattern]:
 
 def page_of(report) -> str:
     """The page's blocks as the notebook's cells call them (its charts aside: their words are in the images)."""
-    calls = re.findall(r"^report\.(\w+)\(\)$", "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells),
+    calls = re.findall(r"^report\.([\w.]+)\(\)$", "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells),
                        re.MULTILINE)
     assert len(calls) > 15, calls
-    return "".join(getattr(report, name)().data for name in calls if not name.endswith("_chart"))
+    return "".join(attrgetter(name)(report)().data for name in calls if not name.endswith("chart"))
 
 
 def render(report, out: Path) -> tuple[str, dict[str, bytes]]:

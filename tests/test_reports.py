@@ -26,8 +26,8 @@ from firestats.store.dataset import load
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
-# year on year, type mix, monthly, hourly, response; items, weekly tests; activities
-CHARTS = 8
+# year on year, type mix, monthly, hourly, response; places and their map; items, weekly tests; activities
+CHARTS = 10
 
 
 class Refs(HTMLParser):
@@ -360,7 +360,7 @@ def test_every_workbook_has_no_float_noise_and_no_english(batch):
 
     for html in station_reports(batch):
         book = openpyxl.load_workbook(html.with_suffix(".xlsx"))
-        assert book.sheetnames == ["警情", "训练考核", "工作台账", "典型警情", "获奖与比武", "同比环比",
+        assert book.sheetnames == ["警情", "训练考核", "工作台账", "辖区", "典型警情", "获奖与比武", "同比环比",
                                    "数据质量"], html
         for sheet in book:
             for row in sheet.iter_rows(values_only=True):

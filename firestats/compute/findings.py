@@ -14,6 +14,7 @@ import pandas as pd
 
 from firestats.catalogue import field_word, languages, part_word
 from firestats.compute.incidents import response_seconds
+from firestats.compute.places import UNIDENTIFIED
 from firestats.compute.response import NEEDS, segment_seconds
 from firestats.settings import settings, within_seconds
 from firestats.wording import duration, english_list, minutes, share
@@ -76,6 +77,24 @@ def beyond_5min(figures: dict[str, Any], rule: dict[str, Any] | None = None) -> 
                    f"（有出动和到场时间的{d2a['n']}起中有{late}起），"
                    f"高于{rule['above_share']:.0%}的关注线{_example(rule)}", beyond, rule["above_share"],
                    rule["source"])
+
+
+def slow_place(figures: dict[str, Any], rule: dict[str, Any] | None = None, least: int | None = None) -> Finding | None:
+    """The place (of at least ``least`` timed incidents, default the slow periods' minimum) with the largest share
+    reached later than the arrival threshold after dispatch, when that share is above the beyond_5min rule's: GB
+    51080 states the 5-minute rule to the edge of a station's area, so the far places are where it fails first."""
+    rule = rule or _rule("beyond_5min")
+    least = least or _rule("slow_periods")["min_n"]
+    held = [(1 - v["within_share"], place, v["timed"]) for place, v in (figures.get("places") or {}).get(
+        "districts", {}).items() if v["within_share"] is not None and v["timed"] >= least and place != UNIDENTIFIED]
+    if not held:
+        return None
+    beyond, place, n = max(held)
+    if _as_written(beyond) <= rule["above_share"]:
+        return None
+    return Finding("slow_place", f"{place}出动后超过{minutes(within_seconds())}到场的警情占{share(beyond)}，"
+                   f"为辖区各区域中最高（该区域有接警至到场时间的{n}起），高于{rule['above_share']:.0%}的关注线{_example(rule)}",
+                   beyond, rule["above_share"], rule["source"])
 
 
 def _slow(incidents: pd.DataFrame, rule: dict[str, Any], unit: str) -> list[tuple[int, float]]:
@@ -158,6 +177,6 @@ def data_notes(incidents: pd.DataFrame, language: str = "zh") -> list[str]:
 
 def all_findings(figures: dict[str, Any], incidents: pd.DataFrame) -> list[Finding]:
     """Every rule's finding for a station's year, in report order."""
-    found = [weakest_item(figures), beyond_5min(figures), slow_months(incidents), slow_hours(incidents),
-             turnout(incidents), missing_times(incidents)]
+    found = [weakest_item(figures), beyond_5min(figures), slow_place(figures), slow_months(incidents),
+             slow_hours(incidents), turnout(incidents), missing_times(incidents)]
     return [f for f in found if f is not None]

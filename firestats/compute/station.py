@@ -18,11 +18,12 @@ from firestats.compute.assessments import score, training_figures, weekly_rates
 from firestats.compute.figures import Figures
 from firestats.compute.incidents import daily_counts, incident_figures
 from firestats.compute.notable import Notable, detachment_kinds, notable
+from firestats.compute.places import place_figures, station_areas
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.periods import Period, days_written
 from firestats.privacy import redact_all
 from firestats.request import Options, Request
-from firestats.settings import score_table_name, within_seconds
+from firestats.settings import areas_geojson, score_table_name, settings, within_seconds
 from firestats.store import Dataset, no_records, open_report
 
 
@@ -136,8 +137,20 @@ def compute(dataset: Dataset, station: str | Collection[str] | None, period: Per
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),
+        "places": _places(dataset, mine, station, period),
     })
     return StationYear(station, period, figures, mine, table)
+
+
+def _places(dataset: Dataset, mine: Dataset, station: str | None, period: Period) -> dict[str, Any]:
+    """The period's figures by place, with 同比 against the same period a year earlier and (a half, quarter or
+    month) 环比 against the one before, where the store holds their records."""
+    spec = settings()["places"]
+    before = dataset.narrow(station, period.previous()).incidents if period.kind != "year" else None
+    return place_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"),
+                         dataset.narrow(station, period.a_year_earlier()).incidents, before,
+                         spec["hotspot_min"], spec["hotspots"], dataset.quality.get("export_types"),
+                         station_areas(areas_geojson()))
 
 
 def station_figures(data: Dataset | Path | str | None, station: str, period: int | str | Period,

@@ -42,6 +42,8 @@ _REQUIRED = {
 }
 # Past these, a count (people, vehicles) or an amount (万元) is a typing error, not an incident.
 _IMPLAUSIBLE = {"count": 100_000, "amount": 10_000_000}
+_DEGREES = {"latitude": 90, "longitude": 180}
+_NUMBER = r"-?\d+(?:\.\d+)?"
 
 
 @dataclass
@@ -173,6 +175,10 @@ def _read_field(rule: FieldRule, cells: pd.DataFrame, column_of: dict[str, str |
         return parse.identifiers(cells), raw
     if kind == "count":
         return parse.numbers(cells, "count"), raw
+    if kind == "coordinate":
+        if rule.part:  # one number of a point: "(37.73, -122.42)"
+            return pd.to_numeric(raw.str.findall(_NUMBER).str[rule.part - 1], errors="coerce").astype("float64"), raw
+        return parse.numbers(cells), raw
     if kind == "amount":
         scale = AMOUNT_UNITS[rule.unit or "10k_yuan"]
         unit = "10k_yuan" if scale == 1.0 else "count"
@@ -227,6 +233,9 @@ def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
     kind = FIELDS_BY_NAME[field].kind
     if kind == "timestamp":
         return values, [rows_where(out, unreadable, FLAGGED, "bad_timestamp", field, raw)]
+    if kind == "coordinate":  # a projected metre (Easting 528652) is no degree; 0 is London's blank, no place
+        off = (values.abs() > _DEGREES[field]).fillna(False).astype(bool) & ~skip
+        return values.mask(off | (values == 0)), [rows_where(out, unreadable | off, FLAGGED, "bad_number", field, raw)]
     if kind in ("count", "amount"):
         fractional = (values.notna() & (values % 1 != 0)).astype(bool) & (kind == "count") & ~skip
         negative = (values < 0).fillna(False).astype(bool) & ~skip
@@ -239,5 +248,6 @@ def _checked(out: pd.DataFrame, field: str, values: pd.Series, raw: pd.Series,
 
 
 def _empty(kind: str, n: int, index: pd.Index) -> pd.Series:
-    dtype = {"timestamp": "datetime64[ns]", "count": "float64", "amount": "float64"}.get(kind, "string")
+    dtype = {"timestamp": "datetime64[ns]", "count": "float64", "amount": "float64",
+             "coordinate": "float64"}.get(kind, "string")
     return pd.Series(pd.NA if dtype == "string" else np.nan, index=index, dtype=dtype)

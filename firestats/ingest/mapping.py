@@ -24,7 +24,7 @@ from firestats.settings import settings
 from firestats.vocabulary.spelling import normalise_header
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
-             "dayfirst", "unit"}
+             "dayfirst", "unit", "part"}
 TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard", "language", "types"}
 EXCLUDE_KEYS = {"column", "equals", "in", "pattern", "reason"}
 AMOUNT_UNITS = {"10k_yuan": 1.0, "yuan": 1e-4}
@@ -46,6 +46,7 @@ class FieldRule:
     default: str | None = None
     dayfirst: bool = False
     unit: str | None = None
+    part: int | None = None  # a coordinate: which number of a point's cell, "(37.73, -122.42)" (1, 2)
 
     def source_columns(self) -> list[str]:
         """Every export column this rule reads."""
@@ -173,6 +174,8 @@ def _rule(name: str, body: Any, dayfirst: bool, where: str) -> FieldRule:
         raise MappingError(f"{where}: 'columns' (a key made of several columns) is for incident_id only")
     if (body.get("date") or body.get("after") or body.get("seconds_after")) and kind != "timestamp":
         raise MappingError(f"{where}: date/time/after/seconds_after are for time fields only")
+    if body.get("part") is not None and (kind != "coordinate" or body["part"] not in (1, 2)):
+        raise MappingError(f"{where}: part (1 or 2: which number of a point's cell) is for latitude and longitude")
     if body.get("unit") and body["unit"] not in AMOUNT_UNITS:
         raise MappingError(f"{where}: unit must be one of {sorted(AMOUNT_UNITS)}")
     for regex in body.get("patterns") or {}:
@@ -183,6 +186,7 @@ def _rule(name: str, body: Any, dayfirst: bool, where: str) -> FieldRule:
         values={str(k): str(v) for k, v in (body.get("values") or {}).items()},
         patterns={str(k): str(v) for k, v in (body.get("patterns") or {}).items()},
         default=body.get("default"), dayfirst=bool(body.get("dayfirst", dayfirst)), unit=body.get("unit"),
+        part=body.get("part"),
     )
 
 

@@ -18,6 +18,7 @@ from firestats.errors import InputError, NoHeaderRow
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
+from firestats.schema import aliases
 from firestats.settings import header_search_rows
 from firestats.vocabulary.messages import _
 from firestats.vocabulary.problems import FLAGGED, QUARANTINE
@@ -152,7 +153,10 @@ def _locate_header(path: Path, grid: pd.DataFrame, known: set[str], encoding: st
 def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[str]]:
     """The header's row number (among the first rows, by known header names) and its column names."""
     top = grid.head(header_search_rows()).map(lambda v: "" if pd.isna(v) else str(v).strip())
-    scores = top.apply(lambda row: sum(normalise_header(v) in known for v in row if v), axis=1)
+    # A point alone names no record: a table of 名称, 经度, 纬度 is the stations' positions beside the exports.
+    placed = {normalise_header(a) for f in ("latitude", "longitude") for a in aliases()["headers"][f]}
+    naming = known - placed
+    scores = top.apply(lambda row: sum(normalise_header(v) in naming for v in row if v), axis=1)
     if scores.empty or scores.max() < 2:
         raise NoHeaderRow(_("{path}: no header row found in the first {rows} rows").format(
             path=path, rows=header_search_rows()))
@@ -162,7 +166,7 @@ def _header(path: Path, grid: pd.DataFrame, known: set[str]) -> tuple[int, list[
     for upper, lower in ((header_row - 1, header_row), (header_row, header_row + 1)):
         if upper in top.index and lower in top.index:
             joined = _two_row_names(list(top.loc[upper]), list(top.loc[lower]), known)
-            if sum(normalise_header(h) in known for h in joined) > scores[header_row]:
+            if sum(normalise_header(h) in naming for h in joined) > scores[header_row]:
                 headers, header_row = joined, lower
                 break
     return header_row, headers

@@ -23,6 +23,7 @@ from firestats.compute.compare import n_of, value_at
 from firestats.errors import InputError
 from firestats.periods import Period, days_written
 from firestats.publish.narrative import annual_figures, text_value, written, written_in
+from firestats.schema import UNIDENTIFIED_PLACE as UNIDENTIFIED
 from firestats.settings import min_percentile_n, settings, within_seconds
 from firestats.wording import NO_RECORDS, english_list, share
 
@@ -136,7 +137,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "licences": _licences(activities.get("licences"), publication.get("licence_names") or {}),
         "by_type": _by_type(figures["incidents"]["by_type"]),
         "rates": _rates(figures.get("assessments")),
-    }
+    } | _places(figures.get("places"))
     return out
 
 
@@ -150,7 +151,7 @@ def english_values(template: dict[str, Any], publication: dict[str, Any], period
         "station_name": Value(publication["station_name"]),
         "within_minutes": Value(f"{within_seconds() / 60:g}"),
         "by_type": _by_type(figures["incidents"]["by_type"], template["language"]),
-    }
+    } | _places(figures.get("places"), template["language"])
 
 
 def _period_words(words: dict[str, Any], period: Period, covered: dict[str, Any] | None) -> dict[str, Value]:
@@ -239,6 +240,28 @@ def _by_type(by_type: dict[str, int | None], language: str = "zh") -> Value:
     else:
         text = "of which " + english_list([f"{term(key, language).lower()} {n:,}" for key, n in held.items()])
     return Value(text if held else "", "value" if held else _ZERO)
+
+
+def _places(places: dict[str, Any] | None, language: str = "zh") -> dict[str, Value]:
+    """{busiest_place}: the place with the most incidents, its count and share (东湖街道警情最多（211起，占35.0%）);
+    {fastest_growing}: the one whose incidents grew most on the same period a year earlier, among places with at
+    least the settings' minimum n (新港镇同比增长最快（+23.4%）): a place of three incidents grows by leaps. Either is
+    left out without such a place (未识别 is none)."""
+    named = {place: v for place, v in ((places or {}).get("districts") or {}).items() if place != UNIDENTIFIED}
+    chinese = language == languages()[0]
+    busiest = next(iter(named.items()), None)
+    grown = [(v["year_on_year"], place) for place, v in named.items()
+             if v["year_on_year"] is not None and v["year_on_year"] > 0 and v["incidents"] >= min_percentile_n()]
+    out = {"busiest_place": Value("", _ZERO), "fastest_growing": Value("", _ZERO)}
+    if busiest:
+        place, v = busiest
+        out["busiest_place"] = Value(f"{place}警情最多（{v['incidents']}起，占{share(v['share'])}）" if chinese else
+                                     f"{place} had the most incidents ({v['incidents']:,}, {share(v['share'])})")
+    if grown:
+        change, place = max(grown)
+        out["fastest_growing"] = Value(f"{place}同比增长最快（{change:+.1%}）" if chinese else
+                                       f"{place} grew fastest on a year earlier ({change:+.1%})")
+    return out
 
 
 def _licences(licences: dict[str, int] | None, names: dict[str, str]) -> Value:

@@ -1,6 +1,6 @@
 """Helpers for analysts exploring the prepared data in JupyterLab (``notebooks/explore.ipynb``):
-what each column of the canonical tables means, and a station's headline figures beside its
-detachment's."""
+what each column of the canonical tables means, a station's headline figures beside its
+detachment's, and its figures by place."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from importlib import resources
 import pandas as pd
 import yaml
 
-from firestats.catalogue import shown_in
+from firestats.catalogue import part_word, shown_in, table_heading
 from firestats.compute.compare import value_at
 from firestats.compute.station import compute
 from firestats.periods import Period
@@ -45,3 +45,12 @@ def station_vs_detachment(data: Dataset, station: str, period: Period) -> pd.Dat
         rows.append({"指标": e.term, "单位": e.unit, "本站": own, "支队": total,
                      "本站占支队": round(own / total, 4) if counted else None})
     return pd.DataFrame(rows, dtype=object)
+
+
+def places_table(data: Dataset, station: str, period: Period) -> pd.DataFrame:
+    """A station's figures by place for one period, a row per place (busiest first, 未识别 last): incidents (起),
+    share, 同比 and 环比 (fractions 0..1), the call to the first arrival (n, median and 90th percentile in seconds)
+    and the share on scene within the arrival threshold; columns named as the report names them."""
+    districts = compute(data, data.resolve_station(station), period, interval=False).figures["places"]["districts"]
+    frame = pd.DataFrame.from_dict(districts, orient="index")
+    return frame.rename(columns={c: part_word(c) for c in frame.columns}).rename_axis(table_heading("place"))

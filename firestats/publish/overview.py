@@ -18,6 +18,7 @@ from firestats.compute.response import profile
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish.html import heat_table, table
+from firestats.publish.places_view import PlacesView
 from firestats.request import Request
 from firestats.settings import within_standard
 from firestats.store import Dataset, open_report
@@ -132,6 +133,17 @@ class Overview:
         months = set(self.period.months)
         counts = {s: {k: n for k, n in self.figures[s][key].items() if daily or k in months} for s in self.stations}
         return HTML(heat_table(counts, unit, f"{self.period.name}各站{each}接处警（起）", table_heading("station")))
+
+    def places(self) -> HTML:
+        """Each place's incidents by station, shaded on one scale, then the detachment's figures by place (its
+        incidents, 同比 and the call to the first arrival per place, computed from all its records)."""
+        counts: dict[str, dict[str, int]] = {}
+        for station in self.stations:
+            for place, v in self.figures[station]["places"]["districts"].items():
+                counts.setdefault(place, {})[station] = v["incidents"]
+        caption = f"{self.period.name}各区域各站接处警（起）"
+        detachment = PlacesView(self.figures[TOTAL], part_of_year=self.period.kind != "year")
+        return HTML(heat_table(counts, "", caption, table_heading("place")) + detachment.table().data)
 
 
 def tables() -> dict[str, list[str]]:

@@ -43,6 +43,7 @@ from firestats.publish.honours_view import honour_lists
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.publish.narrative import written_in
 from firestats.publish.notable_view import notable_tables
+from firestats.publish.places_view import PlacesView
 from firestats.publish.trend_view import named_moves, years_table
 from firestats.request import Request
 from firestats.store import open_report
@@ -114,8 +115,7 @@ class StationReport:
 
     def header(self) -> HTML:
         """The report title, the period reported on, the records' own dates and when it was made."""
-        times = self.incidents["received_at"]
-        period = self.period
+        times, period = self.incidents["received_at"], self.period
         coverage = (f"警情记录自{times.min():%Y年%m月%d日}至{times.max():%Y年%m月%d日}" if len(times)
                     else f"{period.words}无警情记录")
         covered = self.this.coverage
@@ -184,9 +184,13 @@ class StationReport:
                     + response_view.standard(self.figures, self.segments_shown, self.language))
 
     def response_chart(self) -> HTML:
-        """Dispatch-to-arrival times against the threshold; the call to the first arrival where the export
-        records no dispatch times."""
+        """Dispatch-to-arrival times against the threshold (the call to the first arrival without dispatch times)."""
         return response_view.chart_of(self.incidents, self.segments_shown)
+
+    @cached_property
+    def places(self) -> PlacesView:
+        """辖区分布: incidents and response times by place (the notebook calls ``report.places.table()`` …)."""
+        return PlacesView(self.figures, self.language, self.period.kind != "year", self.incidents, self.station)
 
     def quality(self) -> HTML:
         """Where every input row went: this station's year, each file, and the reasons."""

@@ -28,6 +28,10 @@ STATIONS: dict[str, tuple[int, float, tuple[str, ...]]] = {
     "城北站": (320, 250.0, ("北关街道", "北岭镇")),
     "高新区站": (430, 290.0, ("高新区", "科技城", "创业园")),
 }
+# Where the sample's stations stand (latitude, longitude in degrees): a made-up city, 城东 east of 城西.
+STATION_AT = {"城东站": (30.27, 120.22), "城西站": (30.27, 120.08), "城南站": (30.20, 120.15),
+              "城北站": (30.34, 120.15), "高新区站": (30.30, 120.30)}
+_SPEED_M_S = 9.0  # a fire engine's mean speed through town, about 32 km/h
 # 2025 national shares (万起): 火灾扑救 83.7, 抢险救援 44.2, 社会救助 85.8, 安保勤务 14.3, 虚假警 16.4;
 # 其他 is a sliver for what fits none.
 TYPE_WEIGHTS = dict(zip(INCIDENT_TYPES, (83.7, 44.2, 85.8, 14.3, 16.4, 1.2)))
@@ -70,6 +74,7 @@ LAYOUTS = {
         "dispatched_at": "出动时间", "departed_at": "出车时间", "arrived_at": "到场时间",
         "water_at": "出水时间", "cleared_at": "结束时间", "returned_at": "归队时间",
         "type": "警情类型", "subtype": "警情子类", "district": "行政区", "address": "地址",
+        "latitude": "纬度", "longitude": "经度",
         "vehicles": "出动车辆", "personnel": "出动人数", "rescued": "抢救人数",
         "evacuated": "疏散人数", "deaths": "死亡", "injuries": "受伤",
         "loss_averted_10k_yuan": "挽回损失(万元)",
@@ -79,6 +84,7 @@ LAYOUTS = {
         "dispatched_at": "派车时间", "departed_at": "出车时间", "arrived_at": "到达时间",
         "water_at": "出水时间", "cleared_at": "处置完毕时间", "returned_at": "返队时间",
         "type": "警情类别", "subtype": "警情子类", "district": "行政区划", "address": "发生地址",
+        "latitude": "坐标纬度", "longitude": "坐标经度",
         "vehicles": "出动车辆数", "personnel": "出动人员", "rescued": "营救人数",
         "evacuated": "疏散人员", "deaths": "死亡人数", "injuries": "受伤人数",
         "loss_averted_10k_yuan": "挽回经济损失（万元）",
@@ -87,7 +93,8 @@ LAYOUTS = {
         "incident_id": "警情ID", "station": "所属队站", "received_at": "立案时间",
         "dispatched_at": "调派时间", "departed_at": "出车时间", "arrived_at": "到场时间",
         "water_at": "出水时间", "cleared_at": "处置结束时间", "returned_at": "归队时间",
-        "type": "案件类型", "subtype": "警情细类", "district": "所属区县", "address": "事发地址",
+        "type": "案件类型", "subtype": "警情细类", "district": "所属区县", "address": "事发地址", "latitude": "lat",
+        "longitude": "lng",
         "vehicles": "出动消防车", "personnel": "出动警力", "rescued": "营救被困人员",
         "evacuated": "疏散遇险人员", "deaths": "死亡", "injuries": "受伤",
         "loss_averted_10k_yuan": "挽回损失",
@@ -117,7 +124,7 @@ def generate(seed: int = SEED, years: tuple[int, ...] = YEARS,
             n = int(base * (1 + 0.06 * k) * rng.uniform(0.92, 1.08))
             frames.append(_station_year(rng, station, code, year, n, travel, districts))
     incidents = pd.concat(frames, ignore_index=True).sort_values("received_at", kind="stable")
-    incidents = incidents.reset_index(drop=True)
+    incidents = _placed(incidents.reset_index(drop=True), seed)
 
     dup_mask = rng.random(len(incidents)) < 0.02
     duplicates = incidents.loc[dup_mask, ["incident_id", "station"]].assign(
@@ -182,6 +189,27 @@ def _station_year(rng: np.random.Generator, station: str, code: int, year: int, 
     frame.insert(0, "incident_id", [f"{year}{code:02d}{i:05d}" for i in range(1, n + 1)])
     frame[FLAG_ARRIVAL_BEFORE_DISPATCH] = (frame["arrived_at"] < frame["dispatched_at"]).to_numpy()
     return frame
+
+
+def _placed(incidents: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The incidents with a point (latitude, longitude in degrees) for seven in ten of them: out from their
+    station's position (``STATION_AT``) in their district's direction, as far as the crew's travel time at
+    ``_SPEED_M_S`` reaches, so the map's far points are its slow ones. A generator of its own draws them: the
+    rest of the sample stays as it was."""
+    rng = np.random.default_rng([seed, 1])
+    n = len(incidents)
+    travel = (incidents["arrived_at"] - incidents["departed_at"]).dt.total_seconds().to_numpy(dtype=float)
+    travel = np.where(np.isfinite(travel) & (travel > 0), travel, rng.uniform(60, 400, size=n))
+    metres = travel * _SPEED_M_S * rng.uniform(0.6, 1.0, size=n)
+    sector = np.array([STATIONS[s][2].index(d) / len(STATIONS[s][2]) for s, d in
+                       zip(incidents["station"], incidents["district"])]) if n else np.array([])
+    angle = 2 * np.pi * sector + rng.normal(0.6, 0.45, size=n)
+    at = np.array([STATION_AT[s] for s in incidents["station"]]).reshape(n, 2)
+    latitude = at[:, 0] + metres * np.sin(angle) / 111_000
+    longitude = at[:, 1] + metres * np.cos(angle) / (111_000 * np.cos(np.radians(at[:, 0])))
+    located = rng.random(n) < 0.7
+    return incidents.assign(latitude=np.where(located, latitude.round(6), np.nan),
+                            longitude=np.where(located, longitude.round(6), np.nan))
 
 
 def _junk(rng: np.random.Generator, incidents: pd.DataFrame) -> pd.DataFrame:
@@ -273,7 +301,7 @@ def _spell(rng: np.random.Generator, rows: pd.DataFrame) -> pd.DataFrame:
                 _spell_time(ts, style, fw) for ts, style, fw in zip(rows[f.name], out["_style"], full_width)
             ]
     out["type"] = [TYPE_SPELLINGS.get(t, (t,))[rng.integers(len(TYPE_SPELLINGS.get(t, (t,))))] for t in rows["type"]]
-    for name in ("subtype", "district", "address"):
+    for name in ("subtype", "district", "address", "latitude", "longitude"):
         out[name] = rows[name]
     for name in ("vehicles", "personnel", "rescued", "evacuated", "deaths", "injuries"):
         out[name] = _spell_counts(rng, rows[name], full_width, unit="辆" if name == "vehicles" else "人")

@@ -1,0 +1,138 @@
+"""Figures by place (辖区分布): incidents and response by district equal a plain-pandas count of the sample's truth,
+a Chinese address without a district column gives its town level, and the draft, the workbook and the findings say
+where."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import Point, Polygon
+
+from firestats.compute.places import UNIDENTIFIED, place_of, town_of
+from firestats.compute.station import station_figures
+from firestats.periods import Period
+from firestats.publish import exports
+from firestats.publish.station_report import station_report
+from firestats.request import Request
+from firestats.settings import use_settings
+from firestats.store import load
+
+STATION, YEAR = "城东站", 2025
+
+
+def by_district(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents and the median call-to-first-arrival (seconds) per district, in plain pandas."""
+    ok = ~incidents["flag_arrival_before_dispatch"]
+    total = (incidents["arrived_at"] - incidents["received_at"]).dt.total_seconds().where(ok)
+    total = total.where((total >= 0) & (total < 86_400))
+    return pd.DataFrame({"district": incidents["district"], "total": total}).groupby("district").agg(
+        incidents=("total", "size"), median_s=("total", "median"))
+
+
+@pytest.fixture(scope="module")
+def places(prepared) -> dict:
+    return station_figures(prepared, STATION, YEAR)["places"]
+
+
+def test_incidents_and_median_total_response_by_district_equal_plain_pandas(places, truth):
+    t = truth.incidents
+    want = by_district(t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)])
+    got = places["districts"]
+    assert {d: v["incidents"] for d, v in got.items()} == want["incidents"].to_dict()
+    assert {d: v["median_s"] for d, v in got.items()} == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
+    assert list(got) == want["incidents"].sort_values(ascending=False).index.tolist()  # busiest first
+    assert sum(v["share"] for v in got.values()) == pytest.approx(1)
+    last = t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR - 1)]["district"].value_counts()
+    assert {d: v["year_on_year"] for d, v in got.items()} == pytest.approx(
+        {d: (want["incidents"][d] - last[d]) / last[d] for d in want.index})
+
+
+def test_a_district_s_types_add_up_to_its_incidents(places):
+    assert {d: sum(types.values()) for d, types in places["types"].items()} == \
+        {d: v["incidents"] for d, v in places["districts"].items()}
+
+
+@pytest.mark.parametrize("address, town", [
+    ("上海市浦东新区川沙新镇华夏东路1号", "川沙新镇"),
+    ("浙江省杭州市西湖区北山街道曙光路12号", "北山街道"),
+    ("东湖街道人民路5号", "东湖街道"),
+    ("浦东新区 陆家嘴街道 即墨路99号(上船大楼)3号楼1楼大厅（误报）", "陆家嘴街道"),
+    ("江西省南昌市新建区联圩乡新联村", "联圩乡"),
+    ("广州市天河区体育西路", "天河区"),
+    ("人民路156号", None),
+    ("4000 Block of MISSION ST", None),
+    (None, None),
+])
+def test_an_address_gives_its_town_level(address, town):
+    assert town_of(address) == town
+
+
+def test_without_a_district_the_address_is_parsed_and_the_rest_unidentified():
+    incidents = pd.DataFrame({"district": [None, "新港镇", None, " "],
+                              "address": ["浦东新区川沙新镇华夏东路1号", "人民路1号", "人民路2号", np.nan]})
+    assert place_of(incidents).tolist() == ["川沙新镇", "新港镇", UNIDENTIFIED, UNIDENTIFIED]
+
+
+@pytest.fixture(scope="module")
+def report(prepared):
+    return station_report(Request.of(STATION, YEAR, prepared))
+
+
+@pytest.fixture(scope="module")
+def files(report, tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("places") / f"{STATION}.html"
+    return {path.suffix: content for path, content in exports.beside(out, report.publication(), report.request).items()}
+
+
+def test_the_draft_names_the_busiest_place_with_its_count_and_share(report, files):
+    (place, busiest), *_ = report.figures["places"]["districts"].items()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(files[".docx"])).paragraphs)
+    assert f"从区域分布看，{place}警情最多（{busiest['incidents']}起，占{busiest['share']:.1%}）" in text
+
+
+def test_the_workbook_has_a_places_sheet_with_each_places_incidents(report, files):
+    sheet = openpyxl.load_workbook(io.BytesIO(files[".xlsx"]))["辖区"]
+    rows: dict = {}
+    for row in sheet.iter_rows(values_only=True):  # the first table's: 各区域警情与到场用时
+        rows.setdefault(row[0], row[1])
+    assert {place: rows[place] for place in report.figures["places"]["districts"]} == \
+        {place: v["incidents"] for place, v in report.figures["places"]["districts"].items()}
+
+
+def test_the_slowest_place_beyond_the_threshold_is_a_finding(report):
+    districts = report.figures["places"]["districts"]
+    slowest = min(districts, key=lambda place: districts[place]["within_share"])
+    found = [f for f in report.found if f.rule == "slow_place"]
+    assert len(found) == 1 and found[0].text.startswith(slowest)
+    assert found[0].value == pytest.approx(1 - districts[slowest]["within_share"])
+
+
+def test_incidents_inside_each_station_area_equal_a_plain_shapely_count(prepared, tmp_path):
+    """A unit's station areas (辖区) in its settings, as GeoJSON: two polygons (the second a square with a hole) around
+    the sample station; each counts the incidents whose point is inside it or on its edge."""
+    west = [[120.15, 30.22], [120.22, 30.22], [120.22, 30.32], [120.15, 30.32], [120.15, 30.22]]
+    east = [[[120.22, 30.22], [120.30, 30.22], [120.30, 30.32], [120.22, 30.32], [120.22, 30.22]],
+            [[120.24, 30.25], [120.26, 30.25], [120.26, 30.27], [120.24, 30.27], [120.24, 30.25]]]
+    areas = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "西片"}, "geometry": {"type": "Polygon", "coordinates": [west]}},
+        {"type": "Feature", "properties": {"name": "东片"}, "geometry": {"type": "Polygon", "coordinates": east}}]}
+    (tmp_path / "areas" / "辖区.geojson").parent.mkdir()
+    (tmp_path / "areas" / "辖区.geojson").write_text(json.dumps(areas, ensure_ascii=False), encoding="utf-8")
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("places: {areas: areas/辖区.geojson}\n", encoding="utf-8")
+    try:
+        got = station_figures(prepared, STATION, YEAR, settings=str(unit))["places"]["areas"]
+    finally:
+        use_settings(None)  # the request put the unit's settings in use in this process
+    incidents = load(prepared).narrow(STATION, Period(YEAR)).incidents.dropna(subset=["latitude", "longitude"])
+    points = [Point(x, y) for x, y in zip(incidents["longitude"], incidents["latitude"])]
+    want = {"西片": sum(Polygon(west).covers(p) for p in points),
+            "东片": sum(Polygon(east[0], [east[1]]).covers(p) for p in points)}
+    assert {name: v["incidents"] for name, v in got.items()} == want
+    assert all(want.values()) and sum(want.values()) < len(incidents)  # some inside each, some in neither or the hole

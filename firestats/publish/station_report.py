@@ -328,10 +328,10 @@ class StationReport:
         return HTML(f'<ol class="fs-findings">{items}</ol>{notes}')
 
     def glossary(self) -> HTML:
-        """Every figure's definition, unit and source (a response segment once, by its median, whose
-        definition names the segment's other statistics: the page stays within ten A4 pages)."""
-        shown = [e for key, e in catalogue().items()
-                 if not key.startswith("response.segments.") or key.endswith(".median_s")]
+        """Every figure's definition, unit and source (a response segment and a place's figures once, by the median
+        and the incidents, whose definitions name the others: the page stays within ten A4 pages)."""
+        shown = [e for key, e in catalogue().items() if not key.startswith(("response.segments.", "places."))
+                 or key.endswith((".median_s", "*.incidents"))]
         at = self.language
         return HTML(table(self._headings("figure", "definition", "unit", "source"),
                           [[term(e.key, at), definition(e.key, at), unit_word(e.unit, at), e.source] for e in shown],

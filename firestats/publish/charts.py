@@ -64,17 +64,23 @@ def _tidy(ax) -> None:
 def type_mix(by_type: pd.Series) -> Figure:
     """Horizontal bars of incidents per type (count of incidents), largest first."""
     data = by_type.sort_values()
-    fig = _figure(2.8, left_in=_label_margin(data.index))
+    return _share_bars(data, int(data.sum()), 2.8, "警情类型构成")
+
+
+def _share_bars(data: pd.Series, total: int, height_in: float, title: str) -> Figure:
+    """Horizontal bars of incidents (count of incidents), bottom to top as ``data`` lists them, each labelled with
+    its count and share of ``total``; ``height_in`` inches high."""
+    fig = _figure(height_in, left_in=_label_margin(data.index))
     ax = fig.add_subplot()
-    total = max(int(data.sum()), 1)
+    total = max(total, 1)
     bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
     for bar, value in zip(bars, data.to_numpy()):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value}起 ({value / total:.0%})",
                 va="center", fontsize=9)
     ax.set_xlabel("警情数（起）")
-    ax.set_title("警情类型构成")
+    ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xlim(0, max(data.max(), 1) * 1.25)
+    ax.set_xlim(0, max(int(data.max()) if len(data) else 1, 1) * 1.25)
     return fig
 
 
@@ -233,18 +239,8 @@ def to_svg(fig: Figure) -> bytes:
 def places(counts: pd.Series, shown: int = 15) -> Figure:
     """Horizontal bars of incidents per place (count of incidents), the busiest ``shown`` at the top."""
     data = counts.head(shown).iloc[::-1]
-    fig = _figure(0.9 + 0.3 * max(len(data), 1), left_in=_label_margin(data.index))
-    ax = fig.add_subplot()
-    total = max(int(counts.sum()), 1)
-    bars = ax.barh(data.index, data.to_numpy(), color=ACCENT)
-    for bar, value in zip(bars, data.to_numpy()):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value}起 ({value / total:.0%})",
-                va="center", fontsize=9)
-    ax.set_xlabel("警情数（起）")
-    ax.set_title("辖区分布" if len(counts) <= shown else f"辖区分布（警情最多的{shown}个区域）")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xlim(0, max(int(data.max()) if len(data) else 1, 1) * 1.25)
-    return fig
+    title = "辖区分布" if len(counts) <= shown else f"辖区分布（警情最多的{shown}个区域）"
+    return _share_bars(data, int(counts.sum()), 0.9 + 0.3 * max(len(data), 1), title)
 
 
 def incident_map(longitude: np.ndarray, latitude: np.ndarray, minutes: np.ndarray, within_minutes: float,

@@ -105,3 +105,15 @@ def test_the_draft_states_a_move_held_three_years_and_never_one_of_two(prepared,
     two = station_report(Request.of("城东", 2024, prepared))  # 2023 and 2024 alone: two points make no trend
     assert "连续" not in "".join(two.publication()["annual"])
     assert "2023年" in two.years_behind().data and "只有本期一年" not in two.years_behind().data
+
+
+def test_a_year_with_records_but_none_in_the_period_is_no_row_of_zeros(tmp_path):
+    from conftest import write_exports
+
+    from firestats.compute.trend import years_behind
+    from firestats.store import prepare
+
+    prepare([write_exports(tmp_path / "raw", ["城东站"], year=2024)], tmp_path / "data")  # March alone
+    data = load(tmp_path / "data")
+    assert list(years_behind(data, "城东站", Period(2024, "quarter", 1))["incidents.total"]) == [2]
+    assert years_behind(data, "城东站", Period(2024, "quarter", 3)).empty  # records in 2024, none in its Q3

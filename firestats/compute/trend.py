@@ -3,14 +3,14 @@ data holds, up to five, and where a figure has moved one way year after year."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import pandas as pd
 
 from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
-from firestats.compute.station import compute
+from firestats.compute.station import StationYear, compute
 from firestats.periods import TREND_YEARS, Period
 from firestats.store import Dataset
 
@@ -18,14 +18,21 @@ STEADY = 3  # a move is stated when it held over at least this many years (近�
 
 
 def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period,
-                 most: int = TREND_YEARS) -> pd.DataFrame:
+                 most: int = TREND_YEARS, known: Iterable[StationYear | None] = ()) -> pd.DataFrame:
     """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
-    the last ``most`` years up to ``period``'s, one row per year with records (index: year)."""
+    the last ``most`` years up to ``period``'s, one row per year with records in that period (index: year); those of
+    ``known`` (a report's own period and a year earlier's, already computed) are not computed again."""
     first = period.year - most + 1
     held = dataset.narrow(station, range(first, period.year + 1)).dated()["date"].dt.year.unique()
+    computed = {it.period.year: it.figures for it in known if it is not None and it.period == period.in_year(it.year)}
     rows = {}
     for year in sorted(int(y) for y in held):
-        figures = compute(dataset, station, period.in_year(year), interval=False).figures
+        figures = computed.get(year)
+        if figures is None:
+            found = compute(dataset, station, period.in_year(year), interval=False)
+            if found.data.is_empty():  # records that year, none in its period: no row, never a row of zeros
+                continue
+            figures = found.figures
         rows[year] = {e.key: value_at(figures, e.key) for e in shown_in("trend")}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
 

@@ -444,7 +444,7 @@ def station_report(request: Request) -> StationReport:
         found = compute(dataset, request.station, at, request.options, interval=False)
         return None if found.data.is_empty() else found
 
-    when = request.period
-    return StationReport(request, this, other(when.a_year_earlier()),
-                         other(when.previous()) if when.kind != "year" else None,
-                         year_to_date(dataset, request.station, when), years_behind(dataset, request.station, when))
+    when, last = request.period, other(request.period.a_year_earlier())
+    return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
+                         year_to_date(dataset, request.station, when),
+                         years_behind(dataset, request.station, when, known=(this, last)))

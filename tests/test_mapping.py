@@ -171,3 +171,14 @@ def test_an_exclusion_on_na_means_the_word_and_a_rule_that_matches_nothing_is_sa
     assert "D2" not in set(data.incidents["incident_id"])  # its Note is the word NA
     result = CliRunner().invoke(main, ["validate", str(export / "units.csv"), "--mapping", str(export / "na.yaml")])
     assert "marked NA" in result.output and "the mapping's rule to exclude typo matched no row" in result.output
+
+
+def test_files_without_a_header_are_named_together_and_the_hint_fits_the_mapping_given(tmp_path):
+    for n in range(3):
+        (tmp_path / f"f{n}.csv").write_text("a,b,c\n1,2,3\n", "utf-8")
+    given = CliRunner().invoke(main, ["validate", str(tmp_path), "--mapping", "lfb"])
+    assert given.exit_code == 2 and given.output.count("\n") == 1, given.output
+    assert "f0.csv, f1.csv, f2.csv: no header row found" in given.output
+    assert "the mapping lfb reads columns such as" in given.output and "use --mapping" not in given.output
+    alone = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert alone.output.count("for an export with other headers use --mapping") == 1

@@ -90,16 +90,13 @@ class Inputs:
         had before; a file found in a folder that cannot be read is named in ``skipped`` and gives none."""
         try:
             read = readers.read_tables(path, self.known, self.names[path])
-        except NoHeaderRow as exc:
-            if path.resolve() in self.named or skipped is None:
-                raise NoHeaderRow(f"{exc} {self.looked_for()}") from exc
-            skipped[self.names[path]] = str(exc).removeprefix(f"{path}: ")
-            return []
         except InputError as exc:
-            if path.resolve() in self.named or skipped is None:
-                raise
-            skipped[self.names[path]] = str(exc).removeprefix(f"{path}: ")
-            return []
+            if path.resolve() not in self.named and skipped is not None:
+                skipped[self.names[path]] = str(exc).removeprefix(f"{path}: ")  # the hint is said once, at the end
+                return []
+            if isinstance(exc, NoHeaderRow):  # a file named alone says what its header was looked for by
+                raise NoHeaderRow(f"{exc} {self.looked_for()}") from exc
+            raise
         labelled = []
         for table in read:
             given = table.source

@@ -182,3 +182,13 @@ def test_files_without_a_header_are_named_together_and_the_hint_fits_the_mapping
     assert "the mapping lfb reads columns such as" in given.output and "use --mapping" not in given.output
     alone = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert alone.output.count("for an export with other headers use --mapping") == 1
+
+
+def test_a_rows_problems_are_counted_once_and_defaults_among_the_rows_kept(export):
+    """A row missing two required fields is quarantined under the first; a default given to a row an exclusion
+    left out is not counted (Training and the test call would take the default type)."""
+    (export / "units.csv").write_text(UNITS_CSV + ",E9,,,,,,Lift stuck,,,,\n", "utf-8")  # no call, no date
+    data = build([export / "units.csv"], load_mapping(export / "units.yaml"))
+    quarantined = data.problems[data.problems["action"] == "quarantined"]
+    assert quarantined.groupby("source_row").size().max() == 1
+    assert data.quality["defaulted"].get("type", 0) == 0

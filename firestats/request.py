@@ -40,32 +40,36 @@ class Options:
 
 @dataclass(frozen=True)
 class Request:
-    """One report asked for: which data, which station (None: the detachment overview), which period, and how.
+    """One report asked for: which data, which station (None: the detachment overview) or level, which period,
+    and how.
 
     ``station`` is spelled as the user gave it until the store resolves it (``firestats.store.resolved``);
-    after that it is the name the store keeps, and nothing resolves it again.
+    after that it is the name the store keeps, and nothing resolves it again. With ``level`` (支队 or 大队) it
+    names that level instead (None: the one there is), and the report is of all its stations' records.
     """
 
     station: str | None
     period: Period
     data_dir: str | None = None  # a folder written by `firestats prepare` (None: the nearest data/processed)
     options: Options = field(default_factory=Options)
+    level: str | None = None  # 支队 or 大队 (vocabulary.hierarchy): the report is that level's, ``station`` its name
 
     @classmethod
     def of(cls, station: str | None, period: str | int | Period, data_dir: Path | str | None = None,
-           **options: Any) -> Request:
+           level: str | None = None, **options: Any) -> Request:
         """A request as an edge is given it: ``period`` as a user writes it (2024, 2024-H1, 2024-Q3, 2024-03),
-        ``options`` by name (show_names, score_table, docx_template, settings), made whole (``Options.whole``).
+        ``level`` 支队 or 大队 for a level's report (``station`` its name), ``options`` by name (show_names,
+        score_table, docx_template, settings), made whole (``Options.whole``).
 
         >>> Request.of("城东", "2024-Q3").period.label
         '2024-Q3'
         """
         when = period if isinstance(period, Period) else parse_period(period)
         folder = None if data_dir is None else str(Path(data_dir).resolve())
-        return cls(station, when, folder, Options(**options).whole())
+        return cls(station, when, folder, Options(**options).whole(), level)
 
     def parameters(self) -> dict[str, Any]:
         """The station notebook's parameters: the request's fields one to one, the period as its label."""
         return {"station": self.station, "period": self.period.label, "data_dir": self.data_dir,
-                **asdict(self.options)}
+                "level": self.level, **asdict(self.options)}
 

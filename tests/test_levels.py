@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from firestats.compute.levels import BRIGADE, DETACHMENT, level_year, levels, member_shares
-from firestats.compute.station import compute
+from firestats.compute.station import compute, of_request
 from firestats.periods import Period
+from firestats.request import Request
 from firestats.sample import STATIONS
 from firestats.settings import use_settings
 from firestats.store import load
+from firestats.vocabulary.hierarchy import BRIGADE, DETACHMENT, levels
 
 YEAR = Period(2024)
 
@@ -39,12 +40,13 @@ def test_the_detachment_and_its_brigades_come_from_the_units_settings(brigades):
 
 
 def test_without_brigades_the_detachment_is_every_station():
-    assert [(lv.kind, lv.name, len(lv.members)) for lv in levels(["城东站", "城西站"])] == [(DETACHMENT, "支队", 2)]
+    assert [(lv.kind, lv.name, len(lv.members), lv.full) for lv in levels(["城东站", "城西站"])] == \
+        [(DETACHMENT, "支队", 2, "【请填写：支队名称】")]  # its documents ask for its name rather than invent one
 
 
 def test_a_levels_figures_are_its_members_rows_not_an_average_of_theirs(data, truth, brigades):
     east = brigades[1]
-    mine = level_year(data, east, YEAR).figures
+    mine = of_request(data, Request(east.name, YEAR, level=BRIGADE), YEAR).figures
     members = [compute(data, station, YEAR, interval=False).figures for station in east.members]
     assert mine["station"] == "东城大队"
     assert mine["incidents"]["total"] == sum(m["incidents"]["total"] for m in members)
@@ -58,11 +60,16 @@ def test_a_levels_figures_are_its_members_rows_not_an_average_of_theirs(data, tr
     assert mine["assessments"]["overall"]["pass_rate"] != pytest.approx(np.mean([r for r, _ in rates]), abs=1e-9)
 
 
-def test_each_members_share_and_rank(data, brigades):
-    shares = member_shares(data, brigades[0], YEAR)
-    assert shares["incidents.total.share"].sum() == pytest.approx(1)
-    busiest = shares["incidents.total"].idxmax()
-    assert shares.loc[busiest, "incidents.total.rank"] == 1
+def test_each_members_share_and_rank(prepared, brigades, tmp_path):
+    from firestats.publish.station_report import station_report
+
+    unit = str(tmp_path / "firestats.yaml")  # the brigades fixture's
+    report = station_report(Request.of("东江市消防救援支队", YEAR, prepared, DETACHMENT, settings=unit))
+    stations = report.publication()["members"]["stations"]
+    assert sum(r["share"] for r in stations) == pytest.approx(1)
+    assert sum(r["incidents"] for r in stations) == report.figures["incidents"]["total"]
+    assert stations[0]["incidents"] == max(r["incidents"] for r in stations)  # busiest first
+    assert report.station_name == "东江市消防救援支队"
 
 
 def test_the_years_behind_a_figure_are_each_years_own(data, truth):

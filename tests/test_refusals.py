@@ -361,6 +361,6 @@ def test_a_spoiled_template_is_one_line_naming_its_line_and_field_before_a_kerne
 
 
 def test_the_shipped_templates_pass_the_check_a_units_own_must_pass():
-    for name in ("annual_report.yaml", "bulletin_report.yaml"):
+    for name in ("annual_report.yaml", "bulletin_report.yaml", "level_report.yaml", "level_bulletin.yaml"):
         for period in ("2024", "2024-H2"):
             check_template(Path(__file__).parent.parent / "firestats" / "data" / name, parse_period(period))

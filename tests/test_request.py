@@ -63,7 +63,7 @@ def test_the_station_notebooks_parameters_are_the_requests_fields():
     names = [node.targets[0].id for node in ast.parse("".join(cell["source"])).body if isinstance(node, ast.Assign)]
     request = Request.of("城东站", "2024-Q3")
     assert names == list(request.parameters())
-    assert set(names) == {"station", "period", "data_dir", *(f.name for f in fields(Options))}
+    assert set(names) == {"station", "period", "data_dir", "level", *(f.name for f in fields(Options))}
 
 
 def test_a_request_parses_its_period_and_makes_its_files_absolute(tmp_path, monkeypatch):

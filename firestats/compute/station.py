@@ -25,6 +25,7 @@ from firestats.privacy import redact_all
 from firestats.request import Options, Request
 from firestats.settings import areas_geojson, score_table_name, settings, within_seconds
 from firestats.store import Dataset, no_records, open_report
+from firestats.vocabulary.hierarchy import whose
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,8 @@ def compute(dataset: Dataset, station: str | Collection[str] | None, period: Per
             interval: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
-    ``station`` is the canonical name (None: every station, the detachment's own figures; several: a brigade's,
-    see ``compute.levels``); names
+    ``station`` is the canonical name (None: every station, the detachment's own figures; several: a level's,
+    see :func:`of_request`); names
     are masked (张*三) unless ``options.show_names``; results are graded with ``options.score_table``
     (default: the settings'). A period shorter than a year adds its label to the figures (``period``:
     2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): a
@@ -176,17 +177,30 @@ def station_figures(data: Dataset | Path | str | None, station: str, period: int
 
 
 def reported(dataset: Dataset, request: Request) -> StationYear:
-    """The station's period a resolved request asks for, as :func:`compute`; one with no records of any family is
-    refused."""
-    mine = compute(dataset, request.station, request.period, request.options)
+    """The station's (or level's) period a resolved request asks for, as :func:`of_request`; one with no records of
+    any family is refused."""
+    mine = of_request(dataset, request, request.period)
     if mine.data.is_empty():
-        raise no_records(request.station, request.period.label, dataset.station_years().get(request.station, set()))
+        years = dataset.station_years()
+        who = whose(request, years)
+        held = set().union(*(years.get(member, set()) for member in ([who] if isinstance(who, str) else who or ())))
+        raise no_records(request.station, request.period.label, held)
     return mine
 
 
-def year_to_date(dataset: Dataset, station: str, period: Period) -> int | None:
-    """A station's incidents from 1 January to the end of ``period`` (起), as a 通报 gives them beside the period's
-    own; None for a period that starts its year (its own figures say it)."""
+def of_request(dataset: Dataset, request: Request, period: Period, interval: bool = True) -> StationYear:
+    """A resolved request's figures of ``period`` (its own, a year earlier's …), as :func:`compute`: its station's,
+    or its level's computed over every row of its members (a median of all their incidents, a pass rate over all
+    their results, never an average of the stations'), named by the level."""
+    year = compute(dataset, whose(request, dataset.station_years()), period, request.options, interval)
+    if request.level is None:
+        return year
+    return replace(year, station=request.station, figures={**year.figures, "station": request.station})
+
+
+def year_to_date(dataset: Dataset, station: str | Collection[str] | None, period: Period) -> int | None:
+    """A station's (or several's) incidents from 1 January to the end of ``period`` (起), as a 通报 gives them beside
+    the period's own; None for a period that starts its year (its own figures say it)."""
     if period.first_month == 1:
         return None
     year = dataset.narrow(station, Period.containing(period.year, 1, "year"))

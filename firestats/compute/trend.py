@@ -3,7 +3,8 @@ data holds, up to five, and where a figure has moved one way year after year."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import operator
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import pandas as pd
@@ -37,12 +38,13 @@ def years_behind(dataset: Dataset, station: str | Collection[str] | None, period
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
 
 
-def steady(values: pd.Series) -> int:
+def steady(values: pd.Series, alike: Callable[[Any, Any], bool] = operator.eq) -> int:
     """Over how many of the last years a figure moved one way each year: +n rising, -n falling (n ≥ STEADY years,
-    so n-1 moves), 0 when it did not, or a year in between has no figure."""
+    so n-1 moves), 0 when it did not, or a year in between has no figure, or two years' are ``alike`` (as a report
+    writes them: 8分39秒 twice is no fall)."""
     run, direction = 1, 0
     for before, after in zip(values.iloc[-2::-1], values.iloc[:0:-1]):  # from the last year back
-        if pd.isna(before) or pd.isna(after) or before == after:
+        if pd.isna(before) or pd.isna(after) or alike(before, after):
             break
         step = 1 if after > before else -1
         if direction and step != direction:
@@ -51,12 +53,14 @@ def steady(values: pd.Series) -> int:
     return run * direction if run >= STEADY else 0
 
 
-def moves(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """The trend figures that moved one way over STEADY years or more, each with its key, how many years (+n rising,
-    -n falling) and its value in each of those years (oldest first)."""
+def moves(table: pd.DataFrame, alike: Callable[[str, Any, Any], bool] = lambda key, a, b: a == b
+          ) -> list[dict[str, Any]]:
+    """The trend figures that moved one way over STEADY years or more (a sample size, the n beside a median, is no
+    trend), each with its key, how many years (+n rising, -n falling) and its value in each of those years (oldest
+    first); ``alike`` says whether two values of a key read the same."""
     found = []
-    for key in table.columns:
-        moved = steady(table[key])
+    for key in (k for k in table.columns if not k.endswith(".n")):
+        moved = steady(table[key], lambda a, b, key=key: alike(key, a, b))
         if moved:
             years = table[key].iloc[-abs(moved):]
             found.append({"key": key, "moved": moved, "years": {int(y): v for y, v in years.items()}})

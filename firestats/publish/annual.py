@@ -29,6 +29,8 @@ from firestats.wording import NO_RECORDS, english_list, share
 
 DEFAULT_TEMPLATE = "annual_report.yaml"
 BULLETIN_TEMPLATE = "bulletin_report.yaml"  # a quarter's or a month's 通报
+# A level's (支队, 大队) own drafts: the year's or a half's work report, a quarter's or a month's 警情通报.
+LEVEL_TEMPLATES = {False: "level_report.yaml", True: "level_bulletin.yaml"}
 SUMMARY_TEMPLATES = {"en": "summary_report_en.yaml"}  # an English station's summary, of any period
 BULLETIN_KINDS = ("quarter", "month")
 BLOCK_KINDS = ("salutation", "heading1", "heading2", "paragraph", "findings", "notes", "signature", "date")
@@ -60,12 +62,16 @@ def _shipped(name: str = DEFAULT_TEMPLATE) -> dict[str, Any]:
     return yaml.safe_load(resources.files("firestats").joinpath(f"data/{name}").read_text("utf-8"))
 
 
-def load_template(path: Path | str | None = None, period: Period | None = None, language: str = "zh") -> dict[str, Any]:
+def load_template(path: Path | str | None = None, period: Period | None = None, language: str = "zh",
+                  level: bool = False) -> dict[str, Any]:
     """The template of a period's draft: an English station's summary (``language`` en, the shipped one), a
-    quarter's or a month's 通报 (the shipped one), else a year's or a half's work report, the unit's own by ``path``
-    or the shipped one; a template that cannot be used is refused naming its key."""
+    ``level``'s (支队, 大队) report or 警情通报 (the shipped ones), a quarter's or a month's 通报 (the shipped one),
+    else a year's or a half's work report, the unit's own by ``path`` or the shipped one; a template that cannot be
+    used is refused naming its key."""
     if language != languages()[0]:
         return _shipped(SUMMARY_TEMPLATES[language])
+    if level:
+        return _shipped(LEVEL_TEMPLATES[period is not None and period.kind in BULLETIN_KINDS])
     if period is not None and period.kind in BULLETIN_KINDS:
         return _shipped(BULLETIN_TEMPLATE)
     if path is None:
@@ -87,14 +93,15 @@ def load_template(path: Path | str | None = None, period: Period | None = None, 
     return spec
 
 
-def document_name(station_name: str, period: Period, language: str = "zh") -> str:
-    """What a period's draft is called: 城东消防救援站2024年度工作总结, …2024年第三季度工作通报; Soho — Annual
-    Summary 2023."""
+def document_name(station_name: str, period: Period, language: str = "zh", level: bool = False) -> str:
+    """What a period's draft is called: 城东消防救援站2024年度工作总结, …2024年第三季度工作通报 (a ``level``'s
+    …警情通报); Soho — Annual Summary 2023."""
     if language != languages()[0]:
         template = load_template(language=language)
         named = _period_words(template["periods"], period, None) | {"station_name": Value(station_name)}
         return _fill(template["title"], named)[0]
-    return f"{station_name}{period.title}{'工作通报' if period.kind in BULLETIN_KINDS else '工作总结'}"
+    bulletin = "警情通报" if level else "工作通报"
+    return f"{station_name}{period.title}{bulletin if period.kind in BULLETIN_KINDS else '工作总结'}"
 
 
 def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | None = None) -> dict[str, Value]:
@@ -137,7 +144,7 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "licences": _licences(activities.get("licences"), publication.get("licence_names") or {}),
         "by_type": _by_type(figures["incidents"]["by_type"]),
         "rates": _rates(figures.get("assessments")),
-    } | _places(figures.get("places"))
+    } | _places(figures.get("places")) | _members(publication.get("members"))
     return out
 
 
@@ -261,6 +268,27 @@ def _places(places: dict[str, Any] | None, language: str = "zh") -> dict[str, Va
         change, place = max(grown)
         out["fastest_growing"] = Value(f"{place}同比增长最快（{change:+.1%}）" if chinese else
                                        f"{place} grew fastest on a year earlier ({change:+.1%})")
+    return out
+
+
+def _members(members: dict[str, Any] | None) -> dict[str, Value]:
+    """A level's draft: {members} how many stations its records are of (12个消防救援站); {busiest_station} the one
+    with the most incidents, with its count and share (城东站接处警最多（211起，占35.0%）); {moved_most} the stations
+    whose incidents rose and fell most on the same period a year earlier, by count (城南站同比增加最多（+23起），
+    城西站同比减少最多（-10起））. Each is left out where it has nothing to say (a station's draft)."""
+    rows = (members or {}).get("stations") or []
+    out = {"members": Value("", _ZERO), "busiest_station": Value("", _ZERO), "moved_most": Value("", _ZERO)}
+    if not rows:
+        return out
+    out["members"] = Value(f"{len(rows)}个消防救援站")
+    busiest = max(rows, key=lambda r: r["incidents"])
+    out["busiest_station"] = Value(f"{busiest['station']}接处警最多（{busiest['incidents']}起，"
+                                   f"占{share(busiest['share'])}）")
+    changes = [(r["incidents"] - r["last"], r["station"]) for r in rows if r["last"] is not None]
+    said = [f"{station}同比{word}最多（{change:+d}起）" for (change, station), word in
+            ((max(changes, default=(0, "")), "增加"), (min(changes, default=(0, "")), "减少"))
+            if change and (change > 0) == (word == "增加")]
+    out["moved_most"] = Value("，".join(said), "value" if said else _ZERO)
     return out
 
 

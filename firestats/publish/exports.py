@@ -108,7 +108,8 @@ def beside(html: Path, publication: dict[str, Any], request: Request) -> dict[Pa
     figures = rounded(publication["figures"])
     period = request.period
     language = publication.get("language") or languages()[0]
-    blocks = annual.draft(annual.load_template(request.options.docx_template, period, language), publication, period)
+    template = annual.load_template(request.options.docx_template, period, language, request.level is not None)
+    blocks = annual.draft(template, publication, period)
     # What the records cover goes with the figures (the index marks a report whose records cover part of its period).
     covered = {"coverage": publication["coverage"]} if publication.get("coverage") else {}
     contents = {".json": json.dumps(figures | covered, ensure_ascii=False, indent=2).encode("utf-8"),
@@ -187,6 +188,7 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Perio
                 row = _lists(sheet, row, figures["assessments"], basis, language)
             for key, laid_out in held.tables.items():
                 row = _table(sheet, row + 1, key, laid_out, value_at(figures, key), bold, cells)
+        _members(book, title, bold, publication, cells)
         _named(book, title, bold, publication, language)
         _honours(book, title, bold, figures, language)
         _compared(book, title, bold, publication, cells)
@@ -273,6 +275,30 @@ def _lists(sheet, row: int, assessments: dict[str, Any], basis: str, language: s
     for offset, (name, text) in enumerate(entries):
         sheet.write_row(row + offset, 0, [name, neutralise(text), neutralise(text), "", "", basis])
     return row + len(entries)
+
+
+def _members(book, title: str, bold, publication: dict[str, Any], cells: _Cells) -> None:
+    """A level's stations: a sheet per record family, a row per station and the level's total last (computed from
+    all its records: its medians and rates are its own, never its stations' averaged), a column per figure of the
+    catalogue's ``overview`` view."""
+    members = publication.get("members")
+    if not members:
+        return
+    stations = members["table"]
+    for family in ("incidents", "assessments", "activities"):
+        keys = [e.key for e in shown_in("overview") if _family(e.key) == family]
+        sheet = _sheet(book, f"各站{family_word(family)}", title, [table_heading("station"), *map(label, keys)],
+                       bold, (16, *(12 for _ in keys)))
+        for row, (station, values) in enumerate(stations.items(), start=2):
+            sheet.write_string(row, 0, neutralise(station))
+            for column, key in enumerate(keys, start=1):
+                cells.number(sheet, row, column, values[key], unit_of(key))  # exact, as checked
+
+
+def _family(key: str) -> str:
+    """The record family a figure is counted from, by its key (assessments.…, activities.…, else incidents)."""
+    group = key.split(".", 1)[0]
+    return group if group in ("assessments", "activities") else "incidents"
 
 
 def _named(book, title: str, bold, publication: dict[str, Any], language: str) -> None:

@@ -22,6 +22,7 @@ from firestats.privacy import redact, redact_all
 from firestats.publish.paths import BULLETIN, OVERVIEW_NAME
 from firestats.settings import header_search_rows
 from firestats.store import skipped_files, unread_sheets
+from firestats.vocabulary.hierarchy import BRIGADE, DETACHMENT
 from firestats.wording import percentile, share
 
 INDEX = "index.html"
@@ -62,12 +63,20 @@ def _files(name: str, period: Period) -> list[tuple[str, str]]:
     return [(quote(name + suffix), label) for suffix, label in files]
 
 
+def _level(name: str) -> str:
+    """The level a report is of by its name: 支队 or 大队 (2024/大队/城东大队), "" for a station's or the overview."""
+    parts = name.split("/")
+    return parts[1] if len(parts) == 3 else ""
+
+
 def _row(name: str, entry: dict[str, Any], period: Period) -> dict[str, Any]:
-    """One report's row: its station (or the overview), linked when it was rendered, its files and figures."""
+    """One report's row: its station (or level, marked as one, or the overview), linked when it was rendered, its
+    files and figures."""
     stem = name.split("/", 1)[1]
     ok = entry.get("status") == "ok"
     head = entry.get("headline") or {}
     return {"ok": ok, "href": quote(name + ".html"), "station": redact(entry.get("station") or stem),
+            "level": _level(name),
             "error": redact(entry.get("error", "")), "partial": _partial(entry.get("coverage")),
             "files": _files(name, period) if ok and stem != OVERVIEW_NAME else [],
             "cells": [_cell(e.key, e.unit, head) for e in shown_in("index")]}
@@ -87,11 +96,13 @@ def _partial(coverage: Any) -> str:
 
 def _grouped(manifest: dict[str, dict[str, Any]], periods: dict[str, Period]) -> list[dict[str, Any]]:
     """The reports' rows under one heading per period (2024年第三季度（2024年7月1日至9月30日）): years first,
-    then halves, quarters and months, each period's overview before its stations."""
+    then halves, quarters and months, each period's overview, then its detachment's, its brigades' and its stations'
+    reports."""
     groups = []
+    order = {DETACHMENT: 1, BRIGADE: 2, "": 3}
     for period in sorted({periods[name] for name in manifest}, key=lambda p: (p.year, KINDS.index(p.kind), p.index)):
         names = sorted((n for n in manifest if periods[n] == period),
-                       key=lambda n: (n.split("/", 1)[1] != OVERVIEW_NAME, n))
+                       key=lambda n: (0 if n.split("/", 1)[1] == OVERVIEW_NAME else order[_level(n)], n))
         groups.append({"title": period.title, "dates": period.dates,
                        "rows": [_row(n, manifest[n], period) for n in names]})
     return groups

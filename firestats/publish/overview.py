@@ -28,24 +28,25 @@ TOTAL = "支队合计"
 WITHIN = "response.dispatch_to_arrival.within_share"
 
 
-def station_figures(dataset: Dataset, period: Period) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
-    """Each station's figures of the period (the detachment's total under 支队合计, computed from all its
-    records, so its medians are the detachment's own), and each station's incidents the same period a year
-    earlier (None without records)."""
+def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole: dict[str, Any] | None = None
+                    ) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
+    """Each station's figures of the period (the detachment's total under ``total``, computed from all its
+    records, so its medians are the detachment's own; ``whole`` when already computed), and each station's
+    incidents the same period a year earlier (None without records)."""
     stations = sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
     this = {s: compute(dataset, s, period, interval=False).figures for s in stations}
-    this[TOTAL] = compute(dataset, None, period, interval=False).figures
-    return this, totals_at(dataset, stations, period.a_year_earlier())
+    this[total] = whole or compute(dataset, None, period, interval=False).figures
+    return this, totals_at(dataset, stations, period.a_year_earlier(), total)
 
 
-def totals_at(dataset: Dataset, stations: list[str], period: Period) -> dict[str, int | None]:
-    """Each station's (and 支队合计's) incidents in another period, to compare with: None for a station without
+def totals_at(dataset: Dataset, stations: list[str], period: Period, total: str = TOTAL) -> dict[str, int | None]:
+    """Each station's (and the ``total``'s) incidents in another period, to compare with: None for a station without
     records of any family there, as its figures would be; counted alone, since the comparison reads nothing else."""
     other = dataset.narrow(None, period)
     counts = other.incidents["station"].value_counts()
     recorded = set(other.station_years())
     found: dict[str, int | None] = {s: int(counts.get(s, 0)) if s in recorded else None for s in stations}
-    found[TOTAL] = None if other.is_empty() else len(other.incidents)
+    found[total] = None if other.is_empty() else len(other.incidents)
     return found
 
 
@@ -57,11 +58,12 @@ class Overview:
     figures: dict[str, dict[str, Any]]  # station (and 支队合计) -> its figures
     last: dict[str, int | None]  # each station's incidents the same period a year earlier (同比)
     before: dict[str, int | None] | None = None  # and the period before (环比), for a half, quarter or month
+    total: str = TOTAL  # the name of the total's row (a brigade's: 大队合计)
 
     @property
     def stations(self) -> list[str]:
         """The stations with records in the year, without the total."""
-        return [s for s in self.figures if s != TOTAL]
+        return [s for s in self.figures if s != self.total]
 
     @property
     def table(self) -> pd.DataFrame:
@@ -84,7 +86,7 @@ class Overview:
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
             parts.append(f"<h3>{escape(title)}</h3>" + table([table_heading("station"), *(heading(k) for k in keys)],
                                                               rows))
-        standard = profile(self.figures[TOTAL]["response"]["standard"]["key"])["name"]
+        standard = profile(self.figures[self.total]["response"]["standard"]["key"])["name"]
         parts.append(f'<p class="fs-note">{escape(term(WITHIN))}为派生指标（站点布局要求，不是单起警情的考核标准），'
                      "以有出动和到场时间的警情为分母；中位数和90%分位数在样本不足时不计算。"
                      f"响应环节为首车到场单位的用时，对照{escape(standard)}。</p>")
@@ -142,7 +144,7 @@ class Overview:
             for place, v in self.figures[station]["places"]["districts"].items():
                 counts.setdefault(place, {})[station] = v["incidents"]
         caption = f"{self.period.name}各区域各站接处警（起）"
-        detachment = PlacesView(self.figures[TOTAL], part_of_year=self.period.kind != "year")
+        detachment = PlacesView(self.figures[self.total], part_of_year=self.period.kind != "year")
         return HTML(heat_table(counts, "", caption, table_heading("place")) + detachment.table().data)
 
 

@@ -1,4 +1,5 @@
-"""Where each published file goes in the output folder: ``OUT/YEAR/STATION.html`` and its siblings.
+"""Where each published file goes in the output folder: ``OUT/YEAR/STATION.html`` and its siblings, a level's
+``OUT/YEAR/支队/NAME.html`` (or 大队).
 
 A station's file name keeps its Chinese characters and opens on every system: no path separator
 or control character, at most ``NAME_BYTES`` bytes of UTF-8 cut at a whole character, no Windows
@@ -60,21 +61,25 @@ def safe_name(name: str) -> str:
     return f"{stem}-{hashlib.sha256(shown.encode('utf-8', errors='surrogatepass')).hexdigest()[:_HASH_CHARS]}"
 
 
-def report_name(station: str | None, period: Period) -> str:
+def report_name(station: str | None, period: Period, level: str | None = None) -> str:
     """A report's name in the output folder, manifest and index: ``2024/城东站`` (``2024-Q1/城东站`` for a
-    part of a year); ``2024/支队总览`` for the detachment overview (station None)."""
-    return f"{period.label}/{OVERVIEW_NAME if station is None else safe_name(station)}"
+    part of a year); ``2024/支队总览`` for the detachment overview (station None); ``2024/大队/城东大队`` for a
+    ``level``'s report (支队 or 大队, ``station`` its name)."""
+    if station is None:
+        return f"{period.label}/{OVERVIEW_NAME}"
+    return f"{period.label}/{level + '/' if level else ''}{safe_name(station)}"
 
 
-def report_files(station: str | None, period: Period) -> list[str]:
-    """Every file a report writes, relative to the output folder: its HTML and, for a station, the exports
-    beside it (``2024/城东站.html``, ``2024/城东站.json`` …; ``2024-03/城东站-通报.txt`` for a part of a year)."""
-    name = report_name(station, period)
+def report_files(station: str | None, period: Period, level: str | None = None) -> list[str]:
+    """Every file a report writes, relative to the output folder: its HTML and, for a station or a level, the
+    exports beside it (``2024/城东站.html``, ``2024/城东站.json`` …; ``2024-03/城东站-通报.txt`` for a part of a
+    year)."""
+    name = report_name(station, period, level)
     exports = (*BESIDE, *([BULLETIN] if period.kind != "year" else [])) if station is not None else ()
     return [f"{name}{suffix}" for suffix in (".html", *exports)]
 
 
-def report_path(out_dir: Path | str, station: str | None, period: Period) -> Path:
+def report_path(out_dir: Path | str, station: str | None, period: Period, level: str | None = None) -> Path:
     """Where a report goes: ``OUT/2024/城东站.html`` (``OUT/2024-Q1/城东站.html`` for a part of a year), the
-    detachment overview (station None) ``OUT/2024/支队总览.html``."""
-    return Path(out_dir) / f"{report_name(station, period)}.html"
+    detachment overview (station None) ``OUT/2024/支队总览.html``, a level's ``OUT/2024/支队/NAME.html``."""
+    return Path(out_dir) / f"{report_name(station, period, level)}.html"

@@ -29,25 +29,34 @@ from firestats.catalogue import (
     unit_word,
 )
 from firestats.compute import compare, findings
-from firestats.compute.activities import LISTED
 from firestats.compute.assessments import KINDS
 from firestats.compute.figures import Figures
 from firestats.compute.response import NEEDS, recorded
-from firestats.compute.station import StationYear, compute, reported, year_to_date
+from firestats.compute.station import StationYear, of_request, reported, year_to_date
 from firestats.compute.trend import years_behind
 from firestats.ingest.stations import full_name
 from firestats.periods import Period
 from firestats.privacy import redact_all
-from firestats.publish import annual, charts, exports, narrative, response_view, training_view
-from firestats.publish.honours_view import honour_lists
+from firestats.publish import (
+    activities_view,
+    annual,
+    charts,
+    exports,
+    members_view,
+    narrative,
+    response_view,
+    training_view,
+)
 from firestats.publish.html import Publishing, chart, table, text
 from firestats.publish.narrative import written_in
 from firestats.publish.notable_view import notable_tables
+from firestats.publish.overview import Overview
 from firestats.publish.places_view import PlacesView
 from firestats.publish.trend_view import named_moves, years_table
 from firestats.request import Request
 from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
+from firestats.vocabulary.hierarchy import Level, level_of, whose
 from firestats.vocabulary.problems import reason_text
 from firestats.wording import change_in, number, report_title, share, value_in
 
@@ -62,6 +71,8 @@ class StationReport:
     before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
     year_to_date: int | None = None  # incidents from 1 January to the period's end; None for a year or a first part
     years: pd.DataFrame | None = None  # the trend figures of the same period in each year behind it (compute.trend)
+    level: Level | None = None  # a level's report (支队, 大队): the level, whose stations' records it is of
+    members: Overview | None = None  # and its stations side by side
 
     @property
     def station(self) -> str:
@@ -110,8 +121,8 @@ class StationReport:
 
     @property
     def station_name(self) -> str:
-        """The station's full name as a report writes it (城东消防救援站)."""
-        return full_name(self.station)
+        """The station's full name as a report writes it (城东消防救援站; a level's as the settings give it)."""
+        return self.level.full if self.level else full_name(self.station)
 
     def header(self) -> HTML:
         """The report title, the period reported on, the records' own dates and when it was made."""
@@ -122,7 +133,7 @@ class StationReport:
         if covered is not None and not covered.whole:  # never let the period's dates speak for fewer days
             coverage = f"<strong>数据覆盖{covered.written}，未覆盖整个统计期间</strong>；{coverage}"
         return HTML(
-            '<p class="fs-nav"><a href="../index.html">← 返回报告目录</a></p>'
+            f'<p class="fs-nav"><a href="{"../" if self.level else ""}../index.html">← 返回报告目录</a></p>'
             f'<h1 class="fs-title">{text(report_title(self.station_name, period))}</h1>'
             f'<p class="fs-meta">统计期间：{period.dates}（按接警时间、考核和台账日期）'
             f"；{coverage} · 报告生成于 {dt.date.today():%Y年%m月%d日}</p>"
@@ -144,6 +155,10 @@ class StationReport:
             for label, value, unit in cards
         )
         return HTML(f'<div class="fs-cards">{html}</div>')
+
+    def stations(self) -> HTML:
+        """A level's stations (links to their pages, shares, ranks, 同比); nothing on a station's page."""
+        return HTML("" if self.members is None else "<h2>各站情况</h2>" + members_view.section(self.members))
 
     def type_table(self) -> HTML:
         """Incidents by type: count and share."""
@@ -205,13 +220,10 @@ class StationReport:
         reasons = table(self._headings("action", "reason", "rows"),
                         [[p["action"], p["reason"], p["rows"]] for p in self._problems()])
         lost = self.this.data.quality["unattributed"]
-        return HTML(
-            f"<h3>本站{self.period.this}警情</h3>{mine}"
-            f"<h3>本站{self.period.this}各文件（三类记录）</h3>{files}"
-            f'<p class="fs-note">{accounting_rule(language)}。'
-            f"另有{lost}行因无法确定站点或年份而隔离，不属于任何一站，见报告目录页的全部数据质量表。</p>"
-            f"<h3>问题原因</h3>{reasons}"
-        )
+        own = f"本{self.level.kind if self.level else '站'}{self.period.this}"
+        return HTML(f"<h3>{own}警情</h3>{mine}<h3>{own}各文件（三类记录）</h3>{files}"
+                    f'<p class="fs-note">{accounting_rule(language)}。另有{lost}行因无法确定站点或年份而隔离，'
+                    f"不属于任何一站，见报告目录页的全部数据质量表。</p><h3>问题原因</h3>{reasons}")
 
     def _problems(self) -> list[dict[str, Any]]:
         """The period's problem rows counted by what was done and why, in the station's words (rows)."""
@@ -246,9 +258,11 @@ class StationReport:
             "year_to_date": None if self.year_to_date is None else {
                 "months": f"1—{self.period.months[-1]}月", "total": self.year_to_date},
             "coverage": None if self.this.coverage is None else self.this.coverage.as_json(),
+            **({"members": members_view.published(self.members)} if self.members else {}),
         }
         publication = redact_all(publication)  # what every export and the Word draft are written from
-        template = annual.load_template(self.request.options.docx_template, self.period, self.language)
+        template = annual.load_template(self.request.options.docx_template, self.period, self.language,
+                                        self.level is not None)
         blocks = annual.draft(template, publication, self.period)
         return publication | {"annual": annual.data_paragraphs(blocks)}
 
@@ -268,7 +282,7 @@ class StationReport:
         rows = [[label(f.key, language), written_in(f.key, f.exact, language) or none,
                  none if f.exact is None else number(f.exact), unit_word(f.unit, language)]
                 for f in narrative.annual_figures(self.figures).values()]
-        document = annual.document_name(self.station_name, self.period, self.language)
+        document = annual.document_name(self.station_name, self.period, self.language, self.level is not None)
         html = (f'<p class="fs-note">以下段落即《{text(document)}》Word初稿中的数据段落：</p>'
                 f'<div class="fs-block">{block}</div>'
                 '<p class="fs-note">“余”为向下取整的约数，确切数字见下表；“无记录”表示没有对应记录，不是0。</p>'
@@ -380,41 +394,23 @@ class StationReport:
     def people_trend(self) -> HTML:
         """Each person's mean points per month, and competition placings."""
         a = self.typed.assessments
-        if a is None:
-            return HTML("")
+        if a is None or self.level:  # a level's hundreds of people are on its stations' own pages
+            return HTML("" if a is None else '<p class="fs-note">各人成绩见各站报告。</p>')
         return HTML(training_view.people_table(a, self.language))
 
     # --- activity ledgers ------------------------------------------------------------------
 
     def activities_table(self) -> HTML:
         """The year's activity totals, each in its unit; a category with no records says so."""
-        figures = self.typed.activities
-        if figures is None:
-            return HTML(f'<p class="fs-note">{self.period.this}无工作台账记录。</p>')
-        rows = []
-        for name, category in activity_spec()["categories"].items():
-            value = figures[category["figure"]]
-            if category["figure"] in LISTED:
-                continue
-            if category["figure"] == "licences":
-                rows.append([name, "、".join(f"{k} {v}人" for k, v in value.items()) or 0, ""])
-            else:
-                rows.append([name, value, category["unit"]])
-        return HTML(table([table_heading(name) for name in ("category", "total", "unit")], rows))
+        return HTML(activities_view.totals_table(self.typed.activities, self.period))
 
     def activities_chart(self) -> HTML:
         """The year's activity totals as bars."""
-        figures = self.typed.activities
-        if figures is None:
-            return HTML("")
-        totals = pd.Series({name: figures[c["figure"]] for name, c in activity_spec()["categories"].items()
-                            if c["figure"] not in (*LISTED, "licences") and figures[c["figure"]]})
-        title = f"工作台账{self.period.this}合计"
-        return chart(charts.activity_totals(totals, title), title)
+        return activities_view.totals_chart(self.typed.activities, self.period)
 
     def honours(self) -> HTML:
         """Awards and competition results of the year, as lists."""
-        return HTML(honour_lists(self.typed.activities))
+        return HTML(activities_view.honour_lists(self.typed.activities))
 
 
 def _plain(value: float | None, spec: str, none: str) -> str:
@@ -437,14 +433,17 @@ def station_report(request: Request) -> StationReport:
     >>> report.figures["incidents"]["total"], report.annual_block()[0][:14]  # doctest: +SKIP
     (603, '全年队站共开展专项教育10次')
     """
-    request, dataset = open_report(request)  # this station's years alone
+    request, dataset = open_report(request)  # this station's (or level's stations') years alone
     this = reported(dataset, request)
 
     def other(at: Period) -> StationYear | None:
-        found = compute(dataset, request.station, at, request.options, interval=False)
+        found = of_request(dataset, request, at, interval=False)
         return None if found.data.is_empty() else found
 
     when, last = request.period, other(request.period.a_year_earlier())
+    held = dataset.station_years()
+    level = None if request.level is None else level_of(request.level, request.station, held)
     return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
-                         year_to_date(dataset, request.station, when),
-                         years_behind(dataset, request.station, when, known=(this, last)))
+                         year_to_date(dataset, whose(request, held), when),
+                         years_behind(dataset, whose(request, held), when, known=(this, last)),
+                         level, level and members_view.members_of(dataset, this, level))

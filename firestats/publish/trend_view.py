@@ -11,12 +11,16 @@ from firestats.catalogue import heading, table_heading, term, unit_of
 from firestats.compute.trend import moves
 from firestats.publish.annual import trend_sentence
 from firestats.publish.html import table, text
+from firestats.publish.narrative import written
 from firestats.wording import value_in
 
 
 def named_moves(years: pd.DataFrame | None) -> list[dict[str, Any]]:
     """The trend figures that moved one way three years or more, each with its term and unit."""
-    return [] if years is None else [m | {"term": term(m["key"]), "unit": unit_of(m["key"])} for m in moves(years)]
+    if years is None:
+        return []
+    read_alike = moves(years, lambda key, a, b: written(key, a) == written(key, b))  # 8分39秒 twice is no fall
+    return [m | {"term": term(m["key"]), "unit": unit_of(m["key"])} for m in read_alike]
 
 
 def years_table(years: pd.DataFrame | None, language: str = "zh") -> str:

@@ -50,8 +50,9 @@ from firestats.run.render import (
     render_overview,
     render_station,
 )
-from firestats.settings import settings
+from firestats.settings import settings, use_settings
 from firestats.store import StoreIndex, check_partitions, match_station, read_index, read_quality
+from firestats.vocabulary.hierarchy import Level, levels, whose
 from firestats.vocabulary.messages import _
 
 MANIFEST = "manifest.json"
@@ -76,12 +77,12 @@ class Job:
     @property
     def name(self) -> str:
         """The report's place in the manifest and index: ``2024/城东站`` (``2024-Q3/城东站``)."""
-        return report_name(self.request.station, self.request.period)
+        return report_name(self.request.station, self.request.period, self.request.level)
 
     def outputs(self) -> list[str]:
         """Every file the report writes, relative to the output folder: its HTML and, for a station, the
         exports beside it."""
-        return report_files(self.request.station, self.request.period)
+        return report_files(self.request.station, self.request.period, self.request.level)
 
 
 @dataclass
@@ -125,7 +126,7 @@ def input_key(index: StoreIndex, quality: dict[str, Any], request: Request, note
     # The months any station has records in: a report's coverage reads them (see compute.station.Coverage).
     months = sorted(m for m in index.months if int(m[:4]) in years)
     parts = [
-        *(h.encode() for h in index.content_hashes(request.station, years)),
+        *(h.encode() for h in index.content_hashes(whose(request, index.station_years()), years)),
         str(quality["unattributed"]).encode(), " ".join(months).encode(),
         notebook.read_bytes(), json.dumps(asdict(request.options), sort_keys=True).encode(),
         firestats.__version__.encode(), _settings_bytes(), *(f.read_bytes() for f in request.options.files()),
@@ -137,8 +138,10 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
          kind: str = "year", options: Options = Options(), notebook: Path = STATION_NOTEBOOK,
          timeout_s: int = 600) -> list[Job]:
     """Every report a batch renders: each station's periods of ``kind`` (year, half, quarter or month) with
-    records, of the ``years`` and ``stations`` named (all when none are), and each such period's detachment
-    overview (made with the unit's settings alone). Read from the store's index alone."""
+    records, of the ``years`` and ``stations`` named (all when none are), the reports of the levels (支队, 大队) those
+    stations are in, and each such period's detachment overview (made with the unit's settings alone). Read from
+    the store's index alone."""
+    use_settings(options.settings)  # the unit's detachment and brigades
     data_dir = str(Path(data_dir).resolve())
     index, quality = read_index(data_dir), read_quality(data_dir)
     check_partitions(data_dir, index)  # a damaged store is refused before any report starts
@@ -148,8 +151,8 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
              if (not wanted_years or p.year in wanted_years) and (not wanted or s in wanted)]
     overview = Options(settings=options.settings)
 
-    def job(station: str | None, period: Period) -> Job:
-        request = Request(station, period, data_dir, options if station else overview)
+    def job(station: str | None, period: Period, level: str | None = None) -> Job:
+        request = Request(station, period, data_dir, options if station else overview, level)
         book = Path(notebook) if station else OVERVIEW_NOTEBOOK
         return Job(request, str(out_dir), str(book), input_key(index, quality, request, book), timeout_s)
 
@@ -163,15 +166,25 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         raise OutputError(f"stations {'、'.join(map(redact, twins))} differ only in case (or in a number file names "
                           "never show): their reports would be one file on Windows and macOS; spell them alike in "
                           "the exports and prepare again")
-    return [job(s, p) for s, p in found] + [job(None, p) for p in sorted({p for _, p in found})]
+    return ([job(s, p) for s, p in found] + [job(level.name, p, level.kind) for level, p in _levels(index, found)]
+            + [job(None, p) for p in sorted({p for _, p in found})])
+
+
+def _levels(index: StoreIndex, found: list[tuple[str, Period]]) -> list[tuple[Level, Period]]:
+    """Each level (the detachment and the brigades of the settings in use) and each period of ``found`` any of its
+    stations there has records in."""
+    held = set(found)
+    return [(level, period) for period in sorted({p for _, p in found}) for level in levels(index.station_years())
+            if any((member, period) in held for member in level.members)]
 
 
 def reports_of(index: StoreIndex) -> dict[str, Period]:
-    """Every report the data makes (each station's years, halves, quarters and months, and each such period's
-    overview), by name, with the period it is of: what the index lists, whatever an earlier run on other data left
-    in the manifest."""
+    """Every report the data makes (each station's years, halves, quarters and months, each such period's levels'
+    and its overview), by name, with the period it is of: what the index lists, whatever an earlier run on other data
+    left in the manifest."""
     found = [(s, p) for kind in KINDS for s, p in index.station_periods(kind)]
-    return {report_name(station, p): p for s, p in found for station in (s, None)}
+    return ({report_name(station, p): p for s, p in found for station in (s, None)}
+            | {report_name(level.name, p, level.kind): p for level, p in _levels(index, found)})
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -283,7 +296,7 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
     for path in (MANIFEST, index_page.INDEX):
         folder.check(path)
     for job in jobs:  # a link or a folder in a report's place is refused before any report is rendered
-        preflight(folder, job.request.station, job.request.period)
+        preflight(folder, job.request.station, job.request.period, job.request.level)
     outcome = BatchOutcome()
     with folder.lock(say):
         folder.remove_stale()
@@ -292,9 +305,9 @@ def render_all(data_dir: Path | str, out_dir: Path | str, *, years: Iterable[int
         for job in jobs:
             done = unchanged(job, manifest.get(job.name), folder.root)
             (outcome.skipped.append(job.name) if done and not force else todo.append(job))
-        # Overviews first: each takes as long as several stations (15 s of 30 stations' 1.6 s each), and
+        # Overviews and levels first: each takes as long as several stations (15 s of 30 stations' 1.6 s each), and
         # started last they ran alone while the other workers stood idle.
-        todo.sort(key=lambda job: job.request.station is not None)
+        todo.sort(key=lambda job: job.request.station is not None and job.request.level is None)
         runner: Callable[[], Iterator[dict[str, Any]]] = (
             (lambda: _cluster(todo, scheduler)) if scheduler
             else (lambda: _local(todo, workers or os.cpu_count() or 1)))

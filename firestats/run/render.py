@@ -22,6 +22,7 @@ from firestats.run.kernels import Kernel
 from firestats.run.notebooks import notebook
 from firestats.settings import use_settings
 from firestats.store import check_partitions, find_prepared, read_index, resolved
+from firestats.vocabulary.hierarchy import whose
 from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:
@@ -130,10 +131,11 @@ def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Ker
     return executed
 
 
-def preflight(folder: OutputFolder, station: str | None, period: Period) -> None:
+def preflight(folder: OutputFolder, station: str | None, period: Period, level: str | None = None) -> None:
     """Refuse now, before a kernel runs, a report whose files cannot be written where they go (a symbolic
-    link or a folder in their place, a link on the way); ``station`` None for the detachment overview."""
-    for path in [*report_files(station, period), f"{report_name(station, period)}{KEPT_SUFFIX}"]:
+    link or a folder in their place, a link on the way); ``station`` None for the detachment overview, a level's
+    name with ``level``."""
+    for path in [*report_files(station, period, level), f"{report_name(station, period, level)}{KEPT_SUFFIX}"]:
         folder.check(path)
 
 
@@ -161,9 +163,10 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
         data_dir = find_prepared(request.data_dir)
         index = read_index(data_dir)
         request = resolved(replace(request, data_dir=str(data_dir.resolve())), index)
-        check_partitions(data_dir, index, request.station, request.period.years_compared())  # here, not in a cell
-        preflight(folder, request.station, request.period)
-        target = report_path(out_dir, request.station, request.period)
+        # here, not in a cell
+        check_partitions(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
+        preflight(folder, request.station, request.period, request.level)
+        target = report_path(out_dir, request.station, request.period, request.level)
         executed = _run(notebook, request.parameters(), target, timeout_s, running, folder)
     publication = published(executed) or _computed(request)
     for path, data in beside(target, publication, request).items():

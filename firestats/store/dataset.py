@@ -44,6 +44,7 @@ from firestats.store.partitions import (
     write_json,
 )
 from firestats.store.spill import ORDER, Spill, station_months
+from firestats.vocabulary.hierarchy import whose
 from firestats.vocabulary.problems import PROBLEM_COLUMNS
 
 if TYPE_CHECKING:
@@ -323,18 +324,21 @@ def open_report(request: Request) -> tuple[Request, Dataset]:
     data_dir = find_prepared(request.data_dir)
     index = read_index(data_dir)
     request = resolved(replace(request, data_dir=str(data_dir)), index)
-    return request, _slice(data_dir, index, request.station, request.period.years_compared())
+    return request, _slice(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
 
 
-def _slice(data_dir: Path, index: StoreIndex, station: str | None, years: Iterable[int] | None) -> Dataset:
-    """The rows of a station (None: every station) in ``years`` (None: every year), read from their partitions."""
+def _slice(data_dir: Path, index: StoreIndex, station: str | Collection[str] | None,
+           years: Iterable[int] | None) -> Dataset:
+    """The rows of a station (None: every station; several: a level's) in ``years`` (None: every year), read from
+    their partitions."""
     years = None if years is None else [int(y) for y in years]
     tables = {table: _read(data_dir, table, index, station, years) for table in TABLES}
     return Dataset(tables["incidents"], tables["problems"], read_quality(data_dir), tables["assessments"],
                    tables["activities"], index.station_years(), index.months)
 
 
-def _read(data_dir: Path, table: str, index: StoreIndex, station: str | None, years: list[int] | None) -> pd.DataFrame:
+def _read(data_dir: Path, table: str, index: StoreIndex, station: str | Collection[str] | None,
+          years: list[int] | None) -> pd.DataFrame:
     """The rows of ``table`` in the partition files a slice needs, in their order in the whole table."""
     paths = [inside(data_dir, path) for path, _ in index.files(table, station, years)]
     return _ordered(paths or [data_dir / schema_path(table)], table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -164,7 +164,7 @@ def read_index(data_dir: Path | str) -> StoreIndex:
     return StoreIndex(read_json(data_dir, STATIONS), read_json(data_dir, PARTITIONS))
 
 
-def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | None = None,
+def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Collection[str] | None = None,
                      years: Iterable[int] | None = None) -> None:
     """Refuse, naming it, a partition file of a slice (every one by default) whose bytes are not those prepare
     wrote (truncated, overwritten, missing): checked before a report's kernel or a batch starts."""
@@ -207,10 +207,19 @@ def match_station(spelling: str, known: set[str]) -> str:
 def resolved(request: Request, index: StoreIndex) -> Request:
     """The request with its station (spelled any way) as the store's ``index`` names it: the one place a report's
     station is resolved. Refused (UnknownStation, NoRecords) unless the station has records in the period's year;
-    a detachment's request (station None) is as it was."""
-    if request.station is None:
+    a detachment's request (station None) is as it was; a level's names it as the settings do (its stations with
+    records in the year, see ``firestats.vocabulary.hierarchy``)."""
+    if request.station is None and request.level is None:
         return request
     years = index.station_years()
+    if request.level is not None:
+        from firestats.vocabulary.hierarchy import level_of
+
+        level = level_of(request.level, request.station, years)
+        held = set().union(*(years[member] for member in level.members))
+        if request.period.year not in held:
+            raise no_records(level.name, request.period.year, held)
+        return replace(request, station=level.name)
     name = match_station(request.station, set(years))
     if request.period.year not in years[name]:
         raise no_records(name, request.period.year, years[name])

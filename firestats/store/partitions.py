@@ -14,7 +14,7 @@ have partitions of their own (``none``), so every row is stored. Nothing here im
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -87,9 +87,13 @@ class StoreIndex:
                  for name, entry in self.stations.items() for m in entry["months"]}
         return sorted(found, key=lambda p: (p[1], p[0]))
 
-    def keys(self, table: str, station: str | None = None, years: Iterable[int] | None = None) -> list[str]:
-        """The partitions of ``table`` that hold rows of ``station`` (any when None) in ``years`` (any when None)."""
+    def keys(self, table: str, station: str | Collection[str] | None = None,
+             years: Iterable[int] | None = None) -> list[str]:
+        """The partitions of ``table`` that hold rows of ``station`` (any when None; several: a level's members) in
+        ``years`` (any when None)."""
         listed = self.partitions.get(table, {})
+        if station is not None and not isinstance(station, str):
+            return [key for member in sorted(station) for key in self.keys(table, member, years)]
         sid = None if station is None else self.stations[station]["id"]
         if sid is not None and years is not None:  # a report's slice, looked up: planning a province stays linear
             return [key for key in (partition_key(y, sid) for y in sorted({int(y) for y in years})) if key in listed]
@@ -97,13 +101,13 @@ class StoreIndex:
         return [key for key in listed if (wanted_years is None or key.split("/")[0] in wanted_years)
                 and (sid is None or key.split("/")[1] == sid)]
 
-    def files(self, table: str, station: str | None = None,
+    def files(self, table: str, station: str | Collection[str] | None = None,
               years: Iterable[int] | None = None) -> list[tuple[str, dict[str, Any]]]:
         """Every file of ``table``'s partitions that ``keys`` names, as its path in the folder and its index entry."""
         return [(partition_path(table, key, file), entry) for key in self.keys(table, station, years)
                 for file, entry in sorted(self.partitions[table][key].items())]
 
-    def content_hashes(self, station: str | None, years: Iterable[int]) -> list[str]:
+    def content_hashes(self, station: str | Collection[str] | None, years: Iterable[int]) -> list[str]:
         """The content hash of every partition file a slice reads (source rows left out: a row added above shifts
         them)."""
         years = list(years)

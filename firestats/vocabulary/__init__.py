@@ -1,3 +1,3 @@
-"""The ground floor's words for the three record families: how spellings are folded, the fitness items, the
-activity categories and the problem codes, each read from its data file. Every stage reads them; they read no
-stage."""
+"""The ground floor's words for the three record families and the units above the stations: how spellings are
+folded, the fitness items, the activity categories, the problem codes and the detachment's brigades, each read
+from its data file or the unit's settings. Every stage reads them; they read no stage."""

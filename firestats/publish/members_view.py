@@ -1,0 +1,59 @@
+"""A level's (支队, 大队) report beside its figures: its stations side by side with its own total, each station's
+share and rank, 同比 (and 环比) station by station with the ones that moved most, and a link to each station's
+own page (the detachment overview's tables, of the level's stations)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from firestats.catalogue import shown_in, table_heading
+from firestats.compute.compare import value_at
+from firestats.compute.station import StationYear
+from firestats.publish.html import table, text
+from firestats.publish.overview import Overview, station_figures, totals_at
+from firestats.publish.paths import safe_name
+from firestats.store import Dataset
+from firestats.vocabulary.hierarchy import Level
+from firestats.wording import share
+
+
+def members_of(dataset: Dataset, this: StationYear, level: Level) -> Overview:
+    """The level's stations of its period side by side, with the level's own figures (``this``) as their total, and
+    each station's incidents a year earlier (and the period before, for a part of a year); ``dataset`` holds the
+    level's rows alone."""
+    period, total = this.period, f"{level.kind}合计"
+    figures, last = station_figures(dataset, period, total, this.figures)
+    before = totals_at(dataset, [s for s in figures if s != total], period.previous(), total) \
+        if period.kind != "year" else None
+    return Overview(period, figures, last, before, total)
+
+
+def published(members: Overview) -> dict[str, Any]:
+    """The members as the exports and the draft read them: per station its incidents, its share of the level's
+    (0..1) and its incidents a year earlier (None without records), busiest first; and per station, then the level's
+    total, the overview's figures (counts, seconds, shares 0..1: the catalogue's ``overview`` view), for the
+    workbook."""
+    total = members.figures[members.total]["incidents"]["total"]
+    rows = [{"station": s, "incidents": members.figures[s]["incidents"]["total"], "last": members.last[s]}
+            for s in members.stations]
+    rows = [r | {"share": r["incidents"] / total if total else None}
+            for r in sorted(rows, key=lambda r: (-r["incidents"], r["station"]))]
+    keys = [e.key for e in shown_in("overview")]
+    return {"total": members.total, "stations": rows,
+            "table": {s: {k: value_at(f, k) for k in keys} for s, f in members.figures.items()}}
+
+
+def section(members: Overview) -> str:
+    """The level's stations on its page: links to their own pages, shares and ranks by incidents, then the
+    overview's side-by-side tables, comparisons and rankings."""
+    rows = published(members)["stations"]
+    links = "、".join(f'<a href="../{escape(quote(safe_name(r["station"])))}.html">{text(r["station"])}</a>'
+                      for r in rows)
+    shares = table([table_heading(name) for name in ("rank", "station")] + ["接处警（起）", "占比", "同比"],
+                   [[rank, r["station"], r["incidents"], share(r["share"]),
+                     "无记录" if r["last"] is None else f"{r['incidents'] - r['last']:+d}"]
+                    for rank, r in ((1 + sum(o["incidents"] > r["incidents"] for o in rows), r) for r in rows)])
+    return (f'<p class="fs-nav">各站报告：{links}</p><h3>各站接处警占比与排名（按接处警总数）</h3>{shares}'
+            + members.side_by_side().data + members.year_on_year().data + members.ranking().data)

@@ -165,10 +165,10 @@ def validate(inputs: tuple[Path, ...], mapping_name: str | None, settings: str |
     sys.exit(1 if len(problems) else 0)
 
 
-def _station_options(func):
+def _station_options(func, station_required: bool = True):
     func = click.option("--year", type=int, default=None,
                         help="Calendar year, by time received (or give the period whole: --period 2024-Q3).")(func)
-    func = click.option("--station", required=True,
+    func = click.option("--station", required=station_required,
                         help="Station, spelled any way (城东 / 城东站 / 城东消防救援站).")(func)
     func = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
                         show_default=True, help="A folder written by `firestats prepare`.")(func)
@@ -222,20 +222,30 @@ def figures(data_dir: Path, station: str, year: int, period: str | None, options
 
 
 @main.command()
-@_station_options
+@functools.partial(_station_options, station_required=False)
+@click.option("--level", type=click.Choice(["支队", "大队"]), default=None,
+              help="A level's report instead of a station's: the detachment's (支队) or a brigade's (大队, named in "
+                   "the settings' unit.brigades), from all its stations' records.")
+@click.option("--name", default=None, help="Which brigade (or detachment) --level means, by its name in the settings "
+                                           "(default: the one there is).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=REPORTS_DIR, show_default=True,
               help="Reports go to OUT/YEAR/STATION.html (OUT/2024-Q3/… for a period), beside them .docx, .xlsx, "
                    ".json, .csv and .txt.")
 @_options(template=True)
 @PERIOD_OPTION
-def report(data_dir: Path, station: str, year: int, out_dir: Path, period: str | None, options: Options) -> None:
+def report(data_dir: Path, station: str | None, level: str | None, name: str | None, year: int, out_dir: Path,
+           period: str | None, options: Options) -> None:
     """Run the station notebook with papermill on a real kernel and render it to HTML, with the Word draft
-    of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it."""
+    of the annual report (.docx), the checking workbook (.xlsx) and the figures (.json, .csv, .txt) beside it;
+    with --level, the same for the detachment or a brigade."""
     from firestats.periods import period_of
     from firestats.request import Request
     from firestats.run.render import render_station
 
-    request = Request(station, period_of(year, period), str(data_dir.resolve()), options.whole())
+    if (station is None) == (level is None) or (name is not None and level is None):
+        raise click.UsageError(_("give --station, or --level (with --name for one of several brigades)"))
+    request = Request(name if level else station, period_of(year, period), str(data_dir.resolve()), options.whole(),
+                      level)
     _say([str(render_station(request, out_dir))])
 
 

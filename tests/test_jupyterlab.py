@@ -90,7 +90,7 @@ def test_station_notebook_runs_in_jupyterlab(browser, lab):
     outputs = [o for c in code for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert html.count("data:image/svg+xml,") == 10 and "年度工作数据分析" in html
+    assert html.count("data:image/svg+xml,") == 11 and "年度工作数据分析" in html
     page.locator(".jp-OutputArea-output img").first.wait_for(timeout=30_000)
     assert page.evaluate("Array.from(document.querySelectorAll('.jp-OutputArea-output img'))"
                          ".every(i => i.complete && i.naturalWidth > 0)")

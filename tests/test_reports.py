@@ -26,8 +26,9 @@ from firestats.store.dataset import load
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
 FIRESTATS = [sys.executable, "-m", "firestats.cli"]
-# year on year, type mix, monthly, hourly, response; places and their map; items, weekly tests; activities
-CHARTS = 10
+# year on year, the years behind, type mix, monthly, hourly, response; places and their map; items, weekly tests;
+# activities
+CHARTS = 11
 
 
 class Refs(HTMLParser):

@@ -111,6 +111,29 @@ def monthly_compare(this: pd.Series, last: pd.Series | None, year: int) -> Figur
     return fig
 
 
+def years(table: pd.DataFrame, panels: dict[str, str]) -> Figure:
+    """Small multiples of the years behind a report (index: year): a panel per figure of ``panels`` (its key in
+    ``table`` -> its title), counts as bars, seconds as a line in minutes, shares 0..1 as a line in per cent; a year
+    without the figure is left out of its panel."""
+    fig = _figure(2.1, right_in=0.35, bottom_in=0.35, top_in=0.3)
+    labels = [f"{y}年" for y in table.index]
+    axes = fig.subplots(1, len(panels), gridspec_kw={"wspace": 0.45})
+    for ax, (key, title) in zip(np.atleast_1d(axes), panels.items()):
+        values = pd.to_numeric(table[key], errors="coerce").astype(float)
+        if key.endswith("_s"):
+            ax.plot(labels, (values / 60).to_numpy(), color=ACCENT, marker="o", markersize=4)
+            title += "（分钟）"
+        elif key.endswith("rate"):
+            ax.plot(labels, (values * 100).to_numpy(), color=ACCENT, marker="o", markersize=4)
+            title += "（%）"
+        else:
+            ax.bar(labels, values.to_numpy(), color=ACCENT)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=8)
+        _tidy(ax)
+    return fig
+
+
 def daily(counts: pd.Series, title: str) -> Figure:
     """Bars of incidents per day of a month 1..31 (count of incidents): a month's report in place of months."""
     fig = _figure()

@@ -135,7 +135,8 @@ def _bulletin(publication: dict[str, Any], period: Period, language: str) -> byt
     figures, name = publication["figures"], publication["station_name"]
     if language != languages()[0]:
         return _plain_text([annual.document_name(name, period, language), *publication["annual"]])
-    return _plain_text([bulletin_title(period, name), bulletin_paragraph(figures, period, name)])
+    title = bulletin_title(period, name, "members" in publication)  # a level's publication lists its stations
+    return _plain_text([title, bulletin_paragraph(figures, period, name)])
 
 
 def _csv(figures: dict[str, Any]) -> str:

@@ -125,7 +125,7 @@ def bulletin(figures: dict[str, Any], period: Period, station_name: str, languag
     return f'<div class="fs-block"><p>{escape(bulletin_paragraph(figures, period, station_name))}</p></div>'
 
 
-def bulletin_title(period: Period, station_name: str) -> str:
+def bulletin_title(period: Period, station_name: str, level: bool = False) -> str:
     """The title of a period's 通报 text, naming the station and the dates: 城东消防救援站2024年3月工作通报
-    （2024年3月1日至3月31日）."""
-    return redact(f"{station_name}{period.name}工作通报（{period.dates}）")
+    （2024年3月1日至3月31日）; a ``level``'s (支队, 大队) is its 警情通报."""
+    return redact(f"{station_name}{period.name}{'警情' if level else '工作'}通报（{period.dates}）")

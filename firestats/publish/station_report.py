@@ -52,7 +52,7 @@ from firestats.publish.narrative import written_in
 from firestats.publish.notable_view import notable_tables
 from firestats.publish.overview import Overview
 from firestats.publish.places_view import PlacesView
-from firestats.publish.trend_view import named_moves, years_table
+from firestats.publish.trend_view import named_moves, years_chart, years_table
 from firestats.request import Request
 from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
@@ -301,7 +301,7 @@ class StationReport:
 
     def years_behind(self) -> HTML:
         """The trend figures of the same period in each year behind it the data holds (up to five)."""
-        return HTML(years_table(self.years, self.language))
+        return HTML(years_table(self.years, self.language) + years_chart(self.years, self.language))
 
     def year_on_year(self) -> HTML:
         """Same period last year (同比) for each headline figure, with the change; for a half, quarter or

@@ -9,8 +9,9 @@ import pandas as pd
 
 from firestats.catalogue import heading, table_heading, term, unit_of
 from firestats.compute.trend import moves
+from firestats.publish import charts
 from firestats.publish.annual import trend_sentence
-from firestats.publish.html import table, text
+from firestats.publish.html import chart, table, text
 from firestats.publish.narrative import written
 from firestats.wording import value_in
 
@@ -21,6 +22,19 @@ def named_moves(years: pd.DataFrame | None) -> list[dict[str, Any]]:
         return []
     read_alike = moves(years, lambda key, a, b: written(key, a) == written(key, b))  # 8分39秒 twice is no fall
     return [m | {"term": term(m["key"]), "unit": unit_of(m["key"])} for m in read_alike]
+
+
+# The years' chart: incidents, the call to the first arrival and the pass rate, a panel each.
+CHARTED = ("incidents.total", "response.segments.total.median_s", "assessments.overall.pass_rate")
+
+
+def years_chart(years: pd.DataFrame | None, language: str = "zh") -> str:
+    """The years behind a report as small multiples (see ``charts.years``), of those figures any year has; nothing
+    where the data holds one year alone."""
+    if years is None or len(years) < 2:
+        return ""
+    panels = {key: term(key, language) for key in CHARTED if key in years and years[key].notna().any()}
+    return chart(charts.years(years, panels), "近年对比").data
 
 
 def years_table(years: pd.DataFrame | None, language: str = "zh") -> str:

@@ -124,7 +124,7 @@ def generate(seed: int = SEED, years: tuple[int, ...] = YEARS,
             n = int(base * (1 + 0.06 * k) * rng.uniform(0.92, 1.08))
             frames.append(_station_year(rng, station, code, year, n, travel, districts))
     incidents = pd.concat(frames, ignore_index=True).sort_values("received_at", kind="stable")
-    incidents = _placed(incidents.reset_index(drop=True), seed)
+    incidents = _placed(incidents.reset_index(drop=True), seed, stations)
 
     dup_mask = rng.random(len(incidents)) < 0.02
     duplicates = incidents.loc[dup_mask, ["incident_id", "station"]].assign(
@@ -191,25 +191,33 @@ def _station_year(rng: np.random.Generator, station: str, code: int, year: int, 
     return frame
 
 
-def _placed(incidents: pd.DataFrame, seed: int) -> pd.DataFrame:
+def _placed(incidents: pd.DataFrame, seed: int, stations: dict[str, tuple[int, float, tuple[str, ...]]]
+            ) -> pd.DataFrame:
     """The incidents with a point (latitude, longitude in degrees) for seven in ten of them: out from their
-    station's position (``STATION_AT``) in their district's direction, as far as the crew's travel time at
-    ``_SPEED_M_S`` reaches, so the map's far points are its slow ones. A generator of its own draws them: the
-    rest of the sample stays as it was."""
+    station's position (``STATION_AT``; another's on a grid about the city, see ``_position``) in their district's
+    direction, as far as the crew's travel time at ``_SPEED_M_S`` reaches, so the map's far points are its slow
+    ones. A generator of its own draws them: the rest of the sample stays as it was."""
     rng = np.random.default_rng([seed, 1])
     n = len(incidents)
     travel = (incidents["arrived_at"] - incidents["departed_at"]).dt.total_seconds().to_numpy(dtype=float)
     travel = np.where(np.isfinite(travel) & (travel > 0), travel, rng.uniform(60, 400, size=n))
     metres = travel * _SPEED_M_S * rng.uniform(0.6, 1.0, size=n)
-    sector = np.array([STATIONS[s][2].index(d) / len(STATIONS[s][2]) for s, d in
+    sector = np.array([stations[s][2].index(d) / len(stations[s][2]) for s, d in
                        zip(incidents["station"], incidents["district"])]) if n else np.array([])
     angle = 2 * np.pi * sector + rng.normal(0.6, 0.45, size=n)
-    at = np.array([STATION_AT[s] for s in incidents["station"]]).reshape(n, 2)
+    order = {station: k for k, station in enumerate(stations)}
+    at = np.array([_position(s, order[s]) for s in incidents["station"]]).reshape(n, 2)
     latitude = at[:, 0] + metres * np.sin(angle) / 111_000
     longitude = at[:, 1] + metres * np.cos(angle) / (111_000 * np.cos(np.radians(at[:, 0])))
     located = rng.random(n) < 0.7
     return incidents.assign(latitude=np.where(located, latitude.round(6), np.nan),
                             longitude=np.where(located, longitude.round(6), np.nan))
+
+
+def _position(station: str, k: int) -> tuple[float, float]:
+    """A station's position (latitude, longitude in degrees): the sample's own, else the ``k``-th of a generated
+    detachment's on a grid six stations wide, about 6 km apart."""
+    return STATION_AT.get(station) or (30.15 + 0.055 * (k // 6), 120.0 + 0.062 * (k % 6))
 
 
 def _junk(rng: np.random.Generator, incidents: pd.DataFrame) -> pd.DataFrame:

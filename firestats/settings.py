@@ -348,9 +348,14 @@ class Docx(_Sourced):
     english: Font  # an English summary's one font, its body size: every other size scaled from the body's to it
 
 
+class Brigade(_Strict):
+    full: str | None = None  # the full name its documents are signed with (default: the detachment's and its own)
+    members: list[str]  # its stations as the data names them
+
+
 class Unit(_Sourced):
     detachment: str | None = None  # the detachment's name (××市消防救援支队)
-    brigades: dict[str, list[str]] = {}  # 大队 -> its stations as the data names them
+    brigades: dict[str, list[str] | Brigade] = {}  # 大队 -> its stations, or them and its full name
     salutation: str  # how a work report opens
     recipient: str | None = None  # 主送机关, written in the salutation's place
     signatory: str | None = None  # 落款: the unit's name under the text

@@ -26,7 +26,7 @@ def data(prepared):
 def brigades(tmp_path):
     unit = tmp_path / "firestats.yaml"
     unit.write_text("unit: {detachment: 东江市消防救援支队, brigades: {东城大队: [城东站, 城南站, 远郊站], "
-                    "西城大队: [城西站, 城北站]}}\n", encoding="utf-8")
+                    "西城大队: {full: 东江市消防救援支队西城片区大队, members: [城西站, 城北站]}}}\n", encoding="utf-8")
     use_settings(unit)
     yield levels(f"{s}站" if not s.endswith("站") else s for s in STATIONS)
     use_settings(None)
@@ -36,6 +36,8 @@ def test_the_detachment_and_its_brigades_come_from_the_units_settings(brigades):
     assert [(lv.kind, lv.name) for lv in brigades] == [(DETACHMENT, "东江市消防救援支队"), (BRIGADE, "东城大队"),
                                                        (BRIGADE, "西城大队")]
     assert brigades[1].members == ("城东站", "城南站")  # a station the data does not hold is left out
+    assert [lv.full for lv in brigades] == ["东江市消防救援支队", "东江市消防救援支队东城大队",
+                                            "东江市消防救援支队西城片区大队"]  # the settings' own, else composed
     assert len(brigades[0].members) == len(STATIONS)
 
 

@@ -43,7 +43,7 @@ _REQUIRED = {
 # Past these, a count (people, vehicles) or an amount (万元) is a typing error, not an incident.
 _IMPLAUSIBLE = {"count": 100_000, "amount": 10_000_000}
 _DEGREES = {"latitude": 90, "longitude": 180}
-_NUMBER = r"-?\d+(?:\.\d+)?"
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"  # -4.50755e-05 near the meridian, as in parse
 
 
 @dataclass

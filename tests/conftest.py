@@ -102,6 +102,27 @@ def browser():
         chromium.close()
 
 
+def visit(browser, path: Path) -> dict:
+    """Open a page; return what it requested, what it logged as errors, and its state (``drawn``: the alt text of
+    each image it drew)."""
+    page = browser.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+    page.goto(path.as_uri(), wait_until="load")
+    state = page.evaluate("""() => ({
+        images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0),
+        drawn: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).map(i => i.alt),
+        h1: (document.querySelector('h1') || {innerText: ''}).innerText,
+        title: document.title,
+        pwned: window.__pwned === undefined ? null : window.__pwned,
+        text: document.body.innerText,
+    })""")
+    return {"page": page, "requests": requests, "errors": errors, **state}
+
+
 def pairs(dataset) -> list[tuple[str, int]]:
     """Every (station, year) a Dataset has records in, by year then station."""
     return [(station, period.year) for station, period in dataset.station_periods("year")]

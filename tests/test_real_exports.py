@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import pairs
+from conftest import pairs, visit
 
 from firestats.compute import incidents as metrics
 from firestats.compute.station import compute
+from firestats.ingest.grid import degrees
 from firestats.ingest.mapping import load_mapping
 from firestats.periods import Period
 from firestats.store.preparation import build
@@ -281,25 +282,37 @@ def test_london_total_response_is_the_first_pump_attendance_time():
         assert sum(figures["response"]["total_bands"].values()) == total["n"]
 
 
-@pytest.mark.parametrize("mapping, export", [("lfb", "lfb-incidents/df_i.csv"),
-                                             ("sf", "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv")])
-def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, mapping, export):
-    """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
-    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state. Both draw
-    their incidents' points on a map, and the page stays within its 400 KB."""
+# A London and a San Francisco export, each with a point per incident (London's from its grid where it gives no
+# degrees), and its latest year's first station rendered by the CLI.
+SHOWN = {"lfb": "lfb-incidents/df_i.csv", "sf": "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv"}
+
+
+@pytest.fixture(scope="module", params=list(SHOWN))
+def rendered(request, tmp_path_factory) -> tuple[str, str, int, Path]:
+    """The mapping, the station and year rendered, and the folder of its outputs (page, draft, workbook)."""
     from click.testing import CliRunner
 
     from firestats.cli import main
-    from firestats.compute.response import profile
 
-    data = tmp_path / "data"
+    mapping, export = request.param, SHOWN[request.param]
+    data, out = tmp_path_factory.mktemp(f"{mapping}-data"), tmp_path_factory.mktemp(f"{mapping}-out")
     prepared = CliRunner().invoke(main, ["prepare", str(REAL / export), "--mapping", mapping, "--out", str(data)])
     assert prepared.exit_code == 0, prepared.output
     station, year = max(pairs(build([REAL / export], load_mapping(mapping))), key=lambda p: p[1])
     result = CliRunner().invoke(main, ["report", "--data", str(data), "--station", station, "--year", str(year),
-                                       "--out", str(tmp_path / "out")])
+                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    page = next((tmp_path / "out" / str(year)).glob("*.html")).read_text("utf-8")
+    return mapping, station, year, out / str(year)
+
+
+def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(rendered):
+    """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
+    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state. Both draw
+    their incidents' points on a map, and the page stays within its 400 KB."""
+    from firestats.compute.response import profile
+
+    mapping, _, _, out = rendered
+    page = next(out.glob("*.html")).read_text("utf-8")
     assert "n=0" not in page and "100.0%的警情缺少" not in page
     assert 'alt="警情地图"' in page and len(page.encode("utf-8")) <= 400_000  # a map from its points, in the budget
     standard = profile("uk" if mapping == "lfb" else "nfpa1710")
@@ -309,9 +322,46 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, map
         assert "导出的警情记录没有" not in page and "segment_seconds" not in page
     else:
         assert "Call handling" in page and "1分04秒" in page and "4分钟" in page  # 64 s and 240 s, as graded
-    docx = next((tmp_path / "out" / str(year)).glob("*.docx"))
+    docx = next(out.glob("*.docx"))
     xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
     assert re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", xml) == []  # an English summary
+
+
+def test_london_and_san_francisco_pages_draw_every_incident_on_a_map_offline_within_400_kb(browser, rendered):
+    """Opened in headless Chromium from file://, the page requests nothing but file: and data: URLs, draws its map
+    (and every other image), places every incident of the station's year on it (London's without degrees from
+    their grid point) and weighs under 400 KB."""
+    mapping, station, year, out = rendered
+    want = CASES[{"lfb": "lfb-2023", "sf": "sf-2020"}[mapping]][2]()
+    n = int(((want["station"] == station) & (want["received"].dt.year == year)).sum())
+    path = next(out.glob("*.html"))
+    seen = visit(browser, path)
+    seen.pop("page").close()
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    assert not seen["errors"]
+    assert "警情地图" in seen["drawn"] and all(seen["images"])
+    assert f"有经纬度的警情{n}起（共{n}起）" in seen["text"]
+    assert path.stat().st_size < 400_000
+
+
+def test_london_incidents_without_degrees_are_placed_from_their_grid_point():
+    """Three London incidents in five have no Latitude/Longitude (blank, or 0) but a British National Grid point, the
+    centre of its 100 m square: every prepared incident has a point inside Greater London, those the export gives in
+    degrees keep them (-4.50755e-05 too), and for those the centre of their square lies within its half-diagonal
+    (71 m, and the conversion's few metres) of their degrees."""
+    frame = pd.read_csv(REAL / "lfb-incidents/df_i.csv", dtype={"IncidentNumber": str}).set_index("IncidentNumber")
+    data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
+    got = data.incidents.set_index("incident_id")[["latitude", "longitude"]]
+    assert len(got) == len(frame) and got["latitude"].between(51.28, 51.70).all()
+    assert got["longitude"].between(-0.52, 0.34).all()
+    given = frame[frame["Latitude"].fillna(0) != 0]
+    assert 0.3 < len(given) / len(frame) < 0.5
+    assert got.loc[given.index].to_numpy().tolist() == given[["Latitude", "Longitude"]].to_numpy().tolist()
+    latitude, longitude = degrees(given["Easting_rounded"].to_numpy(float), given["Northing_rounded"].to_numpy(float),
+                                  "EPSG:27700")
+    metres_north = (latitude - given["Latitude"]) * 111_320
+    metres_east = (longitude - given["Longitude"]) * 111_320 * np.cos(np.radians(given["Latitude"]))
+    assert np.hypot(metres_north, metres_east).max() < 75
 
 
 def test_incident_types_pudongs_export_cannot_hold_have_no_records_never_zero():

@@ -10,7 +10,9 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import pairs, visit
@@ -291,19 +293,21 @@ def test_london_total_response_is_the_first_pump_attendance_time():
         assert sum(figures["response"]["total_bands"].values()) == total["n"]
 
 
-# A London and a San Francisco export, each with a point per incident (London's from its grid where it gives no
-# degrees), and its latest year's first station rendered by the CLI.
-SHOWN = {"lfb": "lfb-incidents/df_i.csv", "sf": "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv"}
+# A London and a San Francisco export (CASES' keys), each with a point per incident (London's from its grid where it
+# gives no degrees), and its latest year's first station rendered by the CLI.
+SHOWN = {"lfb": "lfb-2023", "sf": "sf-2020"}
 
 
 @pytest.fixture(scope="module", params=list(SHOWN))
-def rendered(request, tmp_path_factory) -> tuple[str, str, int, Path]:
-    """The mapping, the station and year rendered, and the folder of its outputs (page, draft, workbook)."""
+def rendered(request, tmp_path_factory) -> tuple[str, pd.DataFrame, Path]:
+    """The mapping, the rendered station-year's incidents in plain pandas, and the folder of its outputs (page,
+    draft, workbook)."""
     from click.testing import CliRunner
 
     from firestats.cli import main
 
-    mapping, export = request.param, SHOWN[request.param]
+    mapping = request.param
+    _, export, independent = CASES[SHOWN[mapping]]
     data, out = tmp_path_factory.mktemp(f"{mapping}-data"), tmp_path_factory.mktemp(f"{mapping}-out")
     prepared = CliRunner().invoke(main, ["prepare", str(REAL / export), "--mapping", mapping, "--out", str(data)])
     assert prepared.exit_code == 0, prepared.output
@@ -311,7 +315,8 @@ def rendered(request, tmp_path_factory) -> tuple[str, str, int, Path]:
     result = CliRunner().invoke(main, ["report", "--data", str(data), "--station", station, "--year", str(year),
                                        "--out", str(out)])
     assert result.exit_code == 0, result.output
-    return mapping, station, year, out / str(year)
+    want = independent()
+    return mapping, want[(want["station"] == station) & (want["received"].dt.year == year)], out / str(year)
 
 
 def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(rendered):
@@ -320,7 +325,7 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(rendered):
     their incidents' points on a map, and the page stays within its 400 KB."""
     from firestats.compute.response import profile
 
-    mapping, _, _, out = rendered
+    mapping, _, out = rendered
     page = next(out.glob("*.html")).read_text("utf-8")
     assert "n=0" not in page and "100.0%的警情缺少" not in page
     assert 'alt="警情地图"' in page and len(page.encode("utf-8")) <= 400_000  # a map from its points, in the budget
@@ -340,9 +345,8 @@ def test_london_and_san_francisco_pages_draw_every_incident_on_a_map_offline_wit
     """Opened in headless Chromium from file://, the page requests nothing but file: and data: URLs, draws its map
     (and every other image), places every incident of the station's year on it (London's without degrees from
     their grid point) and weighs under 400 KB."""
-    mapping, station, year, out = rendered
-    want = CASES[{"lfb": "lfb-2023", "sf": "sf-2020"}[mapping]][2]()
-    n = int(((want["station"] == station) & (want["received"].dt.year == year)).sum())
+    _, mine, out = rendered
+    n = len(mine)
     path = next(out.glob("*.html"))
     seen = visit(browser, path)
     seen.pop("page").close()
@@ -351,6 +355,21 @@ def test_london_and_san_francisco_pages_draw_every_incident_on_a_map_offline_wit
     assert "警情地图" in seen["drawn"] and all(seen["images"])
     assert f"有经纬度的警情{n}起（共{n}起）" in seen["text"]
     assert path.stat().st_size < 400_000
+
+
+def test_the_draft_names_the_busiest_district_and_the_workbook_counts_each(rendered):
+    """London's and San Francisco's English drafts name the station-year's busiest borough or neighbourhood with its
+    incidents and share as pandas counts them, and the workbook's Places sheet gives every district's incidents."""
+    _, mine, out = rendered
+    counts = mine["district"].value_counts()
+    busiest = min(counts.index, key=lambda d: (-counts[d], d))
+    n = counts[busiest]
+    text = "\n".join(p.text for p in docx.Document(next(out.glob("*.docx"))).paragraphs)
+    assert f"By place, {busiest} had the most incidents ({n:,}, {n / len(mine):.1%})" in text
+    rows: dict = {}
+    for row in openpyxl.load_workbook(next(out.glob("*.xlsx")))["Places"].iter_rows(values_only=True):
+        rows.setdefault(row[0], row[1])  # the first table's: incidents and arrival by place
+    assert {d: rows.get(d) for d in counts.index} == counts.to_dict()
 
 
 def test_london_incidents_without_degrees_are_placed_from_their_grid_point():

@@ -108,6 +108,23 @@ def test_the_json_and_csv_carry_each_places_figures(report, files):
         {place: v["incidents"] for place, v in districts.items()}
 
 
+def test_the_detachment_overview_counts_and_times_each_place_across_its_stations(prepared, truth):
+    """The overview's figures by place are the detachment's own, from every station's records of the year: each
+    district's incidents and median call to the first arrival as pandas computes them over all stations, and its
+    table of each district's incidents by station a pandas crosstab."""
+    from firestats.publish.overview import TOTAL, detachment_overview
+
+    t = truth.incidents
+    year = t[t["received_at"].dt.year == YEAR]
+    want = by_district(year)
+    view = detachment_overview(Request.of(None, YEAR, prepared))
+    got = view.figures[TOTAL]["places"]["districts"]
+    assert {d: v["incidents"] for d, v in got.items()} == want["incidents"].to_dict()
+    assert {d: v["median_s"] for d, v in got.items()} == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
+    shown = pd.read_html(io.StringIO(view.places().data))[0].set_index("地点").drop(columns="合计")
+    assert shown.to_dict() == pd.crosstab(year["district"], year["station"]).to_dict()
+
+
 def test_a_district_s_types_add_up_to_its_incidents(places):
     assert {d: sum(types.values()) for d, types in places["types"].items()} == \
         {d: v["incidents"] for d, v in places["districts"].items()}

@@ -125,6 +125,18 @@ def test_the_detachment_overview_counts_and_times_each_place_across_its_stations
     assert shown.to_dict() == pd.crosstab(year["district"], year["station"]).to_dict()
 
 
+def test_explores_table_by_place_is_the_reports_named_as_the_report_names_it(prepared, truth):
+    """explore.ipynb's section on places: a row per district, its incidents and median call to the first arrival
+    as pandas computes them, under the report's column names."""
+    from firestats.publish.explore import places_table
+
+    t = truth.incidents
+    want = by_district(t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)])
+    got = places_table(load(prepared), "城东", Period(YEAR))
+    assert got.index.name == "地点" and got["警情数"].to_dict() == want["incidents"].to_dict()
+    assert got["中位数"].to_dict() == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
+
+
 def test_a_district_s_types_add_up_to_its_incidents(places):
     assert {d: sum(types.values()) for d, types in places["types"].items()} == \
         {d: v["incidents"] for d, v in places["districts"].items()}

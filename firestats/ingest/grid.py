@@ -37,7 +37,7 @@ def degrees(easting: np.ndarray, northing: np.ndarray, crs: str) -> tuple[np.nda
     >>> [round(float(v[0]), 4) for v in degrees(np.array([528652.0]), np.array([176830.0]), "EPSG:27700")]
     [51.4758, -0.1489]
     """
-    longitude, latitude = _transformer(crs).transform(np.asarray(easting, dtype=float),
-                                                      np.asarray(northing, dtype=float))
-    known = np.isfinite(easting) & np.isfinite(northing)
+    easting, northing = np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
+    longitude, latitude = _transformer(crs).transform(easting, northing)
+    known = np.isfinite(easting) & np.isfinite(northing)  # PROJ gives inf, not NaN, for a NaN metre
     return np.where(known, latitude, np.nan), np.where(known, longitude, np.nan)

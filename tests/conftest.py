@@ -52,10 +52,11 @@ def prepared(tmp_path_factory) -> Path:
 
 
 LFB_HEADER = ("IncidentNumber,DateOfCall,TimeOfCall,IncidentGroup,StopCodeDescription,IncGeo_BoroughName,"
-              "Postcode_district,IncidentStationGround,FirstPumpArriving_AttendanceTime,NumPumpsAttending,Latitude,Longitude")
+              "Postcode_district,IncidentStationGround,FirstPumpArriving_AttendanceTime,NumPumpsAttending,Latitude,Longitude,"
+              "Easting_rounded,Northing_rounded")
 # Soho's 2023 in London's layout: 20 false alarms, 6 fires and 4 special services, the first pump's attendance time in
 # seconds from the call, and no dispatch time (London's export has none); a point in Soho for two in three (London
-# leaves a dwelling's blank).
+# leaves a dwelling's blank) and the centre of its 100 m square of the British National Grid for every one.
 LFB_GROUPS = ["False Alarm"] * 20 + ["Fire"] * 6 + ["Special Service"] * 4
 
 
@@ -66,6 +67,7 @@ def english_prepared(tmp_path_factory) -> Path:
     rows = [f"{n:06d}-2023,2023-{n % 12 + 1:02d}-{n % 27 + 1:02d},1{n % 10}:0{n % 6}:00,{group},{group},WESTMINSTER,"
             f"W1D,Soho,{240 + 7 * n},{1 + n % 3},"
             + (f"{51.510 + n % 7 / 1000:.4f},{-0.135 - n % 5 / 1000:.4f}" if n % 3 else ",")
+            + f",{529550 + 100 * (n % 3)},181050"
             for n, group in enumerate(LFB_GROUPS)]
     # its first incident exported twice: a problem row (merged) whose reason an English workbook gives in English
     raw.write_text("\n".join([LFB_HEADER, *rows, rows[0]]) + "\n", encoding="utf-8")
@@ -100,6 +102,27 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def visit(browser, path: Path) -> dict:
+    """Open a page; return what it requested, what it logged as errors, and its state (``drawn``: the alt text of
+    each image it drew)."""
+    page = browser.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+    page.goto(path.as_uri(), wait_until="load")
+    state = page.evaluate("""() => ({
+        images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0),
+        drawn: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).map(i => i.alt),
+        h1: (document.querySelector('h1') || {innerText: ''}).innerText,
+        title: document.title,
+        pwned: window.__pwned === undefined ? null : window.__pwned,
+        text: document.body.innerText,
+    })""")
+    return {"page": page, "requests": requests, "errors": errors, **state}
 
 
 def pairs(dataset) -> list[tuple[str, int]]:

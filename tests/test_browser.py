@@ -5,35 +5,15 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, visit
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow  # real kernels, browsers or real data: `pytest -m "not slow"` skips them
 
 ARTEFACTS = REPO / "test-artefacts"
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
-
-
-def visit(browser, path: Path) -> dict:
-    """Open a page; return what it requested, what it logged as errors, and its state."""
-    page = browser.new_page()
-    requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
-    page.goto(path.as_uri(), wait_until="load")
-    state = page.evaluate("""() => ({
-        images: Array.from(document.images).map(i => i.complete && i.naturalWidth > 0),
-        h1: (document.querySelector('h1') || {innerText: ''}).innerText,
-        title: document.title,
-        pwned: window.__pwned === undefined ? null : window.__pwned,
-        text: document.body.innerText,
-    })""")
-    return {"page": page, "requests": requests, "errors": errors, **state}
 
 
 def test_every_report_and_the_index_work_offline(browser, batch):

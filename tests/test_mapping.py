@@ -3,6 +3,7 @@
 import hashlib
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from firestats.cli import main
 from firestats.compute import incidents as metrics
 from firestats.errors import InputError
+from firestats.ingest.grid import degrees
 from firestats.ingest.mapping import MappingError, load_mapping, shipped
 from firestats.store.preparation import build
 
@@ -102,6 +104,11 @@ def test_seconds_after_another_field(tmp_path):
          "arrived_at -> gone"),
         ("nothing: here", "needs a 'fields:' section"),
         ("fields: [", "not valid YAML"),
+        ("fields: {incident_id: a, station: b, received_at: c, type: d}\ngrid: {easting: e, northing: n}",
+         "grid: give easting and northing"),
+        ("fields: {incident_id: a, station: b, received_at: c, type: d}\n"
+         "grid: {easting: e, northing: n, crs: EPSG:4326}",
+         "grid.crs: EPSG:4326 is not a projected grid"),
     ],
 )
 def test_broken_mappings_name_the_file_and_key(tmp_path, body, message):
@@ -192,3 +199,36 @@ def test_a_rows_problems_are_counted_once_and_defaults_among_the_rows_kept(expor
     quarantined = data.problems[data.problems["action"] == "quarantined"]
     assert quarantined.groupby("source_row").size().max() == 1
     assert data.quality["defaulted"].get("type", 0) == 0
+
+
+def test_british_national_grid_metres_are_the_degrees_london_gives_for_them():
+    """London's own point (2009 export: Easting 528652, Northing 176830 is 51.4758117319, -0.1488944358), to within
+    about 3 m; a blank metre gives no point."""
+    latitude, longitude = degrees(np.array([528652.0, np.nan]), np.array([176830.0, 176830.0]), "EPSG:27700")
+    assert latitude[0] == pytest.approx(51.4758117319, abs=3e-5) and longitude[0] == pytest.approx(-0.1488944358,
+                                                                                                   abs=5e-5)
+    assert np.isnan(latitude[1]) and np.isnan(longitude[1])
+
+
+def test_a_grid_point_fills_only_the_incidents_without_degrees(tmp_path):
+    """London's layout: the first incident has its degrees, the second only its grid point (kept as given and
+    converted), the third's grid point is 0 (London's blank: no point) and the fourth's cannot be read (flagged)."""
+    (tmp_path / "a.csv").write_text(textwrap.dedent("""\
+        Id,Ground,Call,Group,Lat,Lon,E,N
+        1,Soho,2023-01-01 10:00,Fire,51.5,-0.13,529000,181000
+        2,Soho,2023-01-01 11:00,Fire,,,528650,176850
+        3,Soho,2023-01-01 12:00,Fire,,,0,0
+        4,Soho,2023-01-01 13:00,Fire,,,east,181000
+        """), "utf-8")
+    (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
+        fields: {incident_id: Id, station: Ground, received_at: Call, type: {column: Group, default: 火灾扑救},
+                 latitude: Lat, longitude: Lon}
+        grid: {easting: E, northing: N, crs: "EPSG:27700"}
+        """), "utf-8")
+    data = build([tmp_path / "a.csv"], load_mapping(tmp_path / "m.yaml"))
+    points = data.incidents.set_index("incident_id")[["latitude", "longitude"]]
+    assert points.loc["1"].tolist() == [51.5, -0.13]
+    assert points.loc["2"].tolist() == pytest.approx([51.47599, -0.14894], abs=1e-4)
+    assert points.loc[["3", "4"]].isna().all().all()
+    flagged = data.problems[data.problems["reason"] == "bad_number"]
+    assert flagged[["source_row", "column", "value"]].values.tolist() == [[5, "E", "east"]]

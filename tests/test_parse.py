@@ -45,7 +45,7 @@ def test_unparseable_timestamps_are_nat(cell):
 @pytest.mark.parametrize(
     "cell, count",
     [("3", 3), ("3人", 3), ("３人", 3), ("1,200", 1200), ("1.5万", 15000), (" 7 ", 7), (4, 4), ("-3", -3),
-     ("12辆", 12), ("5次", 5)],
+     ("12辆", 12), ("5次", 5), ("-4.50755e-05", -4.50755e-05), ("1.2E+04", 12000)],
 )
 def test_counts(cell, count):
     assert parse.numbers(pd.Series([cell], dtype=object)).iloc[0] == count
@@ -59,7 +59,7 @@ def test_amounts_in_10k_yuan(cell, amount):
     assert parse.numbers(pd.Series([cell], dtype=object), unit="10k_yuan").iloc[0] == pytest.approx(amount)
 
 
-@pytest.mark.parametrize("cell", ["abc", "", None, "3人5", "1.2.3"])
+@pytest.mark.parametrize("cell", ["abc", "", None, "3人5", "1.2.3", "5e", "e5"])
 def test_unparseable_numbers_are_nan(cell):
     assert np.isnan(parse.numbers(pd.Series([cell], dtype=object)).iloc[0])
 

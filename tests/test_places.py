@@ -4,6 +4,7 @@ where."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -20,19 +21,27 @@ from firestats.periods import Period
 from firestats.publish import exports
 from firestats.publish.station_report import station_report
 from firestats.request import Request
-from firestats.settings import use_settings
+from firestats.settings import settings, use_settings, within_seconds
 from firestats.store import load
 
 STATION, YEAR = "城东站", 2025
 
 
 def by_district(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Incidents and the median call-to-first-arrival (seconds) per district, in plain pandas."""
+    """Per district, in plain pandas: incidents, the call-to-first-arrival's timed incidents, median and 90th
+    percentile (seconds), and the share of dispatch-to-arrival times within the settings' threshold."""
     ok = ~incidents["flag_arrival_before_dispatch"]
-    total = (incidents["arrived_at"] - incidents["received_at"]).dt.total_seconds().where(ok)
-    total = total.where((total >= 0) & (total < 86_400))
-    return pd.DataFrame({"district": incidents["district"], "total": total}).groupby("district").agg(
-        incidents=("total", "size"), median_s=("total", "median"))
+
+    def seconds(start: str) -> pd.Series:
+        value = (incidents["arrived_at"] - incidents[start]).dt.total_seconds().where(ok)
+        return value.where((value >= 0) & (value < 86_400))
+
+    frame = pd.DataFrame({"district": incidents["district"], "total": seconds("received_at"),
+                          "arrival": seconds("dispatched_at")})
+    return frame.groupby("district").agg(
+        incidents=("total", "size"), timed=("total", "count"), median_s=("total", "median"),
+        p90_s=("total", lambda s: s.quantile(0.9)),
+        within_share=("arrival", lambda s: (s.dropna() <= within_seconds()).mean()))
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +60,81 @@ def test_incidents_and_median_total_response_by_district_equal_plain_pandas(plac
     last = t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR - 1)]["district"].value_counts()
     assert {d: v["year_on_year"] for d, v in got.items()} == pytest.approx(
         {d: (want["incidents"][d] - last[d]) / last[d] for d in want.index})
+
+
+def test_each_districts_timed_incidents_90th_percentile_and_share_within_the_threshold_equal_plain_pandas(
+        places, truth):
+    t = truth.incidents
+    want = by_district(t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)])
+    got = places["districts"]
+    assert {d: v["timed"] for d, v in got.items()} == want["timed"].to_dict()
+    assert {d: v["p90_s"] for d, v in got.items()} == pytest.approx(want["p90_s"].to_dict(), abs=1e-9)
+    assert {d: v["within_share"] for d, v in got.items()} == pytest.approx(want["within_share"].to_dict())
+
+
+def test_a_quarters_change_on_the_quarter_before_equals_plain_pandas(prepared, truth):
+    """环比: each district's incidents in 2025's second quarter against its first, as pandas counts them."""
+    t = truth.incidents
+    mine = t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)]
+    quarter = mine["received_at"].dt.quarter
+    now, then = (mine.loc[quarter == q, "district"].value_counts() for q in (2, 1))
+    got = station_figures(prepared, STATION, f"{YEAR}-Q2")["places"]["districts"]
+    assert {d: v["period_on_period"] for d, v in got.items()} == pytest.approx(
+        {d: (now[d] - then[d]) / then[d] for d in now.index})
+
+
+def test_the_places_of_repeated_incidents_equal_plain_pandas(places, truth):
+    """An address to its building number (人民路156号), at least the settings' minimum incidents, most first."""
+    t = truth.incidents
+    mine = t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)]
+    address = mine["address"].str.replace(r"\s+", "", regex=True)
+    counts = address.str.extract(r"^(.*?\d+[号弄])", expand=False).fillna(address).value_counts()
+    least = settings()["places"]["hotspot_min"]
+    got = {spot: v["incidents"] for spot, v in places["hotspots"].items()}
+    assert got == counts[counts >= least].head(settings()["places"]["hotspots"]).to_dict() and got
+    assert list(got.values()) == sorted(got.values(), reverse=True)
+
+
+def test_the_json_and_csv_carry_each_places_figures(report, files):
+    """The figures by place travel whole to JSON (shares to four places) and, a row per figure, to CSV (keyed
+    places.districts.<place>.…)."""
+    districts = report.figures["places"]["districts"]
+    written = json.loads(files[".json"])["places"]["districts"]
+    assert list(written) == list(districts)
+    for place, figures in districts.items():
+        assert written[place] == pytest.approx(figures, abs=5e-5), place
+    rows = {row["键"]: row["数值"] for row in csv.DictReader(io.StringIO(files[".csv"].decode("utf-8-sig")))}
+    assert {place: int(rows[f"places.districts.{place}.incidents"]) for place in districts} == \
+        {place: v["incidents"] for place, v in districts.items()}
+
+
+def test_the_detachment_overview_counts_and_times_each_place_across_its_stations(prepared, truth):
+    """The overview's figures by place are the detachment's own, from every station's records of the year: each
+    district's incidents and median call to the first arrival as pandas computes them over all stations, and its
+    table of each district's incidents by station a pandas crosstab."""
+    from firestats.publish.overview import TOTAL, detachment_overview
+
+    t = truth.incidents
+    year = t[t["received_at"].dt.year == YEAR]
+    want = by_district(year)
+    view = detachment_overview(Request.of(None, YEAR, prepared))
+    got = view.figures[TOTAL]["places"]["districts"]
+    assert {d: v["incidents"] for d, v in got.items()} == want["incidents"].to_dict()
+    assert {d: v["median_s"] for d, v in got.items()} == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
+    shown = pd.read_html(io.StringIO(view.places().data))[0].set_index("地点").drop(columns="合计")
+    assert shown.to_dict() == pd.crosstab(year["district"], year["station"]).to_dict()
+
+
+def test_explores_table_by_place_is_the_reports_named_as_the_report_names_it(prepared, truth):
+    """explore.ipynb's section on places: a row per district, its incidents and median call to the first arrival
+    as pandas computes them, under the report's column names."""
+    from firestats.publish.explore import places_table
+
+    t = truth.incidents
+    want = by_district(t[(t["station"] == STATION) & (t["received_at"].dt.year == YEAR)])
+    got = places_table(load(prepared), "城东", Period(YEAR))
+    assert got.index.name == "地点" and got["警情数"].to_dict() == want["incidents"].to_dict()
+    assert got["中位数"].to_dict() == pytest.approx(want["median_s"].to_dict(), abs=1e-9)
 
 
 def test_a_district_s_types_add_up_to_its_incidents(places):

@@ -10,13 +10,17 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
-from conftest import pairs
+from conftest import pairs, visit
 
 from firestats.compute import incidents as metrics
+from firestats.compute.places import UNIDENTIFIED
 from firestats.compute.station import compute
+from firestats.ingest.grid import degrees
 from firestats.ingest.mapping import load_mapping
 from firestats.periods import Period
 from firestats.store.preparation import build
@@ -42,9 +46,15 @@ def pudong(frame: pd.DataFrame, times) -> pd.DataFrame:
         "received": received,
         "type": frame["实/虚警"].str.strip().map({"实警": "火灾扑救", "虚警": "虚假警"}),
         "call_to_arrival_s": (arrived - received).dt.total_seconds().where(in_order(received, dispatched, arrived)),
-        # One alarm has no 所属街道: its address, spaced by level (浦东新区 周浦镇 …), names its town second.
-        "district": frame["所属街道"].str.strip().fillna(frame["火警地址"].str.split().str[1]),
+        "district": frame["所属街道"].str.strip().fillna(address_town(frame["火警地址"])),
     })
+
+
+def address_town(address: pd.Series) -> pd.Series:
+    """A few alarms have no 所属街道: their address, spaced by level, names the town second (浦东新区 周浦镇 …), or
+    the district alone where a road comes second (浦东新区 S20 往东海大桥方向)."""
+    levels = address.str.split()
+    return levels.str[1].where(levels.str[1].str.endswith(("街道", "镇", "乡")), levels.str[0])
 
 
 def pudong_csv() -> pd.DataFrame:
@@ -161,21 +171,23 @@ HOME_OFFICE_S = (60, 3600)
 
 @pytest.mark.parametrize("case", [c for c in CASES if c != "dublin"])  # Dublin's export names no district
 def test_incidents_and_median_total_response_by_district_match_plain_pandas(case):
-    """The busiest station-year's incidents and median call-to-first-arrival per district (Pudong's 所属街道,
-    London's borough, San Francisco's neighbourhood), against pandas grouping the file's own column."""
+    """Every station-year's incidents and median call-to-first-arrival (seconds) per district (Pudong's 所属街道,
+    London's borough, San Francisco's neighbourhood), against pandas grouping the file's own column: every district,
+    an incident without one under 未识别, busiest first and 未识别 last; no median where none was timed."""
     mapping, path, independent = CASES[case]
     data = build([REAL / path], load_mapping(mapping))
-    want = independent().dropna(subset=["district"])
-    want = want[want["district"] != ""]
-    station, year = want.groupby(["station", want["received"].dt.year]).size().idxmax()
-    mine = want[(want["station"] == station) & (want["received"].dt.year == year)]
-    seconds = mine["call_to_arrival_s"].where(mine["call_to_arrival_s"].between(0, 86_400, inclusive="left"))
-    if mapping == "lfb":
-        seconds = seconds.where(seconds.between(*HOME_OFFICE_S))
-    by = pd.DataFrame({"district": mine["district"], "s": seconds}).groupby("district")
-    got = compute(data, station, Period(int(year)), interval=False).figures["places"]["districts"]
-    assert {d: got[d]["incidents"] for d in by.groups} == by.size().to_dict(), (station, year)
-    assert {d: got[d]["median_s"] for d in by.groups} == pytest.approx(by["s"].median().to_dict(), nan_ok=True)
+    want = independent()
+    want["district"] = want["district"].replace("", np.nan).fillna(UNIDENTIFIED)
+    seconds = want["call_to_arrival_s"].where(want["call_to_arrival_s"].between(0, 86_400, inclusive="left"))
+    want["s"] = seconds.where(seconds.between(*HOME_OFFICE_S)) if mapping == "lfb" else seconds
+    for (station, year), mine in want.groupby(["station", want["received"].dt.year]):
+        by = mine.groupby("district")["s"]
+        counts, medians = by.size(), by.median()
+        got = compute(data, station, Period(int(year)), interval=False).figures["places"]["districts"]
+        assert {d: v["incidents"] for d, v in got.items()} == counts.to_dict(), (station, year)
+        assert {d: v["median_s"] for d, v in got.items()} == pytest.approx(
+            medians.astype(object).where(medians.notna(), None).to_dict()), (station, year)
+        assert list(got) == sorted(counts.index, key=lambda d: (d == UNIDENTIFIED, -counts[d], d)), (station, year)
 
 
 def test_an_export_without_people_or_loss_columns_gives_null_not_zero():
@@ -281,25 +293,40 @@ def test_london_total_response_is_the_first_pump_attendance_time():
         assert sum(figures["response"]["total_bands"].values()) == total["n"]
 
 
-@pytest.mark.parametrize("mapping, export", [("lfb", "lfb-incidents/df_i.csv"),
-                                             ("sf", "sf-fire-calls/jnhamid_Fire_Department_Calls_for_Service.csv")])
-def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, mapping, export):
-    """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
-    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state. Both draw
-    their incidents' points on a map, and the page stays within its 400 KB."""
+# A London and a San Francisco export (CASES' keys), each with a point per incident (London's from its grid where it
+# gives no degrees), and its latest year's first station rendered by the CLI.
+SHOWN = {"lfb": "lfb-2023", "sf": "sf-2020"}
+
+
+@pytest.fixture(scope="module", params=list(SHOWN))
+def rendered(request, tmp_path_factory) -> tuple[str, pd.DataFrame, Path]:
+    """The mapping, the rendered station-year's incidents in plain pandas, and the folder of its outputs (page,
+    draft, workbook)."""
     from click.testing import CliRunner
 
     from firestats.cli import main
-    from firestats.compute.response import profile
 
-    data = tmp_path / "data"
+    mapping = request.param
+    _, export, independent = CASES[SHOWN[mapping]]
+    data, out = tmp_path_factory.mktemp(f"{mapping}-data"), tmp_path_factory.mktemp(f"{mapping}-out")
     prepared = CliRunner().invoke(main, ["prepare", str(REAL / export), "--mapping", mapping, "--out", str(data)])
     assert prepared.exit_code == 0, prepared.output
     station, year = max(pairs(build([REAL / export], load_mapping(mapping))), key=lambda p: p[1])
     result = CliRunner().invoke(main, ["report", "--data", str(data), "--station", station, "--year", str(year),
-                                       "--out", str(tmp_path / "out")])
+                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    page = next((tmp_path / "out" / str(year)).glob("*.html")).read_text("utf-8")
+    want = independent()
+    return mapping, want[(want["station"] == station) & (want["received"].dt.year == year)], out / str(year)
+
+
+def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(rendered):
+    """London has no dispatch column: its report leads with the call to the first pump, never n=0 or
+    '100% missing'; San Francisco's is graded against NFPA 1710 with the thresholds the settings state. Both draw
+    their incidents' points on a map, and the page stays within its 400 KB."""
+    from firestats.compute.response import profile
+
+    mapping, _, out = rendered
+    page = next(out.glob("*.html")).read_text("utf-8")
     assert "n=0" not in page and "100.0%的警情缺少" not in page
     assert 'alt="警情地图"' in page and len(page.encode("utf-8")) <= 400_000  # a map from its points, in the budget
     standard = profile("uk" if mapping == "lfb" else "nfpa1710")
@@ -309,9 +336,60 @@ def test_a_report_shows_what_the_export_has_and_says_what_it_lacks(tmp_path, map
         assert "导出的警情记录没有" not in page and "segment_seconds" not in page
     else:
         assert "Call handling" in page and "1分04秒" in page and "4分钟" in page  # 64 s and 240 s, as graded
-    docx = next((tmp_path / "out" / str(year)).glob("*.docx"))
+    docx = next(out.glob("*.docx"))
     xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
     assert re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", xml) == []  # an English summary
+
+
+def test_london_and_san_francisco_pages_draw_every_incident_on_a_map_offline_within_400_kb(browser, rendered):
+    """Opened in headless Chromium from file://, the page requests nothing but file: and data: URLs, draws its map
+    (and every other image), places every incident of the station's year on it (London's without degrees from
+    their grid point) and weighs under 400 KB."""
+    _, mine, out = rendered
+    n = len(mine)
+    path = next(out.glob("*.html"))
+    seen = visit(browser, path)
+    seen.pop("page").close()
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    assert not seen["errors"]
+    assert "警情地图" in seen["drawn"] and all(seen["images"])
+    assert f"有经纬度的警情{n}起（共{n}起）" in seen["text"]
+    assert path.stat().st_size < 400_000
+
+
+def test_the_draft_names_the_busiest_district_and_the_workbook_counts_each(rendered):
+    """London's and San Francisco's English drafts name the station-year's busiest borough or neighbourhood with its
+    incidents and share as pandas counts them, and the workbook's Places sheet gives every district's incidents."""
+    _, mine, out = rendered
+    counts = mine["district"].value_counts()
+    busiest = min(counts.index, key=lambda d: (-counts[d], d))
+    n = counts[busiest]
+    text = "\n".join(p.text for p in docx.Document(next(out.glob("*.docx"))).paragraphs)
+    assert f"By place, {busiest} had the most incidents ({n:,}, {n / len(mine):.1%})" in text
+    rows: dict = {}
+    for row in openpyxl.load_workbook(next(out.glob("*.xlsx")))["Places"].iter_rows(values_only=True):
+        rows.setdefault(row[0], row[1])  # the first table's: incidents and arrival by place
+    assert {d: rows.get(d) for d in counts.index} == counts.to_dict()
+
+
+def test_london_incidents_without_degrees_are_placed_from_their_grid_point():
+    """Three London incidents in five have no Latitude/Longitude (blank, or 0) but a British National Grid point, the
+    centre of its 100 m square: every prepared incident has a point inside Greater London, those the export gives in
+    degrees keep them (-4.50755e-05 too), and for those the centre of their square lies within its half-diagonal
+    (71 m, and the conversion's few metres) of their degrees."""
+    frame = pd.read_csv(REAL / "lfb-incidents/df_i.csv", dtype={"IncidentNumber": str}).set_index("IncidentNumber")
+    data = build([REAL / "lfb-incidents/df_i.csv"], load_mapping("lfb"))
+    got = data.incidents.set_index("incident_id")[["latitude", "longitude"]]
+    assert len(got) == len(frame) and got["latitude"].between(51.28, 51.70).all()
+    assert got["longitude"].between(-0.52, 0.34).all()
+    given = frame[frame["Latitude"].fillna(0) != 0]
+    assert 0.3 < len(given) / len(frame) < 0.5
+    assert got.loc[given.index].to_numpy().tolist() == given[["Latitude", "Longitude"]].to_numpy().tolist()
+    latitude, longitude = degrees(given["Easting_rounded"].to_numpy(float), given["Northing_rounded"].to_numpy(float),
+                                  "EPSG:27700")
+    metres_north = (latitude - given["Latitude"]) * 111_320
+    metres_east = (longitude - given["Longitude"]) * 111_320 * np.cos(np.radians(given["Latitude"]))
+    assert np.hypot(metres_north, metres_east).max() < 75
 
 
 def test_incident_types_pudongs_export_cannot_hold_have_no_records_never_zero():

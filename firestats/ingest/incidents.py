@@ -17,7 +17,8 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest import parse
-from firestats.ingest.mapping import AMOUNT_UNITS, FieldRule, Mapping, auto_mapping
+from firestats.ingest.grid import degrees
+from firestats.ingest.mapping import AMOUNT_UNITS, FieldRule, Grid, Mapping, auto_mapping
 from firestats.ingest.problems import rows_where
 from firestats.ingest.stations import normalise_stations
 from firestats.schema import (
@@ -43,7 +44,7 @@ _REQUIRED = {
 # Past these, a count (people, vehicles) or an amount (万元) is a typing error, not an incident.
 _IMPLAUSIBLE = {"count": 100_000, "amount": 10_000_000}
 _DEGREES = {"latitude": 90, "longitude": 180}
-_NUMBER = r"-?\d+(?:\.\d+)?"
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"  # -4.50755e-05 near the meridian, as in parse
 
 
 @dataclass
@@ -89,11 +90,30 @@ def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = Non
     for f in INCIDENT_FIELDS:
         if f.name not in out:
             out[f.name] = _empty(f.kind, len(out), out.index)
+    if mapping.grid:
+        problems.append(_from_grid(out, mapping.grid, cells, column_of, skip))
     problems.append(_implausible_years(out, skip))
     out = out[[f.name for f in INCIDENT_FIELDS] + list(PROVENANCE)]
     # Counted among the rows kept, so the count agrees with the type tally it is compared with.
     defaulted = {name: int((rows & ~skip).sum()) for name, rows in fell.items()}
     return Canonical(out, pd.concat(problems, ignore_index=True), mapping.fold_units, defaulted)
+
+
+def _from_grid(out: pd.DataFrame, grid: Grid, cells: pd.DataFrame, column_of: dict[str, str | None],
+               skip: pd.Series) -> pd.DataFrame:
+    """Fill ``out``'s latitude and longitude where both are blank from the grid's metres (0 is London's blank, as
+    for degrees); the problem rows of a metre that cannot be read."""
+    metres, problems = {}, []
+    for column in (grid.easting, grid.northing):
+        raw = parse.text(cells[column_of[column]])
+        value = parse.numbers(cells[column_of[column]])
+        problems.append(rows_where(out, value.isna() & raw.notna() & ~skip, FLAGGED, "bad_number", column, raw))
+        metres[column] = value.mask(value == 0).to_numpy(dtype=float)
+    latitude, longitude = degrees(metres[grid.easting], metres[grid.northing], grid.crs)
+    blank = (out["latitude"].isna() & out["longitude"].isna()).to_numpy()
+    out["latitude"] = out["latitude"].mask(blank, latitude)
+    out["longitude"] = out["longitude"].mask(blank, longitude)
+    return pd.concat(problems)
 
 
 def _implausible_years(out: pd.DataFrame, skip: pd.Series) -> pd.DataFrame:

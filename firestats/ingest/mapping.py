@@ -18,6 +18,7 @@ import yaml
 
 from firestats.catalogue import languages
 from firestats.errors import MappingError
+from firestats.ingest.grid import check_crs
 from firestats.ingest.readers import match_headers
 from firestats.schema import FIELDS_BY_NAME, INCIDENT_TYPES, TIMESTAMP_FIELDS, aliases
 from firestats.settings import settings
@@ -25,8 +26,10 @@ from firestats.vocabulary.spelling import normalise_header
 
 RULE_KEYS = {"column", "columns", "date", "time", "after", "seconds_after", "values", "patterns", "default",
              "dayfirst", "unit", "part"}
-TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard", "language", "types"}
+TOP_KEYS = {"name", "description", "dayfirst", "fold_units", "fields", "exclude", "standard", "language", "types",
+            "grid"}
 EXCLUDE_KEYS = {"column", "equals", "in", "pattern", "reason"}
+GRID_KEYS = {"easting", "northing", "crs"}
 AMOUNT_UNITS = {"10k_yuan": 1.0, "yuan": 1e-4}
 
 
@@ -71,6 +74,15 @@ class ExcludeRule:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A projected point in two columns of metres (easting, northing) on a grid PROJ names (EPSG:27700)."""
+
+    easting: str
+    northing: str
+    crs: str
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A whole mapping: field rules in the order they can be computed, exclusions, folding."""
 
@@ -82,11 +94,13 @@ class Mapping:
     standard: str | None = None  # the response standard profile its times are held against (settings)
     language: str = "zh"  # the language its stations' reports are written in (zh, en)
     types: tuple[str, ...] | None = None  # the incident types its export can hold; None: every type
+    grid: Grid | None = None  # latitude and longitude where the fields give none, from projected metres
 
     def columns(self) -> set[str]:
         """Every export column the mapping reads (as written in the mapping)."""
         cols = {c for r in self.rules for c in r.source_columns()}
-        return cols | {e.column for e in self.exclude}
+        grid = (self.grid.easting, self.grid.northing) if self.grid else ()
+        return cols | {e.column for e in self.exclude} | set(grid)
 
 
 def shipped() -> dict[str, Path]:
@@ -133,7 +147,21 @@ def parse_mapping(spec: Any, source: str) -> Mapping:
                            f"({', '.join(languages())})")
     types = _types(spec.get("types"), rules, source)
     return Mapping(str(spec.get("name", Path(source).stem)), _ordered(rules, source), tuple(excludes),
-                   bool(spec.get("fold_units", False)), str(spec.get("description", "")), standard, language, types)
+                   bool(spec.get("fold_units", False)), str(spec.get("description", "")), standard, language, types,
+                   _grid(spec.get("grid"), source))
+
+
+def _grid(body: Any, source: str) -> Grid | None:
+    """The mapping's projected point (None: it names none): both columns and a grid PROJ knows."""
+    if body is None:
+        return None
+    if not isinstance(body, dict) or set(body) != GRID_KEYS or not all(isinstance(v, str) and v for v in body.values()):
+        raise MappingError(f"{source}: grid: give easting and northing (columns of metres) and crs "
+                           "(the grid, e.g. EPSG:27700)")
+    unknown = check_crs(body["crs"])
+    if unknown:
+        raise MappingError(f"{source}: grid.crs: {unknown}")
+    return Grid(body["easting"], body["northing"], body["crs"])
 
 
 def _types(declared: Any, rules: list[FieldRule], source: str) -> tuple[str, ...] | None:

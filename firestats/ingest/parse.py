@@ -59,8 +59,9 @@ _MONTHS = {m: str(i) for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "
 _CLOCK = (r"^(?P<h>\d{1,2})[:时点](?P<mi>\d{1,2})(?:[:分](?P<s>\d{1,2})(?:\.\d+)?)?[分秒]?"
           r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?$")
 
+# A spreadsheet writes a number near 0 or a large one with an exponent: London's Longitude -4.50755e-05.
 _NUMBER = (
-    r"^(?P<sign>[-+]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"^(?P<sign>[-+]?)(?P<num>(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d{1,3})?)"
     r"\s*(?P<wan>万)?\s*(?P<unit>元|人次|辆次|人|辆|台|次|起|个|名|家次|家|份)?$"
 )
 _DURATION_WORDS = (
@@ -383,7 +384,7 @@ def durations(values: pd.Series) -> pd.Series:
 def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> pd.Series:
     """Parse numbers with full-width digits, thousands separators and units; unparseable -> NaN.
 
-    ``unit="count"``: ``3人`` -> 3, ``1,200`` -> 1200, ``1.5万`` -> 15000.
+    ``unit="count"``: ``3人`` -> 3, ``1,200`` -> 1200, ``1.5万`` -> 15000, ``-4.50755e-05`` -> -0.0000450755.
     ``unit="10k_yuan"`` (a column in 万元): ``1.5万`` and ``1.5万元`` -> 1.5, ``15000元`` -> 1.5,
     a bare ``1.5`` -> 1.5. Result: float64.
     """

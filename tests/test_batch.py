@@ -71,10 +71,10 @@ def test_rerun_renders_only_what_changed(raw, tmp_path):
     data, out = tmp_path / "processed", tmp_path / "reports"
     prepare([changed_raw], data)
     first = render_all(data, out, years=[2024], workers=2, progress=False)
-    assert len(first.rendered) == 6 and not first.failed
+    assert len(first.rendered) == 7 and not first.failed  # 5 stations, the detachment's report and the overview
 
     again = render_all(data, out, years=[2024], workers=2, progress=False)
-    assert again.rendered == [] and len(again.skipped) == 6
+    assert again.rendered == [] and len(again.skipped) == 7
 
     ledger = changed_raw / "工作台账_2024.csv"
     text = ledger.read_bytes().decode("gb18030")
@@ -84,7 +84,7 @@ def test_rerun_renders_only_what_changed(raw, tmp_path):
     ledger.write_bytes("\r\n".join(lines).encode("gb18030"))
     prepare([changed_raw], data)
     third = render_all(data, out, years=[2024], workers=2, progress=False)
-    assert sorted(third.rendered) == ["2024/城北站", "2024/支队总览"]
+    assert sorted(third.rendered) == ["2024/城北站", "2024/支队/支队", "2024/支队总览"]  # and those of all stations
     assert len(third.skipped) == 4
     forced = render_all(data, out, years=[2024], stations=["城东"], workers=1, force=True, progress=False)
     assert sorted(forced.rendered) == ["2024/城东站", "2024/支队总览"]

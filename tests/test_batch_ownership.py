@@ -106,7 +106,7 @@ def test_hostile_station_names_render_as_distinct_safe_redacted_reports(tmp_path
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     manifest = read_manifest(out)
-    assert len(manifest) == len(HOSTILE) + 1 and all(entry["status"] == "ok" for entry in manifest.values())
+    assert len(manifest) == len(HOSTILE) + 2 and all(entry["status"] == "ok" for entry in manifest.values())
     pages = [report_path(out, station, Period(2024)) for station in HOSTILE]
     assert len(set(pages)) == len(HOSTILE) and not (out / "2024" / "CON.html").exists()
     assert all(page.is_file() and len(page.name.encode("utf-8")) <= 255 for page in pages)

@@ -179,7 +179,7 @@ def test_a_batch_renders_every_stations_quarters_and_each_quarters_overview_list
 
     args = ["batch", "--data", str(prepared), "--out", str(tmp_path), "--period", "quarter", "--year", "2024",
             "--workers", "2"]
-    reports, pages = 4 * (len(STATIONS) + 1), {f"{s}.html" for s in [*STATIONS, "支队总览"]}
+    reports, pages = 4 * (len(STATIONS) + 2), {f"{s}.html" for s in [*STATIONS, "支队总览"]}
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0 and f"rendered {reports}, unchanged 0, failed 0" in first.output, first.output
     for q in range(1, 5):
@@ -193,7 +193,7 @@ def test_a_batch_renders_every_stations_quarters_and_each_quarters_overview_list
     assert [g[g.index(">") + 1:g.index("（")] for g in groups] == [f"2024年第{n}季度" for n in "一二三四"]
     for q, group in enumerate(groups, start=1):
         links = set(re.findall(r'href="([^"]+)\.html"', group))
-        assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览"]}, q
+        assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览", "支队/支队"]}, q
     assert f"rendered 0, unchanged {reports}" in CliRunner().invoke(main, args).output
 
 

@@ -138,9 +138,9 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
          kind: str = "year", options: Options = Options(), notebook: Path = STATION_NOTEBOOK,
          timeout_s: int = 600) -> list[Job]:
     """Every report a batch renders: each station's periods of ``kind`` (year, half, quarter or month) with
-    records, of the ``years`` and ``stations`` named (all when none are), the reports of the levels (支队, 大队) those
-    stations are in, and each such period's detachment overview (made with the unit's settings alone). Read from
-    the store's index alone."""
+    records, of the ``years`` and ``stations`` named (all when none are), the reports of the levels (支队, 大队) with
+    records then (when no station is named), and each such period's detachment overview (made with the unit's
+    settings alone). Read from the store's index alone."""
     use_settings(options.settings)  # the unit's detachment and brigades
     data_dir = str(Path(data_dir).resolve())
     index, quality = read_index(data_dir), read_quality(data_dir)
@@ -166,8 +166,9 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
         raise OutputError(f"stations {'、'.join(map(redact, twins))} differ only in case (or in a number file names "
                           "never show): their reports would be one file on Windows and macOS; spell them alike in "
                           "the exports and prepare again")
-    return ([job(s, p) for s, p in found] + [job(level.name, p, level.kind) for level, p in _levels(index, found)]
-            + [job(None, p) for p in sorted({p for _, p in found})])
+    # A batch of named stations renders those: a level's report is of all its stations, rendered with them all.
+    levelled = [] if wanted else [job(level.name, p, level.kind) for level, p in _levels(index, found)]
+    return [job(s, p) for s, p in found] + levelled + [job(None, p) for p in sorted({p for _, p in found})]
 
 
 def _levels(index: StoreIndex, found: list[tuple[str, Period]]) -> list[tuple[Level, Period]]:

@@ -1,6 +1,6 @@
-"""A level's (支队, 大队) report beside its figures: its stations side by side with its own total, each station's
-share and rank, 同比 (and 环比) station by station with the ones that moved most, and a link to each station's
-own page (the detachment overview's tables, of the level's stations)."""
+"""A level's (支队, 大队) report beside its figures: its stations with its own total, each station's share and rank,
+同比 (and 环比) station by station with the ones that moved most, and a link to each station's own page (the
+detachment overview's tables, of the level's stations)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def published(members: Overview) -> dict[str, Any]:
 
 def section(members: Overview) -> str:
     """The level's stations on its page: links to their own pages, shares and ranks by incidents, then the
-    overview's side-by-side tables, comparisons and rankings."""
+    overview's comparisons and rankings (every figure side by side is in the workbook and the overview: a page of
+    thirty stations' tables would pass the page budget)."""
     rows = published(members)["stations"]
     links = "、".join(f'<a href="../{escape(quote(safe_name(r["station"])))}.html">{text(r["station"])}</a>'
                       for r in rows)
@@ -56,4 +57,4 @@ def section(members: Overview) -> str:
                      "无记录" if r["last"] is None else f"{r['incidents'] - r['last']:+d}"]
                     for rank, r in ((1 + sum(o["incidents"] > r["incidents"] for o in rows), r) for r in rows)])
     return (f'<p class="fs-nav">各站报告：{links}</p><h3>各站接处警占比与排名（按接处警总数）</h3>{shares}'
-            + members.side_by_side().data + members.year_on_year().data + members.ranking().data)
+            + members.year_on_year().data + members.ranking().data)

@@ -18,6 +18,7 @@ import pytest
 from firestats import sample
 from firestats.compute.station import of_request, station_figures
 from firestats.periods import Period
+from firestats.publish import annual
 from firestats.publish.station_report import station_report
 from firestats.request import Request
 from firestats.settings import use_settings
@@ -109,6 +110,8 @@ def test_a_brigades_page_and_draft_name_its_stations_and_its_busiest(thirty):
     text = "".join(publication["annual"])
     assert f"{busiest['station']}接处警最多（{busiest['incidents']}起，占{busiest['share']:.1%}）" in text
     assert "东江市消防救援支队二大队" in text  # its full name: the detachment's and its own
+    blocks = annual.draft(annual.load_template(None, report.period, level=True), publication, report.period)
+    assert [b.text for b in blocks if b.kind == "signature"] == ["东江市消防救援支队二大队"]  # it signs as itself
     page = report.stations().data
     assert all(f'href="../{station}.html"' in unquote(page) for station in groups["二大队"])  # its stations' pages
 

@@ -145,6 +145,8 @@ def values(publication: dict[str, Any], period: Period, lists: dict[str, str] | 
         "by_type": _by_type(figures["incidents"]["by_type"]),
         "rates": _rates(figures.get("assessments")),
     } | _places(figures.get("places")) | _members(publication.get("members"))
+    if publication.get("members") and not publication["station_name"].startswith("【"):
+        out["signatory"] = Value(publication["station_name"])  # a level signs with its own name, not a station's
     return out
 
 

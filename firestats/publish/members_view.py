@@ -1,6 +1,6 @@
 """A level's (支队, 大队) report beside its figures: its stations with its own total, each station's share and rank,
-同比 (and 环比) station by station with the ones that moved most, and a link to each station's own page (the
-detachment overview's tables, of the level's stations)."""
+同比 (and 环比) station by station, and a link to each station's own page (the detachment overview's figures and
+rankings, of the level's stations)."""
 
 from __future__ import annotations
 
@@ -46,15 +46,23 @@ def published(members: Overview) -> dict[str, Any]:
 
 
 def section(members: Overview) -> str:
-    """The level's stations on its page: links to their own pages, shares and ranks by incidents, then the
-    overview's comparisons and rankings (every figure side by side is in the workbook and the overview: a page of
-    thirty stations' tables would pass the page budget)."""
+    """The level's stations on its page: links to their own pages; their incidents ranked, each with its share and
+    its change on a year earlier (and on the period before); then the rankings by the other figures. Every figure
+    side by side is in the workbook and the overview: thirty stations' tables would pass the page budget."""
     rows = published(members)["stations"]
     links = "、".join(f'<a href="../{escape(quote(safe_name(r["station"])))}.html">{text(r["station"])}</a>'
                       for r in rows)
-    shares = table([table_heading(name) for name in ("rank", "station")] + ["接处警（起）", "占比", "同比"],
-                   [[rank, r["station"], r["incidents"], share(r["share"]),
-                     "无记录" if r["last"] is None else f"{r['incidents'] - r['last']:+d}"]
-                    for rank, r in ((1 + sum(o["incidents"] > r["incidents"] for o in rows), r) for r in rows)])
-    return (f'<p class="fs-nav">各站报告：{links}</p><h3>各站接处警占比与排名（按接处警总数）</h3>{shares}'
-            + members.year_on_year().data + members.ranking().data)
+    others = [(kind, other) for kind, other in (("同比", members.last), ("环比", members.before)) if other is not None]
+    body = [[1 + sum(o["incidents"] > r["incidents"] for o in rows), r["station"], r["incidents"], share(r["share"]),
+             *(cell for _, other in others for cell in _change(r["incidents"], other[r["station"]]))] for r in rows]
+    headings = [table_heading("rank"), table_heading("station"), "接处警（起）", "占比",
+                *(f"{kind}{word}" for kind, _ in others for word in ("增减", "增幅"))]
+    return (f'<p class="fs-nav">各站报告：{links}</p><h3>各站接处警排名、占比与增减</h3>{table(headings, body)}'
+            + members.ranking(leave_out=("incidents.total",)).data)
+
+
+def _change(now: int, before: int | None) -> tuple[str, str]:
+    """A station's incidents against another period's, as a count and in per cent (无记录 without its records)."""
+    if before is None:
+        return "无记录", "—"
+    return f"{now - before:+d}", f"{(now - before) / before:+.1%}" if before else "—"

@@ -112,11 +112,11 @@ class Overview:
                    table_heading("change_pct")]
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
 
-    def ranking(self) -> HTML:
+    def ranking(self, leave_out: tuple[str, ...] = ()) -> HTML:
         """Stations ranked by each figure of the catalogue's ``ranking`` view (incidents, the derived arrival share
-        with its n, training pass rate)."""
+        with its n, training pass rate), but those ``leave_out`` names."""
         parts = []
-        for key in (e.key for e in shown_in("ranking")):
+        for key in (e.key for e in shown_in("ranking") if e.key not in leave_out):
             values = {s: value_at(self.figures[s], key) for s in self.stations}
             ranked = sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])
             derived = key == WITHIN

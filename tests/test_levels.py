@@ -126,3 +126,18 @@ def test_a_year_with_records_but_none_in_the_period_is_no_row_of_zeros(tmp_path)
     data = load(tmp_path / "data")
     assert list(years_behind(data, "城东站", Period(2024, "quarter", 1))["incidents.total"]) == [2]
     assert years_behind(data, "城东站", Period(2024, "quarter", 3)).empty  # records in 2024, none in its Q3
+
+
+def test_a_level_the_settings_do_not_hold_is_refused_in_one_line(prepared, tmp_path):
+    from click.testing import CliRunner
+
+    from firestats.cli import main
+
+    base = ["report", "--data", str(prepared), "--year", "2024", "--out", str(tmp_path)]
+    for given, said in ((["--level", "大队"], "no 大队 '' in the settings; 大队: —"),
+                        (["--level", "支队", "--name", "西江支队"], "no 支队 '西江支队' in the settings; 支队: 支队"),
+                        (["--station", "城东", "--level", "支队"], "give --station, or --level"),
+                        ([], "give --station, or --level")):
+        run = CliRunner().invoke(main, [*base, *given])
+        assert run.exit_code == 2 and said in run.output and "Traceback" not in run.output, (given, run.output)
+    assert not any(tmp_path.iterdir())  # refused before anything is written

@@ -57,9 +57,11 @@ def level_of(kind: str, name: str | None, stations: Iterable[str]) -> Level:
     if len(found) == 1:
         return found[0]
     every = "、".join(level.name for level in levels(stations) if level.kind == kind) or "—"
-    raise UnknownStation(_("no {kind} {name!r} in the settings; {kind}: {names}").format(
-        kind=kind, name=name or "", names=every) if not found or name is not None else
-        _("several {kind}: {names}; name the one meant with --name").format(kind=kind, names=every))
+    if found:
+        raise UnknownStation(_("several {kind}: {names}; name the one meant with --name").format(kind=kind,
+                                                                                                   names=every))
+    raise UnknownStation(_("no {kind} {name!r} in the settings; {kind}: {names}").format(kind=kind, name=name or "",
+                                                                                          names=every))
 
 
 def whose(request: Request, stations: Iterable[str]) -> str | tuple[str, ...] | None:

@@ -16,7 +16,7 @@ from firestats.periods import Period
 from firestats.publish.overview import TOTAL, compact_overview, detachment_overview, station_figures, stations_in
 from firestats.request import Request
 from firestats.settings import use_settings
-from firestats.store import load
+from firestats.store import load, open_report
 
 YEAR = 2024
 
@@ -96,3 +96,15 @@ def test_a_compact_overview_is_one_table_by_brigade_linking_each_stations_page(p
     assert "fs-heat" not in view.over_time().data + view.places().data
     full = detachment_overview(Request.of(None, YEAR, prepared))  # the sample's 5 stations under the default 40
     assert not full.compact and "fs-heat" in full.over_time().data
+
+
+def test_the_overview_reads_its_year_and_the_one_before_alone_and_figures_as_from_every_year(prepared, monkeypatch):
+    """A report reads five years for the years behind its figures; the overview shows none of them, so it reads
+    its period's year and the one before (a year earlier, the period before), and its figures are the same."""
+    from firestats.publish import overview
+
+    read = []
+    monkeypatch.setattr(overview, "open_report", lambda *a: read.append(open_report(*a)) or read[-1])
+    view = detachment_overview(Request.of(None, 2025, prepared))
+    assert set(read[0][1].incidents["received_at"].dt.year) == {2024, 2025}
+    assert (view.figures, view.last) == station_figures(load(prepared), Period(2025))

@@ -271,7 +271,8 @@ def detachment_overview(request: Request) -> Overview:
     ... # doctest: +SKIP
     603
     """
-    request, dataset = open_report(request)  # every station, this period, a year earlier and before
+    # Every station's rows of this period, a year earlier and the period before: not the years of a report's trend.
+    request, dataset = open_report(request, [request.period.year - 1, request.period.year])
     when = request.period
     stations = stations_in(dataset, when)
     view = compact_overview(dataset, when, stations) if len(stations) > settings()["overview"]["full_up_to"] \

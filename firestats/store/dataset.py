@@ -329,16 +329,17 @@ def load(data_dir: Path | str | None = None, station: str | None = None, years: 
     return _slice(data_dir, index, name, years)
 
 
-def open_report(request: Request) -> tuple[Request, Dataset]:
+def open_report(request: Request, years: Iterable[int] | None = None) -> tuple[Request, Dataset]:
     """A report's request resolved (its data folder found, its station as the store names it, see ``resolved``)
-    and the slice it reads: the station's (every station's, for the detachment) years its period is compared over.
-    The request's settings are in use from here on.
+    and the slice it reads: the station's (every station's, for the detachment) ``years`` (None: those its period
+    is compared over). The request's settings are in use from here on.
     """
     use_settings(request.options.settings)
     data_dir = find_prepared(request.data_dir)
     index = read_index(data_dir)
     request = resolved(replace(request, data_dir=str(data_dir)), index)
-    return request, _slice(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
+    return request, _slice(data_dir, index, whose(request, index.station_years()),
+                           request.period.years_compared() if years is None else years)
 
 
 def _slice(data_dir: Path, index: StoreIndex, station: str | Collection[str] | None,

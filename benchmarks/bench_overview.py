@@ -1,10 +1,9 @@
 """Benchmark: the detachment overview (支队总览) of the sample's last year in a province's store (1,000 stations).
 
 The store holds the bundled sample's five stations and ``--stations`` - 5 more of incidents (made by
-bench_store's ``other_stations``). Prints, best of ``--repeat`` in this process, the overview's seconds (its
-figures and every section the notebook shows) and of reading its slice of the store alone (``open_report``,
-part of those), so its compute is the difference; then the bytes of the page ``render_overview`` writes
-(OUT/YEAR/支队总览.html).
+bench_store's ``other_stations``). Prints, best of ``--repeat`` in this process, the seconds of reading the
+overview's slice of the store and of its compute (its figures and every section the notebook shows), then the
+bytes of the page ``render_overview`` writes (OUT/YEAR/支队总览.html).
 
     python benchmarks/bench_overview.py [--stations 1000] [--per-year 200] [--repeat 3] [--data DIR]
 """
@@ -21,27 +20,24 @@ from pathlib import Path
 
 from bench_store import CLI, REPO, other_stations  # run as a script: its folder is on the path
 
-from firestats import Request, detachment_overview, sample
+from firestats import Request, sample
+from firestats.publish.overview import overview_of, years_read
 from firestats.run.render import render_overview
 from firestats.store import open_report
 
 SECTIONS = ("header", "side_by_side", "year_on_year", "ranking", "over_time", "places")
 
 
-def overview_seconds(request: Request) -> float:
-    """Wall seconds of the overview's figures and every section of its notebook, in this process."""
+def timed(request: Request) -> tuple[float, float]:
+    """Wall seconds of reading the overview's slice of the store, and of its figures and every section of its
+    notebook, in this process."""
     start = time.perf_counter()
-    view = detachment_overview(request)
+    request, dataset = open_report(request, years_read(request.period))
+    read = time.perf_counter()
+    view = overview_of(dataset, request.period)
     for name in SECTIONS:
         getattr(view, name)()
-    return time.perf_counter() - start
-
-
-def read_seconds(request: Request) -> float:
-    """Wall seconds of reading the overview's slice of the store, in this process."""
-    start = time.perf_counter()
-    open_report(request)
-    return time.perf_counter() - start
+    return read - start, time.perf_counter() - read
 
 
 def prepared(tmp: Path, stations: int, per_year: int) -> Path:
@@ -66,12 +62,12 @@ def main() -> None:
         tmp = Path(tmp)
         data = args.data or prepared(tmp, args.stations, args.per_year)
         request = Request.of(None, sample.YEARS[-1], str(data))
-        seconds = min(overview_seconds(request) for _ in range(args.repeat))
-        read = min(read_seconds(request) for _ in range(args.repeat))
+        runs = [timed(request) for _ in range(args.repeat)]
         page = render_overview(request, tmp / "out")
         size = page.stat().st_size
-    print(json.dumps({"stations": args.stations, "overview_s": round(seconds, 2), "store_read_s": round(read, 2),
-                      "overview_compute_s": round(seconds - read, 2), "overview_html_kb": round(size / 1000, 1)}))
+    read, compute = (round(min(seconds), 2) for seconds in zip(*runs))
+    print(json.dumps({"stations": args.stations, "store_read_s": read, "overview_compute_s": compute,
+                      "overview_html_kb": round(size / 1000, 1)}))
 
 
 if __name__ == "__main__":

@@ -271,9 +271,19 @@ def detachment_overview(request: Request) -> Overview:
     ... # doctest: +SKIP
     603
     """
-    # Every station's rows of this period, a year earlier and the period before: not the years of a report's trend.
-    request, dataset = open_report(request, [request.period.year - 1, request.period.year])
-    when = request.period
+    request, dataset = open_report(request, years_read(request.period))
+    return overview_of(dataset, request.period)
+
+
+def years_read(period: Period) -> list[int]:
+    """The years an overview reads: its period's, a year earlier's and the period before's (not the years of a
+    report's trend, which it shows none of)."""
+    return sorted({period.year, period.a_year_earlier().year, period.previous().year})
+
+
+def overview_of(dataset: Dataset, when: Period) -> Overview:
+    """Every station of a period laid out with the total, from ``dataset`` holding its rows, a year earlier's and
+    the period before's: side by side up to ``overview.full_up_to`` stations, compact above."""
     stations = stations_in(dataset, when)
     view = compact_overview(dataset, when, stations) if len(stations) > settings()["overview"]["full_up_to"] \
         else Overview(when, *station_figures(dataset, when))

@@ -378,6 +378,10 @@ class Batch(_Sourced):
     reports_per_kernel: Positive
 
 
+class OverviewLayout(_Sourced):
+    full_up_to: Positive  # stations the detachment overview lays side by side; above it, its compact table
+
+
 class Settings(_Strict):
     """Every setting, typed: what ``firestats/data/settings.yaml`` holds and a unit's file may override."""
 
@@ -395,6 +399,7 @@ class Settings(_Strict):
     places: Places
     charts: Charts
     batch: Batch
+    overview: OverviewLayout
     unit: Unit
 
     @model_validator(mode="after")

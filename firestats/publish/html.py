@@ -23,7 +23,13 @@ def text(value: Any) -> str:
     return escape(redact(str(value)))
 
 
+class Markup(str):
+    """HTML made here, from text already escaped (a link to a station's page): a table cell keeps it as it is."""
+
+
 def _cell(value: Any) -> str:
+    if isinstance(value, Markup):
+        return f"<td>{value}</td>"
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     return f'<td class="num">{escape(str(value))}</td>' if numeric else f"<td>{text(value)}</td>"
 

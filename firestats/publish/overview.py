@@ -1,31 +1,39 @@
 """The detachment overview: every station of a year (or a half, quarter or month) side by side with the
 detachment's total, the same period last year (and, for a part of a year, the period before), rankings and
-a table of each station's months shaded on one scale, for the detachment's statistics officer."""
+a table of each station's months shaded on one scale, for the detachment's statistics officer; above
+``overview.full_up_to`` stations, one compact table of the report index's figures (grouped by brigade), rankings
+cut to the top and bottom, and each station's details on its own page."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from IPython.display import HTML
 
 from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
 from firestats.compute.compare import n_of, value_at
+from firestats.compute.index_figures import by_station, index_figures
 from firestats.compute.response import profile
+from firestats.compute.scoring import load_table
 from firestats.compute.station import compute
 from firestats.periods import Period
-from firestats.publish.html import heat_table, table
+from firestats.publish.html import Markup, heat_table, table, text
+from firestats.publish.paths import safe_name
 from firestats.publish.places_view import PlacesView
 from firestats.request import Request
-from firestats.settings import within_standard
+from firestats.settings import score_table_name, settings, within_seconds, within_standard
 from firestats.store import Dataset, open_report
+from firestats.vocabulary.hierarchy import BRIGADE, levels
 from firestats.wording import overview_title, percentile, share
 
 TOTAL = "支队合计"
 WITHIN = "response.dispatch_to_arrival.within_share"
+RANKED = 10  # a compact overview's rankings: the top and the bottom this many stations
 
 
 def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole: dict[str, Any] | None = None
@@ -33,10 +41,31 @@ def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole:
     """Each station's figures of the period (the detachment's total under ``total``, computed from all its
     records, so its medians are the detachment's own; ``whole`` when already computed), and each station's
     incidents the same period a year earlier (None without records)."""
-    stations = sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
-    this = {s: compute(dataset, s, period, interval=False).figures for s in stations}
+    stations = stations_in(dataset, period)
+    parts = dataset.by_station()  # each station computed from its own rows: narrowing the whole per station is O(n²)
+    this = {s: compute(parts[s], s, period, interval=False).figures for s in stations}
     this[total] = whole or compute(dataset, None, period, interval=False).figures
     return this, totals_at(dataset, stations, period.a_year_earlier(), total)
+
+
+def stations_in(dataset: Dataset, period: Period) -> list[str]:
+    """The stations with records of any family in the period, sorted."""
+    return sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
+
+
+def compact_overview(dataset: Dataset, period: Period, stations: list[str]) -> Overview:
+    """The ``stations``' index figures of the period, counted over all their rows at once, with the total's from all
+    the detachment's records and, where the settings give brigades, each brigade's from its stations' rows; and
+    each station's incidents a year earlier."""
+    mine = dataset.narrow(None, period)
+    counted = (load_table(score_table_name()), dataset.quality.get("standard"), within_seconds())
+    figures = index_figures(mine, stations, by_station, *counted)
+    figures.update(index_figures(mine, [TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index), *counted))
+    brigades = {b.name: b.members for b in levels(stations) if b.kind == BRIGADE and b.members}
+    brigade_of = {s: name for name, held in brigades.items() for s in held}
+    subtotals = index_figures(mine, brigades, lambda frame: frame["station"].map(brigade_of), *counted)
+    return Overview(period, figures, totals_at(dataset, stations, period.a_year_earlier()), compact=True,
+                    brigades=brigades, subtotals=subtotals)
 
 
 def totals_at(dataset: Dataset, stations: list[str], period: Period, total: str = TOTAL) -> dict[str, int | None]:
@@ -59,6 +88,9 @@ class Overview:
     last: dict[str, int | None]  # each station's incidents the same period a year earlier (同比)
     before: dict[str, int | None] | None = None  # and the period before (环比), for a half, quarter or month
     total: str = TOTAL  # the name of the total's row (a brigade's: 大队合计)
+    compact: bool = False  # the index figures alone, one table: too many stations to lay side by side
+    brigades: dict[str, tuple[str, ...]] = field(default_factory=dict)  # compact: each brigade's stations
+    subtotals: dict[str, dict[str, Any]] = field(default_factory=dict)  # compact: each brigade's index figures
 
     @property
     def stations(self) -> list[str]:
@@ -80,7 +112,9 @@ class Overview:
                     f'报告生成于 {dt.date.today():%Y年%m月%d日}</p>')
 
     def side_by_side(self) -> HTML:
-        """All stations side by side, table by table, with the detachment's total last."""
+        """All stations side by side, table by table, with the detachment's total last (compact: one table)."""
+        if self.compact:
+            return HTML(self._compact_table())
         parts = []
         for title, keys in tables().items():
             rows = [[station, *(_shown(figures, key) for key in keys)] for station, figures in self.figures.items()]
@@ -92,22 +126,54 @@ class Overview:
                      f"响应环节为首车到场单位的用时，对照{escape(standard)}。</p>")
         return HTML("".join(parts))
 
-    def year_on_year(self) -> HTML:
-        """Each station's incidents against the same period a year earlier (同比), with the change; for a half,
-        quarter or month also against the period before (环比)."""
+    def _compact_table(self) -> str:
+        """A row per station (linked to its page), grouped by brigade with each one's subtotal, and the total."""
+        keys = [e.key for e in shown_in("index")]
+        compared = self._comparisons()
+
+        def row(name: str, figures: dict[str, Any], label: str | Markup) -> list[Any]:
+            now = figures["incidents"]["total"]
+            moved = [cell for _, _, other in compared for cell in _change(now, other[name], False)]
+            return [label, now, *moved, *(cell for key in keys[1:] for cell in (
+                [_shown(figures, key), value_at(figures, n_of(key))] if key == WITHIN else [_shown(figures, key)]))]
+
+        rows, placed = [], set()
+        for brigade, held in self.brigades.items():
+            rows += [row(s, self.figures[s], _linked(s)) for s in held]
+            rows.append(row(brigade, self.subtotals[brigade], f"{brigade}小计"))
+            placed.update(held)
+        rows += [row(s, self.figures[s], _linked(s)) for s in self.stations if s not in placed]
+        rows.append(row(self.total, self.figures[self.total], self.total))
+        headers = [table_heading("station"), heading(keys[0]),
+                   *(h for _, when, _ in compared for h in (when.name, table_heading("change_pct"))),
+                   *(h for key in keys[1:] for h in ([heading(key), table_heading("n")] if key == WITHIN
+                                                     else [heading(key)]))]
+        return (f"<h3>各站主要指标（共{len(self.stations)}个站，详情见各站报告）</h3>" + table(headers, rows)
+                + f'<p class="fs-note">{escape(term(WITHIN))}为派生指标，以有出动和到场时间的警情为分母；'
+                "小计与合计由所含各站的全部记录计算，不是各站数值的平均。</p>")
+
+    def _comparisons(self) -> list[tuple[str, Period, dict[str, int | None]]]:
+        """同比 against the same period a year earlier and, for a half, quarter or month, 环比 against the one
+        before: each row's incidents then (a brigade's its stations' summed, as counts add up)."""
         compared = [("同比", self.period.a_year_earlier(), self.last)]
         if self.before is not None:
             compared.append(("环比", self.period.previous(), self.before))
-        return HTML("".join(self._compared(kind, when, other) for kind, when, other in compared))
+        return [(kind, when, {**other, **{b: _summed(other[s] for s in held) for b, held in self.brigades.items()}})
+                for kind, when, other in compared]
+
+    def year_on_year(self) -> HTML:
+        """Each station's incidents against the same period a year earlier (同比), with the change; for a half,
+        quarter or month also against the period before (环比); compact: the total's alone (each station's are in
+        its table)."""
+        return HTML("".join(self._compared(kind, when, other) for kind, when, other in self._comparisons()))
 
     def _compared(self, kind: str, when: Period, other: dict[str, int | None]) -> str:
         rows = []
         for station, figures in self.figures.items():
-            now, before = figures["incidents"]["total"], other[station]
-            change = None if before is None else now - before
-            pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
-            rows.append([station, now, "无记录" if before is None else before,
-                         "—" if change is None else f"{change:+d}", pct])
+            if self.compact and station != self.total:
+                continue
+            now = figures["incidents"]["total"]
+            rows.append([station, now, *_change(now, other[station])])
         headers = [table_heading("station"), self.period.name, when.name, table_heading("change"),
                    table_heading("change_pct")]
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
@@ -118,18 +184,23 @@ class Overview:
         parts = []
         for key in (e.key for e in shown_in("ranking") if e.key not in leave_out):
             values = {s: value_at(self.figures[s], key) for s in self.stations}
-            ranked = sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])
+            ranked = list(enumerate(sorted(((s, v) for s, v in values.items() if v is not None), key=lambda p: -p[1])))
+            cut = self.compact and len(ranked) > 2 * RANKED
             derived = key == WITHIN
             rows = [[i + 1, s, _shown(self.figures[s], key),
                      *([value_at(self.figures[s], "response.dispatch_to_arrival.n")] if derived else [])]
-                    for i, (s, _) in enumerate(ranked)]
-            title = f"按{heading(key)}排名" + (f"（派生指标，依据{within_standard()['name']}）" if derived else "")
+                    for i, (s, _) in (ranked[:RANKED] + ranked[-RANKED:] if cut else ranked)]
+            title = (f"按{heading(key)}排名" + (f"（前{RANKED}名与后{RANKED}名）" if cut else "")
+                     + (f"（派生指标，依据{within_standard()['name']}）" if derived else ""))
             headers = [table_heading(name) for name in ("rank", "station", "value", *(["n"] if derived else []))]
             parts.append(f"<h3>{escape(title)}</h3>" + table(headers, rows))
         return HTML("".join(parts))
 
     def over_time(self) -> HTML:
-        """Each station's incidents per month of the period (per day where it is a month), shaded on one scale."""
+        """Each station's incidents per month of the period (per day where it is a month), shaded on one scale
+        (compact: on each station's page)."""
+        if self.compact:
+            return HTML(f'<p class="fs-note">共{len(self.stations)}个站，各站的时间分布见各站报告。</p>')
         daily = self.period.kind == "month"
         key, unit, each = ("daily", "", "每日") if daily else ("monthly", "月", "各月")  # 31 days fit A4 as numbers
         months = set(self.period.months)
@@ -138,7 +209,10 @@ class Overview:
 
     def places(self) -> HTML:
         """Each place's incidents by station, shaded on one scale, then the detachment's figures by place (its
-        incidents, 同比 and the call to the first arrival per place, computed from all its records)."""
+        incidents, 同比 and the call to the first arrival per place, computed from all its records); compact: on
+        each station's page, as a province's places by station would be most of the overview's time."""
+        if self.compact:
+            return HTML(f'<p class="fs-note">共{len(self.stations)}个站，各站的辖区分布见各站报告。</p>')
         counts: dict[str, dict[str, int]] = {}
         for station in self.stations:
             for place, v in self.figures[station]["places"]["districts"].items():
@@ -155,6 +229,24 @@ def tables() -> dict[str, list[str]]:
     for e in shown_in("overview"):
         grouped.setdefault(e.shown["overview"].table, []).append(e.key)
     return grouped
+
+
+def _change(now: int, before: int | None, absolute: bool = True) -> list[str | int]:
+    """The incidents of another period (无记录 without records), the change (with ``absolute``) and in per cent."""
+    pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
+    change = ["—" if before is None else f"{now - before:+d}"] if absolute else []
+    return ["无记录" if before is None else before, *change, pct]
+
+
+def _summed(counts: Any) -> int | None:
+    """Incidents summed over stations (None when none of them has records)."""
+    found = [n for n in counts if n is not None]
+    return sum(found) if found else None
+
+
+def _linked(station: str) -> Markup:
+    """A station's name linked to its own page beside the overview's."""
+    return Markup(f'<a href="./{escape(quote(safe_name(station)))}.html">{text(station)}</a>')
 
 
 def _shown(figures: dict[str, Any], key: str) -> str | int | float:
@@ -179,9 +271,22 @@ def detachment_overview(request: Request) -> Overview:
     ... # doctest: +SKIP
     603
     """
-    request, dataset = open_report(request)  # every station, this period, a year earlier and before
-    when = request.period
-    view = Overview(when, *station_figures(dataset, when))
+    request, dataset = open_report(request, years_read(request.period))
+    return overview_of(dataset, request.period)
+
+
+def years_read(period: Period) -> list[int]:
+    """The years an overview reads: its period's, a year earlier's and the period before's (not the years of a
+    report's trend, which it shows none of)."""
+    return sorted({period.year, period.a_year_earlier().year, period.previous().year})
+
+
+def overview_of(dataset: Dataset, when: Period) -> Overview:
+    """Every station of a period laid out with the total, from ``dataset`` holding its rows, a year earlier's and
+    the period before's: side by side up to ``overview.full_up_to`` stations, compact above."""
+    stations = stations_in(dataset, when)
+    view = compact_overview(dataset, when, stations) if len(stations) > settings()["overview"]["full_up_to"] \
+        else Overview(when, *station_figures(dataset, when))
     if when.kind != "year":
         view.before = totals_at(dataset, view.stations, when.previous())
     return view

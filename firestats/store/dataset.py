@@ -112,6 +112,20 @@ class Dataset:
         return Dataset(problems=mine(self.problems, "problems"), quality=self.quality, known=self.known,
                        months=self.months, **{family: mine(frame, family) for family, frame in self.records().items()})
 
+    def by_station(self) -> dict[str, Dataset]:
+        """Every station's records and problem rows of any date, split in one groupby per table (rows in their
+        order, none without a station), each part keeping the quality summary, known years and months: a part
+        narrows to the station's slice as the whole does, in the time of its own rows."""
+        tables = {"problems": self.problems, **self.records()}
+        found: dict[str, dict[str, pd.DataFrame]] = {}
+        for family, frame in tables.items():
+            if "station" in frame:
+                for station, rows in frame.groupby("station", sort=False, observed=True):
+                    found.setdefault(str(station), {})[family] = rows
+        return {station: Dataset(quality=self.quality, known=self.known, months=self.months,
+                                 **{family: own.get(family, frame.iloc[:0]) for family, frame in tables.items()})
+                for station, own in found.items()}
+
     def dated(self) -> pd.DataFrame:
         """The station and date of every kept record of any family that has both."""
         return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
@@ -315,16 +329,17 @@ def load(data_dir: Path | str | None = None, station: str | None = None, years: 
     return _slice(data_dir, index, name, years)
 
 
-def open_report(request: Request) -> tuple[Request, Dataset]:
+def open_report(request: Request, years: Iterable[int] | None = None) -> tuple[Request, Dataset]:
     """A report's request resolved (its data folder found, its station as the store names it, see ``resolved``)
-    and the slice it reads: the station's (every station's, for the detachment) years its period is compared over.
-    The request's settings are in use from here on.
+    and the slice it reads: the station's (every station's, for the detachment) ``years`` (None: those its period
+    is compared over). The request's settings are in use from here on.
     """
     use_settings(request.options.settings)
     data_dir = find_prepared(request.data_dir)
     index = read_index(data_dir)
     request = resolved(replace(request, data_dir=str(data_dir)), index)
-    return request, _slice(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
+    return request, _slice(data_dir, index, whose(request, index.station_years()),
+                           request.period.years_compared() if years is None else years)
 
 
 def _slice(data_dir: Path, index: StoreIndex, station: str | Collection[str] | None,

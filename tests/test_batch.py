@@ -75,6 +75,8 @@ def test_rerun_renders_only_what_changed(raw, tmp_path):
 
     again = render_all(data, out, years=[2024], workers=2, progress=False)
     assert again.rendered == [] and len(again.skipped) == 7
+    one = render_all(data, out, years=[2024], stations=["城东"], workers=2, progress=False)
+    assert one.rendered == [] and sorted(one.skipped) == ["2024/城东站", "2024/支队总览"]  # its overview is unchanged
 
     ledger = changed_raw / "工作台账_2024.csv"
     text = ledger.read_bytes().decode("gb18030")

@@ -3,10 +3,13 @@
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firestats.ingest import parse
+from firestats.privacy import XML_FORBIDDEN
 
 cells = st.one_of(
     st.text(), st.integers(min_value=-10**18, max_value=10**18), st.floats(allow_nan=True), st.none(),
@@ -36,3 +39,22 @@ def test_text_columns_parse_like_single_cells(values):
     for i, value in enumerate(values):
         alone = parse.timestamps(pd.Series([value], dtype=object)).iloc[0]
         assert (pd.isna(alone) and pd.isna(whole.iloc[i])) or alone == whole.iloc[i]
+
+
+_ODD = "\x00\x08\x0b\x1a\t\r\n\ufffe\uffff\ufffd\u00ad\u00ac\u200b\u200f\u2010\u2060\u2064\u2065\ufeff\ufefe合计总 a1"
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_ODD), st.text()), max_size=12), st.integers(0, 3))
+def test_byte_scans_find_what_the_regular_expressions_find(values, start):
+    """The byte scans that spare a column the regular expressions say yes exactly where one would match (a slice of
+    a column read in place, nulls among the cells)."""
+    array = pa.array(values, type=pa.large_string()).slice(start)
+    cells = pd.Series(array.to_pylist(), dtype="string[pyarrow]")
+
+    def anywhere(pattern):
+        return bool(pc.any(pc.fill_null(pc.match_substring_regex(array, pattern), False)).as_py())
+
+    assert parse._may_hold_forbidden(array) == anywhere(XML_FORBIDDEN) == parse.may_hold_forbidden(cells)
+    assert parse._may_hold_invisible(array) == anywhere(parse._INVISIBLE)
+    assert parse.may_contain(cells, "计") == anywhere("计")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from firestats.errors import InputError, NoHeaderRow
+from firestats.ingest.parse import may_hold_forbidden
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
@@ -300,7 +301,7 @@ def _control_characters(body: pd.DataFrame) -> list[dict]:
     as escapes (\\x0b), so the data-quality table says which cells lost what."""
     found = []
     for column in body.columns:
-        if not _typed(body[column]):
+        if not _typed(body[column]) and may_hold_forbidden(body[column]):
             cells = body[column].astype("string")
             hit = cells.str.contains(XML_FORBIDDEN, regex=True).fillna(False).astype(bool)
             found += [{"source_row": row, "action": FLAGGED, "reason": "control_characters", "column": column,
@@ -332,4 +333,6 @@ def _blank(column: pd.Series) -> pd.Series:
         return column.isna()
     as_text = column.astype("string")
     # A cell of control characters alone (a DOS export's closing Ctrl-Z on a line of its own) is blank too.
-    return (as_text.isna() | (as_text.str.replace(XML_FORBIDDEN, "", regex=True).str.strip() == "")).astype(bool)
+    if may_hold_forbidden(as_text):
+        as_text = as_text.str.replace(XML_FORBIDDEN, "", regex=True)
+    return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)

@@ -58,3 +58,34 @@ def test_byte_scans_find_what_the_regular_expressions_find(values, start):
     assert parse._may_hold_forbidden(array) == anywhere(XML_FORBIDDEN) == parse.may_hold_forbidden(cells)
     assert parse._may_hold_invisible(array) == anywhere(parse._INVISIBLE)
     assert parse.may_contain(cells, "计") == anywhere("计")
+
+
+_SPELLINGS = st.from_regex(r"\d{2,14}|\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+                           r"([ T]*\d{1,2}[:时点]\d{1,2}([:分]\d{1,2}(\.\d+)?)?[分秒]?)?"
+                           r"|[\d/年月日时分秒: .T-]{0,16}|\d{4}/\d{1,2}/\d{1,2} \d{1,2}:", fullmatch=True)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(_SPELLINGS, st.integers(0, 10**15).map(str), st.text(max_size=8)), max_size=12))
+def test_spellings_rewritten_by_kind_as_every_rewrite_in_turn_gives(values):
+    """Each kind of cell given only the rewrites that can change it (14 digits cut apart) reads as every rewrite run
+    on every cell in turn."""
+    cells = pa.array(values, type=pa.large_string())
+    every = cells
+    for pattern, replacement in (parse._SEPARATED, parse._COMPACT, parse._LEFT_EMPTY):
+        every = pc.replace_substring_regex(every, pattern, replacement)
+    assert parse._rewritten(cells).to_pylist() == every.to_pylist()
+
+
+_AMOUNTS = st.from_regex(r"[-+]?[\d,.]{0,8}\s*万?[元人辆]?", fullmatch=True)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10**16).map(str), _AMOUNTS, st.text(max_size=6)), max_size=12),
+       st.sampled_from(["count", "10k_yuan"]))
+def test_digit_cells_cast_as_the_regular_expression_reads_them(values, unit):
+    """Cells of digits alone, cast at once, read as ``_NUMBER`` reads every cell."""
+    cells = parse.text(pd.Series(values, dtype=object))
+    fast = parse._text_numbers(cells, unit)
+    pd.testing.assert_series_equal(fast, parse._worded_numbers(cells, unit).astype("float64"), check_names=False,
+                                   check_exact=True)

@@ -33,12 +33,12 @@ _TIME = (
 _YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
 _CANONICAL = r"\1-\2-\3 \4:\5:\6"
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}$"
-_REWRITES = (  # RE2 replacements turning year-first spellings into 2021-3-5 14:32:07 (or a prefix of it)
-    (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]*(\d{1,2})[:时点](\d{1,2})"
-     r"(?:[:分](\d{1,2})(?:\.\d+)?)?[分秒]?)?$", _CANONICAL),
-    (r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$", _CANONICAL),
-    (r"[ :]+$", ""),  # what the optional parts left empty
-)
+# RE2 replacements turning year-first spellings into 2021-3-5 14:32:07 (or a prefix of it): separated (2021/3/5,
+# 2021年3月5日14时32分) and compact (20210305143207) ones, then what the optional parts left empty.
+_SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]*(\d{1,2})[:时点](\d{1,2})"
+              r"(?:[:分](\d{1,2})(?:\.\d+)?)?[分秒]?)?$", _CANONICAL)
+_COMPACT = (r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$", _CANONICAL)
+_LEFT_EMPTY = (r"[ :]+$", "")
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
@@ -327,10 +327,7 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     array = _arrow(cells)
     spelled = pc.invert(pc.fill_null(pc.match_substring_regex(array, _ISO), True))
     if pc.any(spelled).as_py():
-        todo = pc.filter(array, spelled)
-        for pattern, replacement in _REWRITES:
-            todo = pc.replace_substring_regex(todo, pattern, replacement)
-        array = pc.replace_with_mask(array, spelled, todo)
+        array = pc.replace_with_mask(array, spelled, _rewritten(pc.filter(array, spelled)))
     # Parse each shape with its exact format: a failing cell costs pandas far more than a good one.
     colons = pd.Series(pc.fill_null(pc.count_substring(array, ":"), -1).to_numpy(), index=cells.index)
     rewritten = _series(array, cells.index)
@@ -362,6 +359,34 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
         fast[serial[serial].index] = _from_serial(pd.to_numeric(todo[serial]))
     return fast
 
+
+
+def _rewritten(cells: pa.Array) -> pa.Array:
+    """Year-first spellings (cells, no nulls) rewritten to 2021-3-5 14:32:07 as ``_SEPARATED``, ``_COMPACT`` then
+    ``_LEFT_EMPTY`` rewrite them, each given to the cells it can change alone: a regular expression with groups costs
+    some 60 ms on 200,000 cells, cutting 14 digits apart a tenth of it."""
+    digits = pc.ascii_is_decimal(cells)  # the compact spelling's cells; the separated one's have a separator
+    cells = _where(cells, pc.invert(digits), lambda part: pc.replace_substring_regex(part, *_SEPARATED))
+    whole = pc.and_(digits, pc.equal(pc.binary_length(cells), 14))
+    cells = _where(cells, whole, _compact_stamps)
+    cells = _where(cells, pc.and_not(digits, whole), lambda part: pc.replace_substring_regex(part, *_COMPACT))
+    ragged = pc.or_(pc.ends_with(cells, " "), pc.ends_with(cells, ":"))
+    return _where(cells, ragged, lambda part: pc.replace_substring_regex(part, *_LEFT_EMPTY))
+
+
+def _where(cells: pa.Array, mask: pa.Array, change) -> pa.Array:
+    """The cells with ``change`` made to those of ``mask`` alone."""
+    if not pc.any(mask).as_py():
+        return cells
+    return pc.replace_with_mask(cells, mask, change(pc.filter(cells, mask)))
+
+
+def _compact_stamps(cells: pa.Array) -> pa.Array:
+    """Cells of 14 digits (20210305143207) as 2021-03-05 14:32:07."""
+    y, mo, d, h, mi, s = (pc.utf8_slice_codeunits(cells, start, start + width)
+                          for start, width in ((0, 4), (4, 2), (6, 2), (8, 2), (10, 2), (12, 2)))
+    dash, space, colon, joint = (pa.scalar(text, cells.type) for text in ("-", " ", ":", ""))
+    return pc.binary_join_element_wise(y, dash, mo, dash, d, space, h, colon, mi, colon, s, joint)
 
 def _to_ns(stamps: pd.Series) -> pd.Series:
     """Timestamps in nanoseconds; years pandas cannot hold that way (0001, 9999) become NaT."""
@@ -446,15 +471,32 @@ def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> 
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     out[is_number] = pd.to_numeric(raw[is_number], errors="coerce").astype("float64")
 
-    cells = text(raw if is_text(values) else raw[~is_number])
+    out[~is_number] = _text_numbers(text(raw if is_text(values) else raw[~is_number]), unit)
+    return out
+
+
+def _text_numbers(cells: pd.Series, unit: Literal["count", "10k_yuan"]) -> pd.Series:
+    """Clean text cells as numbers (float64): cells of digits alone (most of a column) cast at once, the others read
+    by ``_NUMBER``, whose extraction costs ten times the cast."""
+    array = _arrow(cells)
+    # Up to 15 digits a float holds exactly: cast and regular expression cannot round a digit apart.
+    plain = pc.fill_null(pc.and_(pc.ascii_is_decimal(array), pc.less_equal(pc.binary_length(array), 15)), False)
+    value = np.full(len(cells), np.nan)
+    if pc.any(plain).as_py():
+        value[plain.to_numpy(zero_copy_only=False)] = pc.cast(pc.filter(array, plain), pa.float64()).to_numpy()
+    rest = cells.notna().to_numpy() & ~plain.to_numpy(zero_copy_only=False)
+    if rest.any():
+        value[rest] = _worded_numbers(cells[rest], unit).to_numpy()
+    return pd.Series(value, index=cells.index)
+
+
+def _worded_numbers(cells: pd.Series, unit: Literal["count", "10k_yuan"]) -> pd.Series:
+    """Clean text cells as numbers read by ``_NUMBER``: a sign, thousands separators, 万 and a unit."""
     parts = extract(cells, _NUMBER)
     value = pd.to_numeric(parts["num"].str.replace(",", "", regex=False), errors="coerce").astype("float64")
     value = value.where(parts["sign"].ne("-").fillna(True).astype(bool), -value)
     wan = parts["wan"].notna()
     if unit == "count":
-        value = value.where(~wan, value * 10_000)
-    else:
-        in_yuan = parts["unit"].eq("元").fillna(False).astype(bool) & ~wan
-        value = value.where(~in_yuan, value / 10_000)
-    out[~is_number] = value.astype("float64")
-    return out
+        return value.where(~wan, value * 10_000)
+    in_yuan = parts["unit"].eq("元").fillna(False).astype(bool) & ~wan
+    return value.where(~in_yuan, value / 10_000)

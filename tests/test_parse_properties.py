@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from firestats.ingest import parse
@@ -77,14 +77,17 @@ def test_spellings_rewritten_by_kind_as_every_rewrite_in_turn_gives(values):
     assert parse._rewritten(cells).to_pylist() == every.to_pylist()
 
 
+_DECIMALS = st.from_regex(r"\d{0,9}\.?\d{0,9}", fullmatch=True)
 _AMOUNTS = st.from_regex(r"[-+]?[\d,.]{0,8}\s*万?[元人辆]?", fullmatch=True)
 
 
 @settings(deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(0, 10**16).map(str), _AMOUNTS, st.text(max_size=6)), max_size=12),
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10**16).map(str), _DECIMALS, _AMOUNTS, st.text(max_size=6)),
+                max_size=12),
        st.sampled_from(["count", "10k_yuan"]))
-def test_digit_cells_cast_as_the_regular_expression_reads_them(values, unit):
-    """Cells of digits alone, cast at once, read as ``_NUMBER`` reads every cell."""
+@example(["5.", ".5", "1.25", "007", "0.1", "1.2.3", "123456789012345.6"], "count")
+def test_plain_numbers_cast_as_the_regular_expression_reads_them(values, unit):
+    """Plain numbers (3, 30.296309), cast at once, read as ``_NUMBER`` reads every cell."""
     cells = parse.text(pd.Series(values, dtype=object))
     fast = parse._text_numbers(cells, unit)
     pd.testing.assert_series_equal(fast, parse._worded_numbers(cells, unit).astype("float64"), check_names=False,

@@ -143,11 +143,24 @@ def _arrow_grid(data: bytes, options: dict, blank: np.ndarray) -> pd.DataFrame |
         grid = pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
     except (pa.ArrowInvalid, ValueError):
         return None
-    rows = len(grid) + len(blank)
-    if not len(blank) or blank[-1] >= rows:  # the latter: some record spans lines, read line by line instead
+    if not len(blank) or blank[-1] >= len(grid) + len(blank):  # the latter: a record spans lines, read line by line
         return grid
-    grid.index = np.delete(np.arange(rows), blank)
-    return grid.reindex(pd.RangeIndex(rows), fill_value="")
+    before = blank - np.arange(len(blank))  # how many rows as read come before each blank line
+    return pd.DataFrame({column: _with_empty_cells(grid[column], before) for column in grid.columns})
+
+
+def _with_empty_cells(column: pd.Series, before: np.ndarray) -> pd.Series:
+    """A column with an empty cell put in after each ``before`` of its cells (in order; a number twice puts two): the
+    cells around them sliced, not copied (reindexing a piece copied its every cell, 0.15 s a piece)."""
+    read = pa.array(column)
+    read = read if isinstance(read, pa.ChunkedArray) else pa.chunked_array([read])
+    empty = pa.array([""], type=read.type)
+    chunks, start = [], 0
+    for stop in before.tolist():
+        chunks += [*read.slice(start, stop - start).chunks, empty]
+        start = stop
+    chunks += read.slice(start).chunks
+    return pd.Series(pd.array(pa.chunked_array(chunks, type=read.type), dtype=column.dtype))
 
 
 def _blank_lines(data: bytes) -> np.ndarray:

@@ -92,3 +92,23 @@ def test_plain_numbers_cast_as_the_regular_expression_reads_them(values, unit):
     fast = parse._text_numbers(cells, unit)
     pd.testing.assert_series_equal(fast, parse._worded_numbers(cells, unit).astype("float64"), check_names=False,
                                    check_exact=True)
+
+
+def test_nfkc_leaves_every_cjk_ideograph_of_the_bytes_scan_as_it_is():
+    """Every character of U+4000–U+9FFF, the block ``_normalisable`` lets through, is its own NFKC and not invisible."""
+    block = pa.array([chr(c) for c in range(0x4000, 0xA000)], type=pa.large_string())
+    assert pc.all(pc.equal(pc.utf8_normalize(block, "NFKC"), block)).as_py()
+    assert not pc.any(pc.match_substring_regex(block, parse._INVISIBLE)).as_py()
+    assert not parse._normalisable(block).any()
+
+
+_WIDE = _ODD + "城东２０年月日时分秒\u3000\uf900\u2f00①ｱ\u0301é"
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_WIDE), st.text()), max_size=12), st.integers(0, 3))
+def test_cells_the_bytes_scan_lets_through_are_their_own_nfkc(values, start):
+    """A cell ``_normalisable`` does not mark is as NFKC and the invisible characters leave it."""
+    array = pa.array(values, type=pa.large_string()).slice(start)
+    kept = pc.filter(array, pa.array(~parse._normalisable(array)))
+    assert kept.to_pylist() == parse._visible(kept).to_pylist()

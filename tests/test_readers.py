@@ -202,3 +202,17 @@ def test_blank_lines_read_by_arrow_as_pandas_reads_them(lines, end, closed):
         assert (careful.iloc[:, width:] == "").all(axis=None)
         head = [len(fields) for fields in csv.reader(io.StringIO(text, newline=""))]
         assert text_table.parse_text(text, ",").head_widths == head[: text_table.HEAD_ROWS]
+
+
+def test_a_cell_longer_than_any_field_is_counted_in_characters_not_bytes(tmp_path):
+    """A cell of more than CELL_CHARS characters quarantines its row; one of as many CJK characters (three times as
+    many bytes) does not."""
+    from firestats.ingest.readers import CELL_CHARS
+
+    rows = [HEADER, ["A1", "城东", "2024-01-01 10:00:00", "火" * CELL_CHARS],
+            ["A2", "城东", "x" * (CELL_CHARS + 1), "火灾"],
+            ["A3", "城东", "2024-01-01 10:00:00", "灾" * (CELL_CHARS + 1)]]
+    table = read_table(write_csv(tmp_path / "long.csv", rows, "utf-8"), known_headers(None))
+    assert table.frame["警情编号"].tolist() == ["A1"]
+    assert table.problems[["source_row", "reason", "column"]].values.tolist() == [
+        [3, "oversized_cell", "接警时间"], [4, "oversized_cell", "警情类型"]]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from firestats.errors import InputError, NoHeaderRow
-from firestats.ingest.parse import may_hold_forbidden
+from firestats.ingest.parse import may_hold_forbidden, most_bytes
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
@@ -283,8 +283,9 @@ def _broken_lines(body: pd.DataFrame, width: int, headers: list[str],
 def _oversized(body: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """The rows without a cell longer than ``CELL_CHARS``, and the others quarantined (each named by its first
     such cell, cut short)."""
+    # A cell has no more characters than bytes: only columns with a cell of more bytes are counted in characters.
     lengths = pd.DataFrame({c: body[c].astype("string").str.len().fillna(0) for c in body.columns
-                            if not _typed(body[c])}, index=body.index)
+                            if not _typed(body[c]) and most_bytes(body[c]) > CELL_CHARS}, index=body.index)
     over = lengths > CELL_CHARS
     rows = over.any(axis=1) if len(over.columns) else pd.Series(False, index=body.index)
     problems = []

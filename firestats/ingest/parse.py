@@ -326,7 +326,9 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
-    if pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py():  # rare: test first, cheaply
+    # Rare: every half-day word holds 午, 上 or 晨, searched for in the bytes before the words are.
+    if (any(may_contain(cells, part) for part in "午上晨")
+            and pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py()):
         for pattern, replacement in _HALF_DAY:
             cells = replace(cells, pattern, replacement)
     if not pc.any(pc.match_substring_regex(_arrow(cells), _ZONE)).as_py():  # a cheap test: extraction is slow

@@ -262,13 +262,20 @@ def _messy_rows(rows: int, seed: int, first_id: int, years: int) -> tuple[pd.Dat
 
 def timed(command: list[str]) -> tuple[float, float]:
     """Wall seconds and peak memory (MiB, max RSS) of one command run in a fresh process."""
+    seconds, _, peak = timed_cpu(command)
+    return seconds, peak
+
+
+def timed_cpu(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user and system, every thread) and peak memory (MiB, max RSS) of one command run
+    in a fresh process: on a machine others load, CPU seconds move less than wall seconds."""
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the largest of all children so far
     seconds = time.perf_counter() - start
     if status:
         raise subprocess.CalledProcessError(status, command)
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -303,7 +310,7 @@ def main() -> None:
 
 def against_floor(tmp: Path, rows: int, repeat: int, messy: bool = False) -> dict:
     """Best seconds of the floor and of ``prepare --rebuild`` on one CSV of ``rows`` rows (``messy``: the two files
-    of ``messy_exports``), peak memory of each."""
+    of ``messy_exports``), the CPU seconds of those runs, peak memory of each."""
     given = tmp / (f"messy-{rows}" if messy else f"incidents-{rows}.csv")
     start = time.perf_counter()
     generate(given, rows, messy=messy)
@@ -313,16 +320,18 @@ def against_floor(tmp: Path, rows: int, repeat: int, messy: bool = False) -> dic
     timing = [[str(path), _time_headers(layout)] for path, layout in files.items()]
     floor, prepare = [], []
     for _ in range(repeat):  # in turns: a machine's load falls on both alike
-        floor.append(timed([sys.executable, "-c", FLOOR, json.dumps(timing)]))
-        prepare.append(timed([*PREPARE, str(given), "--out", str(tmp / "out"), "--rebuild"]))
+        floor.append(timed_cpu([sys.executable, "-c", FLOOR, json.dumps(timing)]))
+        prepare.append(timed_cpu([*PREPARE, str(given), "--out", str(tmp / "out"), "--rebuild"]))
     shutil.rmtree(given, ignore_errors=True)  # the messy export's folder
     given.unlink(missing_ok=True)  # the clean export's file
     shutil.rmtree(tmp / "out")
-    best_floor, best_prepare = min(t for t, _ in floor), min(t for t, _ in prepare)
+    (best_floor, floor_cpu), (best_prepare, prepare_cpu) = (min((t, c) for t, c, _ in run) for run in (floor, prepare))
     return {"export": "messy" if messy else "clean", "rows": rows, "files": len(files), "mib": round(size),
             "floor_s": round(best_floor, 2), "prepare_s": round(best_prepare, 2),
-            "ratio": round(best_prepare / best_floor, 2), "prepare_peak_mib": round(max(m for _, m in prepare)),
-            "floor_peak_mib": round(max(m for _, m in floor)), "load_average": os.getloadavg()[0]}
+            "ratio": round(best_prepare / best_floor, 2), "floor_cpu_s": round(floor_cpu, 2),
+            "prepare_cpu_s": round(prepare_cpu, 2), "cpu_ratio": round(prepare_cpu / floor_cpu, 2),
+            "prepare_peak_mib": round(max(m for *_, m in prepare)), "floor_peak_mib": round(max(m for *_, m in floor)),
+            "load_average": os.getloadavg()[0]}
 
 
 def _time_headers(layout: str | None) -> list[str]:

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from firestats.ingest import parse
+from firestats.ingest import octets, parse, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 
 cells = st.one_of(
@@ -55,8 +55,8 @@ def test_byte_scans_find_what_the_regular_expressions_find(values, start):
     def anywhere(pattern):
         return bool(pc.any(pc.fill_null(pc.match_substring_regex(array, pattern), False)).as_py())
 
-    assert parse._may_hold_forbidden(array) == anywhere(XML_FORBIDDEN) == parse.may_hold_forbidden(cells)
-    assert parse._may_hold_invisible(array) == anywhere(parse._INVISIBLE)
+    assert octets.may_hold_forbidden(array) == anywhere(XML_FORBIDDEN) == parse.may_hold_forbidden(cells)
+    assert octets.may_hold_invisible(array) == anywhere(parse._INVISIBLE)
     assert parse.may_contain(cells, "计") == anywhere("计")
 
 
@@ -72,9 +72,9 @@ def test_spellings_rewritten_by_kind_as_every_rewrite_in_turn_gives(values):
     on every cell in turn."""
     cells = pa.array(values, type=pa.large_string())
     every = cells
-    for pattern, replacement in (parse._SEPARATED, parse._COMPACT, parse._LEFT_EMPTY):
+    for pattern, replacement in (time_rewrites._SEPARATED, time_rewrites._COMPACT, time_rewrites._LEFT_EMPTY):
         every = pc.replace_substring_regex(every, pattern, replacement)
-    assert parse._rewritten(cells).to_pylist() == every.to_pylist()
+    assert time_rewrites.rewritten(cells).to_pylist() == every.to_pylist()
 
 
 _DECIMALS = st.from_regex(r"\d{0,9}\.?\d{0,9}", fullmatch=True)
@@ -95,11 +95,12 @@ def test_plain_numbers_cast_as_the_regular_expression_reads_them(values, unit):
 
 
 def test_nfkc_leaves_every_cjk_ideograph_of_the_bytes_scan_as_it_is():
-    """Every character of U+4000–U+9FFF, the block ``_normalisable`` lets through, is its own NFKC and not invisible."""
+    """Every character of U+4000–U+9FFF, the block ``octets.normalisable`` lets through, is its own NFKC and not
+    invisible."""
     block = pa.array([chr(c) for c in range(0x4000, 0xA000)], type=pa.large_string())
     assert pc.all(pc.equal(pc.utf8_normalize(block, "NFKC"), block)).as_py()
     assert not pc.any(pc.match_substring_regex(block, parse._INVISIBLE)).as_py()
-    assert not parse._normalisable(block).any()
+    assert not octets.normalisable(block).any()
 
 
 _WIDE = _ODD + "城东２０年月日时分秒\u3000\uf900\u2f00①ｱ\u0301é"
@@ -108,7 +109,7 @@ _WIDE = _ODD + "城东２０年月日时分秒\u3000\uf900\u2f00①ｱ\u0301é"
 @settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=_WIDE), st.text()), max_size=12), st.integers(0, 3))
 def test_cells_the_bytes_scan_lets_through_are_their_own_nfkc(values, start):
-    """A cell ``_normalisable`` does not mark is as NFKC and the invisible characters leave it."""
+    """A cell ``octets.normalisable`` does not mark is as NFKC and the invisible characters leave it."""
     array = pa.array(values, type=pa.large_string()).slice(start)
-    kept = pc.filter(array, pa.array(~parse._normalisable(array)))
+    kept = pc.filter(array, pa.array(~octets.normalisable(array)))
     assert kept.to_pylist() == parse._visible(kept).to_pylist()

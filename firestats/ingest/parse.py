@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from firestats.ingest import octets, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import settings
 
@@ -31,14 +32,7 @@ _TIME = (
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
 _YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
-_CANONICAL = r"\1-\2-\3 \4:\5:\6"
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}$"
-# RE2 replacements turning year-first spellings into 2021-3-5 14:32:07 (or a prefix of it): separated (2021/3/5,
-# 2021年3月5日14时32分) and compact (20210305143207) ones, then what the optional parts left empty.
-_SEPARATED = (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]*(\d{1,2})[:时点](\d{1,2})"
-              r"(?:[:分](\d{1,2})(?:\.\d+)?)?[分秒]?)?$", _CANONICAL)
-_COMPACT = (r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$", _CANONICAL)
-_LEFT_EMPTY = (r"[ :]+$", "")
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
@@ -86,56 +80,14 @@ def _series(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(array, dtype="string[pyarrow]"), index=index)
 
 
-def _octets(array: pa.Array) -> np.ndarray:
-    """The UTF-8 bytes of a string array's cells end to end, read in place (a null cell's bytes too, if it has any)."""
-    return _cell_bytes(array)[0]
-
-
-def _cell_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes of a string array's cells end to end (see ``_octets``), and where each cell starts in them
-    (one number more: where the last ends)."""
-    if not len(array) or array.buffers()[2] is None:
-        return np.empty(0, dtype=np.uint8), np.zeros(len(array) + 1, dtype=np.int64)
-    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset : array.offset + len(array) + 1]
-    return np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]], offsets - offsets[0]
-
-
-def _normalisable(array: pa.Array) -> np.ndarray:
-    """The cells holding a character other than ASCII and U+4000–U+9FFF (CJK ideographs, which NFKC leaves as they
-    are and none of which is invisible): the cells NFKC or ``_INVISIBLE`` may change (a scan of the bytes)."""
-    octets, offsets = _cell_bytes(array)
-    lead = np.flatnonzero(octets >= 0xC0)  # the first byte of each character past ASCII
-    # That of a character before U+4000 or past U+9FFF: 0xC0–0xE3 or 0xEA–0xFF (0xE4–0xE9 lead the rest).
-    odd = lead[(octets[lead] < 0xE4) | (octets[lead] > 0xE9)]
-    cells = np.zeros(len(array), dtype=bool)
-    cells[np.searchsorted(offsets, odd, side="right") - 1] = True
-    return cells
-
-
-def _follows(octets: np.ndarray, lead: int, second: tuple[int, int], third: tuple[int, int] | None = None) -> bool:
-    """Whether the bytes hold ``lead`` followed by a byte in the range ``second`` (and one in ``third``)."""
-    at = np.flatnonzero(octets[: len(octets) - (2 if third else 1)] == lead)
-    hit = (octets[at + 1] >= second[0]) & (octets[at + 1] <= second[1])
-    if third:
-        hit &= (octets[at + 2] >= third[0]) & (octets[at + 2] <= third[1])
-    return bool(hit.any())
-
-
 def may_hold_forbidden(values: pd.Series) -> bool:
-    """Whether a cell may hold a character XML forbids (see ``_may_hold_forbidden``)."""
-    return _may_hold_forbidden(_arrow(values))
+    """Whether a cell may hold a character XML forbids (see ``octets.may_hold_forbidden``)."""
+    return octets.may_hold_forbidden(_arrow(values))
 
 
-def _may_hold_forbidden(array: pa.Array) -> bool:
-    """Whether a cell may hold a character XML forbids (``XML_FORBIDDEN``): a scan of the bytes, a tenth of the
-    regular expression's cost on a column, never False where one does (UTF-8 never hides a character in another's
-    bytes)."""
-    octets = _octets(array)
-    controls = octets < 0x20
-    if controls.any() and (controls & (octets != 0x09) & (octets != 0x0A) & (octets != 0x0D)).any():
-        return True
-    return _follows(octets, 0xEF, (0xBF, 0xBF), (0xBE, 0xBF))  # U+FFFE, U+FFFF
+def may_contain(values: pd.Series, word: str) -> bool:
+    """Whether a cell may contain ``word`` (see ``octets.may_contain``)."""
+    return octets.may_contain(_arrow(values), word)
 
 
 def most_bytes(values: pd.Series) -> int:
@@ -143,24 +95,10 @@ def most_bytes(values: pd.Series) -> int:
     return pc.max(pc.binary_length(_arrow(values))).as_py() or 0
 
 
-def may_contain(values: pd.Series, word: str) -> bool:
-    """Whether a cell may contain ``word``: one byte search of every cell's bytes, a third of a substring kernel's
-    cost (True too where ``word`` would only span two cells)."""
-    return _octets(_arrow(values)).tobytes().find(word.encode("utf-8")) >= 0
-
-
-def _may_hold_invisible(array: pa.Array) -> bool:
-    """Whether a cell may hold a character of ``_INVISIBLE`` (U+00AD, U+200B–200F, U+2060–2064, U+FEFF): a scan of
-    the bytes, as ``_may_hold_forbidden``."""
-    octets = _octets(array)
-    return (_follows(octets, 0xC2, (0xAD, 0xAD)) or _follows(octets, 0xE2, (0x80, 0x80), (0x8B, 0x8F))
-            or _follows(octets, 0xE2, (0x81, 0x81), (0xA0, 0xA4)) or _follows(octets, 0xEF, (0xBB, 0xBB), (0xBF, 0xBF)))
-
-
 def _visible(array: pa.Array) -> pa.Array:
     """The cells NFKC-normalised, without the invisible format characters (looked for only where some may be)."""
     array = pc.utf8_normalize(array, "NFKC")
-    return pc.replace_substring_regex(array, _INVISIBLE, "") if _may_hold_invisible(array) else array
+    return pc.replace_substring_regex(array, _INVISIBLE, "") if octets.may_hold_invisible(array) else array
 
 
 def _blank_to_null(array: pa.Array) -> pa.Array:
@@ -188,13 +126,13 @@ def _cleaned(values: pd.Series, markers: bool) -> pd.Series:
     array = _arrow(values)
     # NFKC and the invisible characters touch cells of other characters than ASCII and CJK ideographs alone: where
     # most cells are such (times, numbers, IDs, 城东站, 2021年3月5日) only the others are normalised.
-    wide = pa.array(_normalisable(array))
+    wide = pa.array(octets.normalisable(array))
     share = pc.sum(wide).as_py() or 0
     if share > len(array) // 2:
         array = _visible(array)
     elif share:
         array = pc.replace_with_mask(array, wide, _visible(pc.filter(array, wide)))
-    if _may_hold_forbidden(array):  # rare: replaced in the cells that hold one alone
+    if octets.may_hold_forbidden(array):  # rare: replaced in the cells that hold one alone
         controls = pc.fill_null(pc.match_substring_regex(array, XML_FORBIDDEN), False)
         array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
                                                                                  XML_FORBIDDEN, ""))
@@ -352,7 +290,7 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     array = _arrow(cells)
     spelled = pc.invert(pc.fill_null(pc.match_substring_regex(array, _ISO), True))
     if pc.any(spelled).as_py():
-        array = pc.replace_with_mask(array, spelled, _rewritten(pc.filter(array, spelled)))
+        array = pc.replace_with_mask(array, spelled, time_rewrites.rewritten(pc.filter(array, spelled)))
     # Parse each shape with its exact format: a failing cell costs pandas far more than a good one.
     colons = pd.Series(pc.fill_null(pc.count_substring(array, ":"), -1).to_numpy(), index=cells.index)
     rewritten = _series(array, cells.index)
@@ -385,33 +323,6 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     return fast
 
 
-
-def _rewritten(cells: pa.Array) -> pa.Array:
-    """Year-first spellings (cells, no nulls) rewritten to 2021-3-5 14:32:07 as ``_SEPARATED``, ``_COMPACT`` then
-    ``_LEFT_EMPTY`` rewrite them, each given to the cells it can change alone: a regular expression with groups costs
-    some 60 ms on 200,000 cells, cutting 14 digits apart a tenth of it."""
-    digits = pc.ascii_is_decimal(cells)  # the compact spelling's cells; the separated one's have a separator
-    cells = _where(cells, pc.invert(digits), lambda part: pc.replace_substring_regex(part, *_SEPARATED))
-    whole = pc.and_(digits, pc.equal(pc.binary_length(cells), 14))
-    cells = _where(cells, whole, _compact_stamps)
-    cells = _where(cells, pc.and_not(digits, whole), lambda part: pc.replace_substring_regex(part, *_COMPACT))
-    ragged = pc.or_(pc.ends_with(cells, " "), pc.ends_with(cells, ":"))
-    return _where(cells, ragged, lambda part: pc.replace_substring_regex(part, *_LEFT_EMPTY))
-
-
-def _where(cells: pa.Array, mask: pa.Array, change) -> pa.Array:
-    """The cells with ``change`` made to those of ``mask`` alone."""
-    if not pc.any(mask).as_py():
-        return cells
-    return pc.replace_with_mask(cells, mask, change(pc.filter(cells, mask)))
-
-
-def _compact_stamps(cells: pa.Array) -> pa.Array:
-    """Cells of 14 digits (20210305143207) as 2021-03-05 14:32:07."""
-    y, mo, d, h, mi, s = (pc.utf8_slice_codeunits(cells, start, start + width)
-                          for start, width in ((0, 4), (4, 2), (6, 2), (8, 2), (10, 2), (12, 2)))
-    dash, space, colon, joint = (pa.scalar(text, cells.type) for text in ("-", " ", ":", ""))
-    return pc.binary_join_element_wise(y, dash, mo, dash, d, space, h, colon, mi, colon, s, joint)
 
 def _to_ns(stamps: pd.Series) -> pd.Series:
     """Timestamps in nanoseconds; years pandas cannot hold that way (0001, 9999) become NaT."""

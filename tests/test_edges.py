@@ -39,6 +39,9 @@ def export(tmp_path, lines: list[str], name: str = "警情.csv"):
     ("2024-03-04T22:00:00-04:00", "2024-03-05 10:00:00"),
     ("2024/3/5 下午 3:00", "2024-03-05 15:00:00"),
     ("2024/3/5 上午 9:05", "2024-03-05 09:05:00"),
+    ("2024/3/5 凌晨 1:30", "2024-03-05 01:30:00"),  # each of 午, 上 and 晨 the byte search looks for, alone
+    ("2024/3/5 晚上 9:00", "2024-03-05 21:00:00"),
+    ("2024/3/5 中午 12:10", "2024-03-05 12:10:00"),
 ])
 def test_offsets_and_half_day_words_are_read_as_china_time(cell, expected):
     assert parse.timestamps(pd.Series([cell], dtype=object)).iloc[0] == pd.Timestamp(expected)

@@ -1,8 +1,11 @@
+import csv
 import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firestats.errors import InputError
 from firestats.ingest.mapping import known_headers
@@ -172,3 +175,44 @@ def test_a_workbook_without_any_header_row_is_one_clear_error(tmp_path):
             pd.DataFrame([["无数据"]]).to_excel(writer, sheet_name=name, header=False, index=False)
     with pytest.raises(InputError, match=r"notes\.xlsx: no sheet has a header row"):
         read_tables(path, known_headers(None))
+
+
+_LINE_CELLS = st.lists(st.sampled_from(["", "城东", "2024/1/3 9:00", '"人民路1号, 2楼"', '"说""明"""', "３人", "-"]),
+                       min_size=3, max_size=3)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.just(""), _LINE_CELLS.map(",".join)), min_size=1, max_size=12),
+       st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_blank_lines_read_by_arrow_as_pandas_reads_them(lines, end, closed):
+    """Arrow's reader with the blank lines put back gives the grid, row for row, and the header widths that pandas'
+    own reader (blank lines kept as rows) gives; pandas' has an empty column more for each comma a quote holds."""
+    from firestats.ingest import text_table
+
+    text = end.join(["警情编号,出动站,接警时间", *lines]) + (end if closed else "")
+    data = text.encode("utf-8")
+    options = {"header": None, "dtype": str, "keep_default_na": False, "sep": ","}
+    blank = text_table._blank_lines(data)
+    fast = text_table._arrow_grid(data, options, blank)
+    careful = text_table._padded_grid(data, ",", options)
+    if text_table._has_blank_line(data) and len(careful) == text.count("\n") + (not text.endswith("\n")):
+        width = fast.shape[1]
+        pd.testing.assert_frame_equal(fast.astype(object), careful.iloc[:, :width].astype(object),
+                                      check_column_type=False)
+        assert (careful.iloc[:, width:] == "").all(axis=None)
+        head = [len(fields) for fields in csv.reader(io.StringIO(text, newline=""))]
+        assert text_table.parse_text(text, ",").head_widths == head[: text_table.HEAD_ROWS]
+
+
+def test_a_cell_longer_than_any_field_is_counted_in_characters_not_bytes(tmp_path):
+    """A cell of more than CELL_CHARS characters quarantines its row; one of as many CJK characters (three times as
+    many bytes) does not."""
+    from firestats.ingest.readers import CELL_CHARS
+
+    rows = [HEADER, ["A1", "城东", "2024-01-01 10:00:00", "火" * CELL_CHARS],
+            ["A2", "城东", "x" * (CELL_CHARS + 1), "火灾"],
+            ["A3", "城东", "2024-01-01 10:00:00", "灾" * (CELL_CHARS + 1)]]
+    table = read_table(write_csv(tmp_path / "long.csv", rows, "utf-8"), known_headers(None))
+    assert table.frame["警情编号"].tolist() == ["A1"]
+    assert table.problems[["source_row", "reason", "column"]].values.tolist() == [
+        [3, "oversized_cell", "接警时间"], [4, "oversized_cell", "警情类型"]]

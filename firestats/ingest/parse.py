@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from firestats.ingest import octets, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import settings
 
@@ -31,14 +32,7 @@ _TIME = (
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
 _YEAR_FIRST = r"^(?P<y>\d{4})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})日?" + _TIME
-_CANONICAL = r"\1-\2-\3 \4:\5:\6"
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}$"
-_REWRITES = (  # RE2 replacements turning year-first spellings into 2021-3-5 14:32:07 (or a prefix of it)
-    (r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]*(\d{1,2})[:时点](\d{1,2})"
-     r"(?:[:分](\d{1,2})(?:\.\d+)?)?[分秒]?)?$", _CANONICAL),
-    (r"^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$", _CANONICAL),
-    (r"[ :]+$", ""),  # what the optional parts left empty
-)
 _YEAR_LAST = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})" + _TIME
 _MONTH_NAMED = r"^(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})" + _TIME
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
@@ -87,6 +81,27 @@ def _series(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(array, dtype="string[pyarrow]"), index=index)
 
 
+def may_hold_forbidden(values: pd.Series) -> bool:
+    """Whether a cell may hold a character XML forbids (see ``octets.may_hold_forbidden``)."""
+    return octets.may_hold_forbidden(_arrow(values))
+
+
+def may_contain(values: pd.Series, word: str) -> bool:
+    """Whether a cell may contain ``word`` (see ``octets.may_contain``)."""
+    return octets.may_contain(_arrow(values), word)
+
+
+def most_bytes(values: pd.Series) -> int:
+    """The UTF-8 bytes of the longest cell (0 where there is none)."""
+    return pc.max(pc.binary_length(_arrow(values))).as_py() or 0
+
+
+def _visible(array: pa.Array) -> pa.Array:
+    """The cells NFKC-normalised, without the invisible format characters (looked for only where some may be)."""
+    array = pc.utf8_normalize(array, "NFKC")
+    return pc.replace_substring_regex(array, _INVISIBLE, "") if octets.may_hold_invisible(array) else array
+
+
 def _blank_to_null(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
 
@@ -110,17 +125,16 @@ def as_written(values: pd.Series) -> pd.Series:
 
 def _cleaned(values: pd.Series, markers: bool) -> pd.Series:
     array = _arrow(values)
-    # NFKC and the invisible characters touch non-ASCII cells alone: where most cells are ASCII (times, numbers,
-    # IDs) only the others are normalised, a third of the cost on a million times.
-    wide = pc.invert(pc.fill_null(pc.string_is_ascii(array), True))
+    # NFKC and the invisible characters touch cells of other characters than ASCII and CJK ideographs alone: where
+    # most cells are such (times, numbers, IDs, 城东站, 2021年3月5日) only the others are normalised.
+    wide = pa.array(octets.normalisable(array))
     share = pc.sum(wide).as_py() or 0
     if share > len(array) // 2:
-        array = pc.replace_substring_regex(pc.utf8_normalize(array, "NFKC"), _INVISIBLE, "")
+        array = _visible(array)
     elif share:
-        odd = pc.replace_substring_regex(pc.utf8_normalize(pc.filter(array, wide), "NFKC"), _INVISIBLE, "")
-        array = pc.replace_with_mask(array, wide, odd)
-    controls = pc.fill_null(pc.match_substring_regex(array, XML_FORBIDDEN), False)
-    if pc.any(controls).as_py():  # rare: replaced in the cells that hold one alone
+        array = pc.replace_with_mask(array, wide, _visible(pc.filter(array, wide)))
+    if octets.may_hold_forbidden(array):  # rare: replaced in the cells that hold one alone
+        controls = pc.fill_null(pc.match_substring_regex(array, XML_FORBIDDEN), False)
         array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
                                                                                  XML_FORBIDDEN, ""))
     array = pc.utf8_trim_whitespace(array)
@@ -251,7 +265,9 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
-    if pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py():  # rare: test first, cheaply
+    # Rare: every half-day word holds 午, 上 or 晨, searched for in the bytes before the words are.
+    if (any(may_contain(cells, part) for part in "午上晨")
+            and pc.any(pc.match_substring_regex(_arrow(cells), _HALF_DAY_WORDS)).as_py()):
         for pattern, replacement in _HALF_DAY:
             cells = replace(cells, pattern, replacement)
     if not pc.any(pc.match_substring_regex(_arrow(cells), _ZONE)).as_py():  # a cheap test: extraction is slow
@@ -275,10 +291,7 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     array = _arrow(cells)
     spelled = pc.invert(pc.fill_null(pc.match_substring_regex(array, _ISO), True))
     if pc.any(spelled).as_py():
-        todo = pc.filter(array, spelled)
-        for pattern, replacement in _REWRITES:
-            todo = pc.replace_substring_regex(todo, pattern, replacement)
-        array = pc.replace_with_mask(array, spelled, todo)
+        array = pc.replace_with_mask(array, spelled, time_rewrites.rewritten(pc.filter(array, spelled)))
     # Parse each shape with its exact format: a failing cell costs pandas far more than a good one.
     colons = pd.Series(pc.fill_null(pc.count_substring(array, ":"), -1).to_numpy(), index=cells.index)
     rewritten = _series(array, cells.index)
@@ -309,6 +322,7 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     if serial.any():
         fast[serial[serial].index] = _from_serial(pd.to_numeric(todo[serial]))
     return fast
+
 
 
 def _to_ns(stamps: pd.Series) -> pd.Series:
@@ -394,15 +408,35 @@ def numbers(values: pd.Series, unit: Literal["count", "10k_yuan"] = "count") -> 
     out = pd.Series(np.nan, index=values.index, dtype="float64")
     out[is_number] = pd.to_numeric(raw[is_number], errors="coerce").astype("float64")
 
-    cells = text(raw if is_text(values) else raw[~is_number])
+    out[~is_number] = _text_numbers(text(raw if is_text(values) else raw[~is_number]), unit)
+    return out
+
+
+def _text_numbers(cells: pd.Series, unit: Literal["count", "10k_yuan"]) -> pd.Series:
+    """Clean text cells as numbers (float64): plain numbers (most of a column) cast at once, the others read by
+    ``_NUMBER``, whose extraction costs ten times the cast."""
+    array = _arrow(cells)
+    # Digits with at most one point inside them (3, 30.296309), up to 15 digits: a float holds those to the same
+    # nearest value whichever reads them.
+    digits = pc.replace_substring(array, ".", "", max_replacements=1)
+    plain = pc.and_(pc.ascii_is_decimal(digits), pc.less_equal(pc.binary_length(digits), 15))
+    plain = pc.fill_null(pc.and_not(plain, pc.or_(pc.starts_with(array, "."), pc.ends_with(array, "."))), False)
+    value = np.full(len(cells), np.nan)
+    if pc.any(plain).as_py():
+        value[plain.to_numpy(zero_copy_only=False)] = pc.cast(pc.filter(array, plain), pa.float64()).to_numpy()
+    rest = cells.notna().to_numpy() & ~plain.to_numpy(zero_copy_only=False)
+    if rest.any():
+        value[rest] = _worded_numbers(cells[rest], unit).to_numpy()
+    return pd.Series(value, index=cells.index)
+
+
+def _worded_numbers(cells: pd.Series, unit: Literal["count", "10k_yuan"]) -> pd.Series:
+    """Clean text cells as numbers read by ``_NUMBER``: a sign, thousands separators, 万 and a unit."""
     parts = extract(cells, _NUMBER)
     value = pd.to_numeric(parts["num"].str.replace(",", "", regex=False), errors="coerce").astype("float64")
     value = value.where(parts["sign"].ne("-").fillna(True).astype(bool), -value)
     wan = parts["wan"].notna()
     if unit == "count":
-        value = value.where(~wan, value * 10_000)
-    else:
-        in_yuan = parts["unit"].eq("元").fillna(False).astype(bool) & ~wan
-        value = value.where(~in_yuan, value / 10_000)
-    out[~is_number] = value.astype("float64")
-    return out
+        return value.where(~wan, value * 10_000)
+    in_yuan = parts["unit"].eq("元").fillna(False).astype(bool) & ~wan
+    return value.where(~in_yuan, value / 10_000)

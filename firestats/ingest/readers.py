@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from firestats.errors import InputError, NoHeaderRow
+from firestats.ingest.parse import may_hold_forbidden, most_bytes
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
 from firestats.privacy import XML_FORBIDDEN
@@ -282,8 +283,9 @@ def _broken_lines(body: pd.DataFrame, width: int, headers: list[str],
 def _oversized(body: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     """The rows without a cell longer than ``CELL_CHARS``, and the others quarantined (each named by its first
     such cell, cut short)."""
+    # A cell has no more characters than bytes: only columns with a cell of more bytes are counted in characters.
     lengths = pd.DataFrame({c: body[c].astype("string").str.len().fillna(0) for c in body.columns
-                            if not _typed(body[c])}, index=body.index)
+                            if not _typed(body[c]) and most_bytes(body[c]) > CELL_CHARS}, index=body.index)
     over = lengths > CELL_CHARS
     rows = over.any(axis=1) if len(over.columns) else pd.Series(False, index=body.index)
     problems = []
@@ -300,7 +302,7 @@ def _control_characters(body: pd.DataFrame) -> list[dict]:
     as escapes (\\x0b), so the data-quality table says which cells lost what."""
     found = []
     for column in body.columns:
-        if not _typed(body[column]):
+        if not _typed(body[column]) and may_hold_forbidden(body[column]):
             cells = body[column].astype("string")
             hit = cells.str.contains(XML_FORBIDDEN, regex=True).fillna(False).astype(bool)
             found += [{"source_row": row, "action": FLAGGED, "reason": "control_characters", "column": column,
@@ -332,4 +334,6 @@ def _blank(column: pd.Series) -> pd.Series:
         return column.isna()
     as_text = column.astype("string")
     # A cell of control characters alone (a DOS export's closing Ctrl-Z on a line of its own) is blank too.
-    return (as_text.isna() | (as_text.str.replace(XML_FORBIDDEN, "", regex=True).str.strip() == "")).astype(bool)
+    if may_hold_forbidden(as_text):
+        as_text = as_text.str.replace(XML_FORBIDDEN, "", regex=True)
+    return (as_text.isna() | (as_text.str.strip() == "")).astype(bool)

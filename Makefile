@@ -23,7 +23,7 @@ demo: prepare ## render every sample station and year into reports/YEAR/STATION.
 	@echo "the command line: $(BIN)/firestats --help  (or: source $(BIN)/activate, then firestats --help)"
 
 test: setup $(TEST_OK) $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
-	$(BIN)/python -m pytest --hypothesis-profile=full
+	$(BIN)/python -m pytest -n 2 --hypothesis-profile=full
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -162,3 +162,20 @@ def test_a_units_own_score_table(data_dir, tmp_path, request):
     assert ours["overall"]["mean_points"] == default["overall"]["mean_points"]
     missing = CliRunner().invoke(main, [*args, "--score-table", str(tmp_path / "none.yaml")])
     assert missing.exit_code == 2 and "no such score table" in missing.output
+
+
+def test_the_years_behind_a_report_are_graded_by_its_own_score_table(data_dir, tmp_path, request):
+    """Every year of the trend is graded by the table the report is: each year's pass rate is what `figures` gives
+    that year with the same table, never the example table's."""
+    from firestats.publish.station_report import station_report
+    from firestats.request import Request
+
+    own = yaml.safe_load((request.config.rootpath / REPO_TABLE).read_text("utf-8"))
+    own.update(version="ours-2025", cutoffs={"pass": 95, "good": 97, "excellent": 99})
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(own, allow_unicode=True), "utf-8")
+    years = station_report(Request.of("城东", YEARS[-1], data_dir, score_table=str(path))).years
+    for year in YEARS:
+        args = ["figures", "--data", str(data_dir), "--station", "城东", "--year", str(year), "--score-table", str(path)]
+        graded = json.loads(CliRunner().invoke(main, args).output)["assessments"]["overall"]["pass_rate"]
+        assert years.loc[year, "assessments.overall.pass_rate"] == pytest.approx(graded)

@@ -113,7 +113,7 @@ class StationYear:
 
 
 def compute(dataset: Dataset, station: str | Collection[str] | None, period: Period, options: Options = Options(),
-            interval: bool = True) -> StationYear:
+            interval: bool = True, places: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
     ``station`` is the canonical name (None: every station, the detachment's own figures; several: a level's,
@@ -122,6 +122,8 @@ def compute(dataset: Dataset, station: str | Collection[str] | None, period: Per
     (default: the settings'). A period shorter than a year adds its label to the figures (``period``:
     2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): a
     comparison and the overview show none, and a detachment's bootstraps took half of its overview's time.
+    Without ``places`` the figures have no ``places``: a period compared with or a year behind is shown by its
+    headline figures alone, and its places narrowed two more periods of the store.
     """
     mine = dataset.narrow(station, period)
     table = load_table(options.score_table or score_table_name())
@@ -138,7 +140,7 @@ def compute(dataset: Dataset, station: str | Collection[str] | None, period: Per
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),
-        "places": _places(dataset, mine, station, period),
+        **({"places": _places(dataset, mine, station, period)} if places else {}),
     })
     return StationYear(station, period, figures, mine, table)
 
@@ -188,11 +190,12 @@ def reported(dataset: Dataset, request: Request) -> StationYear:
     return mine
 
 
-def of_request(dataset: Dataset, request: Request, period: Period, interval: bool = True) -> StationYear:
+def of_request(dataset: Dataset, request: Request, period: Period, interval: bool = True,
+               places: bool = True) -> StationYear:
     """A resolved request's figures of ``period`` (its own, a year earlier's …), as :func:`compute`: its station's,
     or its level's computed over every row of its members (a median of all their incidents, a pass rate over all
     their results, never an average of the stations'), named by the level."""
-    year = compute(dataset, whose(request, dataset.station_years()), period, request.options, interval)
+    year = compute(dataset, whose(request, dataset.station_years()), period, request.options, interval, places)
     if request.level is None:
         return year
     return replace(year, station=request.station, figures={**year.figures, "station": request.station})

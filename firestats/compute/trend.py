@@ -13,16 +13,18 @@ from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
 from firestats.compute.station import StationYear, compute
 from firestats.periods import TREND_YEARS, Period
+from firestats.request import Options
 from firestats.store import Dataset
 
 STEADY = 3  # a move is stated when it held over at least this many years (近三年连续下降), never from two
 
 
-def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period,
+def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period, options: Options = Options(),
                  most: int = TREND_YEARS, known: Iterable[StationYear | None] = ()) -> pd.DataFrame:
     """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
-    the last ``most`` years up to ``period``'s, one row per year with records in that period (index: year); those of
-    ``known`` (a report's own period and a year earlier's, already computed) are not computed again."""
+    the last ``most`` years up to ``period``'s, one row per year with records in that period (index: year), graded
+    as ``options`` say (the report's score table); those of ``known`` (a report's own period and a year earlier's,
+    already computed) are not computed again."""
     first = period.year - most + 1
     held = dataset.narrow(station, range(first, period.year + 1)).dated()["date"].dt.year.unique()
     computed = {it.period.year: it.figures for it in known if it is not None and it.period == period.in_year(it.year)}
@@ -30,7 +32,7 @@ def years_behind(dataset: Dataset, station: str | Collection[str] | None, period
     for year in sorted(int(y) for y in held):
         figures = computed.get(year)
         if figures is None:
-            found = compute(dataset, station, period.in_year(year), interval=False)
+            found = compute(dataset, station, period.in_year(year), options, interval=False, places=False)
             if found.data.is_empty():  # records that year, none in its period: no row, never a row of zeros
                 continue
             figures = found.figures

@@ -437,7 +437,7 @@ def station_report(request: Request) -> StationReport:
     this = reported(dataset, request)
 
     def other(at: Period) -> StationYear | None:
-        found = of_request(dataset, request, at, interval=False)
+        found = of_request(dataset, request, at, interval=False, places=False)
         return None if found.data.is_empty() else found
 
     when, last = request.period, other(request.period.a_year_earlier())
@@ -445,5 +445,5 @@ def station_report(request: Request) -> StationReport:
     level = None if request.level is None else level_of(request.level, request.station, held)
     return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
                          year_to_date(dataset, whose(request, held), when),
-                         years_behind(dataset, whose(request, held), when, known=(this, last)),
+                         years_behind(dataset, whose(request, held), when, request.options, known=(this, last)),
                          level, level and members_view.members_of(dataset, this, level))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from firestats.errors import FirestatsError
@@ -355,7 +356,8 @@ def _slice(data_dir: Path, index: StoreIndex, station: str | Collection[str] | N
 def _read(data_dir: Path, table: str, index: StoreIndex, station: str | Collection[str] | None,
           years: list[int] | None) -> pd.DataFrame:
     """The rows of ``table`` in the partition files a slice needs, in their order in the whole table."""
-    paths = [inside(data_dir, path) for path, _ in index.files(table, station, years)]
+    root = data_dir.resolve()
+    paths = [inside(data_dir, path, root) for path, _ in index.files(table, station, years)]
     return _ordered(paths or [data_dir / schema_path(table)], table)
 
 
@@ -366,7 +368,8 @@ def _ordered(paths: list[Path], table: str) -> pd.DataFrame:
         with reading(path):
             parts.append(pq.ParquetFile(path).read())  # by path: no folder is listed, no partitioning inferred
     # Generations folded apart may type a column one held no value of differently (null, text): one type for all.
-    frame = pa.concat_tables(parts, promote_options="permissive").to_pandas()
-    if len(parts) > 1:
-        frame = frame.sort_values(SORTED_BY[table], kind="stable")
+    whole = pa.concat_tables(parts, promote_options="permissive")
+    frame = whole.to_pandas()
+    if len(parts) > 1:  # Arrow's stable sort: pandas' took five times as long over a province's file names
+        frame = frame.take(pc.sort_indices(whole, [(key, "ascending") for key in SORTED_BY[table]]).to_numpy())
     return frame.drop(columns=ORDER, errors="ignore").reset_index(drop=True)

@@ -97,10 +97,11 @@ def read_json(data_dir: Path, name: str) -> Any:
     return data
 
 
-def inside(data_dir: Path, relative: str) -> Path:
-    """The prepared folder's file at ``relative``, refused unless it resolves inside the folder (a link out)."""
+def inside(data_dir: Path, relative: str, root: Path | None = None) -> Path:
+    """The prepared folder's file at ``relative``, refused unless it resolves inside the folder (a link out);
+    ``root`` is the folder resolved, for a caller checking many files (a province's overview reads thousands)."""
     path = data_dir / relative
-    if not path.resolve().is_relative_to(data_dir.resolve()):
+    if not path.resolve().is_relative_to(root or data_dir.resolve()):
         raise InputError(f"{path}: leads out of the prepared folder {data_dir}; prepare the data again with "
                          "`firestats prepare`")
     return path
@@ -169,9 +170,10 @@ def check_partitions(data_dir: Path | str, index: StoreIndex, station: str | Col
     """Refuse, naming it, a partition file of a slice (every one by default) whose bytes are not those prepare
     wrote (truncated, overwritten, missing): checked before a report's kernel or a batch starts."""
     data_dir = Path(data_dir)
+    root = data_dir.resolve()
     for table in TABLES:
         for relative, entry in index.files(table, station, years):
-            path = inside(data_dir, relative)
+            path = inside(data_dir, relative, root)
             with reading(path):
                 data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:

@@ -29,6 +29,18 @@ REPO = Path(__file__).resolve().parent.parent
 BUNDLED_RAW = REPO / "data" / "raw"
 
 
+# Fixtures costly enough that their tests should share one xdist worker (one build, not one a worker).
+SHARED = ("batch",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests of each SHARED fixture in one xdist group (`--dist loadgroup` runs a group on one worker)."""
+    for item in items:
+        shared = next((name for name in SHARED if name in getattr(item, "fixturenames", ())), None)
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared))
+
+
 @pytest.fixture(scope="session")
 def truth() -> sample.Sample:
     """What the bundled sample exports mean."""

@@ -165,7 +165,9 @@ def workbook(figures: dict[str, Any], publication: dict[str, Any], period: Perio
     with the reasons of the problem rows."""
     language = publication.get("language") or languages()[0]
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
+    # In memory: by default each of the workbook's parts is written to a temporary file before it is zipped.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    with xlsxwriter.Workbook(buffer, options) as book:
         name, english = publication["station_name"], language != languages()[0]
         title = annual.document_name(name, period, language) if english else f"{name} {period.title}"
         called = f"{title} — {table_heading('workbook', language)}" if english else \

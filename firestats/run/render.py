@@ -94,6 +94,7 @@ def _exporter() -> HTMLExporter:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         language_code="zh",
+        optimistic_validation=True,  # the notebook validated once, not again after each of the twelve preprocessors
     )
     # The lab template names this filter, which HTMLExporter registers per page; no code is shown here.
     exporter.register_filter("highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=exporter))

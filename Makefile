@@ -15,7 +15,7 @@ RAW := data/raw
 PROCESSED := data/processed
 REPORTS := reports
 
-.PHONY: demo test lab setup sample prepare clean messages
+.PHONY: demo test lab setup sample prepare clean messages bench
 
 demo: prepare ## render every sample station and year into reports/YEAR/STATION.html
 	$(BIN)/firestats batch --data $(PROCESSED) --out $(REPORTS)
@@ -24,6 +24,14 @@ demo: prepare ## render every sample station and year into reports/YEAR/STATION.
 
 test: setup $(TEST_OK) $(BROWSER_OK) $(OFFICE_OK) ## run the test suite
 	$(BIN)/python -m pytest -n 2 --hypothesis-profile=full
+
+# The README's performance figures, one benchmark after another in one run (about 15 minutes), each against its
+# floor measured in the same run and with the machine's load beside it: a JSON line each.
+bench: setup
+	$(BIN)/python benchmarks/bench_prepare.py --messy --repeat 2
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_overview.py
+	$(BIN)/python benchmarks/bench_batch.py --load 300
 
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

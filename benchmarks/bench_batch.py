@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def main() -> None:
         "cold_report_s": round(report, 2), "one_worker_s": round(one, 1), "speedup": round(one / two, 2),
         "unchanged_rerun_s": round(unchanged, 1), "unchanged_share": round(unchanged / two, 3),
         "station_page_kb": [round(sizes[0] / 1024), round(sizes[-1] / 1024)], **load,
+        "load_average": round(os.getloadavg()[0], 2),
     }))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def main() -> None:
         "ratio": round(best["province"] / best["detachment"], 3),
         "prepare_s": {name: round(seconds, 1) for name, (_, seconds) in prepared.items()},
         "store_mib": {name: round(size / 2**20, 1) for name, size in sizes.items()},
+        "load_average": round(os.getloadavg()[0], 2),
     }))
 
 

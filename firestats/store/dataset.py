@@ -4,7 +4,9 @@ narrow them to a station's years, and the partitioned store they are written to 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
 # What puts each table's rows in their order: an incident is one row of its file; a file's problem rows are
 # numbered; the records of score sheets and ledgers keep their place in the whole table.
+# From this many partition files on, a slice's are read by several threads (a station's years are a few).
+_MANY_FILES = 32
 SORTED_BY = {"incidents": ["source_file", "source_row"], "problems": ["source_file", ORDER],
              "assessments": [ORDER], "activities": [ORDER]}
 
@@ -361,12 +365,19 @@ def _read(data_dir: Path, table: str, index: StoreIndex, station: str | Collecti
     return _ordered(paths or [data_dir / schema_path(table)], table)
 
 
+def _part(path: Path) -> pa.Table:
+    """One partition file's rows, read by path: no folder is listed, no partitioning inferred."""
+    with reading(path):
+        return pq.ParquetFile(path).read()
+
+
 def _ordered(paths: list[Path], table: str) -> pd.DataFrame:
     """The rows of ``table``'s files at ``paths``, in their order in the whole table."""
-    parts = []
-    for path in paths:
-        with reading(path):
-            parts.append(pq.ParquetFile(path).read())  # by path: no folder is listed, no partitioning inferred
+    if len(paths) < _MANY_FILES:
+        parts = [_part(path) for path in paths]
+    else:  # a province's thousands of small files, read on every core (Arrow reads without holding the GIL)
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            parts = list(pool.map(_part, paths))
     # Generations folded apart may type a column one held no value of differently (null, text): one type for all.
     whole = pa.concat_tables(parts, promote_options="permissive")
     frame = whole.to_pandas()

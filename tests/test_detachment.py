@@ -1,18 +1,14 @@
 """The detachment's own report on generated data: 30 stations in 3 brigades (大队) whose figures are their stations'
-rows summed or recomputed (never averaged), a quarter's batch that renders the detachment and every brigade with a
-Word draft LibreOffice opens, and a five-year store whose trend table holds each year's own figures."""
+rows summed or recomputed (never averaged), and a five-year store whose trend table holds each year's own figures.
+A quarter's batch rendering the detachment and every brigade is in test_periods.py, with the stations' quarters."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
-import openpyxl
 import pytest
 
 from firestats import sample
@@ -114,53 +110,6 @@ def test_a_brigades_page_and_draft_name_its_stations_and_its_busiest(thirty):
     assert [b.text for b in blocks if b.kind == "signature"] == ["东江市消防救援支队二大队"]  # it signs as itself
     page = report.stations().data
     assert all(f'href="../{station}.html"' in unquote(page) for station in groups["二大队"])  # its stations' pages
-
-
-@pytest.fixture(scope="module")
-def quarters(tmp_path_factory):
-    """3 stations in 3 brigades, one year of incidents alone, rendered by `firestats batch --period quarter --year
-    2024`."""
-    folder = tmp_path_factory.mktemp("quarters")
-    truth, data, unit, groups = detachment(folder, 3, 3, (YEAR,), per_year=30, sheets=False)
-    out = folder / "reports"
-    run = subprocess.run([sys.executable, "-m", "firestats.cli", "batch", "--data", str(data), "--out", str(out),
-                          "--period", "quarter", "--year", str(YEAR), "--settings", unit],
-                         capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return out, groups
-
-
-@pytest.mark.slow
-def test_a_quarters_batch_renders_the_detachment_and_every_brigade_with_a_draft_libreoffice_opens(quarters,
-                                                                                                  tmp_path):
-    out, groups = quarters
-    drafts = []
-    for q in range(1, 5):
-        folder = out / f"{YEAR}-Q{q}"
-        levels = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.html")}
-        assert levels == {"支队/东江市消防救援支队.html", *(f"大队/{name}.html" for name in groups)}
-        for page in folder.glob("*/*.html"):
-            drafts.append(page.with_suffix(".docx"))
-            workbook = openpyxl.load_workbook(page.with_suffix(".xlsx"), read_only=True)
-            listed = [row[0] for row in workbook["各站接处警记录"].iter_rows(min_row=3, values_only=True)]
-            assert listed[-1] == f"{page.parent.name}合计" and len(listed) >= 2  # a row per station, then the total
-            assert "警情通报（" in (page.parent / f"{page.stem}-通报.txt").read_text("utf-8-sig").splitlines()[0]
-    index = (out / "index.html").read_text("utf-8")
-    assert index.count('<span class="level">大队</span>') == 12 and index.count('<span class="level">支队</span>') == 4
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip("no LibreOffice on this machine (make test installs Debian's libreoffice-writer-nogui as root)")
-    copies = []
-    for draft in drafts:  # one folder for all: the detachment's and the brigades' drafts, named apart
-        copy = tmp_path / f"{draft.parent.parent.name}-{draft.parent.name}-{draft.stem}.docx"
-        copy.write_bytes(draft.read_bytes())
-        copies.append(copy)
-    run = subprocess.run([office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
-                          "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, copies)],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert sorted(p.stem for p in (tmp_path / "pdf").glob("*.pdf")) == sorted(p.stem for p in copies)
-    assert len(copies) == 16
 
 
 @pytest.mark.slow

@@ -172,29 +172,67 @@ def test_a_monthly_report_is_rendered_into_its_periods_folder(prepared, tmp_path
 
 
 @pytest.mark.slow
-def test_a_batch_renders_every_stations_quarters_and_each_quarters_overview_listed_by_quarter(prepared, tmp_path):
+def test_a_quarters_batch_renders_each_station_overview_detachment_and_brigade_listed_by_quarter(prepared, tmp_path):
+    """`batch --period quarter` with the unit's brigades in its settings: every station, the overview, the 支队 and
+    each 大队 for each quarter, the levels each with a workbook listing its stations and a 警情通报, the index grouped
+    by quarter, every level's Word draft one LibreOffice opens, and nothing rendered again on a second run."""
+    import json
+    import shutil
+    import subprocess
+
+    import openpyxl
     from click.testing import CliRunner
 
     from firestats.cli import main
 
-    args = ["batch", "--data", str(prepared), "--out", str(tmp_path), "--period", "quarter", "--year", "2024",
-            "--workers", "2"]
-    reports, pages = 4 * (len(STATIONS) + 2), {f"{s}.html" for s in [*STATIONS, "支队总览"]}
+    brigades = {"一大队": list(STATIONS)[:2], "二大队": list(STATIONS)[2:]}
+    unit = tmp_path / "firestats.yaml"
+    settings = {"unit": {"detachment": "东江市消防救援支队", "brigades": brigades}}
+    unit.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
+    out = tmp_path / "reports"
+    args = ["batch", "--data", str(prepared), "--out", str(out), "--period", "quarter", "--year", "2024",
+            "--workers", "2", "--settings", str(unit)]
+    reports, pages = 4 * (len(STATIONS) + 2 + len(brigades)), {f"{s}.html" for s in [*STATIONS, "支队总览"]}
+    levels = {"支队/东江市消防救援支队", *(f"大队/{name}" for name in brigades)}
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0 and f"rendered {reports}, unchanged 0, failed 0" in first.output, first.output
+    drafts = []
     for q in range(1, 5):
-        assert {p.name for p in (tmp_path / f"2024-Q{q}").glob("*.html")} == pages
-        assert all((tmp_path / f"2024-Q{q}" / f"{s}-通报.txt").is_file() for s in STATIONS)
-    overview = (tmp_path / "2024-Q3" / "支队总览.html").read_text("utf-8")
-    assert "支队 2024年第三季度各站对比" in overview and "统计期间：2024年7月1日至9月30日" in overview
+        folder = out / f"2024-Q{q}"
+        assert {p.name for p in folder.glob("*.html")} == pages
+        assert all((folder / f"{s}-通报.txt").is_file() for s in STATIONS)
+        assert {p.relative_to(folder).with_suffix("").as_posix() for p in folder.glob("*/*.html")} == levels
+        for page in folder.glob("*/*.html"):
+            drafts.append(page.with_suffix(".docx"))
+            workbook = openpyxl.load_workbook(page.with_suffix(".xlsx"), read_only=True)
+            listed = [row[0] for row in workbook["各站接处警记录"].iter_rows(min_row=3, values_only=True)]
+            assert listed[-1] == f"{page.parent.name}合计" and len(listed) >= 2  # a row per station, then the total
+            assert "警情通报（" in (page.parent / f"{page.stem}-通报.txt").read_text("utf-8-sig").splitlines()[0]
+    overview = (out / "2024-Q3" / "支队总览.html").read_text("utf-8")
+    assert "2024年第三季度各站对比" in overview and "统计期间：2024年7月1日至9月30日" in overview
     assert "同比（与2023年第三季度比）" in overview and "环比（与2024年第二季度比）" in overview
-    index = (tmp_path / "index.html").read_text("utf-8")
+    index = (out / "index.html").read_text("utf-8")
     groups = index.split('<th class="period"')[1:]  # one heading row per period, its reports under it
     assert [g[g.index(">") + 1:g.index("（")] for g in groups] == [f"2024年第{n}季度" for n in "一二三四"]
     for q, group in enumerate(groups, start=1):
         links = set(re.findall(r'href="([^"]+)\.html"', group))
-        assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览", "支队/支队"]}, q
+        assert links == {quote(f"2024-Q{q}/{s}") for s in [*STATIONS, "支队总览", *levels]}, q
+    assert index.count('<span class="level">大队</span>') == 8 and index.count('<span class="level">支队</span>') == 4
     assert f"rendered 0, unchanged {reports}" in CliRunner().invoke(main, args).output
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("no LibreOffice on this machine (make test installs Debian's libreoffice-writer-nogui as root)")
+    copies = []
+    for draft in drafts:  # one folder for all: the detachment's and the brigades' drafts, named apart
+        copy = tmp_path / f"{draft.parent.parent.name}-{draft.parent.name}-{draft.stem}.docx"
+        copy.write_bytes(draft.read_bytes())
+        copies.append(copy)
+    run = subprocess.run([office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                          "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, copies)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.stem for p in (tmp_path / "pdf").glob("*.pdf")) == sorted(p.stem for p in copies)
+    assert len(copies) == 12
 
 
 def test_records_that_stop_short_of_the_period_are_never_said_to_cover_it(tmp_path):

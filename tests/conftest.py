@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings
 
 from firestats import sample
@@ -27,18 +28,6 @@ settings.load_profile("fast")
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_RAW = REPO / "data" / "raw"
-
-
-# Fixtures costly enough that their tests should share one xdist worker (one build, not one a worker).
-SHARED = ("batch",)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put the tests of each SHARED fixture in one xdist group (`--dist loadgroup` runs a group on one worker)."""
-    for item in items:
-        shared = next((name for name in SHARED if name in getattr(item, "fixturenames", ())), None)
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(shared))
 
 
 @pytest.fixture(scope="session")
@@ -89,9 +78,18 @@ def english_prepared(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def batch(prepared, tmp_path_factory) -> Path:
-    """Every sample report, the overviews and the index, rendered by `firestats batch` for real."""
-    out = tmp_path_factory.mktemp("reports")
+def batch(prepared, tmp_path_factory, worker_id) -> Path:
+    """Every sample report, the overviews and the index, rendered by `firestats batch` for real: once a run, the
+    xdist workers sharing it (each rendered its own, 45 s a worker) through a lock in their common folder."""
+    if worker_id == "master":
+        return _render_batch(prepared, tmp_path_factory.mktemp("reports"))
+    common = tmp_path_factory.getbasetemp().parent  # this run's, above each worker's own
+    with FileLock(common / "batch.lock"):
+        out = common / "reports"
+        return out if (out / "index.html").is_file() else _render_batch(prepared, out)
+
+
+def _render_batch(prepared: Path, out: Path) -> Path:
     run = subprocess.run([sys.executable, "-m", "firestats.cli", "batch", "--data", str(prepared), "--out", str(out)],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from firestats.ingest import octets, parse, stamp_bytes, time_rewrites
+from firestats.ingest import incidents, octets, parse, stamp_bytes, stations, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 
 cells = st.one_of(
@@ -201,3 +201,18 @@ def test_an_exports_time_spellings_are_read_from_the_bytes():
             "2021-03-05T14:32:07+08:00": False, "2021/3/5 下午 3:00": False, "5/3/2021 9:05": False, "": False}
     cells = pa.array(list(read), type=pa.large_string())
     assert stamp_bytes.year_first(cells)[1].tolist() == list(read.values())
+
+
+_NAMES = st.sampled_from(["城东", "城东站", " 城东消防救援站", "城东 站", "城西中队", "Mill Hill", "Mill  Hill ", "32",
+                          "", "无", "火灾", "火 灾", "灭火", "抢险救援", "社会救助", "待定", "虚假警情", "安保勤务",
+                          "fire", "ＦＩＲＥ"])
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), _NAMES, st.text(max_size=6)), max_size=40))
+def test_names_resolved_once_a_distinct_value_as_the_whole_column_resolves_them(values):
+    """Station and type spellings resolved once a distinct value (``distinct.by_distinct``) as the regular
+    expressions and look-ups resolve every cell of the column."""
+    series = pd.Series(values, dtype=object)
+    pd.testing.assert_series_equal(stations.normalise_stations(series), stations._resolved(parse.text(series)))
+    pd.testing.assert_series_equal(incidents.normalise_types(series), incidents._typed(parse.text(series)))

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from firestats.ingest import incidents, octets, parse, stamp_bytes, stations, time_rewrites
+from firestats.ingest import incidents, octets, parse, readers, stamp_bytes, stations, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 
 cells = st.one_of(
@@ -216,3 +216,18 @@ def test_names_resolved_once_a_distinct_value_as_the_whole_column_resolves_them(
     series = pd.Series(values, dtype=object)
     pd.testing.assert_series_equal(stations.normalise_stations(series), stations._resolved(parse.text(series)))
     pd.testing.assert_series_equal(incidents.normalise_types(series), incidents._typed(parse.text(series)))
+
+
+_SPACES = " \t\r\n\x0b\x0c\x1a\x00\x85\xa0\u1680\u2000\u200a\u2028\u202f\u205f\u3000\ufeff\ufffe\uffff"
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_SPACES, max_size=3), st.text(alphabet=_SPACES + "a城é"),
+                          st.text()), max_size=20))
+@example(["\u3000", "\u2000", "\x85", "\xa0 ", "\ufeff", "\x1a", "", None, "城", "a", "é"])
+def test_cells_surely_filled_are_not_blank(values):
+    """A cell ``octets.surely_filled`` passes over is one stripping and removing control characters leaves filled:
+    the reader's blank test reads a column as testing every cell does."""
+    column = pd.Series(values, dtype=object)
+    pd.testing.assert_series_equal(readers._blank(column), readers._blank_text(column.astype("string")),
+                                   check_names=False)

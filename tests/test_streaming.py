@@ -57,14 +57,16 @@ def test_text_pieces_are_cut_only_between_records(tmp_path):
     assert all(piece.count('"') % 2 == 0 for piece in pieces[:-1])
 
 
-def test_slices_kept_on_another_thread_give_the_folder_slices_kept_in_turn_give(tmp_path):
-    """The fold's slices, kept in the spill on another thread while the next is folded (``Spill.add_soon``), give
-    the very folder keeping each before folding the next gives."""
+def test_slices_read_and_kept_on_other_threads_give_the_folder_slices_taken_in_turn_give(tmp_path):
+    """The fold's slices, each read while the one before is folded (``merging.read_ahead``) and kept in the spill
+    while the next is folded (``Spill.add_soon``), give the very folder reading, folding and keeping each in turn
+    gives."""
     raw = awkward_export(tmp_path / "raw" / "警情.csv").parent
-    for name, keep in (("soon", spill.Spill.add_soon), ("in_turn", spill.Spill.add)):
+    for name, keep, read in (("soon", spill.Spill.add_soon, merging.read_ahead), ("in_turn", spill.Spill.add, iter)):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(sources, "SLICE_ROWS", 7)
             patch.setattr(spill.Spill, "add_soon", keep)
+            patch.setattr(merging, "read_ahead", read)
             prepare([raw], tmp_path / name)
     assert files_of(tmp_path / "soon") == files_of(tmp_path / "in_turn")
 

@@ -231,3 +231,18 @@ def test_cells_surely_filled_are_not_blank(values):
     column = pd.Series(values, dtype=object)
     pd.testing.assert_series_equal(readers._blank(column), readers._blank_text(column.astype("string")),
                                    check_names=False)
+
+
+_MARKERS = st.sampled_from(["n/a", "na", "null", "none", "nan", "-", "---", "—", "——", "–", "/", "无", "空", "暂无",
+                            "N/A", "NULL", "None", "NaN", "nA", "nuLL"])
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.none(), _MARKERS, st.text(max_size=4), st.text(alphabet="nN-/—–无空暂aAl ", max_size=4)),
+                max_size=20))
+@example(["n/a", "NA", "Null", "—", "–", "/", "无", "空", "暂无", "-", None, "", "2021", "城东"])
+def test_cells_a_marker_may_open_are_every_marker(values):
+    """Every cell the missing-value markers' expression matches is one ``octets.may_open_marker`` lets it see."""
+    array = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string()))
+    matched = pc.fill_null(pc.match_substring_regex(array, parse.MISSING_MARKERS), False).to_numpy(zero_copy_only=False)
+    assert not (matched & ~octets.may_open_marker(array)).any()

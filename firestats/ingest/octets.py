@@ -82,3 +82,17 @@ def surely_filled(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     first = octets[offsets[:-1][filled]]
     filled[filled] = ((first >= 0x21) & (first <= 0x7E)) | ((first >= 0xE4) & (first <= 0xE9))
     return filled & array.is_valid().to_numpy(zero_copy_only=False)
+
+
+# The first bytes of every missing-value marker (``parse.MISSING_MARKERS``): n and N (n/a, NA, null, None, nan), "-",
+# "/", and the lead bytes of — and – (0xE2), 无 and 暂 (0xE6), 空 (0xE7).
+_MARKER_OPENINGS = np.array([ord("n"), ord("N"), ord("-"), ord("/"), 0xE2, 0xE6, 0xE7], dtype=np.uint8)
+
+
+def may_open_marker(array: pa.Array) -> np.ndarray:
+    """The cells (trimmed) that may be a missing-value marker (a bool each): those whose first byte opens one, the
+    rest (a time, a number, most names) never are."""
+    octets, offsets = cell_bytes(array)
+    opens = offsets[1:] > offsets[:-1]
+    opens[opens] = np.isin(octets[offsets[:-1][opens]], _MARKER_OPENINGS)
+    return opens

@@ -138,9 +138,9 @@ def _cleaned(values: pd.Series, markers: bool) -> pd.Series:
         array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
                                                                                  XML_FORBIDDEN, ""))
     array = pc.utf8_trim_whitespace(array)
-    if markers:
-        missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
-        array = pc.if_else(missing, pa.scalar(None, array.type), array)
+    if markers and (opens := octets.may_open_marker(array)).any():  # the expression sees only cells that may be one
+        opens[opens] = pc.fill_null(pc.match_substring_regex(pc.filter(array, opens), MISSING_MARKERS), False)
+        array = pc.if_else(opens, pa.scalar(None, array.type), array)
     return _series(_blank_to_null(array), values.index)
 
 

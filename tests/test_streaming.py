@@ -12,7 +12,7 @@ import pytest
 
 from firestats.ingest import readers
 from firestats.ingest.text_table import text_pieces
-from firestats.store import merging, partition_files, sources
+from firestats.store import merging, partition_files, sources, spill
 from firestats.store.dataset import load
 from firestats.store.preparation import prepare
 
@@ -55,6 +55,20 @@ def test_text_pieces_are_cut_only_between_records(tmp_path):
     assert "".join(pieces) == path.read_text("gb18030")
     # the quote never closed runs to the end: every piece before it holds whole quoted cells
     assert all(piece.count('"') % 2 == 0 for piece in pieces[:-1])
+
+
+def test_slices_read_and_kept_on_other_threads_give_the_folder_slices_taken_in_turn_give(tmp_path):
+    """The fold's slices, each read while the one before is folded (``merging.read_ahead``) and kept in the spill
+    while the next is folded (``Spill.add_soon``), give the very folder reading, folding and keeping each in turn
+    gives."""
+    raw = awkward_export(tmp_path / "raw" / "警情.csv").parent
+    for name, keep, read in (("soon", spill.Spill.add_soon, merging.read_ahead), ("in_turn", spill.Spill.add, iter)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sources, "SLICE_ROWS", 7)
+            patch.setattr(spill.Spill, "add_soon", keep)
+            patch.setattr(merging, "read_ahead", read)
+            prepare([raw], tmp_path / name)
+    assert files_of(tmp_path / "soon") == files_of(tmp_path / "in_turn")
 
 
 @pytest.mark.slow  # three prepares of 300 rows in pieces of 1.5 kB and slices of 7 rows

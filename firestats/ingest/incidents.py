@@ -17,6 +17,7 @@ import pandas as pd
 
 from firestats.errors import InputError
 from firestats.ingest import parse
+from firestats.ingest.distinct import by_distinct
 from firestats.ingest.grid import degrees
 from firestats.ingest.mapping import AMOUNT_UNITS, FieldRule, Grid, Mapping, auto_mapping
 from firestats.ingest.problems import rows_where
@@ -59,8 +60,13 @@ class Canonical:
 
 def normalise_types(values: pd.Series) -> pd.Series:
     """Map type spellings to one of the six canonical types; unknown spellings become NA."""
+    return by_distinct(parse.text(values), _typed)
+
+
+def _typed(cells: pd.Series) -> pd.Series:
+    """Clean type spellings as canonical types, each cell on its own (see ``normalise_types``)."""
     by_alias = {a: t for t, names in aliases()["types"].items() for a in names}
-    return parse.lookup(parse.replace(parse.text(values), r"\s", ""), by_alias)
+    return parse.lookup(parse.replace(cells, r"\s", ""), by_alias)
 
 
 def to_canonical(frame: pd.DataFrame, source: str, mapping: Mapping | None = None) -> Canonical:

@@ -70,3 +70,29 @@ def may_hold_invisible(array: pa.Array) -> bool:
     octets = octets_of(array)
     return (_follows(octets, 0xC2, (0xAD, 0xAD)) or _follows(octets, 0xE2, (0x80, 0x80), (0x8B, 0x8F))
             or _follows(octets, 0xE2, (0x81, 0x81), (0xA0, 0xA4)) or _follows(octets, 0xEF, (0xBB, 0xBB), (0xBF, 0xBF)))
+
+
+def surely_filled(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The cells surely not blank (a bool each): their first byte opens a printable ASCII character other than the
+    space, or a CJK ideograph of U+4000–U+9FFF (lead byte 0xE4–0xE9), none of which is white space or a control
+    character, so neither stripping nor removing control characters leaves the cell empty."""
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array  # a column of a frame
+    octets, offsets = cell_bytes(array)
+    filled = offsets[1:] > offsets[:-1]
+    first = octets[offsets[:-1][filled]]
+    filled[filled] = ((first >= 0x21) & (first <= 0x7E)) | ((first >= 0xE4) & (first <= 0xE9))
+    return filled & array.is_valid().to_numpy(zero_copy_only=False)
+
+
+# The first bytes of every missing-value marker (``parse.MISSING_MARKERS``): n and N (n/a, NA, null, None, nan), "-",
+# "/", and the lead bytes of — and – (0xE2), 无 and 暂 (0xE6), 空 (0xE7).
+_MARKER_OPENINGS = np.array([ord("n"), ord("N"), ord("-"), ord("/"), 0xE2, 0xE6, 0xE7], dtype=np.uint8)
+
+
+def may_open_marker(array: pa.Array) -> np.ndarray:
+    """The cells (trimmed) that may be a missing-value marker (a bool each): those whose first byte opens one, the
+    rest (a time, a number, most names) never are."""
+    octets, offsets = cell_bytes(array)
+    opens = offsets[1:] > offsets[:-1]
+    opens[opens] = np.isin(octets[offsets[:-1][opens]], _MARKER_OPENINGS)
+    return opens

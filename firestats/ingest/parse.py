@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from firestats.ingest import octets, time_rewrites
+from firestats.ingest import octets, stamp_bytes, time_rewrites
 from firestats.privacy import XML_FORBIDDEN
 from firestats.settings import settings
 
@@ -138,9 +138,9 @@ def _cleaned(values: pd.Series, markers: bool) -> pd.Series:
         array = pc.replace_with_mask(array, controls, pc.replace_substring_regex(pc.filter(array, controls),
                                                                                  XML_FORBIDDEN, ""))
     array = pc.utf8_trim_whitespace(array)
-    if markers:
-        missing = pc.fill_null(pc.match_substring_regex(array, MISSING_MARKERS), False)
-        array = pc.if_else(missing, pa.scalar(None, array.type), array)
+    if markers and (opens := octets.may_open_marker(array)).any():  # the expression sees only cells that may be one
+        opens[opens] = pc.fill_null(pc.match_substring_regex(pc.filter(array, opens), MISSING_MARKERS), False)
+        array = pc.if_else(opens, pa.scalar(None, array.type), array)
     return _series(_blank_to_null(array), values.index)
 
 
@@ -264,6 +264,15 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 
 def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
+    """Text cells as timestamps: year-first spellings read from their bytes, the others as ``_from_any_text`` does."""
+    stamps, read = stamp_bytes.year_first(_arrow(cells))
+    stamps = pd.Series(stamps, index=cells.index)
+    if (rest := ~read & cells.notna().to_numpy()).any():
+        stamps[rest] = _from_any_text(cells[rest], dayfirst)
+    return stamps
+
+
+def _from_any_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
     """Text cells as timestamps: half-day words and UTC offsets first, then every date spelling."""
     # Rare: every half-day word holds 午, 上 or 晨, searched for in the bytes before the words are.
     if (any(may_contain(cells, part) for part in "午上晨")
@@ -286,8 +295,8 @@ def _from_text(cells: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
-    # Year-first spellings (most of any Chinese export) are rewritten to Y-M-D H:M:S by a few
-    # regex replacements and parsed at C speed; only what is left goes through extraction.
+    # Year-first spellings stamp_bytes left (2021-03-05 14:32:07.5, a second 60) are rewritten to Y-M-D H:M:S by a
+    # few regex replacements and parsed at C speed; only what is left goes through extraction.
     array = _arrow(cells)
     spelled = pc.invert(pc.fill_null(pc.match_substring_regex(array, _ISO), True))
     if pc.any(spelled).as_py():
@@ -322,7 +331,6 @@ def _spelled(cells: pd.Series, dayfirst: bool) -> pd.Series:
     if serial.any():
         fast[serial[serial].index] = _from_serial(pd.to_numeric(todo[serial]))
     return fast
-
 
 
 def _to_ns(stamps: pd.Series) -> pd.Series:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from firestats.errors import InputError, NoHeaderRow
+from firestats.ingest.octets import surely_filled
 from firestats.ingest.parse import may_hold_forbidden, most_bytes
 from firestats.ingest.text_table import PIECE_BYTES, TextGrid, decode, parse_text, text_encoding, text_pieces
 from firestats.ingest.workbook_scan import scan_ods, scan_xls, scan_xlsx
@@ -333,6 +335,15 @@ def _blank(column: pd.Series) -> pd.Series:
     if _typed(column):
         return column.isna()
     as_text = column.astype("string")
+    # Most cells open with a character nothing strips (octets.surely_filled): only the others are stripped.
+    blank = ~surely_filled(pa.array(as_text))
+    if blank.any():
+        blank[blank] = _blank_text(as_text[blank]).to_numpy()
+    return pd.Series(blank, index=column.index)
+
+
+def _blank_text(as_text: pd.Series) -> pd.Series:
+    """Which text cells hold nothing but white space and control characters (or are NA)."""
     # A cell of control characters alone (a DOS export's closing Ctrl-Z on a line of its own) is blank too.
     if may_hold_forbidden(as_text):
         as_text = as_text.str.replace(XML_FORBIDDEN, "", regex=True)

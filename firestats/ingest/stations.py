@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from firestats.ingest import parse
+from firestats.ingest.distinct import by_distinct
 from firestats.schema import aliases
 from firestats.settings import settings
 
@@ -14,8 +15,13 @@ def normalise_stations(values: pd.Series) -> pd.Series:
 
     The suffix rule is for Chinese names; other names (``Mill Hill``, ``32``) are only trimmed.
     """
+    return by_distinct(parse.text(values), _resolved)
+
+
+def _resolved(cells: pd.Series) -> pd.Series:
+    """Clean station spellings resolved to one name, each cell on its own (see ``normalise_stations``)."""
     table = aliases()
-    names = parse.replace(parse.text(values), r"\s+", " ")
+    names = parse.replace(cells, r"\s+", " ")
     chinese = parse.matches(names, r"[\x{4e00}-\x{9fff}]")
     compact = parse.replace(names, " ", "")
     explicit = parse.lookup(compact, table.get("station_names") or {})

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -162,7 +163,7 @@ def fold_streams(streams: list[Stream], emit: Callable[[pd.DataFrame], None],
     for i in sorted(only, key=lambda i: streams[i].source):
         source, fold_units = streams[i].source, streams[i].fold_units
         own = by_file.get(source, folded.iloc[:0])
-        for rows, valid, repeated, last in index.slices(i):
+        for rows, valid, repeated, last in read_ahead(index.slices(i)):
             taken = own if last else own[own["source_row"] <= rows["source_row"].max()]
             own = own.iloc[len(taken):]
             alone = valid & ~repeated
@@ -239,7 +240,7 @@ class _KeyIndex:
             if not self.gather[i].any():
                 continue
             start = 0
-            for rows, _, _, _ in self.slices(i):
+            for rows, _, _, _ in read_ahead(self.slices(i)):
                 frames.append(rows[self.gather[i][start:start + len(rows)]])
                 start += len(rows)
                 folds.append(np.full(len(frames[-1]), s.fold_units))
@@ -249,6 +250,21 @@ class _KeyIndex:
             frames = [_typed(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()}), self.dtypes)]
         fold = np.concatenate(folds) if folds else np.empty(0, dtype=bool)
         return pd.concat(frames, ignore_index=True), pd.Series(fold, dtype=bool)
+
+
+Item = TypeVar("Item")
+_DONE = object()  # what next() gives at the end of the items
+
+
+def read_ahead(items: Iterator[Item]) -> Iterator[Item]:
+    """The items in order, the next one made on another thread while the caller works on this one: a slice is read
+    from its Arrow file and typed (much of it Arrow's and numpy's, which let go of the GIL) while the one before is
+    folded. One item more is held at a time."""
+    with ThreadPoolExecutor(1) as pool:
+        coming = pool.submit(next, items, _DONE)
+        while (item := coming.result()) is not _DONE:
+            coming = pool.submit(next, items, _DONE)
+            yield item
 
 
 def _repeated_values(hashes: np.ndarray) -> np.ndarray:

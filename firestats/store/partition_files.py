@@ -23,14 +23,16 @@ def write_files(folder: OutputFolder, table: str, file: str, spill: Spill, ids: 
     """Write the rows of ``spill`` as each partition's ``file`` of ``table``, their index entries into ``entries``.
 
     A partition is encoded while the next is read (Parquet and SHA-256 let go of the GIL: a third less time
-    on two cores), unless the two would hold more than a slice's rows: a big partition is encoded alone, a
-    row group at a time from the spill, and never held whole.
+    on two cores), unless the two would hold more than two slices' rows: a big partition is encoded
+    alone, a row group at a time from the spill, and never held whole.
     """
     with ThreadPoolExecutor(1) as pool:
         pending: deque = deque()
         for year, station, rows, batches in spill.partitions():
             key = partition_key(year, None if station is None else ids[station])
-            while pending and (len(pending) > 1 or pending[0][0] + rows > SLICE_ROWS):
+            # Two slices' rows: a station's year of a million incidents in five stations (66,000 rows) is encoded while
+            # the next is read.
+            while pending and (len(pending) > 1 or pending[0][0] + rows > 2 * SLICE_ROWS):
                 _done(*pending.popleft()[1:], file, entries)
             if rows <= SLICE_ROWS:  # read now, while the one before is encoded
                 batches = _held(list(batches()))

@@ -400,7 +400,7 @@ def _prepared(parts: list[FilePart], skipped: dict[str, str], mapping: Mapping |
     previous = Previous.read(out_dir)
     for plan in _plans(streams, ids, {} if rebuild else previous.generations()):
         with Spill(DATE_COLUMN["incidents"]) as table:
-            result, tally = _fold(streams, table.add, plan.fold)
+            result, tally = _fold(streams, table.add_soon, plan.fold)
             kept = list(plan.kept.values())
             if kept and generations.conflicting([g.arrivals_midnight for g in kept] + [result.arrivals_midnight]):
                 continue  # folded apart, flagged arrivals would be written otherwise than in the whole table

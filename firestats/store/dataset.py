@@ -55,10 +55,10 @@ if TYPE_CHECKING:
 
 # The column that dates each family's records: the year of a record is the year of this.
 DATE_COLUMN = {"incidents": "received_at", "assessments": "date", "activities": "date", "problems": "date"}
-# What puts each table's rows in their order: an incident is one row of its file; a file's problem rows are
-# numbered; the records of score sheets and ledgers keep their place in the whole table.
 # From this many partition files on, a slice's are read by several threads (a station's years are a few).
 _MANY_FILES = 32
+# What puts each table's rows in their order: an incident is one row of its file; a file's problem rows are
+# numbered; the records of score sheets and ledgers keep their place in the whole table.
 SORTED_BY = {"incidents": ["source_file", "source_row"], "problems": ["source_file", ORDER],
              "assessments": [ORDER], "activities": [ORDER]}
 

@@ -141,3 +141,21 @@ def test_a_level_the_settings_do_not_hold_is_refused_in_one_line(prepared, tmp_p
         run = CliRunner().invoke(main, [*base, *given])
         assert run.exit_code == 2 and said in run.output and "Traceback" not in run.output, (given, run.output)
     assert not any(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_each_members_change_on_a_year_earlier_is_its_own_count_and_per_cent(prepared, brigades, tmp_path):
+    """The level's table of its stations gives each station's 同比 as its incidents less a year earlier's and that
+    change over a year earlier's, in per cent."""
+    import re
+
+    from firestats.publish.station_report import station_report
+
+    unit = str(tmp_path / "firestats.yaml")  # the brigades fixture's
+    report = station_report(Request.of("东江市消防救援支队", YEAR, prepared, DETACHMENT, settings=unit))
+    table = report.stations().data.split("<h3>各站接处警排名、占比与增减</h3>")[1].split("</table>")[0]
+    rows = {cells[1]: cells for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row) for row in
+                                          re.findall(r"<tr>(.*?)</tr>", table)) if cells}
+    for station in report.publication()["members"]["stations"]:
+        now, last = station["incidents"], station["last"]
+        assert last, station  # the sample holds every station's year before
+        assert rows[station["station"]][4:6] == [f"{now - last:+d}", f"{(now - last) / last:+.1%}"], station

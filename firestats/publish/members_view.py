@@ -12,7 +12,7 @@ from firestats.catalogue import shown_in, table_heading
 from firestats.compute.compare import value_at
 from firestats.compute.station import StationYear
 from firestats.publish.html import table, text
-from firestats.publish.overview import Overview, station_figures, totals_at
+from firestats.publish.overview import Overview, incident_change, station_figures, totals_at
 from firestats.publish.paths import safe_name
 from firestats.store import Dataset
 from firestats.vocabulary.hierarchy import Level
@@ -61,8 +61,7 @@ def section(members: Overview) -> str:
             + members.ranking(leave_out=("incidents.total",)).data)
 
 
-def _change(now: int, before: int | None) -> tuple[str, str]:
-    """A station's incidents against another period's, as a count and in per cent (无记录 without its records)."""
-    if before is None:
-        return "无记录", "—"
-    return f"{now - before:+d}", f"{(now - before) / before:+.1%}" if before else "—"
+def _change(now: int, before: int | None) -> tuple[str | int, ...]:
+    """A station's incidents against another period's, as a count and in per cent (the overview's), 无记录 in the
+    count's cell without its records."""
+    return ("无记录", "—") if before is None else tuple(incident_change(now, before)[1:])

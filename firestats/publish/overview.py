@@ -133,7 +133,7 @@ class Overview:
 
         def row(name: str, figures: dict[str, Any], label: str | Markup) -> list[Any]:
             now = figures["incidents"]["total"]
-            moved = [cell for _, _, other in compared for cell in _change(now, other[name], False)]
+            moved = [cell for _, _, other in compared for cell in incident_change(now, other[name], False)]
             return [label, now, *moved, *(cell for key in keys[1:] for cell in (
                 [_shown(figures, key), value_at(figures, n_of(key))] if key == WITHIN else [_shown(figures, key)]))]
 
@@ -173,7 +173,7 @@ class Overview:
             if self.compact and station != self.total:
                 continue
             now = figures["incidents"]["total"]
-            rows.append([station, now, *_change(now, other[station])])
+            rows.append([station, now, *incident_change(now, other[station])])
         headers = [table_heading("station"), self.period.name, when.name, table_heading("change"),
                    table_heading("change_pct")]
         return f"<h3>{kind}（与{when.name}比）</h3>" + table(headers, rows)
@@ -231,8 +231,9 @@ def tables() -> dict[str, list[str]]:
     return grouped
 
 
-def _change(now: int, before: int | None, absolute: bool = True) -> list[str | int]:
-    """The incidents of another period (无记录 without records), the change (with ``absolute``) and in per cent."""
+def incident_change(now: int, before: int | None, absolute: bool = True) -> list[str | int]:
+    """The incidents of another period (无记录 without records), the change in incidents (with ``absolute``) and in
+    per cent (— without records or from none)."""
     pct = "—" if not before else f"{(now - before) / before * 100:+.1f}%"
     change = ["—" if before is None else f"{now - before:+d}"] if absolute else []
     return ["无记录" if before is None else before, *change, pct]

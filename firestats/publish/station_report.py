@@ -443,7 +443,8 @@ def station_report(request: Request) -> StationReport:
     when, last = request.period, other(request.period.a_year_earlier())
     held = dataset.station_years()
     level = None if request.level is None else level_of(request.level, request.station, held)
+    stations = whose(request, held)
     return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
-                         year_to_date(dataset, whose(request, held), when),
-                         years_behind(dataset, whose(request, held), when, request.options, known=(this, last)),
+                         year_to_date(dataset, stations, when),
+                         years_behind(dataset, stations, when, request.options, known=(this, last)),
                          level, level and members_view.members_of(dataset, this, level))

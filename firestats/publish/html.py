@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from firestats.catalogue import table_heading
 from firestats.privacy import redact
 from firestats.publish import charts
+from firestats.publish.svg import Canvas
 
 
 def text(value: Any) -> str:
@@ -68,7 +69,7 @@ HEAT_WHITE_TEXT = 0.55
 URL_SAFE = " /:;=,.-_()'!*+?@[]{}|~$"
 
 
-def chart(fig: Figure, alt: str) -> HTML:
+def chart(fig: Canvas | Figure, alt: str) -> HTML:
     """A chart as an embedded SVG image, so the HTML needs no other file."""
     data = quote(charts.to_svg(fig), safe=URL_SAFE)
     return HTML(f'<figure class="fs-chart"><img src="data:image/svg+xml,{data}" alt="{escape(alt)}"></figure>')

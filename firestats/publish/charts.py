@@ -1,22 +1,17 @@
 """The charts behind the figures, sized for an A4 page, written as SVG with Chinese text the reader's fonts draw.
 
 Each function takes figures (Series or seconds) and returns a :class:`~firestats.publish.svg.Canvas`, written
-straight as SVG (``svg.py``); the map alone, hexagons and thousands of points as images, is drawn by
-matplotlib with a Chinese font and returns its Figure, leaving no global pyplot state behind.
+straight as SVG (``svg.py``); the map paints its hexagons and thousands of points as images (``raster.py``).
 """
 
 from __future__ import annotations
 
-import io
-
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from firestats.compute.figures import Rates
-from firestats.publish.fonts import use_cjk_font
-from firestats.publish.svg import PT, Bars, Canvas, Line, Plot, Rule, text_width_in
+from firestats.publish import raster
+from firestats.publish.svg import PT, Bars, Canvas, Colorbar, Line, Plot, Rule, text_width_in
 from firestats.settings import settings
 
 WIDTH_IN = 7.5  # fits an A4 page's text width with margins
@@ -220,21 +215,9 @@ def activity_totals(totals: pd.Series, title: str = "工作台账合计") -> Can
     return canvas
 
 
-# The map's text stays text in the reader's fonts, ids are salted alike on every run and no date is stamped in:
-# the same map is the same bytes. Names from the data are drawn as written (a station 城$\foo$西 is no mathtext
-# formula), and a title stays where its axes' top puts it rather than measuring every tick label again.
-SVG = {"svg.fonttype": "none", "svg.hashsalt": "firestats", "text.parse_math": False, "axes.titley": 1.0}
-SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-
-
-def to_svg(chart: Canvas | Figure) -> bytes:
+def to_svg(chart: Canvas) -> bytes:
     """The chart as SVG bytes, the same on every run, its text drawn by the reader's Chinese font."""
-    if isinstance(chart, Canvas):
-        return chart.svg()
-    buffer = io.BytesIO()
-    with matplotlib.rc_context(SVG):
-        chart.savefig(buffer, format="svg", metadata=SVG_METADATA)
-    return buffer.getvalue()
+    return chart.svg()
 
 
 def places(counts: pd.Series, shown: int = 15) -> Canvas:
@@ -244,50 +227,65 @@ def places(counts: pd.Series, shown: int = 15) -> Canvas:
     return _share_bars(data, int(counts.sum()), 0.9 + 0.3 * max(len(data), 1), title)
 
 
+# The map's margins and, within each of its two halves, the room beside a plot for its tick labels (degrees at
+# 7 points) and for its colour scale with its ticks and label, in points.
+MAP_MARGINS_PT = {"left": 4, "right": 4, "top": 21.6, "bottom": 21.6}
+MAP_TICKS_PT = 30
+MAP_SCALE_PT = 48
+MAP_GRID = 28  # hexagons across the density plot
+MAP_DOT_PT = 2.0  # an incident's dot, across
+
+
 def incident_map(longitude: np.ndarray, latitude: np.ndarray, minutes: np.ndarray, within_minutes: float,
                  station: tuple[float, float] | None = None,
-                 outlines: list[tuple[str, list[np.ndarray]]] = ()) -> Figure:
+                 outlines: list[tuple[str, list[np.ndarray]]] = ()) -> Canvas:
     """Where the incidents were, with no tiles: their density as hexagons (left) and each as a point coloured by
     its call-to-first-arrival ``minutes`` (right; grey without one), the ``station`` (latitude, longitude) as a
     star and the unit's station areas outlined (name, rings of longitude/latitude). Degrees are drawn to scale at
-    the points' latitude; the axes hold the 1st to 99th percentile of the points, so a mistyped one stretches
-    nothing. The marks are drawn as one image each inside the SVG: 10,000 points as paths would be a megabyte."""
-    use_cjk_font()
-    with matplotlib.rc_context(SVG):  # read as the texts are made, not only as they are written
-        return _map(longitude, latitude, minutes, within_minutes, station, outlines)
-
-
-def _map(longitude: np.ndarray, latitude: np.ndarray, minutes: np.ndarray, within_minutes: float,
-         station: tuple[float, float] | None, outlines: list[tuple[str, list[np.ndarray]]]) -> Figure:
-    fig = Figure(figsize=(WIDTH_IN, 3.1), dpi=110)
-    fig.subplots_adjust(left=0.5 / WIDTH_IN, right=1 - 0.1 / WIDTH_IN, bottom=0.3 / 3.1, top=1 - 0.3 / 3.1,
-                        wspace=0.12)
-    density, timed = fig.subplots(1, 2)
+    the points' latitude; the plots hold the 1st to 99th percentile of the points, so a mistyped one stretches
+    nothing. The hexagons and points are painted as one image each (``raster.py``): 10,000 points as SVG would be
+    a megabyte."""
+    canvas = Canvas(WIDTH_IN, 3.1)
     lows, highs = np.nanpercentile(longitude, [1, 99]), np.nanpercentile(latitude, [1, 99])
     pad_x, pad_y = (lows[1] - lows[0]) * 0.05 or 0.005, (highs[1] - highs[0]) * 0.05 or 0.005
-    hexes = density.hexbin(longitude, latitude, gridsize=28, mincnt=1, cmap="Reds", linewidths=0,
-                           extent=(lows[0] - pad_x, lows[1] + pad_x, highs[0] - pad_y, highs[1] + pad_y))
-    hexes.set_rasterized(True)
-    fig.colorbar(hexes, ax=density, shrink=0.7, pad=0.02).set_label("警情数（起）", fontsize=8)
+    limits = (lows[0] - pad_x, lows[1] + pad_x), (highs[0] - pad_y, highs[1] + pad_y)
+    # A degree of longitude is cos(latitude) of a degree of latitude on the ground: the box keeps that ratio.
+    ratio = (limits[1][1] - limits[1][0]) / ((limits[0][1] - limits[0][0]) * np.cos(np.radians(np.nanmean(latitude))))
+    margin = MAP_MARGINS_PT
+    half = (canvas.width - margin["left"] - margin["right"]) / 2
+    room_w, room_h = half - MAP_TICKS_PT - MAP_SCALE_PT, canvas.height - margin["top"] - margin["bottom"]
+    width, height = (room_w, room_w * ratio) if room_w * ratio <= room_h else (room_h / ratio, room_h)
+    plots = []
+    for i in range(2):
+        left = margin["left"] + i * half + MAP_TICKS_PT + (room_w - width) / 2
+        top = margin["top"] + (room_h - height) / 2
+        plot = canvas.plot(left, top, canvas.width - left - width, canvas.height - top - height)
+        plot.x.limits, plot.y.limits = limits
+        plot.x.size = plot.y.size = plot.title_size = 7
+        plots.append(plot)
+    density, timed = plots
+    extent = (*limits[0], *limits[1])
+    centres_x, centres_y, counts, spacing = raster.hexagon_counts(longitude, latitude, extent, MAP_GRID)
+    low, high = (int(counts.min()), int(counts.max())) if counts.size else (0, 1)
+    density.images.append(raster.hexagons_png(width, height, limits, centres_x, centres_y, spacing,
+                                              raster.colours(counts, low, high, "Reds")))
+    density.colorbar = Colorbar(_scale("Reds"), low, high, "警情数（起）", whole=True)
     known = np.isfinite(minutes)
-    timed.scatter(longitude[~known], latitude[~known], s=3, color="#bdc3c7", linewidths=0, rasterized=True)
-    dots = timed.scatter(longitude[known], latitude[known], c=minutes[known], s=4, cmap="RdYlGn_r", vmin=0,
-                         vmax=2 * within_minutes, linewidths=0, rasterized=True)
-    fig.colorbar(dots, ax=timed, shrink=0.7, pad=0.02).set_label("接警至首车到场（分钟）", fontsize=8)
-    for ax, title in ((density, "警情密度（六边形）"), (timed, "到场用时")):
-        for _, rings in outlines:
-            for ring in rings:
-                ax.plot(ring[:, 0], ring[:, 1], color=DARK, linewidth=0.9)
+    grey = np.tile(np.array([0xBD, 0xC3, 0xC7, 0xFF], dtype=np.uint8), (int((~known).sum()), 1))
+    rgba = np.concatenate([grey, raster.colours(minutes[known], 0, 2 * within_minutes, "RdYlGn_r")])
+    order = np.concatenate([np.flatnonzero(~known), np.flatnonzero(known)])  # the grey ones under the timed
+    timed.images.append(raster.points_png(width, height, limits, longitude[order], latitude[order], rgba, MAP_DOT_PT))
+    timed.colorbar = Colorbar(_scale("RdYlGn_r"), 0, 2 * within_minutes, "接警至首车到场（分钟）")
+    for plot, title in ((density, "警情密度（六边形）"), (timed, "到场用时")):
+        plot.title, plot.title_size = title, 10
+        plot.lines += [Line(ring[:, 0], ring[:, 1], DARK, width=0.9) for _, rings in outlines for ring in rings]
         if station is not None:
-            ax.plot(station[1], station[0], marker="*", markersize=11, color=DARK, markeredgecolor="white")
-        ax.set_xlim(lows[0] - pad_x, lows[1] + pad_x)
-        ax.set_ylim(highs[0] - pad_y, highs[1] + pad_y)
-        ax.set_aspect(1 / np.cos(np.radians(np.nanmean(latitude))))
-        ax.set_title(title, fontsize=10)
-        ax.ticklabel_format(useOffset=False)  # degrees as written (120.22), not +1.2e2 and a remainder
-        ax.locator_params(nbins=4)
-        ax.tick_params(labelsize=7)
-    for name, rings in outlines:  # the area's name at its outline's middle
-        ring = rings[0]
-        timed.text(ring[:, 0].mean(), ring[:, 1].mean(), name, fontsize=8, ha="center", va="center")
-    return fig
+            plot.lines.append(Line(np.array([station[1]]), np.array([station[0]]), DARK, marker="*", size=11))
+    # the area's name at its outline's middle
+    timed.names += [(rings[0][:, 0].mean(), rings[0][:, 1].mean(), name, 8) for name, rings in outlines]
+    return canvas
+
+
+def _scale(cmap: str, steps: int = 11) -> list[str]:
+    """A colour map's colours at ``steps`` even points from its bottom to its top, as #rrggbb."""
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b, _ in raster.colours(np.linspace(0, 1, steps), 0, 1, cmap)]

@@ -11,6 +11,7 @@ Coordinates are points (1/72 inch) from the canvas's top-left corner; a plot map
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -116,11 +117,23 @@ class Canvas:
                           'stroke-linejoin="round"/>')
 
     def marker(self, x: float, y: float, shape: str, size: float, color: str) -> None:
-        """A marker ``size`` points across centred on the point: ``o`` a disc, ``s`` a square."""
+        """A marker ``size`` points across centred on the point: ``o`` a disc, ``s`` a square, ``*`` a star edged
+        in white."""
         if shape == "s":
             self.rect(x - size / 2, y - size / 2, size, size, color)
+        elif shape == "*":
+            turns = np.pi / 2 + np.arange(10) * np.pi / 5  # its five points and the five notches between them
+            reach = np.where(np.arange(10) % 2, 0.38, 1.0) * size / 2
+            points = " ".join(f"{_n(x + r * np.cos(t))},{_n(y - r * np.sin(t))}" for r, t in zip(reach, turns))
+            self.parts.append(f'<polygon points="{points}" fill="{color}" stroke="#fff" stroke-width="0.6"/>')
         else:
             self.parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size / 2)}" fill="{color}"/>')
+
+    def image(self, x: float, y: float, width: float, height: float, png: bytes) -> None:
+        """A PNG image stretched over the box from (``x``, ``y``)."""
+        self.parts.append(f'<image x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(height)}" '
+                          f'preserveAspectRatio="none" xlink:href="data:image/png;base64,'
+                          f'{base64.b64encode(png).decode("ascii")}"/>')
 
     def svg(self) -> bytes:
         """The drawing as an SVG document, the same bytes for the same chart."""
@@ -128,6 +141,7 @@ class Canvas:
         for i, plot in enumerate(self.plots):
             plot.draw(f"plot{i}")
         head = (f'<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+                f'xmlns:xlink="http://www.w3.org/1999/xlink" '
                 f'width="{_n(self.width)}pt" height="{_n(self.height)}pt" '
                 f'viewBox="0 0 {_n(self.width)} {_n(self.height)}" font-family="{FONT_FAMILY}">\n'
                 f'<rect width="100%" height="100%" fill="#fff"/>\n')
@@ -159,6 +173,7 @@ class Line:
     label: str | None = None
     marker: str | None = None
     size: float = 4
+    width: float = 1.5  # points
 
 
 @dataclass
@@ -170,6 +185,18 @@ class Rule:
     width: float
     dash: str | None
     label: str | None = None
+
+
+@dataclass
+class Colorbar:
+    """A scale of colours beside a plot, ``colors`` from ``low`` (bottom) to ``high`` (top) evenly, its values
+    ticked (whole numbers with ``whole``) and named by ``label``."""
+
+    colors: list[str]
+    low: float
+    high: float
+    label: str
+    whole: bool = False
 
 
 @dataclass
@@ -203,6 +230,9 @@ class Plot:
     lines: list[Line] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     labels: list[tuple[float, float, str, float]] = field(default_factory=list)  # after (x, y): text, size
+    names: list[tuple[float, float, str, float]] = field(default_factory=list)  # centred on (x, y): text, size
+    images: list[bytes] = field(default_factory=list)  # PNGs over the whole box, under the marks
+    colorbar: Colorbar | None = None  # on the right of the box
     note: str = ""  # said in the middle of an empty plot
     legend: str | None = None  # where the legend goes: best (inside, least in the way) or outside (on the right)
 
@@ -262,6 +292,8 @@ class Plot:
                 canvas.line(self.left, py(position), self.right, py(position), GRID, 0.8)
         canvas.parts.append(f'<clipPath id="{clip}"><rect x="{_n(self.left)}" y="{_n(self.top)}" '
                             f'width="{_n(width)}" height="{_n(height)}"/></clipPath><g clip-path="url(#{clip})">')
+        for png in self.images:
+            canvas.image(self.left, self.top, width, height, png)
         for bars in self.bars:
             self._draw_bars(bars, px, py)
         for rule in self.rules:
@@ -271,6 +303,8 @@ class Plot:
         canvas.parts.append("</g>")
         for x, y, text, size in self.labels:
             canvas.text(px(x) + VALUE_GAP_PT, py(y), text, size, anchor="start")
+        for x, y, text, size in self.names:
+            canvas.text(px(x), py(y), text, size)
         if self.note:
             canvas.text((self.left + self.right) / 2, (self.top + self.bottom) / 2, self.note)
         canvas.line(self.left, self.bottom, self.right, self.bottom)
@@ -293,6 +327,28 @@ class Plot:
                         align="bottom")
         if self.legend:
             self._draw_legend(px, py)
+        if self.colorbar:
+            self._draw_colorbar(self.colorbar, clip)
+
+    def _draw_colorbar(self, bar: Colorbar, name: str) -> None:
+        """The colour scale beside the box, seven tenths of its height, its ticks and label on its right."""
+        canvas, size = self.canvas, self.y.size
+        left, right = self.right + 6, self.right + 6 + size * 1.4
+        top, bottom = self.top + (self.bottom - self.top) * 0.15, self.bottom - (self.bottom - self.top) * 0.15
+        stops = "".join(f'<stop offset="{i / max(len(bar.colors) - 1, 1):.3f}" stop-color="{color}"/>'
+                        for i, color in enumerate(bar.colors))
+        canvas.parts.append(f'<linearGradient id="{name}-scale" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient>'
+                            f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(right - left)}" '
+                            f'height="{_n(bottom - top)}" fill="url(#{name}-scale)" stroke="#000" '
+                            f'stroke-width="{LINE_PT:g}"/>')
+        widest = 0.0
+        for position, text in _ticks(Axis(whole=bar.whole), bar.low, bar.high, (bottom - top) / 25):
+            y = bottom - (position - bar.low) / ((bar.high - bar.low) or 1) * (bottom - top)
+            canvas.line(right, y, right + TICK_PT, y)
+            canvas.text(right + TICK_PT + TICK_PAD_PT, y, text, size, anchor="start")
+            widest = max(widest, text_width_in(text, size) * PT)
+        canvas.text(right + TICK_PT + TICK_PAD_PT + widest + LABEL_PAD_PT, (top + bottom) / 2, bar.label, size + 1,
+                    align="top", rotate=True)
 
     def _draw_bars(self, bars: Bars, px, py) -> None:
         starts = np.asarray(bars.starts, dtype=float)
@@ -314,7 +370,7 @@ class Plot:
         for run in np.split(np.arange(len(ys)), np.flatnonzero(np.diff(known.astype(int))) + 1):
             run = run[known[run]]
             if run.size > 1:
-                self.canvas.polyline(xs[run], ys[run], line.color)
+                self.canvas.polyline(xs[run], ys[run], line.color, line.width)
         if line.marker:
             for x, y in zip(xs[known], ys[known]):
                 self.canvas.marker(x, y, line.marker, line.size, line.color)

@@ -8,7 +8,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.firestats-installed
 TEST_OK := $(VENV)/.firestats-test
-FONT_OK := $(VENV)/.firestats-font
 BROWSER_OK := $(VENV)/.firestats-browser
 OFFICE_OK := $(VENV)/.firestats-office
 RAW := data/raw
@@ -36,7 +35,7 @@ bench: setup
 lab: setup ## open the notebooks in JupyterLab with the firestats kernel
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-setup: $(INSTALLED) $(FONT_OK)
+setup: $(INSTALLED)
 
 # The nbconvert template is installed as a copy: a change to it installs again.
 $(INSTALLED): pyproject.toml $(wildcard firestats/publish/templates/firestats/*)
@@ -56,18 +55,6 @@ $(TEST_OK): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# Charts need a font that draws Chinese. Debian's packages where this user may install them,
-# else a pip-installable Noto Sans CJK into the venv.
-$(FONT_OK): $(INSTALLED)
-	@$(BIN)/python -m firestats.publish.fonts >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei fonts-noto-cjk; \
-		else \
-			$(BIN)/python -m pip install --quiet -e '.[cjk-font]'; \
-		fi; }
-	@echo "Chinese chart font: $$($(BIN)/python -m firestats.publish.fonts)"
-	@touch $@
-
 # The browser tests drive Debian's Chromium; where it cannot be installed they skip, saying so.
 $(BROWSER_OK): $(INSTALLED)
 	@command -v chromium >/dev/null || { \
@@ -80,7 +67,7 @@ $(BROWSER_OK): $(INSTALLED)
 $(OFFICE_OK): $(INSTALLED)
 	@command -v soffice >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui fonts-noto-cjk; \
 		else echo "no LibreOffice and no way to install it here: the Word tests that need it will skip"; fi; }
 	@touch $@
 

@@ -425,13 +425,5 @@ def stations(data_dir: Path) -> None:
     _say([_("station\tfull name\tyears\tmonths with records"), *rows])
 
 
-@main.command()
-def fonts() -> None:
-    """Show which font draws Chinese in charts, or how to install one."""
-    from firestats.publish.fonts import cjk_family
-
-    click.echo(cjk_family())
-
-
 if __name__ == "__main__":
     main()

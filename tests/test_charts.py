@@ -1,8 +1,5 @@
 """Every chart is well-formed SVG whose Chinese text the reader's Chinese fonts draw, with nothing cut off."""
 
-import os
-import subprocess
-import sys
 import time
 from xml.etree import ElementTree
 
@@ -17,8 +14,8 @@ from firestats.compute.figures import Rates
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish import charts, raster
-from firestats.publish.fonts import FAMILIES
 from firestats.publish.html import heat_table
+from firestats.publish.svg import FAMILIES
 from firestats.settings import settings
 from firestats.store.dataset import load
 
@@ -128,21 +125,6 @@ def test_an_absurd_response_time_neither_stretches_the_axis_nor_multiplies_the_b
     assert len(plot.bars[0].values) <= charts.MAX_BINS
     assert plot.limits()[0] == (0, settings()["charts"]["response_max_minutes"])
     assert plot.bars[0].values.sum() == 6  # every incident counted, the absurd ones in the last bar
-
-
-def test_a_font_found_by_searching_is_remembered_in_matplotlibs_cache(tmp_path):
-    """A Chinese font installed after matplotlib built its font list is searched for once, not by every report."""
-    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
-    stale = ("from matplotlib import font_manager as fm; import matplotlib;"
-             "from firestats.publish.fonts import FAMILIES;"
-             "fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.name not in FAMILIES];"
-             "fm.json_dump(fm.fontManager, f'{matplotlib.get_cachedir()}/fontlist-v{fm.FontManager.__version__}.json')")
-    known = "from firestats.publish.fonts import FAMILIES, _known; print(sorted(set(FAMILIES) & _known()))"
-    run = [sys.executable, "-c"]
-    subprocess.run([*run, stale], env=env, check=True)
-    assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() == "[]"
-    subprocess.run([sys.executable, "-m", "firestats.publish.fonts"], env=env, check=True, capture_output=True)
-    assert subprocess.run([*run, known], env=env, check=True, capture_output=True, text=True).stdout.strip() != "[]"
 
 
 def test_the_maps_hexagons_count_the_points_as_matplotlibs_hexbin_does():

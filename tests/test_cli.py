@@ -10,7 +10,7 @@ from conftest import BUNDLED_RAW
 
 from firestats.cli import main
 
-COMMANDS = ["prepare", "figures", "report", "batch", "sample", "fonts"]
+COMMANDS = ["prepare", "figures", "report", "batch", "sample"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

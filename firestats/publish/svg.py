@@ -20,10 +20,14 @@ from html import escape
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from firestats.publish.fonts import FAMILIES
-
 PT = 72  # points per inch: the SVG's unit
-# The reader's browser draws the text: the Chinese fonts of every system first, then any sans-serif.
+# The reader's browser draws the text, with the first of these it has: Simplified-Chinese designs of every system
+# first, the TC/JP/KR cuts of Noto (the same characters) next, then any sans-serif.
+FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "Microsoft YaHei", "PingFang SC", "SimHei", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+    "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Source Han Sans",
+)
 FONT_FAMILY = ", ".join([*(f"'{family}'" for family in FAMILIES), "sans-serif"])
 TICK_PT = 3.5  # a tick mark's length, outside the axis
 TICK_PAD_PT = 3.5  # between a tick mark and its label

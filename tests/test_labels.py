@@ -169,8 +169,8 @@ def _template_headings(language: str = "zh") -> list[re.Pattern]:
 
 def page_of(report) -> str:
     """The page's blocks as the notebook's cells call them (its charts aside: their words are in the images)."""
-    calls = re.findall(r"^report\.([\w.]+)\(\)$", "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells),
-                       re.MULTILINE)
+    calls = re.findall(r"^(?:display\()?report\.([\w.]+)\(\)\)?$",
+                       "\n".join(c.source for c in nbformat.read(NOTEBOOK, 4).cells), re.MULTILINE)
     assert len(calls) > 15, calls
     return "".join(attrgetter(name)(report)().data for name in calls if not name.endswith("chart"))
 

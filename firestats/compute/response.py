@@ -134,11 +134,12 @@ def minute_bands(total: pd.Series) -> dict[str, int]:
     return {(f"{m}-{m + 1}" if m < 20 else "20+"): int(n) for m, n in counts.items()}
 
 
-def response_figures(incidents: pd.DataFrame, standard_name: str | None, interval: bool = True) -> dict[str, Any]:
+def response_figures(incidents: pd.DataFrame, seconds: pd.DataFrame, standard_name: str | None,
+                     interval: bool = True) -> dict[str, Any]:
     """The segments (each a :func:`summary`, with its p90's interval unless not ``interval``), the standard's
-    key and name, its compliance rows, and the one-minute bands of the total where the standard reports them."""
+    key and name, its compliance rows, and the one-minute bands of the total where the standard reports them;
+    ``seconds`` are the incidents' :func:`segment_seconds`."""
     standard = profile(standard_name)
-    seconds = segment_seconds(incidents)
     seconds = seconds[~excluded(seconds, incidents, standard)]
     kept = incidents.loc[seconds.index]
     figures = {

@@ -22,6 +22,8 @@ def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
     if mine.empty:
         return None
     out: dict[str, Any] = {}
+    # The columns read here alone: each category's rows are taken of four columns, not of every column of the ledger.
+    mine = mine[["category", "date", "content", "quantity"]]
     for name, category in spec()["categories"].items():
         rows = mine[mine["category"] == name]
         key = category["figure"]

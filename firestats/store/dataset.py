@@ -136,6 +136,13 @@ class Dataset:
         return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
 
+    def years_held(self, station: str | Collection[str] | None, years: Iterable[int]) -> set[int]:
+        """The years among ``years`` in which ``station`` (any when None, or any of several) has a kept record of any
+        family: those of ``narrow(station, years).dated()``, found in the dates alone, not every column narrowed."""
+        dated = self.dated()
+        held = dated["date"].dt.year
+        return {int(year) for year in held[in_slice(dated["station"], held.isin(list(years)), station)].unique()}
+
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any
         family, sorted by period then station."""

@@ -22,6 +22,7 @@ from conftest import BUNDLED_RAW, pairs, write_exports
 from firestats.cli import main
 from firestats.files import LOCK, OutputFolder
 from firestats.ingest import readers
+from firestats.periods import Period
 from firestats.store import dataset as store
 from firestats.store import generations
 from firestats.store.dataset import load, save
@@ -86,6 +87,13 @@ def test_the_years_held_are_those_of_the_narrowed_records(built):
         for years in ([2025], range(2021, 2026), range(2019, 2023)):
             narrowed = data.narrow(station, years).dated()["date"].dt.year
             assert data.years_held(station, years) == set(narrowed.astype(int))
+
+
+def test_the_incidents_in_a_period_are_those_narrowing_keeps(built):
+    stations = sorted({station for station, _ in pairs(built)})
+    for station in (stations[0], None, stations[:2]):  # one, every station, several (a level's)
+        for period in (Period(2024), Period(2025, "quarter", 2), Period(2019)):
+            pd.testing.assert_frame_equal(built.incidents_in(station, period), built.narrow(station, period).incidents)
 
 
 def test_a_slice_opens_only_its_own_partition_files(saved, monkeypatch):

@@ -78,6 +78,14 @@ def _timely(when: Period | list[int], times: pd.Series) -> pd.Series:
     return when.contains(times) if isinstance(when, Period) else times.dt.year.isin(when)
 
 
+def _mine(frame: pd.DataFrame, family: str, station: str | Collection[str] | None,
+          when: Period | list[int]) -> pd.DataFrame:
+    """A family's rows of ``station`` (as :func:`in_slice`) dated in ``when``."""
+    if frame.empty:
+        return frame
+    return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
+
+
 @dataclass
 class Dataset:
     """A prepared data folder in memory."""
@@ -108,14 +116,14 @@ class Dataset:
         station or date belong to no slice.
         """
         when = when if isinstance(when, Period) else [when] if isinstance(when, int) else list(when)
+        return Dataset(problems=_mine(self.problems, "problems", station, when), quality=self.quality,
+                       known=self.known, months=self.months,
+                       **{family: _mine(frame, family, station, when) for family, frame in self.records().items()})
 
-        def mine(frame: pd.DataFrame, family: str) -> pd.DataFrame:
-            if frame.empty:
-                return frame
-            return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
-
-        return Dataset(problems=mine(self.problems, "problems"), quality=self.quality, known=self.known,
-                       months=self.months, **{family: mine(frame, family) for family, frame in self.records().items()})
+    def incidents_in(self, station: str | Collection[str] | None, period: Period) -> pd.DataFrame:
+        """The kept incidents of ``narrow(station, period)``, the other tables left as they are: a comparison that
+        counts incidents alone narrowed every table for them."""
+        return _mine(self.incidents, "incidents", station, period)
 
     def by_station(self) -> dict[str, Dataset]:
         """Every station's records and problem rows of any date, split in one groupby per table (rows in their

@@ -91,9 +91,10 @@ def p90_interval(values: np.ndarray) -> list[float]:
     # Each value's place in ``values[order]``, in 16 bits where it fits: numpy sorts those by radix.
     ranks = np.empty(values.size, dtype=np.int16 if values.size <= 1 << 15 else np.int32)
     ranks[order] = np.arange(values.size, dtype=ranks.dtype)
+    ordered = values[order]
     for start in range(0, resamples, batch):
         draws = rng.integers(0, values.size, size=(min(batch, resamples - start), values.size))
-        estimates.append(resampled_percentile(values[order], ranks[draws], 90))
+        estimates.append(resampled_percentile(ordered, ranks[draws], 90))
     low, high = np.percentile(np.concatenate(estimates), [2.5, 97.5])
     return [float(low), float(high)]
 

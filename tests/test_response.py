@@ -134,3 +134,17 @@ def test_a_mapping_names_a_standard_the_settings_know():
     assert parse_mapping(UNITS, "units").standard == "nfpa1710"
     with pytest.raises(MappingError, match="not a profile"):
         parse_mapping({**UNITS, "standard": "iso"}, "units")
+
+
+@pytest.mark.parametrize("n", [1, 2, 11, 20, 21, 57, 400])
+@pytest.mark.parametrize("width", [np.int16, np.int32])  # ranks sorted whole, or the two selected
+def test_a_resampled_percentile_is_numpys_to_the_last_bit(n: int, width: type):
+    rng = np.random.default_rng(n)
+    for values in (rng.gamma(5, 60, n), rng.integers(0, 4, n).astype(float)):  # spread, and ties
+        order = np.argsort(values, kind="stable")
+        ranks = np.empty(n, dtype=width)
+        ranks[order] = np.arange(n, dtype=width)
+        draws = rng.integers(0, n, size=(200, n))
+        for q in (2.5, 50, 90, 97.5):
+            assert np.array_equal(response.resampled_percentile(values[order], ranks[draws], q),
+                                  np.percentile(values[draws], q, axis=1))

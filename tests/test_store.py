@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from conftest import BUNDLED_RAW, pairs, write_exports
 from firestats.cli import main
 from firestats.files import LOCK, OutputFolder
 from firestats.ingest import readers
+from firestats.periods import Period
 from firestats.store import dataset as store
 from firestats.store import generations
 from firestats.store.dataset import load, save
@@ -73,6 +75,25 @@ def test_a_slice_read_by_station_and_years_equals_narrowing_the_whole(saved):
         same(load(saved, station, [year]), whole.narrow(station, [year]))
     for year in (2023, 2024, 2025):  # the overview's slice: every station, and rows of no station
         same(load(saved, years=[year - 1, year]), whole.narrow(None, [year - 1, year]))
+
+
+def test_the_years_held_are_those_of_the_narrowed_records(built):
+    stations = sorted({station for station, _ in pairs(built)})
+    # The first station without its 2025 records: a station's years are not every station's.
+    data = replace(built, **{family: frame[(frame["station"] != stations[0]) | (frame[store.DATE_COLUMN[family]] <
+                                                                                pd.Timestamp("2025-01-01"))]
+                             for family, frame in built.records().items()})
+    for station in (*stations, None, stations[:2]):  # one, every station, several (a level's)
+        for years in ([2025], range(2021, 2026), range(2019, 2023)):
+            narrowed = data.narrow(station, years).dated()["date"].dt.year
+            assert data.years_held(station, years) == set(narrowed.astype(int))
+
+
+def test_the_incidents_in_a_period_are_those_narrowing_keeps(built):
+    stations = sorted({station for station, _ in pairs(built)})
+    for station in (stations[0], None, stations[:2]):  # one, every station, several (a level's)
+        for period in (Period(2024), Period(2025, "quarter", 2), Period(2019)):
+            pd.testing.assert_frame_equal(built.incidents_in(station, period), built.narrow(station, period).incidents)
 
 
 def test_a_slice_opens_only_its_own_partition_files(saved, monkeypatch):

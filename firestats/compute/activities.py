@@ -22,16 +22,20 @@ def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
     if mine.empty:
         return None
     out: dict[str, Any] = {}
+    # The columns read here alone, each category's rows found among plain objects and taken as a frame only for a
+    # list or the licences: a frame of every column filtered for each of thirteen categories took most of the time.
+    mine = mine[["category", "date", "content", "quantity"]]
+    categories = mine["category"].to_numpy(dtype=object, na_value=None)
     for name, category in spec()["categories"].items():
-        rows = mine[mine["category"] == name]
+        rows = categories == name
         key = category["figure"]
         if key in LISTED:
             out[key] = [{"date": f"{r.date:%Y-%m-%d}", "content": r.content or ""}
-                        for r in rows.sort_values("date").itertuples()]
+                        for r in mine[rows].sort_values("date").itertuples()]
         elif key == "licences":
-            out[key] = _licences(rows)
+            out[key] = _licences(mine[rows])
         else:
-            out[key] = _whole(rows["quantity"].sum())
+            out[key] = _whole(mine["quantity"][rows].sum())
     return out
 
 

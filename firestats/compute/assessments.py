@@ -58,14 +58,18 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
         return None
     name = (lambda n: n) if show_names else mask_name
     present = mine[mine["status"] == PRESENT]
-    sessions = mine.drop_duplicates(["date", "kind"])
+    sessions = mine[["date", "kind"]].drop_duplicates()  # the columns counted alone, not every column's rows taken
     by_item = _rates_by(present, present["item"], table)
     ranked = sorted((item for item in by_item if by_item[item]["n"]),
                     key=lambda i: (by_item[i]["pass_rate"], by_item[i]["excellent_rate"], by_item[i]["mean_points"]))
-    placed = mine[(mine["kind"] == "比武") & mine["rank"].notna()].drop_duplicates(["date", "person"])
+    placed = mine.loc[(mine["kind"] == "比武") & mine["rank"].notna(), ["date", "person", "rank"]].drop_duplicates(
+        ["date", "person"])
     competitions = placed.sort_values(["date", "rank"], kind="stable")
     scored = present.dropna(subset=["points"])  # an unscored result (no age for its band) has no points
     trend = scored.groupby(["person", scored["date"].dt.month])["points"].mean().round(2)
+    people: dict[str, dict[int, float]] = {}  # one pass over the means, not a Series made per person
+    for (person, month), points in trend.items():
+        people.setdefault(person, {})[int(month)] = float(points)
     return {
         "score_table": {"version": table.version, "title": table.title, "official": table.official},
         "tests": {k: int((sessions["kind"] == k).sum()) for k in KINDS},
@@ -80,9 +84,7 @@ def training_figures(mine: pd.DataFrame, table: ScoreTable, show_names: bool = F
         "strongest_items": ranked[::-1][:3],
         "competitions": [{"date": f"{r.date:%Y-%m-%d}", "person": name(r.person), "rank": int(r.rank)}
                          for r in competitions.itertuples()],
-        "people": dict(zip(unique_names([name(p) for p in trend.index.unique(level=0)]),
-                           ({int(m): float(v) for m, v in rows.droplevel(0).items()}
-                            for _, rows in trend.groupby(level=0)))),
+        "people": dict(zip(unique_names([name(p) for p in people]), people.values())),
     }
 
 

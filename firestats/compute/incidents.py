@@ -82,7 +82,7 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
     a type the export cannot hold (not among ``carried``) is None by type; ``monthly`` counts the calendar
     ``months`` the slice covers.
     """
-    seconds = response_seconds(incidents)
+    seconds = segment_seconds(incidents)  # once: the standard's figures below read the same seconds
     dispatch = summarise_seconds(seconds["dispatch_to_arrival"])
     timed = seconds["dispatch_to_arrival"].dropna()
     dispatch["within_share"] = float((timed <= within_s).mean()) if len(timed) else None
@@ -94,8 +94,8 @@ def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | Non
         "resources": {"vehicles": _total(incidents["vehicles"], int), "personnel": _total(incidents["personnel"], int)},
         "response": {
             "dispatch_to_arrival": dispatch,
-            "received_to_arrival": summarise_seconds(seconds["received_to_arrival"]),
-            **response_figures(incidents, standard, interval),
+            "received_to_arrival": summarise_seconds(seconds["total"]),
+            **response_figures(incidents, seconds, standard, interval),
         },
         "monthly": {int(k): int(v) for k, v in monthly_counts(incidents, months).items()},
         "hourly": {int(k): int(v) for k, v in hourly_counts(incidents).items()},

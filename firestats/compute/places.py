@@ -87,11 +87,13 @@ def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None =
     seconds = seconds[~excluded(seconds, incidents, profile(standard))]
     earlier_counts = None if earlier is None or earlier.empty else place_of(earlier).value_counts()
     before_counts = None if before is None or before.empty else place_of(before).value_counts()
+    # Each place's rows found among the timed and the typed, not every column of the incidents taken per place.
+    timed, typed = places.loc[seconds.index], incidents[["type"]]
     districts, types = {}, {}
     for place in order:
-        mine = places == place
-        total = summarise_seconds(seconds.loc[mine.loc[seconds.index], "total"])
-        arrival = seconds.loc[mine.loc[seconds.index], "dispatch_to_arrival"].dropna()
+        mine, at = places == place, timed == place
+        total = summarise_seconds(seconds.loc[at, "total"])
+        arrival = seconds.loc[at, "dispatch_to_arrival"].dropna()
         n = int(counts[place])
         districts[place] = {
             "incidents": n, "share": n / len(incidents),
@@ -100,7 +102,7 @@ def place_figures(incidents: pd.DataFrame, within_s: int, standard: str | None =
             "timed": total["n"], "median_s": total["median_s"], "p90_s": total["p90_s"],
             "within_share": float(np.mean(arrival <= within_s)) if len(arrival) else None,
         }
-        types[place] = by_type(incidents[mine], carried)
+        types[place] = by_type(typed[mine], carried)
     spots = spot_of(incidents).dropna().value_counts()
     spots = spots[spots >= hotspot_min].head(hotspots)
     return {"districts": districts, "types": types,

@@ -149,9 +149,9 @@ def _places(dataset: Dataset, mine: Dataset, station: str | None, period: Period
     """The period's figures by place, with 同比 against the same period a year earlier and (a half, quarter or
     month) 环比 against the one before, where the store holds their records."""
     spec = settings()["places"]
-    before = dataset.narrow(station, period.previous()).incidents if period.kind != "year" else None
+    before = dataset.incidents_in(station, period.previous()) if period.kind != "year" else None
     return place_figures(mine.incidents, within_seconds(), dataset.quality.get("standard"),
-                         dataset.narrow(station, period.a_year_earlier()).incidents, before,
+                         dataset.incidents_in(station, period.a_year_earlier()), before,
                          spec["hotspot_min"], spec["hotspots"], dataset.quality.get("export_types"),
                          station_areas(areas_geojson()))
 
@@ -206,5 +206,5 @@ def year_to_date(dataset: Dataset, station: str | Collection[str] | None, period
     the period's own; None for a period that starts its year (its own figures say it)."""
     if period.first_month == 1:
         return None
-    year = dataset.narrow(station, Period.containing(period.year, 1, "year"))
-    return int((year.incidents["received_at"] < period.end).sum())
+    year = dataset.incidents_in(station, Period.containing(period.year, 1, "year"))
+    return int((year["received_at"] < period.end).sum())

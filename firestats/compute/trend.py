@@ -26,10 +26,10 @@ def years_behind(dataset: Dataset, station: str | Collection[str] | None, period
     as ``options`` say (the report's score table); those of ``known`` (a report's own period and a year earlier's,
     already computed) are not computed again."""
     first = period.year - most + 1
-    held = dataset.narrow(station, range(first, period.year + 1)).dated()["date"].dt.year.unique()
+    held = dataset.years_held(station, range(first, period.year + 1))
     computed = {it.period.year: it.figures for it in known if it is not None and it.period == period.in_year(it.year)}
     rows = {}
-    for year in sorted(int(y) for y in held):
+    for year in sorted(held):
         figures = computed.get(year)
         if figures is None:
             found = compute(dataset, station, period.in_year(year), options, interval=False, places=False)

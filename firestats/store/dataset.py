@@ -78,6 +78,14 @@ def _timely(when: Period | list[int], times: pd.Series) -> pd.Series:
     return when.contains(times) if isinstance(when, Period) else times.dt.year.isin(when)
 
 
+def _mine(frame: pd.DataFrame, family: str, station: str | Collection[str] | None,
+          when: Period | list[int]) -> pd.DataFrame:
+    """A family's rows of ``station`` (as :func:`in_slice`) dated in ``when``."""
+    if frame.empty:
+        return frame
+    return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
+
+
 @dataclass
 class Dataset:
     """A prepared data folder in memory."""
@@ -108,14 +116,14 @@ class Dataset:
         station or date belong to no slice.
         """
         when = when if isinstance(when, Period) else [when] if isinstance(when, int) else list(when)
+        return Dataset(problems=_mine(self.problems, "problems", station, when), quality=self.quality,
+                       known=self.known, months=self.months,
+                       **{family: _mine(frame, family, station, when) for family, frame in self.records().items()})
 
-        def mine(frame: pd.DataFrame, family: str) -> pd.DataFrame:
-            if frame.empty:
-                return frame
-            return frame[in_slice(frame["station"], _timely(when, frame[DATE_COLUMN[family]]), station)]
-
-        return Dataset(problems=mine(self.problems, "problems"), quality=self.quality, known=self.known,
-                       months=self.months, **{family: mine(frame, family) for family, frame in self.records().items()})
+    def incidents_in(self, station: str | Collection[str] | None, period: Period) -> pd.DataFrame:
+        """The kept incidents of ``narrow(station, period)``, the other tables left as they are: a comparison that
+        counts incidents alone narrowed every table for them."""
+        return _mine(self.incidents, "incidents", station, period)
 
     def by_station(self) -> dict[str, Dataset]:
         """Every station's records and problem rows of any date, split in one groupby per table (rows in their
@@ -135,6 +143,13 @@ class Dataset:
         """The station and date of every kept record of any family that has both."""
         return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})
                           for family, f in self.records().items() if family == "incidents" or len(f)]).dropna()
+
+    def years_held(self, station: str | Collection[str] | None, years: Iterable[int]) -> set[int]:
+        """The years among ``years`` in which ``station`` (any when None, or any of several) has a kept record of any
+        family: those of ``narrow(station, years).dated()``, found in the dates alone, not every column narrowed."""
+        dated = self.dated()
+        held = dated["date"].dt.year
+        return {int(year) for year in held[in_slice(dated["station"], held.isin(list(years)), station)].unique()}
 
     def station_periods(self, kind: str) -> list[tuple[str, Period]]:
         """Every (station, period of ``kind``: year, half, quarter or month) with at least one kept record of any
@@ -380,7 +395,7 @@ def _ordered(paths: list[Path], table: str) -> pd.DataFrame:
             parts = list(pool.map(_part, paths))
     # Generations folded apart may type a column one held no value of differently (null, text): one type for all.
     whole = pa.concat_tables(parts, promote_options="permissive")
-    frame = whole.to_pandas()
     if len(parts) > 1:  # Arrow's stable sort: pandas' took five times as long over a province's file names
-        frame = frame.take(pc.sort_indices(whole, [(key, "ascending") for key in SORTED_BY[table]]).to_numpy())
-    return frame.drop(columns=ORDER, errors="ignore").reset_index(drop=True)
+        # and put in order by Arrow too, before pandas holds them: pandas' take of the text columns took a third longer
+        whole = whole.take(pc.sort_indices(whole, [(key, "ascending") for key in SORTED_BY[table]]))
+    return whole.to_pandas().drop(columns=ORDER, errors="ignore").reset_index(drop=True)

@@ -164,18 +164,52 @@ def test_a_units_own_score_table(data_dir, tmp_path, request):
     assert missing.exit_code == 2 and "no such score table" in missing.output
 
 
+def own_table(tmp_path, request) -> str:
+    """A unit's own score table, stricter than the example's: its file's path."""
+    own = yaml.safe_load((request.config.rootpath / REPO_TABLE).read_text("utf-8"))
+    own.update(version="ours-2025", cutoffs={"pass": 95, "good": 97, "excellent": 99})
+    path = tmp_path / "ours.yaml"
+    path.write_text(yaml.safe_dump(own, allow_unicode=True), "utf-8")
+    return str(path)
+
+
+def graded_pass_rate(data_dir, station: str, year: int, table: str) -> float:
+    """A station's overall pass rate of a year as `firestats figures --score-table` gives it."""
+    args = ["figures", "--data", str(data_dir), "--station", station, "--year", str(year), "--score-table", table]
+    return json.loads(CliRunner().invoke(main, args).output)["assessments"]["overall"]["pass_rate"]
+
+
 def test_the_years_behind_a_report_are_graded_by_its_own_score_table(data_dir, tmp_path, request):
     """Every year of the trend is graded by the table the report is: each year's pass rate is what `figures` gives
     that year with the same table, never the example table's."""
     from firestats.publish.station_report import station_report
     from firestats.request import Request
 
-    own = yaml.safe_load((request.config.rootpath / REPO_TABLE).read_text("utf-8"))
-    own.update(version="ours-2025", cutoffs={"pass": 95, "good": 97, "excellent": 99})
-    path = tmp_path / "ours.yaml"
-    path.write_text(yaml.safe_dump(own, allow_unicode=True), "utf-8")
-    years = station_report(Request.of("城东", YEARS[-1], data_dir, score_table=str(path))).years
+    path = own_table(tmp_path, request)
+    years = station_report(Request.of("城东", YEARS[-1], data_dir, score_table=path)).years
     for year in YEARS:
-        args = ["figures", "--data", str(data_dir), "--station", "城东", "--year", str(year)]
-        graded = json.loads(CliRunner().invoke(main, [*args, "--score-table", str(path)]).output)["assessments"]
-        assert years.loc[year, "assessments.overall.pass_rate"] == pytest.approx(graded["overall"]["pass_rate"])
+        assert years.loc[year, "assessments.overall.pass_rate"] == pytest.approx(graded_pass_rate(data_dir, "城东",
+                                                                                                   year, path))
+
+
+def test_the_overview_and_a_levels_stations_are_graded_by_the_score_table_asked_for(data_dir, tmp_path, request):
+    """A batch's --score-table grades every station alike: the overview's and the 支队 report's rows of each station
+    are what `figures` gives it with the same table, as its own page is."""
+    from firestats.compute.compare import value_at
+    from firestats.periods import Period
+    from firestats.publish.overview import compact_overview, detachment_overview
+    from firestats.publish.station_report import station_report
+    from firestats.request import Options, Request
+    from firestats.store.dataset import load
+    from firestats.vocabulary.hierarchy import levels
+
+    path, year, key = own_table(tmp_path, request), YEARS[-1], "assessments.overall.pass_rate"
+    view = detachment_overview(Request.of(None, year, data_dir, score_table=path))
+    detachment = next(level for level in levels(load(data_dir).station_years()) if level.kind == "支队")
+    members = station_report(Request.of(detachment.name, year, data_dir, detachment.kind, score_table=path)).members
+    compact = compact_overview(load(data_dir), Period(year), view.stations, Options(score_table=path))  # many stations'
+    for station in view.stations:
+        graded = graded_pass_rate(data_dir, station, year, path)
+        assert value_at(view.figures[station], key) == pytest.approx(graded)
+        assert value_at(members.figures[station], key) == pytest.approx(graded)
+        assert value_at(compact.figures[station], key) == pytest.approx(graded)

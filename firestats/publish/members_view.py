@@ -14,17 +14,18 @@ from firestats.compute.station import StationYear
 from firestats.publish.html import table, text
 from firestats.publish.overview import Overview, incident_change, station_figures, totals_at
 from firestats.publish.paths import safe_name
+from firestats.request import Options
 from firestats.store import Dataset
 from firestats.vocabulary.hierarchy import Level
 from firestats.wording import share
 
 
-def members_of(dataset: Dataset, this: StationYear, level: Level) -> Overview:
-    """The level's stations of its period side by side, with the level's own figures (``this``) as their total, and
-    each station's incidents a year earlier (and the period before, for a part of a year); ``dataset`` holds the
-    level's rows alone."""
+def members_of(dataset: Dataset, this: StationYear, level: Level, options: Options) -> Overview:
+    """The level's stations of its period side by side, graded as ``options`` say (the report's), with the level's
+    own figures (``this``) as their total, and each station's incidents a year earlier (and the period before, for
+    a part of a year); ``dataset`` holds the level's rows alone. Their places are the stations' own pages'."""
     period, total = this.period, f"{level.kind}合计"
-    figures, last = station_figures(dataset, period, total, this.figures)
+    figures, last = station_figures(dataset, period, total, this.figures, options, places=False)
     before = totals_at(dataset, [s for s in figures if s != total], period.previous(), total) \
         if period.kind != "year" else None
     return Overview(period, figures, last, before, total)

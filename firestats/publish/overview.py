@@ -25,7 +25,7 @@ from firestats.periods import Period
 from firestats.publish.html import Markup, heat_table, table, text
 from firestats.publish.paths import safe_name
 from firestats.publish.places_view import PlacesView
-from firestats.request import Request
+from firestats.request import Options, Request
 from firestats.settings import score_table_name, settings, within_seconds, within_standard
 from firestats.store import Dataset, open_report
 from firestats.vocabulary.hierarchy import BRIGADE, levels
@@ -36,15 +36,17 @@ WITHIN = "response.dispatch_to_arrival.within_share"
 RANKED = 10  # a compact overview's rankings: the top and the bottom this many stations
 
 
-def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole: dict[str, Any] | None = None
+def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole: dict[str, Any] | None = None,
+                    options: Options = Options(), places: bool = True
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
-    """Each station's figures of the period (the detachment's total under ``total``, computed from all its
-    records, so its medians are the detachment's own; ``whole`` when already computed), and each station's
-    incidents the same period a year earlier (None without records)."""
+    """Each station's figures of the period, graded as ``options`` say (the detachment's total under ``total``,
+    computed from all its records, so its medians are the detachment's own; ``whole`` when already computed; each
+    station's ``places`` only where they are shown), and each station's incidents the same period a year earlier
+    (None without records)."""
     stations = stations_in(dataset, period)
     parts = dataset.by_station()  # each station computed from its own rows: narrowing the whole per station is O(n²)
-    this = {s: compute(parts[s], s, period, interval=False).figures for s in stations}
-    this[total] = whole or compute(dataset, None, period, interval=False).figures
+    this = {s: compute(parts[s], s, period, options, interval=False, places=places).figures for s in stations}
+    this[total] = whole or compute(dataset, None, period, options, interval=False).figures
     return this, totals_at(dataset, stations, period.a_year_earlier(), total)
 
 
@@ -53,12 +55,13 @@ def stations_in(dataset: Dataset, period: Period) -> list[str]:
     return sorted({s for s, p in dataset.station_periods(period.kind) if p == period})
 
 
-def compact_overview(dataset: Dataset, period: Period, stations: list[str]) -> Overview:
-    """The ``stations``' index figures of the period, counted over all their rows at once, with the total's from all
-    the detachment's records and, where the settings give brigades, each brigade's from its stations' rows; and
-    each station's incidents a year earlier."""
+def compact_overview(dataset: Dataset, period: Period, stations: list[str], options: Options = Options()) -> Overview:
+    """The ``stations``' index figures of the period, counted over all their rows at once and graded as ``options``
+    say, with the total's from all the detachment's records and, where the settings give brigades, each brigade's
+    from its stations' rows; and each station's incidents a year earlier."""
     mine = dataset.narrow(None, period)
-    counted = (load_table(score_table_name()), dataset.quality.get("standard"), within_seconds())
+    counted = (load_table(options.score_table or score_table_name()), dataset.quality.get("standard"),
+               within_seconds())
     figures = index_figures(mine, stations, by_station, *counted)
     figures.update(index_figures(mine, [TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index), *counted))
     brigades = {b.name: b.members for b in levels(stations) if b.kind == BRIGADE and b.members}
@@ -273,7 +276,7 @@ def detachment_overview(request: Request) -> Overview:
     603
     """
     request, dataset = open_report(request, years_read(request.period))
-    return overview_of(dataset, request.period)
+    return overview_of(dataset, request.period, request.options)
 
 
 def years_read(period: Period) -> list[int]:
@@ -282,12 +285,13 @@ def years_read(period: Period) -> list[int]:
     return sorted({period.year, period.a_year_earlier().year, period.previous().year})
 
 
-def overview_of(dataset: Dataset, when: Period) -> Overview:
-    """Every station of a period laid out with the total, from ``dataset`` holding its rows, a year earlier's and
-    the period before's: side by side up to ``overview.full_up_to`` stations, compact above."""
+def overview_of(dataset: Dataset, when: Period, options: Options = Options()) -> Overview:
+    """Every station of a period laid out with the total, graded as ``options`` say, from ``dataset`` holding its
+    rows, a year earlier's and the period before's: side by side up to ``overview.full_up_to`` stations, compact
+    above."""
     stations = stations_in(dataset, when)
-    view = compact_overview(dataset, when, stations) if len(stations) > settings()["overview"]["full_up_to"] \
-        else Overview(when, *station_figures(dataset, when))
+    view = compact_overview(dataset, when, stations, options) if len(stations) > settings()["overview"]["full_up_to"] \
+        else Overview(when, *station_figures(dataset, when, options=options))
     if when.kind != "year":
         view.before = totals_at(dataset, view.stations, when.previous())
     return view

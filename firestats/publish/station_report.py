@@ -447,4 +447,4 @@ def station_report(request: Request) -> StationReport:
     return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
                          year_to_date(dataset, stations, when),
                          years_behind(dataset, stations, when, request.options, known=(this, last)),
-                         level, level and members_view.members_of(dataset, this, level))
+                         level, level and members_view.members_of(dataset, this, level, request.options))

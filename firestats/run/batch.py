@@ -140,7 +140,7 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
     """Every report a batch renders: each station's periods of ``kind`` (year, half, quarter or month) with
     records, of the ``years`` and ``stations`` named (all when none are), the reports of the levels (支队, 大队) with
     records then (when no station is named), and each such period's detachment overview (made with the unit's
-    settings alone). Read from the store's index alone."""
+    settings and the score table its stations are graded with). Read from the store's index alone."""
     use_settings(options.settings)  # the unit's detachment and brigades
     data_dir = str(Path(data_dir).resolve())
     index, quality = read_index(data_dir), read_quality(data_dir)
@@ -149,7 +149,7 @@ def plan(data_dir: Path | str, out_dir: Path | str, years: Iterable[int] = (), s
     wanted_years, wanted = set(years), {match_station(s, known) for s in stations}
     found = [(s, p) for s, p in index.station_periods(kind)
              if (not wanted_years or p.year in wanted_years) and (not wanted or s in wanted)]
-    overview = Options(settings=options.settings)
+    overview = Options(settings=options.settings, score_table=options.score_table)
 
     def job(station: str | None, period: Period, level: str | None = None) -> Job:
         request = Request(station, period, data_dir, options if station else overview, level)

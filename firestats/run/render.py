@@ -193,7 +193,7 @@ def render_overview(request: Request, out_dir: Path | str, notebook: Path = OVER
     preflight(folder, None, request.period)
     target = report_path(out_dir, None, request.period)
     params = {"period": request.period.label, "data_dir": str(find_prepared(request.data_dir).resolve()),
-              "settings": request.options.settings}
+              "settings": request.options.settings, "score_table": request.options.score_table}
     with _on(kernel, Path(notebook), OVERVIEW_PRELOAD) as running:
         executed = _run(Path(notebook), params, target, timeout_s, running, folder)
     executed.metadata["title"] = overview_title(request.period)

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import quote
 
 from IPython.display import HTML
-from matplotlib.figure import Figure
 
 from firestats.catalogue import table_heading
 from firestats.privacy import redact
@@ -69,7 +68,7 @@ HEAT_WHITE_TEXT = 0.55
 URL_SAFE = " /:;=,.-_()'!*+?@[]{}|~$"
 
 
-def chart(fig: Canvas | Figure, alt: str) -> HTML:
+def chart(fig: Canvas, alt: str) -> HTML:
     """A chart as an embedded SVG image, so the HTML needs no other file."""
     data = quote(charts.to_svg(fig), safe=URL_SAFE)
     return HTML(f'<figure class="fs-chart"><img src="data:image/svg+xml,{data}" alt="{escape(alt)}"></figure>')

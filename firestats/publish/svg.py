@@ -154,8 +154,8 @@ class Canvas:
 
 @dataclass
 class Bars:
-    """Bars from ``base`` along the value axis: each starts at ``starts`` and is ``thickness`` wide across it,
-    ``values`` long (data units); ``horizontal`` bars grow to the right."""
+    """Bars from zero along the value axis, ``values`` long: each starts at ``starts`` across it and is
+    ``thickness`` wide (data units); ``horizontal`` bars grow to the right."""
 
     starts: np.ndarray
     thickness: float | np.ndarray
@@ -248,9 +248,8 @@ class Plot:
         """The data's extent on the x (0) or y (1) axis widened by :data:`MARGIN`; a bar's base stays at the
         plot's edge, as its own axis starts there."""
         lows, highs, sticky = [], [], []
-        for bars in self.bars:
-            across = which == (1 if bars.horizontal else 0)
-            if across:
+        for bars in (bars for bars in self.bars if len(bars.values)):  # no bars: no extent
+            if which == (1 if bars.horizontal else 0):
                 lows.append(np.min(bars.starts, initial=np.inf))
                 highs.append(np.max(bars.starts + bars.thickness, initial=-np.inf))
             else:

@@ -400,7 +400,7 @@ class Plot:
             if kind == "bar":
                 self.canvas.rect(left, middle - size * 0.35, handle, size * 0.7, mark.color, mark.opacity)
             elif kind == "line":
-                self.canvas.line(left, middle, left + handle, middle, mark.color, 1.5)
+                self.canvas.line(left, middle, left + handle, middle, mark.color, mark.width)
                 if mark.marker:
                     self.canvas.marker(left + handle / 2, middle, mark.marker, mark.size, mark.color)
             else:
@@ -413,17 +413,12 @@ class Plot:
         left, right, top, bottom = self.left + pad, self.right - pad - width, self.top + pad, self.bottom - pad - height
         corners = [(right, top), (left, top), (left, bottom), (right, bottom)]
         points = [(np.atleast_1d(px(line.xs)), np.atleast_1d(py(line.ys))) for line in self.lines]
-        for bars in self.bars:
+        for bars in self.bars:  # a bar covers every point along its middle from its base to its end
             middles = np.asarray(bars.starts, dtype=float) + np.asarray(bars.thickness, dtype=float) / 2
-            if bars.horizontal:
-                ends = np.asarray(bars.values, dtype=float)
-                # a horizontal bar covers every point along it from its base
-                for fraction in np.linspace(0, 1, 8):
-                    points.append((np.atleast_1d(px(ends * fraction)), np.atleast_1d(py(middles))))
-            else:
-                tops = np.asarray(bars.values, dtype=float)
-                for fraction in np.linspace(0, 1, 8):
-                    points.append((np.atleast_1d(px(middles)), np.atleast_1d(py(tops * fraction))))
+            for fraction in np.linspace(0, 1, 8):
+                along = np.asarray(bars.values, dtype=float) * fraction
+                x, y = (along, middles) if bars.horizontal else (middles, along)
+                points.append((np.atleast_1d(px(x)), np.atleast_1d(py(y))))
         for rule in self.rules:
             points.append((np.full(8, px(rule.x)), np.linspace(self.top, self.bottom, 8)))
 

@@ -64,7 +64,8 @@ def test_every_incident_chart_is_svg_with_its_words_and_ticks(station_year):
 
 
 def test_charts_with_no_incidents(station_year):
-    empty = [*draw_all(station_year.iloc[0:0]), charts.item_rates({}), charts.activity_totals(pd.Series([], dtype=float))]
+    empty = [*draw_all(station_year.iloc[0:0]), charts.item_rates({}),
+             charts.activity_totals(pd.Series([], dtype=float))]
     for chart in empty:
         assert texts(chart) and all(np.isfinite(plot.limits()).all() for plot in chart.plots)
     assert "无可计算的响应时间" in texts(draw_all(station_year.iloc[0:0])[-1])

@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import pairs, visit
+from test_overview import assert_as_computed
 
 from firestats.compute import incidents as metrics
 from firestats.compute.places import UNIDENTIFIED
@@ -23,6 +24,7 @@ from firestats.compute.station import compute
 from firestats.ingest.grid import degrees
 from firestats.ingest.mapping import load_mapping
 from firestats.periods import Period
+from firestats.publish.overview import station_figures, stations_in
 from firestats.store.preparation import build
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-data"
@@ -163,6 +165,19 @@ def test_shipped_mapping_matches_plain_pandas(case):
         assert got["n"] == len(seconds), (station, year)
         if len(seconds):
             assert got["median_s"] == pytest.approx(float(np.median(seconds))), (station, year)
+
+
+@pytest.mark.parametrize("case", ["lfb-2023", "sf-2020", "pudong-csv", "dublin"])
+def test_stations_side_by_side_are_each_stations_own_compute(case):
+    """The overview's and a level's figures, counted over every station's rows at once, are each station's own
+    compute's value for value under each export's standard, times and places (a year and a month of it)."""
+    mapping, path, _ = CASES[case]
+    data = build([REAL / path], load_mapping(mapping))
+    year = max(y for _, y in pairs(data))
+    for period in (Period(year), Period(year, "month", 3)):
+        this, _ = station_figures(data, period)
+        for station in stations_in(data, period)[:12]:
+            assert_as_computed(this[station], compute(data, station, period, interval=False).figures, station)
 
 
 # The London standard (the Home Office's) leaves out a total under a minute or over an hour.

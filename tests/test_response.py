@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from firestats.compute import response
 from firestats.compute.station import compute
@@ -148,3 +150,19 @@ def test_a_resampled_percentile_is_numpys_to_the_last_bit(n: int, width: type):
         for q in (2.5, 50, 90, 97.5):
             assert np.array_equal(response.resampled_percentile(values[order], ranks[draws], q),
                                   np.percentile(values[draws], q, axis=1))
+
+
+@given(st.lists(st.tuples(st.integers(-1, 5), st.one_of(st.floats(0, 7200), st.sampled_from([np.nan, 60.0, 61.5]))),
+                max_size=60))
+def test_grouped_percentiles_are_numpys_for_each_groups_values_alone_to_the_last_bit(rows):
+    """Six groups' values (NaN, code -1: counted in none; spread, and ties) in one pass: each group's count and
+    percentiles are those np.percentile gives its values alone."""
+    codes = np.array([c for c, _ in rows], dtype=np.intp)
+    values = np.array([v for _, v in rows], dtype=float)
+    qs = (2.5, 50, 90, 97.5)
+    n, found = response.grouped_percentiles(values, codes, 6, qs)
+    for group in range(6):
+        own = values[(codes == group) & ~np.isnan(values)]
+        assert n[group] == own.size
+        want = np.percentile(own, qs) if own.size else np.full(len(qs), np.nan)
+        assert np.array_equal(found[:, group], want, equal_nan=True), group

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -35,11 +36,12 @@ def activity_figures(mine: pd.DataFrame) -> dict[str, Any] | None:
         elif key == "licences":
             out[key] = _licences(mine[rows])
         else:
-            out[key] = _whole(mine["quantity"][rows].sum())
+            # Summed exactly: the same total whether summed alone or among other stations' rows (side by side).
+            out[key] = whole(math.fsum(mine["quantity"][rows].dropna()))
     return out
 
 
-def _whole(total: float) -> int | float:
+def whole(total: float) -> int | float:
     """A total as an integer when it is one (3.0 -> 3); a ledger's 1.5 stays 1.5, never cut to 1."""
     return int(total) if float(total).is_integer() else round(float(total), 2)
 
@@ -50,4 +52,4 @@ def _licences(rows: pd.DataFrame) -> dict[str, int]:
     # The content was cleaned as it was read (NFKC, trimmed): b2 and Ｂ2 are B2 here already but for the case.
     kind = rows["content"].astype("string").str.upper().str.extract(pattern)["kind"].fillna("其他")
     totals = rows["quantity"].groupby(kind.to_numpy()).sum()
-    return {k: _whole(v) for k, v in totals.items()}
+    return {k: whole(v) for k, v in totals.items()}

@@ -6,6 +6,7 @@ money in 10,000 yuan (万元), people in persons.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,7 +40,11 @@ def type_counts(incidents: pd.DataFrame) -> pd.Series:
 def by_type(incidents: pd.DataFrame, carried: list[str] | None = None) -> dict[str, int | None]:
     """Incidents by canonical type (起), all six types: None for a type the export cannot hold (not among
     ``carried``, the types its mapping declares; None: every type) and has no record of, never 0."""
-    counts = type_counts(incidents)
+    return typed_counts(type_counts(incidents).to_dict(), carried)
+
+
+def typed_counts(counts: dict[str, int], carried: list[str] | None = None) -> dict[str, int | None]:
+    """Counts by type (起) as :func:`by_type` gives them: None for a type not ``carried`` and not counted."""
     return {kind: None if carried is not None and kind not in carried and not n else int(n)
             for kind, n in counts.items()}
 
@@ -65,7 +70,9 @@ def hourly_counts(incidents: pd.DataFrame) -> pd.Series:
 
 def _total(values: pd.Series, kind) -> Any:
     """A column's sum, or None when no incident of the slice has a value in it (an export without the column)."""
-    return kind(values.sum()) if values.notna().any() else None
+    found = values.dropna()
+    # Summed exactly: the same total whether summed alone or among other stations' rows (side by side).
+    return kind(math.fsum(found)) if len(found) else None
 
 
 def incident_figures(incidents: pd.DataFrame, within_s: int, standard: str | None = None,

@@ -9,6 +9,7 @@ graded with are the same setting. All times are seconds; shares are fractions 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -110,9 +111,34 @@ def resampled_percentile(ordered: np.ndarray, ranks: np.ndarray, q: float) -> np
         selected = np.sort(ranks, axis=1, kind="stable")
     else:
         selected = np.partition(ranks, [below, above], axis=1)
-    low, high = ordered[selected[:, below]], ordered[selected[:, above]]
-    t, step = at - below, high - low
-    return high - step * (1 - t) if t >= 0.5 else low + step * t  # from the nearer end, as numpy interpolates
+    return between(ordered[selected[:, below]], ordered[selected[:, above]], at - below)
+
+
+def grouped_percentiles(values: np.ndarray, codes: np.ndarray, groups: int,
+                        qs: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's count of values and its ``qs`` percentiles (a row per q, NaN for a group without values), to
+    the last bit as ``np.percentile`` gives them for the group's values alone: one sort of all the groups' values,
+    then each group's order statistics found by where its values start; NaN values and codes -1 count in none."""
+    kept = ~np.isnan(values) & (codes >= 0)
+    values, codes = values[kept], codes[kept]
+    ordered = values[np.lexsort((values, codes))]
+    n = np.bincount(codes, minlength=groups)
+    start, held = np.cumsum(n) - n, n > 0
+    found = np.full((len(qs), groups), np.nan)
+    last = n[held] - 1
+    for row, q in enumerate(qs):
+        at = last * (q / 100)  # numpy's linear method: the virtual index, then between its neighbours
+        below = np.floor(at).astype(np.intp)
+        found[row, held] = between(ordered[start[held] + below],
+                                   ordered[start[held] + np.minimum(below + 1, last)], at - below)
+    return n, found
+
+
+def between(low: np.ndarray, high: np.ndarray, t: float | np.ndarray) -> np.ndarray:
+    """The point ``t`` (0..1) of the way from ``low`` to ``high``, from the nearer end, as numpy interpolates a
+    percentile (so the last bit is numpy's)."""
+    step = high - low
+    return np.where(np.asarray(t) >= 0.5, high - step * (1 - t), low + step * t)
 
 
 def excluded(seconds: pd.DataFrame, incidents: pd.DataFrame, standard: dict[str, Any]) -> pd.Series:

@@ -17,16 +17,15 @@ from IPython.display import HTML
 
 from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
 from firestats.compute.compare import n_of, value_at
-from firestats.compute.index_figures import by_station, index_figures
 from firestats.compute.response import profile
-from firestats.compute.scoring import load_table
+from firestats.compute.side_by_side import Rules, by_station, side_by_side
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish.html import Markup, heat_table, table, text
 from firestats.publish.paths import safe_name
 from firestats.publish.places_view import PlacesView
 from firestats.request import Options, Request
-from firestats.settings import score_table_name, settings, within_seconds, within_standard
+from firestats.settings import settings, within_standard
 from firestats.store import Dataset, open_report
 from firestats.vocabulary.hierarchy import BRIGADE, levels
 from firestats.wording import overview_title, percentile, share
@@ -39,13 +38,13 @@ RANKED = 10  # a compact overview's rankings: the top and the bottom this many s
 def station_figures(dataset: Dataset, period: Period, total: str = TOTAL, whole: dict[str, Any] | None = None,
                     options: Options = Options(), places: bool = True
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, int | None]]:
-    """Each station's figures of the period, graded as ``options`` say (the detachment's total under ``total``,
-    computed from all its records, so its medians are the detachment's own; ``whole`` when already computed; each
-    station's ``places`` only where they are shown), and each station's incidents the same period a year earlier
-    (None without records)."""
+    """Each station's figures of the period laid side by side (:func:`side_by_side`, graded as ``options`` say, with
+    their places' incidents where they are shown), the detachment's total under ``total`` (computed from all its
+    records, so its medians are the detachment's own; ``whole`` when already computed), and each station's incidents
+    the same period a year earlier (None without records)."""
     stations = stations_in(dataset, period)
-    parts = dataset.by_station()  # each station computed from its own rows: narrowing the whole per station is O(n²)
-    this = {s: compute(parts[s], s, period, options, interval=False, places=places).figures for s in stations}
+    this = side_by_side(dataset.narrow(None, period), stations, by_station, period, Rules.of(dataset, options),
+                        places)
     this[total] = whole or compute(dataset, None, period, options, interval=False).figures
     return this, totals_at(dataset, stations, period.a_year_earlier(), total)
 
@@ -56,17 +55,15 @@ def stations_in(dataset: Dataset, period: Period) -> list[str]:
 
 
 def compact_overview(dataset: Dataset, period: Period, stations: list[str], options: Options = Options()) -> Overview:
-    """The ``stations``' index figures of the period, counted over all their rows at once and graded as ``options``
+    """The ``stations``' figures of the period side by side (its table shows the index view's), graded as ``options``
     say, with the total's from all the detachment's records and, where the settings give brigades, each brigade's
     from its stations' rows; and each station's incidents a year earlier."""
-    mine = dataset.narrow(None, period)
-    counted = (load_table(options.score_table or score_table_name()), dataset.quality.get("standard"),
-               within_seconds())
-    figures = index_figures(mine, stations, by_station, *counted)
-    figures.update(index_figures(mine, [TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index), *counted))
+    mine, rules = dataset.narrow(None, period), Rules.of(dataset, options)
+    figures = side_by_side(mine, stations, by_station, period, rules)
+    figures.update(side_by_side(mine, [TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index), period, rules))
     brigades = {b.name: b.members for b in levels(stations) if b.kind == BRIGADE and b.members}
     brigade_of = {s: name for name, held in brigades.items() for s in held}
-    subtotals = index_figures(mine, brigades, lambda frame: frame["station"].map(brigade_of), *counted)
+    subtotals = side_by_side(mine, brigades, lambda frame: frame["station"].map(brigade_of), period, rules)
     return Overview(period, figures, totals_at(dataset, stations, period.a_year_earlier()), compact=True,
                     brigades=brigades, subtotals=subtotals)
 

@@ -125,20 +125,6 @@ class Dataset:
         counts incidents alone narrowed every table for them."""
         return _mine(self.incidents, "incidents", station, period)
 
-    def by_station(self) -> dict[str, Dataset]:
-        """Every station's records and problem rows of any date, split in one groupby per table (rows in their
-        order, none without a station), each part keeping the quality summary, known years and months: a part
-        narrows to the station's slice as the whole does, in the time of its own rows."""
-        tables = {"problems": self.problems, **self.records()}
-        found: dict[str, dict[str, pd.DataFrame]] = {}
-        for family, frame in tables.items():
-            if "station" in frame:
-                for station, rows in frame.groupby("station", sort=False, observed=True):
-                    found.setdefault(str(station), {})[family] = rows
-        return {station: Dataset(quality=self.quality, known=self.known, months=self.months,
-                                 **{family: own.get(family, frame.iloc[:0]) for family, frame in tables.items()})
-                for station, own in found.items()}
-
     def dated(self) -> pd.DataFrame:
         """The station and date of every kept record of any family that has both."""
         return pd.concat([pd.DataFrame({"station": f["station"], "date": f[DATE_COLUMN[family]]})

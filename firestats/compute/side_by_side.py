@@ -32,6 +32,7 @@ from firestats.vocabulary.activities import spec
 # Names each row's group (a station, a brigade) from its frame; NaN: no group's.
 Grouping = Callable[[pd.DataFrame], pd.Series]
 SUMMED = ("rescued", "evacuated")  # people (人): whole numbers, None where no incident of the group has a value
+LOSS = "loss_averted_10k_yuan"  # 万元, to 4 decimals
 SEGMENTS = ("call_processing", "turnout", "travel", "total")  # under the standard's exclusions
 
 
@@ -60,61 +61,112 @@ class Rules:
 
 def side_by_side(mine: Dataset, groups: Iterable[str], group: Grouping, period: Period, rules: Rules,
                  places: bool = False) -> dict[str, dict[str, Any]]:
-    """Each of ``groups``' figures over the period's rows (``mine``, narrowed to it), shaped as compute's: incidents
-    (起) by type, people (人), losses averted (万元), dispatch to arrival (n, median and p90 in s, the share within
-    ``rules.within_s`` 0..1), the segments (n, median, p90 in s), the overall pass rate (0..1, with n; None without
-    assessment records), the activities summed (in each category's unit; None without ledger records), the
-    incidents of each month of the period (and each day, for a month) and, with ``places``, each place's; each
-    group's year (and the period's label, for a part of a year)."""
-    names = list(groups)
-    slot = {name: i for i, name in enumerate(names)}
-    count = len(names)
-    incidents = mine.incidents
-    codes = _codes(group(incidents), slot)
-    when = {"year": period.year, **({"period": period.label} if period.kind != "year" else {})}
-    out = {name: {**when, "incidents": {}, "people": {}, "response": {"segments": {}}} for name in names}
+    """Each of ``groups``' figures over the period's rows (``mine``, narrowed to it), as :meth:`Rows.of` gives
+    them; rows counted by several groupings are made ready once with :class:`Rows`."""
+    return Rows(mine, period, rules, places).of(groups, group)
 
-    totals = np.bincount(codes[codes >= 0], minlength=count)
-    types = _crosstab(codes, pd.Categorical(incidents["type"], categories=INCIDENT_TYPES).codes, count,
-                      len(INCIDENT_TYPES))
-    for i, name in enumerate(names):
-        out[name]["incidents"] = {"total": int(totals[i]),
-                                  "by_type": typed_counts(dict(zip(INCIDENT_TYPES, types[i].tolist())), rules.carried)}
-    for column in SUMMED:
-        for name, total in zip(names, _sums(_floats(incidents[column]), codes, count)):
-            out[name]["people"][column] = None if total is None else int(total)
-    for name, total in zip(names, _sums(_floats(incidents["loss_averted_10k_yuan"]), codes, count)):
-        out[name]["loss_averted_10k_yuan"] = None if total is None else round(total, 4)
 
-    seconds = segment_seconds(incidents)
-    dispatch = seconds["dispatch_to_arrival"].to_numpy(dtype=float)
-    n, (median, p90) = grouped_percentiles(dispatch, codes, count, (50, 90))
-    within = np.bincount(codes[(dispatch <= rules.within_s) & (codes >= 0)], minlength=count)
-    for i, name in enumerate(names):
-        out[name]["response"]["dispatch_to_arrival"] = {**_summary(n[i], median[i], p90[i]),
-                                                        "within_share": int(within[i]) / int(n[i]) if n[i] else None}
-    counted = np.where(excluded(seconds, incidents, profile(rules.standard)).to_numpy(), -1, codes)
-    for segment in SEGMENTS:
-        n, (median, p90) = grouped_percentiles(seconds[segment].to_numpy(dtype=float), counted, count, (50, 90))
+class Rows:
+    """A period's rows made ready once to be counted by any grouping (stations, their total, brigades): each
+    incident's type, people and losses, seconds (and whether the standard leaves it out), month, day and place;
+    the results scored; each ledger row's category among those summed."""
+
+    def __init__(self, mine: Dataset, period: Period, rules: Rules, places: bool = False) -> None:
+        incidents, self.mine, self.period, self.rules = mine.incidents, mine, period, rules
+        self.types = _among(incidents["type"], {kind: i for i, kind in enumerate(INCIDENT_TYPES)})
+        self.sums = {column: _floats(incidents[column]) for column in (*SUMMED, LOSS)}
+        seconds = segment_seconds(incidents)
+        self.seconds = {name: seconds[name].to_numpy(dtype=float) for name in ("dispatch_to_arrival", *SEGMENTS)}
+        self.excluded = excluded(seconds, incidents, profile(rules.standard)).to_numpy()
+        received = incidents["received_at"].dt
+        self.dated = {"monthly": (received.month.to_numpy(), list(period.months))}
+        if period.kind == "month":
+            self.dated["daily"] = (received.day.to_numpy(), list(range(1, period.days + 1)))
+        self.places = pd.factorize(place_of(incidents)) if places else None
+        assessments = mine.assessments
+        self.scored = score(assessments, rules.table) if len(assessments) else assessments
+        self.present = self.scored[self.scored["status"] == PRESENT] if len(assessments) else assessments
+        self.summed = [c["figure"] for c in spec()["categories"].values() if c["figure"] not in (*LISTED, "licences")]
+        category = {name: self.summed.index(c["figure"]) for name, c in spec()["categories"].items()
+                    if c["figure"] in self.summed}
+        activities = mine.activities
+        self.category = _among(activities["category"], category) if len(activities) else np.zeros(0, np.intp)
+        self.quantity = _floats(activities["quantity"]) if len(activities) else np.zeros(0)
+
+    def of(self, groups: Iterable[str], group: Grouping) -> dict[str, dict[str, Any]]:
+        """Each of ``groups``' figures (``group`` names each row's), shaped as compute's: incidents (起) by type,
+        people (人), losses averted (万元), dispatch to arrival (n, median and p90 in s, the share within
+        ``rules.within_s`` 0..1), the segments under the standard (n, median, p90 in s), the overall pass rate (0..1,
+        with n; None without assessment records), the activities summed (in each category's unit; None without
+        ledger records), the incidents of each month of the period (and each day, for a month) and, where made
+        ready, each place's; each group's year (and the period's label, for a part of a year)."""
+        names = list(groups)
+        slot = {name: i for i, name in enumerate(names)}
+        count, rules = len(names), self.rules
+        codes = _among(group(self.mine.incidents), slot)
+        period = self.period
+        when = {"year": period.year, **({"period": period.label} if period.kind != "year" else {})}
+        out = {name: {**when, "incidents": {}, "people": {}, "response": {"segments": {}}} for name in names}
+
+        totals = np.bincount(codes[codes >= 0], minlength=count)
+        types = _crosstab(codes, self.types, count, len(INCIDENT_TYPES))
+        sums = {column: _sums(values, codes, count) for column, values in self.sums.items()}
+        dispatch = self.seconds["dispatch_to_arrival"]
+        n, (median, p90) = grouped_percentiles(dispatch, codes, count, (50, 90))
+        within = np.bincount(codes[(dispatch <= rules.within_s) & (codes >= 0)], minlength=count)
         for i, name in enumerate(names):
-            out[name]["response"]["segments"][segment] = _summary(n[i], median[i], p90[i])
+            figures, typed = out[name], dict(zip(INCIDENT_TYPES, types[i].tolist()))
+            figures["incidents"] = {"total": int(totals[i]), "by_type": typed_counts(typed, rules.carried)}
+            figures["people"] = {column: None if sums[column][i] is None else int(sums[column][i]) for column in SUMMED}
+            figures[LOSS] = None if sums[LOSS][i] is None else round(sums[LOSS][i], 4)
+            figures["response"]["dispatch_to_arrival"] = {
+                **_summary(n[i], median[i], p90[i]), "within_share": int(within[i]) / int(n[i]) if n[i] else None}
+        counted = np.where(self.excluded, -1, codes)
+        for segment in SEGMENTS:
+            n, (median, p90) = grouped_percentiles(self.seconds[segment], counted, count, (50, 90))
+            for i, name in enumerate(names):
+                out[name]["response"]["segments"][segment] = _summary(n[i], median[i], p90[i])
 
-    for name, figures in _assessments(mine.assessments, names, group, rules.table).items():
-        out[name]["assessments"] = figures
-    for name, figures in _activities(mine.activities, names, group, slot).items():
-        out[name]["activities"] = figures
-    months = incidents["received_at"].dt.month.to_numpy()
-    _counted_by(out, "monthly", codes, months, period.months)
-    if period.kind == "month":
-        _counted_by(out, "daily", codes, incidents["received_at"].dt.day.to_numpy(), range(1, period.days + 1))
-    if places:
-        _places(out, codes, place_of(incidents))
-    return out
+        for name, figures in zip(names, self._assessments(names, group)):
+            out[name]["assessments"] = figures
+        for name, figures in zip(names, self._activities(names, group, slot)):
+            out[name]["activities"] = figures
+        for key, (values, shown) in self.dated.items():
+            matrix = _crosstab(codes, values.astype(np.intp), count, max(shown) + 1)
+            for i, name in enumerate(names):
+                out[name][key] = {v: int(matrix[i, v]) for v in shown}
+        if self.places is not None:
+            _places(out, codes, *self.places)
+        return out
+
+    def _assessments(self, names: list[str], group: Grouping) -> list[dict[str, Any] | None]:
+        """Each group's overall rates of its scored results (pass and excellent 0..1, mean points), None for a group
+        without assessment records."""
+        if self.scored.empty:
+            return [None] * len(names)
+        present = self.present
+        rates = _rates_by(present, group(present), self.rules.table) if len(present) else {}
+        rated = set(group(self.scored).dropna())
+        return [{"overall": rates.get(name) or _rates_of(0, 0, 0, 0.0)} if name in rated else None for name in names]
+
+    def _activities(self, names: list[str], group: Grouping, slot: dict[str, int]) -> list[dict[str, Any] | None]:
+        """Each group's ledger totals by category (in its unit; 0 for a category it logged nothing of), None for a
+        group without ledger records: the totals alone, not the lists and licences no side-by-side table shows."""
+        if not len(self.quantity):
+            return [None] * len(names)
+        codes = _among(group(self.mine.activities), slot)
+        logged = np.bincount(codes[codes >= 0], minlength=len(names))
+        totals = {key: _sums(self.quantity, np.where(self.category == k, codes, -1), len(names))
+                  for k, key in enumerate(self.summed)}
+        return [{key: whole(summed[i] or 0.0) for key, summed in totals.items()} if logged[i] else None
+                for i in range(len(names))]
 
 
-def _codes(groups: pd.Series, slot: dict[str, int]) -> np.ndarray:
-    """Each row's group as its place among the groups, -1 for a row of none."""
-    return groups.map(slot).fillna(-1).to_numpy(dtype=np.intp)
+def _among(values: pd.Series, slot: dict[str, int]) -> np.ndarray:
+    """Each value's place in ``slot``, -1 for a value not in it or missing: the distinct values looked up once."""
+    found, distinct = pd.factorize(values)
+    lookup = np.array([slot.get(value, -1) for value in distinct] + [-1], dtype=np.intp)  # the last: a missing one
+    return lookup[found]
 
 
 def _floats(values: pd.Series) -> np.ndarray:
@@ -143,50 +195,9 @@ def _summary(n: int, median: float, p90: float) -> dict[str, Any]:
     return {"n": int(n), "median_s": float(median) if n else None, "p90_s": float(p90) if n else None}
 
 
-def _assessments(assessments: pd.DataFrame, names: list[str], group: Grouping,
-                 table: ScoreTable) -> dict[str, dict[str, Any] | None]:
-    """Each group's overall rates of its scored results (pass and excellent 0..1, mean points), None for a group
-    without assessment records."""
-    if assessments.empty:
-        return dict.fromkeys(names)
-    scored = score(assessments, table)
-    present = scored[scored["status"] == PRESENT]
-    rates = _rates_by(present, group(present), table) if len(present) else {}
-    rated = set(group(assessments).dropna())
-    return {name: {"overall": rates.get(name) or _rates_of(0, 0, 0, 0.0)} if name in rated else None
-            for name in names}
-
-
-def _activities(activities: pd.DataFrame, names: list[str], group: Grouping,
-                slot: dict[str, int]) -> dict[str, dict[str, Any] | None]:
-    """Each group's ledger totals by category (in its unit; 0 for a category it logged nothing of), None for a group
-    without ledger records: the totals alone, not the lists and licences no side-by-side table shows."""
-    if activities.empty:
-        return dict.fromkeys(names)
-    codes = _codes(group(activities), slot)
-    logged = np.bincount(codes[codes >= 0], minlength=len(names))
-    categories = activities["category"].to_numpy(dtype=object, na_value=None)
-    quantity = _floats(activities["quantity"])
-    totals = {category["figure"]: _sums(quantity, np.where(categories == name, codes, -1), len(names))
-              for name, category in spec()["categories"].items()
-              if category["figure"] not in LISTED and category["figure"] != "licences"}
-    return {name: {key: whole(summed[i] or 0.0) for key, summed in totals.items()} if logged[i] else None
-            for i, name in enumerate(names)}
-
-
-def _counted_by(out: dict[str, dict[str, Any]], key: str, codes: np.ndarray, values: np.ndarray,
-                shown: Iterable[int]) -> None:
-    """Each group's incidents by ``values`` (a month, a day), for each of ``shown``, under ``key``."""
-    shown = list(shown)
-    width = max(shown) + 1
-    matrix = _crosstab(codes, np.where(np.isnan(values.astype(float)), -1, values).astype(np.intp), len(out), width)
-    for i, figures in enumerate(out.values()):
-        figures[key] = {int(v): int(matrix[i, v]) for v in shown}
-
-
-def _places(out: dict[str, dict[str, Any]], codes: np.ndarray, places: pd.Series) -> None:
-    """Each group's incidents by place, busiest first and 未识别 last, as a station's place figures list them."""
-    kinds, found = pd.factorize(places)
+def _places(out: dict[str, dict[str, Any]], codes: np.ndarray, kinds: np.ndarray, found: pd.Index) -> None:
+    """Each group's incidents by place (each row's ``kinds`` among the places ``found``), busiest first and 未识别
+    last, as a station's place figures list them."""
     matrix = _crosstab(codes, kinds, len(out), len(found))
     written = {place: redact(place) for place in found}  # ordered by their own names, then redacted, as compute's
     for i, figures in enumerate(out.values()):

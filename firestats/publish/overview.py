@@ -18,7 +18,7 @@ from IPython.display import HTML
 from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
 from firestats.compute.compare import n_of, value_at
 from firestats.compute.response import profile
-from firestats.compute.side_by_side import Rules, by_station, side_by_side
+from firestats.compute.side_by_side import Rows, Rules, by_station, side_by_side
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish.html import Markup, heat_table, table, text
@@ -58,12 +58,12 @@ def compact_overview(dataset: Dataset, period: Period, stations: list[str], opti
     """The ``stations``' figures of the period side by side (its table shows the index view's), graded as ``options``
     say, with the total's from all the detachment's records and, where the settings give brigades, each brigade's
     from its stations' rows; and each station's incidents a year earlier."""
-    mine, rules = dataset.narrow(None, period), Rules.of(dataset, options)
-    figures = side_by_side(mine, stations, by_station, period, rules)
-    figures.update(side_by_side(mine, [TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index), period, rules))
+    rows = Rows(dataset.narrow(None, period), period, Rules.of(dataset, options))
+    figures = rows.of(stations, by_station)
+    figures.update(rows.of([TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index)))
     brigades = {b.name: b.members for b in levels(stations) if b.kind == BRIGADE and b.members}
     brigade_of = {s: name for name, held in brigades.items() for s in held}
-    subtotals = side_by_side(mine, brigades, lambda frame: frame["station"].map(brigade_of), period, rules)
+    subtotals = rows.of(brigades, lambda frame: frame["station"].map(brigade_of))
     return Overview(period, figures, totals_at(dataset, stations, period.a_year_earlier()), compact=True,
                     brigades=brigades, subtotals=subtotals)
 

@@ -43,24 +43,31 @@ def profile(name: str | None) -> dict[str, Any]:
 def segment_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
     """Each incident's response segments in seconds; NaN where a time is missing, out of order
     (a negative segment), over a day, or the arrival is flagged as before dispatch or call."""
-    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
-    raw = _raw_seconds(incidents)
-    return raw.where((raw >= 0) & (raw < _DAY_S)).mask(flagged, axis=0)
+    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].to_numpy(dtype=bool)
+    kept = {}
+    for name, seconds in _raw_seconds(incidents).items():
+        kept[name] = np.where((seconds >= 0) & (seconds < _DAY_S) & ~flagged, seconds, np.nan)
+    return pd.DataFrame(kept, index=incidents.index)
 
 
 def out_of_order(incidents: pd.DataFrame) -> pd.Series:
     """Incidents whose sequence of events is out of order: a step recorded before the one it follows (a negative
     segment), or an arrival flagged before its dispatch or call."""
-    return (_raw_seconds(incidents) < 0).any(axis=1) | incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
+    negative = np.logical_or.reduce([seconds < 0 for seconds in _raw_seconds(incidents).values()])
+    return pd.Series(negative | incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].to_numpy(dtype=bool), index=incidents.index)
 
 
-def _raw_seconds(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Each segment's seconds as the times give them, negative or missing as they are."""
+def _raw_seconds(incidents: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each segment's seconds as the times give them, negative or missing (NaN) as they are: in numpy, as pandas
+    subtracts and divides them (nanoseconds over 10⁹), without a frame built per segment."""
     # Data prepared before unit times were kept: the incident's own times are the first unit's.
-    times = incidents.assign(**{unit: incidents[own] for own, unit in FIRST_UNIT_TIMES.items()
-                                if unit not in incidents.columns})
-    return pd.DataFrame({name: (times[end] - times[start]).dt.total_seconds()
-                         for name, (start, end) in SEGMENTS.items()}, index=incidents.index)
+    own = {unit: time for time, unit in FIRST_UNIT_TIMES.items() if unit not in incidents.columns}
+    times = {column: incidents[own.get(column, column)].to_numpy(dtype="datetime64[ns]")
+             for column in {time for pair in SEGMENTS.values() for time in pair}}
+    # Subtracted as whole nanoseconds (a time since 1970 has more of them than a float holds exactly), then divided.
+    return {name: np.where(np.isnat(times[start]) | np.isnat(times[end]), np.nan,
+                           (times[end].view(np.int64) - times[start].view(np.int64)) / 1_000_000_000)
+            for name, (start, end) in SEGMENTS.items()}
 
 
 def recorded(incidents: pd.DataFrame) -> list[str]:

@@ -15,6 +15,7 @@ from firestats.ingest.mapping import parse_mapping
 from firestats.periods import Period
 from firestats.schema import FLAG_ARRIVAL_BEFORE_DISPATCH
 from firestats.settings import settings
+from firestats.store import load
 from firestats.store.preparation import build
 
 UNITS = {"name": "units", "fold_units": True, "standard": "nfpa1710", "fields": {
@@ -166,3 +167,23 @@ def test_grouped_percentiles_are_numpys_for_each_groups_values_alone_to_the_last
         assert n[group] == own.size
         want = np.percentile(own, qs) if own.size else np.full(len(qs), np.nan)
         assert np.array_equal(found[:, group], want, equal_nan=True), group
+
+
+def test_segment_seconds_are_pandas_differences_of_the_times_to_the_last_bit(prepared):
+    """Each segment is pandas' seconds between its two times (nanoseconds over 10⁹), NaN where a time is missing,
+    negative, a day or more (an arrival a whole day after its call), or the arrival flagged; and an incident out of
+    order is one with a negative segment or the flag."""
+    incidents = load(prepared).incidents
+    arrived, dispatched, at = incidents["arrived_at"], incidents["dispatched_at"], incidents.index
+    arrived = arrived.mask(at % 7 == 0).mask(at % 13 == 1, incidents["received_at"] + pd.Timedelta(days=1))
+    dispatched = dispatched.mask(at % 11 == 0, arrived + pd.Timedelta(seconds=1.5))  # after its arrival
+    incidents = incidents.assign(arrived_at=arrived, dispatched_at=dispatched)
+    flagged = incidents[FLAG_ARRIVAL_BEFORE_DISPATCH].astype(bool)
+    got, raw = response.segment_seconds(incidents), {}
+    for name, (start, end) in response.SEGMENTS.items():
+        raw[name] = (incidents[end] - incidents[start]).dt.total_seconds()
+        want = raw[name].where((raw[name] >= 0) & (raw[name] < 86_400) & ~flagged)
+        assert np.array_equal(got[name].to_numpy(), want.to_numpy(), equal_nan=True), name
+    assert got["dispatch_to_arrival"].isna().sum() > len(incidents) / 7
+    negative = pd.DataFrame(raw).lt(0).any(axis=1)
+    assert negative.any() and response.out_of_order(incidents).equals(negative | flagged)

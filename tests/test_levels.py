@@ -4,6 +4,7 @@ where it is not (medians, rates), never an average of the stations'."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from firestats.compute.station import compute, of_request
@@ -83,6 +84,22 @@ def test_the_years_behind_a_figure_are_each_years_own(data, truth):
     assert table["incidents.total"].to_dict() == mine.groupby(mine["received_at"].dt.year).size().to_dict()
     assert list(table.index) == [2023, 2024, 2025]  # the store's years, up to five
     assert list(years_behind(data, "城东站", Period(2024), most=1).index) == [2024]
+
+
+@pytest.mark.parametrize("who", ["城西站", ("城东站", "城南站"), None], ids=["station", "brigade", "detachment"])
+def test_each_year_behind_is_that_years_own_compute(data, who):
+    """Counted side by side, one group a year, each year's trend figures are its own compute's to the last bit."""
+    from firestats.catalogue import shown_in
+    from firestats.compute.compare import value_at
+    from firestats.compute.trend import years_behind
+
+    for period in (Period(2025), Period(2025, "quarter", 2)):
+        table = years_behind(data, who, period)
+        assert list(table.index) == [2023, 2024, 2025]
+        for year, row in table.iterrows():
+            own = compute(data, who, period.in_year(year), interval=False).figures
+            want = {e.key: value_at(own, e.key) for e in shown_in("trend")}
+            assert {k: None if pd.isna(v) else v for k, v in row.items()} == want, (period, year)
 
 
 @pytest.mark.parametrize("values, moved", [([5, 4, 3], -3), ([1, 2, 3, 4], 4), ([5, 4], 0), ([3, 1, 2, 3], 3),

@@ -7,11 +7,13 @@ import operator
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
-from firestats.compute.station import StationYear, compute
+from firestats.compute.side_by_side import Grouping, Rows, Rules
+from firestats.compute.station import StationYear
 from firestats.periods import TREND_YEARS, Period
 from firestats.request import Options
 from firestats.store import Dataset
@@ -24,20 +26,29 @@ def years_behind(dataset: Dataset, station: str | Collection[str] | None, period
     """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
     the last ``most`` years up to ``period``'s, one row per year with records in that period (index: year), graded
     as ``options`` say (the report's score table); those of ``known`` (a report's own period and a year earlier's,
-    already computed) are not computed again."""
+    already computed) are not computed again, the others counted side by side, each year its own group."""
     first = period.year - most + 1
     held = dataset.years_held(station, range(first, period.year + 1))
-    computed = {it.period.year: it.figures for it in known if it is not None and it.period == period.in_year(it.year)}
-    rows = {}
-    for year in sorted(held):
-        figures = computed.get(year)
-        if figures is None:
-            found = compute(dataset, station, period.in_year(year), options, interval=False, places=False)
-            if found.data.is_empty():  # records that year, none in its period: no row, never a row of zeros
-                continue
-            figures = found.figures
-        rows[year] = {e.key: value_at(figures, e.key) for e in shown_in("trend")}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
+    computed = {it.period.year: it.figures for it in known
+                if it is not None and it.period == period.in_year(it.year) and it.period.year in held}
+    wanted = sorted(held - set(computed))
+    if wanted:
+        rows = Rows(dataset.narrow(station, wanted), period, Rules.of(dataset, options))
+        for year, figures in rows.of(wanted, _year_in(period, wanted)).items():
+            if figures["incidents"]["total"] or figures["assessments"] or figures["activities"]:
+                computed[year] = figures  # records that year, none in its period: no row, never a row of zeros
+    return pd.DataFrame.from_dict({year: {e.key: value_at(computed[year], e.key) for e in shown_in("trend")}
+                                   for year in sorted(computed)}, orient="index").rename_axis("year")
+
+
+def _year_in(period: Period, years: list[int]) -> Grouping:
+    """Each row's year where its date falls in the same period of one of ``years`` (NaN elsewhere): a trend's
+    groups."""
+    def group(frame: pd.DataFrame) -> pd.Series:
+        dates = frame["received_at" if "received_at" in frame else "date"]
+        inside = np.logical_or.reduce([period.in_year(year).contains(dates).to_numpy() for year in years])
+        return dates.dt.year.where(inside)
+    return group
 
 
 def steady(values: pd.Series, alike: Callable[[Any, Any], bool] = operator.eq) -> int:

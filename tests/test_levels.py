@@ -176,3 +176,17 @@ def test_each_members_change_on_a_year_earlier_is_its_own_count_and_per_cent(pre
         now, last = station["incidents"], station["last"]
         assert last, station  # the sample holds every station's year before
         assert rows[station["station"]][4:6] == [f"{now - last:+d}", f"{(now - last) / last:+.1%}"], station
+
+
+@pytest.mark.parametrize("who", ["城西站", ("城东站", "城南站"), None], ids=["station", "brigade", "detachment"])
+def test_a_period_compared_with_is_its_own_compute_and_none_without_records(data, who):
+    """A year earlier and the period before, counted side by side, are their own computes value for value; a period
+    without records is None, nothing to compare with."""
+    from test_overview import assert_as_computed
+
+    from firestats.compute.side_by_side import compared
+    from firestats.request import Options
+
+    for period in (Period(2024), Period(2025, "quarter", 1), Period(2024, "month", 12)):
+        assert_as_computed(compared(data, who, period, Options()), compute(data, who, period).figures, str(period))
+    assert compared(data, who, Period(2022), Options()) is None

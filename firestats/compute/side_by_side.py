@@ -7,7 +7,7 @@ each group's figures are, value for value, those :func:`firestats.compute.statio
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,17 @@ def by_station(frame: pd.DataFrame) -> pd.Series:
     return frame["station"]
 
 
+def as_one(name: str) -> Grouping:
+    """Every row in one group, ``name``: a total's rows."""
+    return lambda frame: pd.Series(name, index=frame.index)
+
+
+def has_records(figures: dict[str, Any]) -> bool:
+    """Whether a group's figures rest on any record (an incident, an assessment or a ledger row): a period without
+    is no row of zeros and nothing to compare with."""
+    return bool(figures["incidents"]["total"] or figures["assessments"] or figures["activities"])
+
+
 @dataclass(frozen=True)
 class Rules:
     """What groups are held against, as compute holds a station: the score table, the response standard (a
@@ -64,6 +75,14 @@ def side_by_side(mine: Dataset, groups: Iterable[str], group: Grouping, period: 
     """Each of ``groups``' figures over the period's rows (``mine``, narrowed to it), as :meth:`Rows.of` gives
     them; rows counted by several groupings are made ready once with :class:`Rows`."""
     return Rows(mine, period, rules, places).of(groups, group)
+
+
+def compared(dataset: Dataset, station: str | Collection[str] | None, period: Period,
+             options: Options) -> dict[str, Any] | None:
+    """A station's (several's, every one's) figures of another period, to compare with (a year earlier, the period
+    before): as :meth:`Rows.of` gives them, graded as ``options`` say; None without records in it."""
+    figures = Rows(dataset.narrow(station, period), period, Rules.of(dataset, options)).of([""], as_one(""))[""]
+    return figures if has_records(figures) else None
 
 
 class Rows:

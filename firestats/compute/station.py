@@ -113,17 +113,16 @@ class StationYear:
 
 
 def compute(dataset: Dataset, station: str | Collection[str] | None, period: Period, options: Options = Options(),
-            interval: bool = True, places: bool = True) -> StationYear:
+            interval: bool = True) -> StationYear:
     """Narrow the data to a station's year (or a half, quarter or month of it) and compute every figure of it.
 
     ``station`` is the canonical name (None: every station, the detachment's own figures; several: a level's,
     see :func:`of_request`); names
     are masked (张*三) unless ``options.show_names``; results are graded with ``options.score_table``
     (default: the settings'). A period shorter than a year adds its label to the figures (``period``:
-    2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): a
-    comparison and the overview show none, and a detachment's bootstraps took half of its overview's time.
-    Without ``places`` the figures have no ``places``: a period compared with or a year behind is shown by its
-    headline figures alone, and its places narrowed two more periods of the store.
+    2024-Q1). Without ``interval`` the response segments' p90s have no bootstrap interval (None): the overview
+    shows none, and a detachment's bootstraps took half of its overview's time. A period compared with, a year
+    behind and a station beside others are counted side by side instead (:mod:`firestats.compute.side_by_side`).
     """
     mine = dataset.narrow(station, period)
     table = load_table(options.score_table or score_table_name())
@@ -140,7 +139,7 @@ def compute(dataset: Dataset, station: str | Collection[str] | None, period: Per
         "rows": row_accounting(mine),
         "assessments": training_figures(scored, table, options.show_names),
         "activities": activity_figures(mine.activities),
-        **({"places": _places(dataset, mine, station, period)} if places else {}),
+        "places": _places(dataset, mine, station, period),
     })
     return StationYear(station, period, figures, mine, table)
 
@@ -190,12 +189,11 @@ def reported(dataset: Dataset, request: Request) -> StationYear:
     return mine
 
 
-def of_request(dataset: Dataset, request: Request, period: Period, interval: bool = True,
-               places: bool = True) -> StationYear:
-    """A resolved request's figures of ``period`` (its own, a year earlier's …), as :func:`compute`: its station's,
-    or its level's computed over every row of its members (a median of all their incidents, a pass rate over all
-    their results, never an average of the stations'), named by the level."""
-    year = compute(dataset, whose(request, dataset.station_years()), period, request.options, interval, places)
+def of_request(dataset: Dataset, request: Request, period: Period) -> StationYear:
+    """A resolved request's figures of ``period``, as :func:`compute`: its station's, or its level's computed over
+    every row of its members (a median of all their incidents, a pass rate over all their results, never an average
+    of the stations'), named by the level."""
+    year = compute(dataset, whose(request, dataset.station_years()), period, request.options)
     if request.level is None:
         return year
     return replace(year, station=request.station, figures={**year.figures, "station": request.station})

@@ -4,7 +4,7 @@ data holds, up to five, and where a figure has moved one way year after year."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -12,8 +12,7 @@ import pandas as pd
 
 from firestats.catalogue import shown_in
 from firestats.compute.compare import value_at
-from firestats.compute.side_by_side import Grouping, Rows, Rules
-from firestats.compute.station import StationYear
+from firestats.compute.side_by_side import Grouping, Rows, Rules, has_records
 from firestats.periods import TREND_YEARS, Period
 from firestats.request import Options
 from firestats.store import Dataset
@@ -22,23 +21,23 @@ STEADY = 3  # a move is stated when it held over at least this many years (近�
 
 
 def years_behind(dataset: Dataset, station: str | Collection[str] | None, period: Period, options: Options = Options(),
-                 most: int = TREND_YEARS, known: Iterable[StationYear | None] = ()) -> pd.DataFrame:
+                 most: int = TREND_YEARS, known: dict[int, dict[str, Any] | None] | None = None) -> pd.DataFrame:
     """The catalogue's trend figures (counts, persons, 万元, seconds, shares 0..1) for the same period of each of
     the last ``most`` years up to ``period``'s, one row per year with records in that period (index: year), graded
-    as ``options`` say (the report's score table); those of ``known`` (a report's own period and a year earlier's,
-    already computed) are not computed again, the others counted side by side, each year its own group."""
+    as ``options`` say (the report's score table); the years ``known`` (a report's own period and a year earlier's,
+    already computed: their figures, None without records) are not computed again, the others counted side by side,
+    each year its own group."""
     first = period.year - most + 1
     held = dataset.years_held(station, range(first, period.year + 1))
-    computed = {it.period.year: it.figures for it in known
-                if it is not None and it.period == period.in_year(it.year) and it.period.year in held}
+    computed = {year: figures for year, figures in (known or {}).items() if year in held}
     wanted = sorted(held - set(computed))
     if wanted:
         rows = Rows(dataset.narrow(station, wanted), period, Rules.of(dataset, options))
-        for year, figures in rows.of(wanted, _year_in(period, wanted)).items():
-            if figures["incidents"]["total"] or figures["assessments"] or figures["activities"]:
-                computed[year] = figures  # records that year, none in its period: no row, never a row of zeros
-    return pd.DataFrame.from_dict({year: {e.key: value_at(computed[year], e.key) for e in shown_in("trend")}
-                                   for year in sorted(computed)}, orient="index").rename_axis("year")
+        computed.update(rows.of(wanted, _year_in(period, wanted)))
+    # A year with records, none in its period: no row, never a row of zeros.
+    return pd.DataFrame.from_dict({year: {e.key: value_at(figures, e.key) for e in shown_in("trend")}
+                                   for year, figures in sorted(computed.items()) if figures and has_records(figures)},
+                                  orient="index").rename_axis("year")
 
 
 def _year_in(period: Period, years: list[int]) -> Grouping:

@@ -18,7 +18,7 @@ from IPython.display import HTML
 from firestats.catalogue import heading, shown_in, table_heading, term, unit_of
 from firestats.compute.compare import n_of, value_at
 from firestats.compute.response import profile
-from firestats.compute.side_by_side import Rows, Rules, by_station, side_by_side
+from firestats.compute.side_by_side import Rows, Rules, as_one, by_station, side_by_side
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish.html import Markup, heat_table, table, text
@@ -60,7 +60,7 @@ def compact_overview(dataset: Dataset, period: Period, stations: list[str], opti
     from its stations' rows; and each station's incidents a year earlier."""
     rows = Rows(dataset.narrow(None, period), period, Rules.of(dataset, options))
     figures = rows.of(stations, by_station)
-    figures.update(rows.of([TOTAL], lambda frame: pd.Series(TOTAL, index=frame.index)))
+    figures.update(rows.of([TOTAL], as_one(TOTAL)))
     brigades = {b.name: b.members for b in levels(stations) if b.kind == BRIGADE and b.members}
     brigade_of = {s: name for name, held in brigades.items() for s in held}
     subtotals = rows.of(brigades, lambda frame: frame["station"].map(brigade_of))

@@ -32,7 +32,8 @@ from firestats.compute import compare, findings
 from firestats.compute.assessments import KINDS
 from firestats.compute.figures import Figures
 from firestats.compute.response import NEEDS, recorded
-from firestats.compute.station import StationYear, of_request, reported, year_to_date
+from firestats.compute.side_by_side import compared
+from firestats.compute.station import StationYear, reported, year_to_date
 from firestats.compute.trend import years_behind
 from firestats.ingest.stations import full_name
 from firestats.periods import Period
@@ -67,8 +68,8 @@ class StationReport:
 
     request: Request  # resolved: the station as the store names it
     this: StationYear
-    last: StationYear | None = None  # the same period a year earlier (同比); None when it has no records
-    before: StationYear | None = None  # the period just before (环比) of a half, quarter or month; None without records
+    last: dict[str, Any] | None = None  # the figures a year earlier (同比, side_by_side.compared); None without records
+    before: dict[str, Any] | None = None  # the period just before's (环比) of a half, quarter or month; None without
     year_to_date: int | None = None  # incidents from 1 January to the period's end; None for a year or a first part
     years: pd.DataFrame | None = None  # the trend figures of the same period in each year behind it (compute.trend)
     level: Level | None = None  # a level's report (支队, 大队): the level, whose stations' records it is of
@@ -251,8 +252,8 @@ class StationReport:
             "named": self.this.notable.named,
             "problems": self._problems(),
             "compared": [{"kind": kind, "name": at.name, "this": self.typed.incidents.total,
-                          "total": None if other is None else other.typed.incidents.total,
-                          "rows": compare.year_on_year(self.figures, other and other.figures)}
+                          "total": None if other is None else other["incidents"]["total"],
+                          "rows": compare.year_on_year(self.figures, other)}
                          for kind, at, other in self._others()],
             "trend": named_moves(self.years),
             "year_to_date": None if self.year_to_date is None else {
@@ -293,7 +294,7 @@ class StationReport:
         """A table's column headings by their names in the catalogue, in the station's language."""
         return [table_heading(name, self.language) for name in names]
 
-    def _others(self) -> list[tuple[str, Period, StationYear | None]]:
+    def _others(self) -> list[tuple[str, Period, dict[str, Any] | None]]:
         """The periods compared with: the same a year earlier (同比) and, for a part of a year, the one before
         (环比)."""
         others = [("同比", self.period.a_year_earlier(), self.last)]
@@ -308,8 +309,8 @@ class StationReport:
         month also the period before (环比)."""
         return HTML("".join(self._comparison(other, when, kind) for kind, when, other in self._others()))
 
-    def _comparison(self, other: StationYear | None, when: Period, kind: str) -> str:
-        rows = compare.year_on_year(self.figures, other and other.figures, self.language)
+    def _comparison(self, other: dict[str, Any] | None, when: Period, kind: str) -> str:
+        rows = compare.year_on_year(self.figures, other, self.language)
         if rows is None:
             return f'<p class="fs-note">无{when.name}{"同期" if kind == "同比" else ""}数据，不作{kind}比较。</p>'
         body = [[r["label"], value_in(r["this"], r["unit"]), value_in(r["last"], r["unit"]),
@@ -322,7 +323,7 @@ class StationReport:
 
     def monthly_compare_chart(self) -> HTML:
         """Incidents per month, this year against last."""
-        last = None if self.last is None else _series(self.last.typed.monthly, "month")
+        last = None if self.last is None else _series(self.last["monthly"], "month")
         return chart(charts.monthly_compare(_series(self.typed.monthly, "month"), last, self.year),
                      "各月接处警同比")
 
@@ -435,16 +436,13 @@ def station_report(request: Request) -> StationReport:
     """
     request, dataset = open_report(request)  # this station's (or level's stations') years alone
     this = reported(dataset, request)
-
-    def other(at: Period) -> StationYear | None:
-        found = of_request(dataset, request, at, interval=False, places=False)
-        return None if found.data.is_empty() else found
-
-    when, last = request.period, other(request.period.a_year_earlier())
-    held = dataset.station_years()
+    when, held = request.period, dataset.station_years()
     level = None if request.level is None else level_of(request.level, request.station, held)
     stations = whose(request, held)
-    return StationReport(request, this, last, other(when.previous()) if when.kind != "year" else None,
+    last = compared(dataset, stations, when.a_year_earlier(), request.options)
+    return StationReport(request, this, last,
+                         compared(dataset, stations, when.previous(), request.options) if when.kind != "year" else None,
                          year_to_date(dataset, stations, when),
-                         years_behind(dataset, stations, when, request.options, known=(this, last)),
+                         years_behind(dataset, stations, when, request.options,
+                                      known={when.year: this.figures, when.year - 1: last}),
                          level, level and members_view.members_of(dataset, this, level, request.options))

@@ -135,6 +135,14 @@ def visit(browser, path: Path) -> dict:
     return {"page": page, "requests": requests, "errors": errors, **state}
 
 
+def everyday(cases: list, keep: int = 1) -> list:
+    """Parametrised cases (a tuple: one value per name) with the first ``keep`` in the everyday loop (`pytest -m
+    "not slow"`) and the rest marked slow, so `make test` runs them all: each case of a truth test costs a compute
+    or a prepare, and the loop has 45 s."""
+    return [*cases[:keep], *(pytest.param(*(c if isinstance(c, tuple) else (c,)), marks=pytest.mark.slow)
+                             for c in cases[keep:])]
+
+
 def pairs(dataset) -> list[tuple[str, int]]:
     """Every (station, year) a Dataset has records in, by year then station."""
     return [(station, period.year) for station, period in dataset.station_periods("year")]

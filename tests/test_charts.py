@@ -44,6 +44,7 @@ def texts(chart) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
+@pytest.mark.slow
 def test_training_and_activity_charts_are_svg_with_their_chinese_words(prepared):
     this = compute(load(prepared), "城东站", Period(2024))
     drawn = {

@@ -47,6 +47,7 @@ def test_offsets_and_half_day_words_are_read_as_china_time(cell, expected):
     assert parse.timestamps(pd.Series([cell], dtype=object)).iloc[0] == pd.Timestamp(expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("marker", ["NA", "N/A", "null", "-", "—", "无", "  n/a "])
 def test_missing_value_markers_are_blank_not_unreadable(tmp_path, marker):
     data = build([export(tmp_path, [f"A1,城东站,2024-03-05 10:00,{marker},{marker},火灾,{marker},{marker}"])])

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import everyday
 
 from firestats.cli import main
 from firestats.sample import STATIONS, YEARS
@@ -69,7 +70,7 @@ def expected(truth, station, year) -> dict:
     }
 
 
-@pytest.mark.parametrize("station, year", PAIRS)
+@pytest.mark.parametrize("station, year", everyday(PAIRS))
 def test_figures_equal_truth(data_dir, truth, station, year):
     got, want = figures(data_dir, station, year), expected(truth, station, year)
     del got["assessments"], got["activities"], got["places"]  # checked in test_sheets_truth and test_places

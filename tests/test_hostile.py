@@ -137,6 +137,7 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_input(case, tmp_path):
     make, expected, detail = CASES[case]
@@ -159,6 +160,7 @@ def test_hostile_input(case, tmp_path):
     assert sha(path) == before  # raw files are only read
 
 
+@pytest.mark.slow
 def test_errors_reach_the_user_as_one_line_not_a_traceback(tmp_path):
     junk = tmp_path / "坏.xlsx"
     junk.write_bytes(os.urandom(1000))
@@ -253,6 +255,7 @@ def test_a_200_mb_export(tmp_path):
 PHONE, IDENTITY = "13300133000", "110101199003071234"
 
 
+@pytest.mark.slow
 def test_a_phone_or_identity_number_in_a_file_name_never_reaches_the_index_page(tmp_path):
     raw = write_exports(tmp_path / "raw", ["城东站"])
     (raw / "警情.csv").rename(raw / f"警情补录_报警人{PHONE}.csv")
@@ -362,6 +365,7 @@ SIZE_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(SIZE_CASES))
 def test_a_workbook_asking_for_more_memory_than_a_machine_has_is_one_line(case, tmp_path):
     make, message = SIZE_CASES[case]

@@ -192,6 +192,7 @@ def outputs(report, tmp_path_factory) -> tuple[str, dict[str, bytes]]:
     return render(report, tmp_path_factory.mktemp("labels"))
 
 
+@pytest.mark.slow
 def test_every_label_of_a_station_reports_outputs_is_the_catalogues(outputs):
     html, files = outputs
     labels = labels_of(html, files)
@@ -250,6 +251,7 @@ def _heading(monkeypatch):
     monkeypatch.setattr(annual, "draft", lambda *a: [*real(*a), annual.Block("heading1", PLANTED)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plant, output, label", [
     (_card, "html", PLANTED), (_column, "html", PLANTED), (_figure_row, ".xlsx", PLANTED),
     (_figure_row, ".csv", PLANTED), (_json_key, ".json", "incidents.night_share"), (_heading, ".docx", PLANTED)])

@@ -147,6 +147,7 @@ def test_a_ledger_row_with_a_bad_date_is_described_as_a_ledger_date(tmp_path):
     assert reasons[("assessments", "bad_date")] == "考核日期无法识别"
 
 
+@pytest.mark.slow
 def test_the_public_api_works_from_any_folder(prepared, tmp_path):
     code = (f"import firestats as fs; f = fs.figures({str(prepared)!r}, '城东', 2025); "
             "print(f['station'], f['incidents']['total'] > 0, sorted(fs.__all__))")

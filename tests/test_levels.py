@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import everyday
 
 from firestats.compute.station import compute, of_request
 from firestats.periods import Period
@@ -86,7 +87,8 @@ def test_the_years_behind_a_figure_are_each_years_own(data, truth):
     assert list(years_behind(data, "城东站", Period(2024), most=1).index) == [2024]
 
 
-@pytest.mark.parametrize("who", ["城西站", ("城东站", "城南站"), None], ids=["station", "brigade", "detachment"])
+@pytest.mark.parametrize("who", everyday(["城西站", ["城东站", "城南站"], None]),
+                         ids=["station", "brigade", "detachment"])
 def test_each_year_behind_is_that_years_own_compute(data, who):
     """Counted side by side, one group a year, each year's trend figures are its own compute's to the last bit."""
     from firestats.catalogue import shown_in
@@ -112,6 +114,7 @@ def test_a_trend_is_stated_only_where_it_held_three_years_or_more(values, moved)
     assert steady(pd.Series(values, dtype="Float64")) == moved
 
 
+@pytest.mark.slow
 def test_the_draft_states_a_move_held_three_years_and_never_one_of_two(prepared, truth):
     from firestats.catalogue import term
     from firestats.publish.station_report import station_report
@@ -178,7 +181,8 @@ def test_each_members_change_on_a_year_earlier_is_its_own_count_and_per_cent(pre
         assert rows[station["station"]][4:6] == [f"{now - last:+d}", f"{(now - last) / last:+.1%}"], station
 
 
-@pytest.mark.parametrize("who", ["城西站", ("城东站", "城南站"), None], ids=["station", "brigade", "detachment"])
+@pytest.mark.parametrize("who", everyday(["城西站", ["城东站", "城南站"], None]),
+                         ids=["station", "brigade", "detachment"])
 def test_a_period_compared_with_is_its_own_compute_and_none_without_records(data, who):
     """A year earlier and the period before, counted side by side, are their own computes value for value; a period
     without records is None, nothing to compare with."""

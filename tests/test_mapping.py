@@ -76,6 +76,7 @@ def test_every_rule_kind(export):
     assert metrics.response_seconds(data.incidents)["dispatch_to_arrival"].tolist() == [200.0, 300.0]
 
 
+@pytest.mark.slow
 def test_seconds_after_another_field(tmp_path):
     (tmp_path / "a.csv").write_text(UNITS_CSV, "utf-8")
     (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
@@ -135,6 +136,7 @@ def sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_validate_exit_codes_and_writes_nothing(export, tmp_path_factory):
     before = {p.name: sha(p) for p in export.iterdir()}
     runner = CliRunner()
@@ -155,6 +157,7 @@ def test_validate_exit_codes_and_writes_nothing(export, tmp_path_factory):
     assert sorted(p.name for p in clean_dir.iterdir()) == ["ok.csv"]
 
 
+@pytest.mark.slow
 def test_the_api_takes_a_mapping_by_name_or_file_and_one_path_alone(export, tmp_path):
     """`fs.prepare(paths, out, mapping="units.yaml")` as the CLI's --mapping: a name or a file, not only a Mapping."""
     import firestats as fs
@@ -167,6 +170,7 @@ def test_the_api_takes_a_mapping_by_name_or_file_and_one_path_alone(export, tmp_
         fs.prepare([export / "units.csv"], tmp_path / "out2", mapping="nonesuch")
 
 
+@pytest.mark.slow
 def test_an_exclusion_on_na_means_the_word_and_a_rule_that_matches_nothing_is_said(export):
     """`NA` is blank in numbers and times, not in a text an exclusion names; a mistyped rule is not silent."""
     (export / "units.csv").write_text(UNITS_CSV.replace("Cat in tree,Ground 2,,300,test call",
@@ -191,6 +195,7 @@ def test_files_without_a_header_are_named_together_and_the_hint_fits_the_mapping
     assert alone.output.count("for an export with other headers use --mapping") == 1
 
 
+@pytest.mark.slow
 def test_a_rows_problems_are_counted_once_and_defaults_among_the_rows_kept(export):
     """A row missing two required fields is quarantined under the first; a default given to a row an exclusion
     left out is not counted (Training and the test call would take the default type)."""
@@ -210,6 +215,7 @@ def test_british_national_grid_metres_are_the_degrees_london_gives_for_them():
     assert np.isnan(latitude[1]) and np.isnan(longitude[1])
 
 
+@pytest.mark.slow
 def test_a_grid_point_fills_only_the_incidents_without_degrees(tmp_path):
     """London's layout: the first incident has its degrees, the second only its grid point (kept as given and
     converted), the third's grid point is 0 (London's blank: no point) and the fourth's cannot be read (flagged)."""

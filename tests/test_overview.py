@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import pandas as pd
 import pytest
+from conftest import everyday
 
 from firestats.catalogue import shown_in, unit_of
 from firestats.compute.compare import n_of, value_at
@@ -50,7 +51,7 @@ def assert_as_computed(got: dict[str, Any], own: dict[str, Any], name: str) -> N
         assert list(got["places"]["districts"]) == list(own["places"]["districts"]), name
 
 
-@pytest.mark.parametrize("period", PERIODS, ids=str)
+@pytest.mark.parametrize("period", everyday(PERIODS), ids=str)
 def test_the_overviews_figures_of_each_station_are_its_own_computes(prepared, period):
     """Counted over every station's rows at once, each station's figures are its own compute's, value for value,
     and the total is the detachment's compute."""
@@ -67,6 +68,7 @@ def test_the_overviews_figures_of_each_station_are_its_own_computes(prepared, pe
     assert last == {s: len(dataset.narrow(None if s == TOTAL else s, period.a_year_earlier()).incidents) for s in this}
 
 
+@pytest.mark.slow
 def test_side_by_side_places_are_ordered_as_a_stations_own_with_the_unidentified_last(prepared):
     """Most incidents without a district or an address: 未识别 is the busiest place, and still listed last."""
     dataset = load(prepared)
@@ -95,7 +97,7 @@ def brigades(tmp_path):
     use_settings(None)
 
 
-@pytest.mark.parametrize("period", [Period(YEAR), Period(YEAR, "quarter", 2)], ids=str)
+@pytest.mark.parametrize("period", everyday([Period(YEAR), Period(YEAR, "quarter", 2)]), ids=str)
 def test_the_compact_overviews_figures_are_each_stations_brigades_and_totals_own_computes(prepared, brigades,
                                                                                          period):
     """Counted over all rows at once, each station's figures are those its own compute gives, value for value, and

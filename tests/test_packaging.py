@@ -54,6 +54,7 @@ def test_sample_leaves_a_users_file_untouched(tmp_path):
     assert mine.read_text(encoding="utf-8") == "我的数据"
 
 
+@pytest.mark.slow
 def test_a_console_that_cannot_show_a_character_gets_no_traceback(tmp_path):
     export = tmp_path / "警情.csv"
     export.write_text("警情编号,出动站,接警时间,警情类型\nA1,城东站🔥,2024-03-05 10:00,火灾\n", encoding="utf-8")

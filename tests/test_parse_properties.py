@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ cells = st.one_of(
 columns = st.lists(cells, max_size=30)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(columns)
 def test_parsers_never_raise_and_keep_length(values):
@@ -30,6 +32,7 @@ def test_parsers_never_raise_and_keep_length(values):
         assert result.index.equals(series.index)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(st.lists(st.text(alphabet="0123456789:/-年月日时分秒 ", max_size=25), max_size=8))
 def test_text_columns_parse_like_single_cells(values):
@@ -144,6 +147,7 @@ def _year_first(draw):
     return cell + draw(st.sampled_from(_AFTER))
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(st.lists(st.one_of(st.none(), _year_first(), _SPELLINGS, st.text(max_size=8)), max_size=12), st.booleans())
 def test_times_read_from_the_bytes_as_the_rewrites_and_pandas_read_them(values, dayfirst):

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_exports
+from conftest import everyday, write_exports
 
 from firestats.compute.station import compute, station_figures
 from firestats.errors import InputError
@@ -47,6 +47,7 @@ def test_the_period_before_and_a_year_before():
     assert Period(2024, "month", 3).a_year_earlier() == Period(2023, "month", 3)
 
 
+@pytest.mark.slow
 def test_months_quarters_and_halves_add_up_to_the_year(prepared):
     data = load(prepared)
     for station in STATIONS:
@@ -266,7 +267,7 @@ def test_a_reports_key_changes_when_another_station_reaches_a_later_month(tmp_pa
     assert after["2024/城东站"] != before["2024/城东站"]
 
 
-@pytest.mark.parametrize("period", ["2024", "2024-H2", "2025-03"])  # a year, a half, a month
+@pytest.mark.parametrize("period", everyday(["2024", "2024-H2", "2025-03"]))  # a year, a half, a month
 def test_every_documents_breakdown_adds_up_to_its_total(prepared, period):
     """共接处警N起，其中…: every type with incidents is named (虚假警 and 其他 too), so the parts make N, in the
     draft, its text block and a period's 通报."""

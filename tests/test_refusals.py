@@ -272,6 +272,7 @@ def test_a_partition_folder_linked_out_of_the_store_is_never_read(data, tmp_path
             "leads out of the prepared folder", "firestats prepare")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damaged", ["generations.json", ".sources"])
 @pytest.mark.parametrize("shape", ["[]", "1e999", '{"g0123456789abcde": {}}'])
 def test_a_prepare_over_its_own_caches_of_the_wrong_shape_reads_their_files_again(damaged, shape, data, tmp_path):
@@ -292,6 +293,7 @@ def twins(tmp_path_factory):
     return folder / "data"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", ["0", "1", "2"])
 def test_a_station_spelled_in_neither_of_two_cases_is_refused_whatever_the_hash_seed(seed, twins):
     run = subprocess.run([sys.executable, "-m", "firestats.cli", "figures", "--data", str(twins), "--station", "soho",

@@ -24,6 +24,7 @@ UNITS = {"name": "units", "fold_units": True, "standard": "nfpa1710", "fields": 
     "subtype": "Kind"}}
 
 
+@pytest.mark.slow
 def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimum(tmp_path):
     """Unit E2 is dispatched first but arrives second: turnout and travel are E1's, who arrived first."""
     path = tmp_path / "units.csv"
@@ -40,6 +41,7 @@ def test_turnout_and_travel_are_the_first_arriving_units_not_each_columns_minimu
     assert compute(data, "A", Period(2024)).figures["resources"] == {"vehicles": 2, "personnel": None}
 
 
+@pytest.mark.slow
 def test_of_two_units_on_scene_in_the_same_second_the_first_dispatched_is_the_first_arriving(tmp_path):
     """E2 comes first in the file, E1 was dispatched 20 s earlier: turnout and travel are E1's, in any file order."""
     rows = ["1,E2,A,2024-03-05 10:00:00,2024-03-05 10:00:50,2024-03-05 10:01:30,2024-03-05 10:05:00,Fire",
@@ -52,6 +54,7 @@ def test_of_two_units_on_scene_in_the_same_second_the_first_dispatched_is_the_fi
         assert segments["segments"]["turnout"]["median_s"] == 40 and segments["segments"]["travel"]["median_s"] == 230
 
 
+@pytest.mark.slow
 def test_the_first_arriving_units_own_times_are_held_to_the_rules_of_the_incidents(tmp_path):
     """E1 arrives first but its dispatch and en route times read hours before the call (Dublin's incident 26678):
     blanked and listed, as the incident's own would be; an export of one row an incident lists its time once."""

@@ -6,6 +6,7 @@ import re
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import everyday
 
 from firestats.cli import main
 from firestats.privacy import mask_name
@@ -122,7 +123,7 @@ def expected_activities(truth, station: str, year: int, root) -> dict:
     return out
 
 
-@pytest.mark.parametrize("station, year", [(s, y) for y in YEARS for s in STATIONS])
+@pytest.mark.parametrize("station, year", everyday([(s, y) for y in YEARS for s in STATIONS]))
 def test_sheet_figures_equal_truth(data_dir, sheets, station, year, request):
     root = request.config.rootpath
     result = CliRunner().invoke(main, ["figures", "--data", str(data_dir), "--station", station, "--year", str(year)])
@@ -192,6 +193,7 @@ def test_the_years_behind_a_report_are_graded_by_its_own_score_table(data_dir, t
                                                                                                    year, path))
 
 
+@pytest.mark.slow
 def test_the_overview_and_a_levels_stations_are_graded_by_the_score_table_asked_for(data_dir, tmp_path, request):
     """A batch's --score-table grades every station alike: the overview's and the 支队 report's rows of each station
     are what `figures` gives it with the same table, as its own page is."""

@@ -61,6 +61,7 @@ def as_arrow_types(dataset: store.Dataset) -> store.Dataset:
                          arrow["activities"])
 
 
+@pytest.mark.slow
 def test_the_store_reads_back_as_the_dataset_written(built, saved):
     loaded = load(saved)
     same(as_arrow_types(built), loaded)
@@ -69,6 +70,7 @@ def test_the_store_reads_back_as_the_dataset_written(built, saved):
         name: len(frame) for name, frame in tables(built).items()}
 
 
+@pytest.mark.slow
 def test_a_slice_read_by_station_and_years_equals_narrowing_the_whole(saved):
     whole = load(saved)
     for station, year in pairs(whole):
@@ -192,6 +194,7 @@ def test_a_prepare_after_files_are_added_changed_and_removed_equals_one_from_scr
     assert len(kept) == len(list(raw.iterdir()))  # the removed file's part went with it
 
 
+@pytest.mark.slow
 def test_rebuild_reads_every_file_again_and_gives_the_same_folder(tmp_path):
     raw = write_exports(tmp_path / "raw", ["城东站", "城西站"], [("城东站", "实地演练", "演练")])
     prepare([raw], tmp_path / "data")
@@ -266,6 +269,7 @@ def test_every_table_sharing_a_key_hash_is_a_partner_of_every_other_however_many
     assert generations._partners(hashes) == [{1, 2}, {0, 2, 4}, {0, 1}, set(), {1}, set()]
 
 
+@pytest.mark.slow
 def test_a_folder_of_another_layout_prepared_again_keeps_no_file_of_the_old_one(tmp_path):
     out = tmp_path / "data"
     stale = out / "incidents" / "year=2024" / "station=s0000" / "part.parquet"
@@ -292,6 +296,7 @@ def test_a_prepare_after_one_stopped_half_way_folds_everything_again(tmp_path):
     assert len(load(out).incidents) == 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before", [True, False], ids=["prepared before", "a new folder"])
 def test_a_second_prepare_into_a_folder_waits_for_the_first(before, tmp_path):
     out = tmp_path / "data"
@@ -313,6 +318,7 @@ def test_a_second_prepare_into_a_folder_waits_for_the_first(before, tmp_path):
     assert done.is_set() and set(read_index(out).stations) == {"城西站"}
 
 
+@pytest.mark.slow
 def test_two_prepares_into_one_folder_at_once_leave_a_store_that_reads(tmp_path):
     out = tmp_path / "data"
     runs = [subprocess.Popen([sys.executable, "-m", "firestats.cli", "prepare",
@@ -342,6 +348,7 @@ def test_a_summary_rows_cells_make_no_station(prepared, truth):
     assert stations == set(truth.incidents["station"])  # every sample station has incidents
 
 
+@pytest.mark.slow
 def test_prepare_shows_its_progress_on_a_terminal_and_nothing_elsewhere(tmp_path, monkeypatch):
     """A bar of the bytes read, file by file (a large text file piece by piece), on a terminal only."""
     import io

@@ -57,6 +57,7 @@ def test_text_pieces_are_cut_only_between_records(tmp_path):
     assert all(piece.count('"') % 2 == 0 for piece in pieces[:-1])
 
 
+@pytest.mark.slow
 def test_slices_read_and_kept_on_other_threads_give_the_folder_slices_taken_in_turn_give(tmp_path):
     """The fold's slices, each read while the one before is folded (``merging.read_ahead``) and kept in the spill
     while the next is folded (``Spill.add_soon``), give the very folder reading, folding and keeping each in turn
@@ -99,6 +100,7 @@ def test_a_partition_larger_than_a_slice_is_written_a_row_group_at_a_time_the_sa
     assert all(g.row_group(i).num_rows <= 20 for g in groups for i in range(g.num_row_groups))
 
 
+@pytest.mark.slow
 def test_incidents_whose_key_hashes_collide_are_still_kept_apart_by_their_keys(tmp_path):
     raw = awkward_export(tmp_path / "raw" / "警情.csv").parent
     prepare([raw], tmp_path / "hashed")
@@ -108,6 +110,7 @@ def test_incidents_whose_key_hashes_collide_are_still_kept_apart_by_their_keys(t
     assert files_of(tmp_path / "colliding") == files_of(tmp_path / "hashed")
 
 
+@pytest.mark.slow
 def test_flagged_times_are_written_as_their_whole_column_writes_them_however_the_table_is_sliced(tmp_path):
     lines = ["警情编号,出动站,接警时间,出动时间,到场时间,结束时间,警情类型"]
     for n in range(40):

@@ -130,6 +130,52 @@ def test_a_report_past_its_time_limit_is_stopped_and_the_next_runs_on_a_fresh_ke
         kernel.close(wait=True)
 
 
+def test_a_kernels_reports_share_its_client_and_only_a_failed_notebook_is_written(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    quick = _notebook(tmp_path, "quick.ipynb", "print(station)")
+    failing = _notebook(tmp_path, "failing.ipynb", "raise ValueError('坏数据')")
+    kernel = Kernel(tmp_path, (), reports=10)
+    try:
+        executed = kernel.run(quick, {"station": "城西站"}, tmp_path / "quick.out.ipynb", 60)
+        client = kernel.client
+        assert executed.cells[-1].outputs[0]["text"] == "城西站\n" and not (tmp_path / "quick.out.ipynb").exists()
+        again = kernel.run(quick, {"station": "城南站"}, tmp_path / "quick.out.ipynb", 60)
+        assert again.cells[-1].outputs[0]["text"] == "城南站\n" and kernel.client is client
+        with pytest.raises(PapermillExecutionError, match="坏数据"):
+            kernel.run(failing, {}, tmp_path / "failing.out.ipynb", 60)
+    finally:
+        kernel.close(wait=True)
+    import nbformat
+
+    kept = nbformat.read(tmp_path / "failing.out.ipynb", as_version=4)
+    assert [o.ename for c in kept.cells for o in c.get("outputs", ()) if o.output_type == "error"] == ["ValueError"]
+
+
+@pytest.mark.parametrize("kind, content", [
+    ("display_data", {"data": {"text/html": "<b>1</b>", "application/vnd.firestats.figures+json": {"a": {"b": 1}}},
+                      "metadata": {"isolated": True}}),
+    ("execute_result", {"data": {"text/plain": "1"}, "metadata": {}, "execution_count": 3}),
+    ("stream", {"name": "stderr", "text": "警告\n"}),
+    ("error", {"ename": "ValueError", "evalue": "坏", "traceback": ["Traceback", "ValueError: 坏"]}),
+])
+def test_an_output_is_kept_as_nbformat_makes_it(kind, content):
+    """The engine keeps each output of the kernel's unchecked: the same node, its keys in the same order, nested
+    dictionaries as notebook nodes, as nbformat's output_from_msg makes."""
+    from nbformat.v4 import new_notebook, output_from_msg
+    from papermill.engines import NotebookExecutionManager
+
+    from firestats.run.engine import _Client
+
+    message = {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "1"}, "content": content}
+    client, outputs = _Client(NotebookExecutionManager(new_notebook(), progress_bar=False), None), []
+    client.clear_before_next_output = False  # as nbclient sets it as each cell starts
+    kept = client.output(outputs, message, None, 0)
+    made = output_from_msg(message)
+    assert outputs == [kept] and kept == made and list(kept) == list(made)
+    assert all(type(kept[key]) is type(made[key]) for key in made)
+
+
 def _busy_port() -> socket.socket:
     """A port some other program holds, as one can take a kernel's port between its choice and its bind."""
     held = socket.socket()

@@ -211,6 +211,42 @@ def test_the_signature_and_date_come_from_the_units_settings(tmp_path):
     assert signature.paragraph_format.right_indent.pt == 16 * 6 and date.paragraph_format.right_indent.pt == 0
 
 
+def _parts(draft: bytes) -> dict[str, bytes]:
+    """A .docx's parts but docProps/core.xml, which holds the time it was made."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(draft)) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+
+def test_a_draft_is_laid_on_a_page_of_its_own():
+    """The page is laid out once and copied for each draft: a draft made after another holds none of the other's
+    text and is the very file a page laid out for it alone gives."""
+    long = annual.draft(annual.load_template(), publication(), YEAR)
+    short = long[:3]
+    word.document(long)
+    after = word.document(short)
+    word._page.cache_clear()
+    alone = word.document(short)
+    assert _parts(after) == _parts(alone)
+    assert [p.text for p in docx.Document(io.BytesIO(after)).paragraphs] == [b.text for b in short]
+
+
+def test_a_units_document_form_gives_its_own_page(tmp_path):
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("docx: {margins_mm: {top: 30}}\n", encoding="utf-8")
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
+    shipped = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    use_settings(unit)
+    try:
+        own = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    finally:
+        use_settings(None)
+    again = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    assert round(own.top_margin.mm) == 30 and round(shipped.top_margin.mm) == round(again.top_margin.mm) == 37
+    assert round(own.left_margin.mm) == 28
+
+
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     pub = publication()
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))

@@ -247,6 +247,36 @@ def test_a_units_document_form_gives_its_own_page(tmp_path):
     assert round(own.left_margin.mm) == 28
 
 
+def test_the_files_begun_as_the_figures_are_published_are_those_the_executed_notebook_gives(prepared, tmp_path):
+    """The exports are begun on a thread from the first output publishing the figures, while the notebook runs on;
+    when the executed notebook holds other figures (a later output cleared or replaced that one) they are made
+    again from those, and an error met on the thread is met again where the report can name it."""
+    from firestats.publish.station_report import station_report
+    from firestats.request import Request
+
+    report = station_report(Request.of("城东", 2024, prepared))
+    html, published = tmp_path / "城东站.html", report.publication()
+    other = published | {"station_name": "城西消防救援站"}
+
+    def files(made: dict) -> dict:
+        return {path: _parts(data) if path.suffix in (".docx", ".xlsx") else data for path, data in made.items()}
+
+    early = exports.Early(html, report.request)
+    early.seen({"output_type": "stream", "name": "stdout", "text": "1\n"})
+    assert early.thread is None
+    early.seen({"output_type": "display_data", "data": {exports.MIME: published, "text/html": "<p>"}})
+    early.seen({"output_type": "display_data", "data": {exports.MIME: other}})
+    assert early.publication is published
+    made = early.files(published)
+    assert made is early.made and files(made) == files(exports.beside(html, published, report.request))
+    again = early.files(other)
+    assert files(again) == files(exports.beside(html, other, report.request)) != files(made)
+    broken = exports.Early(html, report.request)
+    broken.seen({"output_type": "display_data", "data": {exports.MIME: {"figures": {}}}})
+    with pytest.raises(KeyError):
+        broken.files(broken.publication)
+
+
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     pub = publication()
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))

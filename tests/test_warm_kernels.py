@@ -131,15 +131,20 @@ def test_a_report_past_its_time_limit_is_stopped_and_the_next_runs_on_a_fresh_ke
 
 
 def test_a_kernels_reports_share_its_client_and_only_a_failed_notebook_is_written(tmp_path):
+    """A kernel's reports run through the one client it made; each output is shown to the caller as it comes (the
+    exports begin from the figures' own), the very node the executed notebook keeps; the executed notebook is written
+    only when a cell fails, its error in it."""
     from papermill.exceptions import PapermillExecutionError
 
     quick = _notebook(tmp_path, "quick.ipynb", "print(station)")
     failing = _notebook(tmp_path, "failing.ipynb", "raise ValueError('坏数据')")
     kernel = Kernel(tmp_path, (), reports=10)
     try:
-        executed = kernel.run(quick, {"station": "城西站"}, tmp_path / "quick.out.ipynb", 60)
+        seen: list = []
+        executed = kernel.run(quick, {"station": "城西站"}, tmp_path / "quick.out.ipynb", 60, seen.append)
         client = kernel.client
         assert executed.cells[-1].outputs[0]["text"] == "城西站\n" and not (tmp_path / "quick.out.ipynb").exists()
+        assert seen == [executed.cells[-1].outputs[0]] and seen[0] is executed.cells[-1].outputs[0]
         again = kernel.run(quick, {"station": "城南站"}, tmp_path / "quick.out.ipynb", 60)
         assert again.cells[-1].outputs[0]["text"] == "城南站\n" and kernel.client is client
         with pytest.raises(PapermillExecutionError, match="坏数据"):

@@ -194,9 +194,10 @@ class Kernel:
         meanwhile or does not answer in time is an error."""
         return run_sync(_reply)(self.manager, self.control, msg_id, timeout_s)
 
-    def run(self, notebook: Path, parameters: dict[str, Any], output: Path, timeout_s: int) -> NotebookNode:
-        """Execute a notebook with parameters on this kernel (a fresh or reset one) and return it; when a cell
-        fails, the executed copy (error included) is written to ``output`` first.
+    def run(self, notebook: Path, parameters: dict[str, Any], output: Path, timeout_s: int,
+            seen: Callable[[NotebookNode], None] | None = None) -> NotebookNode:
+        """Execute a notebook with parameters on this kernel (a fresh or reset one) and return it, each output shown
+        to ``seen`` as it comes; when a cell fails, the executed copy (error included) is written to ``output`` first.
 
         ``timeout_s`` bounds the whole notebook, in seconds: past it the kernel is interrupted (then
         killed if it does not stop) and ReportFailed names the limit. A failing cell raises papermill's
@@ -214,7 +215,7 @@ class Kernel:
             watch = _Watch(self, timeout_s)
             # The watch stops the report at its limit; nbclient's limit per cell is only a backstop.
             return engine.execute(notebook, parameters, KERNEL, self.manager, self.client, timeout_s + 2 * GRACE_S,
-                                  output)
+                                  output, seen)
         except BaseException as exc:
             self.dirty = True
             if watch and watch.fired:

@@ -26,6 +26,7 @@ from firestats.vocabulary.hierarchy import whose
 from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
 
     from nbconvert import HTMLExporter
@@ -112,15 +113,16 @@ def one_line(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {lines[-1] if lines else ''}")
 
 
-def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Kernel,
-         folder: OutputFolder) -> NotebookNode:
-    """Execute a notebook for ``target`` on ``kernel``; if a cell fails, the executed
-    notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed raised."""
+def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Kernel, folder: OutputFolder,
+         seen: Callable[[NotebookNode], None] | None = None) -> NotebookNode:
+    """Execute a notebook for ``target`` on ``kernel``, each output shown to ``seen`` as it comes; if a cell fails,
+    the executed notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed
+    raised."""
     failed = target.with_suffix(KEPT_SUFFIX)
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed_path = Path(tmp) / notebook.name
         try:
-            executed = kernel.run(notebook, params, executed_path, timeout_s)
+            executed = kernel.run(notebook, params, executed_path, timeout_s, seen)
         except BaseException as exc:
             kept = failed if executed_path.is_file() else None
             if kept:
@@ -153,7 +155,7 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
     >>> fs.render_station(fs.Request.of("城东", 2025, "data/processed"), "reports")  # doctest: +SKIP
     PosixPath('reports/2025/城东站.html')
     """
-    from firestats.publish.exports import beside, published
+    from firestats.publish.exports import Early, published
 
     folder = OutputFolder(out_dir)  # refused now, before a kernel starts, if it cannot be written
     notebook = Path(notebook)
@@ -168,9 +170,10 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
         check_partitions(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
         preflight(folder, request.station, request.period, request.level)
         target = report_path(out_dir, request.station, request.period, request.level)
-        executed = _run(notebook, request.parameters(), target, timeout_s, running, folder)
+        exports = Early(target, request)
+        executed = _run(notebook, request.parameters(), target, timeout_s, running, folder, exports.seen)
     publication = published(executed) or _computed(request)
-    for path, data in beside(target, publication, request).items():
+    for path, data in exports.files(publication).items():
         folder.write(path, data)
     executed.metadata["title"] = report_title(publication["station_name"], request.period)
     folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written

@@ -6,7 +6,7 @@ import re
 import tempfile
 from contextlib import nullcontext
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,7 @@ def _as_character(reference: re.Match) -> str:
 def _exporter() -> HTMLExporter:
     """nbconvert's exporter with the firestats template, made once per process: compiling the templates took
     half of each page's rendering in a batch worker."""
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter, TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from traitlets.config import Config
@@ -83,6 +84,15 @@ def _exporter() -> HTMLExporter:
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _REFERENCE.sub(_as_character, _OUTPUT_AREA.sub(r'\1 tabindex="0"', html)), resources
 
+        @pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            """A Markdown cell as HTML: a cell without attachments, by its text alone, rendered once a process (the
+            notebook's headings are the same on every page, and a parser made for each cell again took some 10 ms of
+            every page: nearly half its rendering)."""
+            if context.get("cell", {}).get("attachments") or self.embed_images:
+                return super().markdown2html(context, source)
+            return rendered(source)
+
     config = Config()
     # Cells tagged remove-cell (the notebook's own introduction for JupyterLab users) stay out.
     config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
@@ -97,6 +107,7 @@ def _exporter() -> HTMLExporter:
         language_code="zh",
         optimistic_validation=True,  # the notebook validated once, not again after each of the twelve preprocessors
     )
+    rendered = lru_cache(maxsize=1024)(partial(HTMLExporter.markdown2html, exporter, {}))
     # The lab template names this filter, which HTMLExporter registers per page; no code is shown here.
     exporter.register_filter("highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=exporter))
     return exporter

@@ -77,6 +77,7 @@ sys.path.append("/planted")
 load_table("example-2024")  # a data cache filled
 """
 PATCH = "import pandas\npandas.read_parquet = lambda *args, **kwargs: None"
+METHOD = "import pandas.core.generic\npandas.core.generic.NDFrame.head = lambda self, n=5: self"
 LOOK = """
 import json, os, sys
 import matplotlib, matplotlib.pyplot as plt, pandas
@@ -94,9 +95,9 @@ def _looked(kernel: Kernel, notebook: Path, output: Path) -> dict:
     return json.loads(executed.cells[-1].outputs[0]["text"])
 
 
-@pytest.mark.parametrize("patch", [False, True], ids=["reset", "replaced"])
+@pytest.mark.parametrize("patch", [None, PATCH, METHOD], ids=["reset", "replaced", "method-replaced"])
 def test_state_one_report_plants_does_not_reach_the_next(tmp_path, patch):
-    plant = _notebook(tmp_path, "plant.ipynb", PLANT, *([PATCH] if patch else []))
+    plant = _notebook(tmp_path, "plant.ipynb", PLANT, *([patch] if patch else []))
     look = _notebook(tmp_path, "look.ipynb", LOOK)
     kernel = Kernel(tmp_path, PRELOAD, reports=10)
     try:

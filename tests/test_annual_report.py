@@ -211,6 +211,72 @@ def test_the_signature_and_date_come_from_the_units_settings(tmp_path):
     assert signature.paragraph_format.right_indent.pt == 16 * 6 and date.paragraph_format.right_indent.pt == 0
 
 
+def _parts(draft: bytes) -> dict[str, bytes]:
+    """A .docx's parts but docProps/core.xml, which holds the time it was made."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(draft)) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+
+def test_a_draft_is_laid_on_a_page_of_its_own():
+    """The page is laid out once and copied for each draft: a draft made after another holds none of the other's
+    text and is the very file a page laid out for it alone gives."""
+    long = annual.draft(annual.load_template(), publication(), YEAR)
+    short = long[:3]
+    word.document(long)
+    after = word.document(short)
+    word._page.cache_clear()
+    alone = word.document(short)
+    assert _parts(after) == _parts(alone)
+    assert [p.text for p in docx.Document(io.BytesIO(after)).paragraphs] == [b.text for b in short]
+
+
+def test_a_units_document_form_gives_its_own_page(tmp_path):
+    unit = tmp_path / "firestats.yaml"
+    unit.write_text("docx: {margins_mm: {top: 30}}\n", encoding="utf-8")
+    blocks = annual.draft(annual.load_template(), publication(), YEAR)
+    shipped = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    use_settings(unit)
+    try:
+        own = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    finally:
+        use_settings(None)
+    again = docx.Document(io.BytesIO(word.document(blocks))).sections[0]
+    assert round(own.top_margin.mm) == 30 and round(shipped.top_margin.mm) == round(again.top_margin.mm) == 37
+    assert round(own.left_margin.mm) == 28
+
+
+def test_the_files_begun_as_the_figures_are_published_are_those_the_executed_notebook_gives(prepared, tmp_path):
+    """The exports are begun on a thread from the first output publishing the figures, while the notebook runs on;
+    when the executed notebook holds other figures (a later output cleared or replaced that one) they are made
+    again from those, and an error met on the thread is met again where the report can name it."""
+    from firestats.publish.station_report import station_report
+    from firestats.request import Request
+
+    report = station_report(Request.of("城东", 2024, prepared))
+    html, published = tmp_path / "城东站.html", report.publication()
+    other = published | {"station_name": "城西消防救援站"}
+
+    def files(made: dict) -> dict:
+        return {path: _parts(data) if path.suffix in (".docx", ".xlsx") else data for path, data in made.items()}
+
+    early = exports.Early(html, report.request)
+    early.seen({"output_type": "stream", "name": "stdout", "text": "1\n"})
+    assert early.thread is None
+    early.seen({"output_type": "display_data", "data": {exports.MIME: published, "text/html": "<p>"}})
+    early.seen({"output_type": "display_data", "data": {exports.MIME: other}})
+    assert early.publication is published
+    made = early.files(published)
+    assert made is early.made and files(made) == files(exports.beside(html, published, report.request))
+    again = early.files(other)
+    assert files(again) == files(exports.beside(html, other, report.request)) != files(made)
+    broken = exports.Early(html, report.request)
+    broken.seen({"output_type": "display_data", "data": {exports.MIME: {"figures": {}}}})
+    with pytest.raises(KeyError):
+        broken.files(broken.publication)
+
+
 def test_the_checking_workbook_has_a_sheet_per_family_and_no_float_noise():
     pub = publication()
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(exports.rounded(pub["figures"]), pub, YEAR)))

@@ -149,3 +149,25 @@ def test_a_plain_script_without_a_main_guard_renders_its_batch(prepared, tmp_pat
     ran = subprocess.run(args, cwd=tmp_path, input=given, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert ran.stdout.splitlines() == ["script ran", "rendered 2 failed 0"]  # the station and the overview
+
+
+SETTLES = """
+import gc, sys
+from firestats.request import Request
+from firestats.run.batch import Job, run_job
+job = Job(Request.of("城东", 2024, sys.argv[1]), sys.argv[2], "station_report.ipynb", "key")
+before = gc.get_freeze_count()
+first = run_job(job)
+frozen = gc.get_freeze_count()
+held = [[] for _ in range(1000)]  # what a later report holds stays the collector's
+run_job(job)
+print(before, frozen > 0, gc.get_freeze_count() == frozen, first["status"])
+"""
+
+
+def test_a_worker_freezes_what_its_first_report_left_out_of_the_collectors_way_once(tmp_path):
+    """After its first report (failed or not) a worker's lasting objects are frozen, once: the reports after it
+    leave theirs to the collector."""
+    run = subprocess.run([sys.executable, "-c", SETTLES, str(tmp_path / "missing"), str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["0", "True", "True", "failed"], run.stderr

@@ -407,3 +407,27 @@ def test_libreoffice_opens_the_word_draft(batch, tmp_path):
     figures = json.loads(draft.with_suffix(".json").read_text("utf-8"))
     assert "城东消防救援站2025年度工作总结" in text and "二、存在问题分析" in text
     assert f"共接处警{figures['incidents']['total']}起" in text
+
+
+def test_a_pages_markdown_is_each_cells_own_and_rendered_once_a_process():
+    """A Markdown cell's HTML is kept by its text (every page shows the notebook's same headings): each text gives its
+    own HTML, a later page gets what a first page rendered, and a cell with an attachment is rendered with it."""
+    from urllib.parse import quote
+
+    import nbformat
+
+    from firestats.run.render import _exporter, to_html
+
+    def page(*cells) -> str:
+        return to_html(nbformat.v4.new_notebook(cells=list(cells), metadata={"title": "页"}))
+
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    pictured = nbformat.v4.new_markdown_cell("![点](attachment:dot.png)", attachments={"dot.png": {"image/png": pixel}})
+    heading = nbformat.v4.new_markdown_cell("## 同比")
+    first = page(nbformat.v4.new_markdown_cell("## 主要数据"), nbformat.v4.new_markdown_cell("## 同比"), pictured)
+    second = page(heading)
+    data, compared = (f'<h2 id="{quote(heading)}">{heading}<a' for heading in ("主要数据", "同比"))
+    assert first.count(data) == first.count(compared) == second.count(compared) == 1 and data not in second
+    assert f"data:image/png;base64,{pixel}" in first
+    _exporter.cache_clear()  # a process of its own
+    assert page(heading) == second

@@ -77,6 +77,7 @@ sys.path.append("/planted")
 load_table("example-2024")  # a data cache filled
 """
 PATCH = "import pandas\npandas.read_parquet = lambda *args, **kwargs: None"
+METHOD = "import pandas.core.generic\npandas.core.generic.NDFrame.head = lambda self, n=5: self"
 LOOK = """
 import json, os, sys
 import matplotlib, matplotlib.pyplot as plt, pandas
@@ -94,9 +95,9 @@ def _looked(kernel: Kernel, notebook: Path, output: Path) -> dict:
     return json.loads(executed.cells[-1].outputs[0]["text"])
 
 
-@pytest.mark.parametrize("patch", [False, True], ids=["reset", "replaced"])
+@pytest.mark.parametrize("patch", [None, PATCH, METHOD], ids=["reset", "replaced", "method-replaced"])
 def test_state_one_report_plants_does_not_reach_the_next(tmp_path, patch):
-    plant = _notebook(tmp_path, "plant.ipynb", PLANT, *([PATCH] if patch else []))
+    plant = _notebook(tmp_path, "plant.ipynb", PLANT, *([patch] if patch else []))
     look = _notebook(tmp_path, "look.ipynb", LOOK)
     kernel = Kernel(tmp_path, PRELOAD, reports=10)
     try:
@@ -128,6 +129,57 @@ def test_a_report_past_its_time_limit_is_stopped_and_the_next_runs_on_a_fresh_ke
         assert executed.cells[-1].outputs[0]["text"] == "城西站\n" and kernel.starts == 2
     finally:
         kernel.close(wait=True)
+
+
+def test_a_kernels_reports_share_its_client_and_only_a_failed_notebook_is_written(tmp_path):
+    """A kernel's reports run through the one client it made; each output is shown to the caller as it comes (the
+    exports begin from the figures' own), the very node the executed notebook keeps; the executed notebook is written
+    only when a cell fails, its error in it."""
+    from papermill.exceptions import PapermillExecutionError
+
+    quick = _notebook(tmp_path, "quick.ipynb", "print(station)")
+    failing = _notebook(tmp_path, "failing.ipynb", "raise ValueError('坏数据')")
+    kernel = Kernel(tmp_path, (), reports=10)
+    try:
+        seen: list = []
+        executed = kernel.run(quick, {"station": "城西站"}, tmp_path / "quick.out.ipynb", 60, seen.append)
+        client = kernel.client
+        assert executed.cells[-1].outputs[0]["text"] == "城西站\n" and not (tmp_path / "quick.out.ipynb").exists()
+        assert seen == [executed.cells[-1].outputs[0]] and seen[0] is executed.cells[-1].outputs[0]
+        again = kernel.run(quick, {"station": "城南站"}, tmp_path / "quick.out.ipynb", 60)
+        assert again.cells[-1].outputs[0]["text"] == "城南站\n" and kernel.client is client
+        with pytest.raises(PapermillExecutionError, match="坏数据"):
+            kernel.run(failing, {}, tmp_path / "failing.out.ipynb", 60)
+    finally:
+        kernel.close(wait=True)
+    import nbformat
+
+    kept = nbformat.read(tmp_path / "failing.out.ipynb", as_version=4)
+    assert [o.ename for c in kept.cells for o in c.get("outputs", ()) if o.output_type == "error"] == ["ValueError"]
+
+
+@pytest.mark.parametrize("kind, content", [
+    ("display_data", {"data": {"text/html": "<b>1</b>", "application/vnd.firestats.figures+json": {"a": {"b": 1}}},
+                      "metadata": {"isolated": True}}),
+    ("execute_result", {"data": {"text/plain": "1"}, "metadata": {}, "execution_count": 3}),
+    ("stream", {"name": "stderr", "text": "警告\n"}),
+    ("error", {"ename": "ValueError", "evalue": "坏", "traceback": ["Traceback", "ValueError: 坏"]}),
+])
+def test_an_output_is_kept_as_nbformat_makes_it(kind, content):
+    """The engine keeps each output of the kernel's unchecked: the same node, its keys in the same order, nested
+    dictionaries as notebook nodes, as nbformat's output_from_msg makes."""
+    from nbformat.v4 import new_notebook, output_from_msg
+    from papermill.engines import NotebookExecutionManager
+
+    from firestats.run.engine import _Client
+
+    message = {"msg_type": kind, "header": {"msg_type": kind}, "parent_header": {"msg_id": "1"}, "content": content}
+    client, outputs = _Client(NotebookExecutionManager(new_notebook(), progress_bar=False), None), []
+    client.clear_before_next_output = False  # as nbclient sets it as each cell starts
+    kept = client.output(outputs, message, None, 0)
+    made = output_from_msg(message)
+    assert outputs == [kept] and kept == made and list(kept) == list(made)
+    assert all(type(kept[key]) is type(made[key]) for key in made)
 
 
 def _busy_port() -> socket.socket:

@@ -25,7 +25,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
 from jupyter_core.utils import run_sync
-from traitlets import List, Type
+from traitlets import Type
 
 from firestats.errors import KernelStartFailed, ReportFailed
 
@@ -112,34 +112,17 @@ async def _idle_after(get: Callable[..., Any], msg_id: str, timeout_s: float) ->
 
 
 class _KernelManager(AsyncKernelManager):
-    """A kernel manager that remembers the clients it makes, so their channels can be stopped.
+    """A kernel manager whose clients are ready as soon as the kernel has answered (:class:`_ReadyClient`)."""
 
-    nbclient leaves a client's channels open when it did not start the kernel itself; in a batch
-    worker every report would keep its sockets open.
-    """
-
-    made = List()
     client_factory = Type(_ReadyClient, klass=AsyncKernelClient)
 
-    def client(self, **kwargs: Any) -> Any:
-        made = super().client(**kwargs)
-        self.made.append(made)
-        return made
-
     def control(self) -> Any:
-        """A client for the kernel's whole life, on the shell channel only: not among those stopped after
-        each report. Its own session: the kernel routes replies by session, and papermill's clients
-        share the manager's."""
+        """A client for the kernel's life on the shell channel only, for its resets. Its own session: the kernel
+        routes replies by session, and the reports' client has the manager's."""
         session = Session(key=self.session.key, signature_scheme=self.session.signature_scheme)
         client = super().client(session=session)
         client.start_channels(iopub=False, stdin=False, hb=False, control=False)
         return client
-
-    def close_clients(self) -> None:
-        """Stop the channels of every client made so far."""
-        for client in self.made:
-            client.stop_channels()
-        self.made = []
 
 
 class Kernel:
@@ -155,6 +138,9 @@ class Kernel:
         self.cwd, self.preload, self.reports, self.managers = Path(cwd), preload, reports, managers
         self.manager: _KernelManager | None = None
         self.control: Any = None  # the manager's control() client, once the kernel has answered
+        # The client every report on this kernel runs through, made once the kernel has answered: one per report
+        # connected its channels, awaited the kernel's readiness and closed them again (10 ms a report).
+        self.client: Any = None
         self.ran = 0  # reports run on the current kernel
         self.dirty = False  # the last report failed or ran out of time: the kernel is replaced
         # The reset sent as the last report ended (request id, folder), run by the kernel while this process
@@ -198,21 +184,27 @@ class Kernel:
         assert self.manager is not None
         self.control = self.manager.control()
         self._ask(self.control.kernel_info(), START_S)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        run_sync(self.client.wait_for_ready)(START_S)
+        self.client.allow_stdin = False  # as nbclient sets its own: a report asks for no input
 
     def _ask(self, msg_id: str, timeout_s: float) -> dict[str, Any]:
         """The kernel's reply to the request ``msg_id``, within ``timeout_s`` seconds; a kernel that dies
         meanwhile or does not answer in time is an error."""
         return run_sync(_reply)(self.manager, self.control, msg_id, timeout_s)
 
-    def run(self, notebook: Path, parameters: dict[str, Any], output: Path, timeout_s: int) -> NotebookNode:
-        """Execute a notebook with parameters on this kernel (a fresh or reset one); the executed copy goes
-        to ``output``.
+    def run(self, notebook: Path, parameters: dict[str, Any], output: Path, timeout_s: int,
+            seen: Callable[[NotebookNode], None] | None = None) -> NotebookNode:
+        """Execute a notebook with parameters on this kernel (a fresh or reset one) and return it, each output shown
+        to ``seen`` as it comes; when a cell fails, the executed copy (error included) is written to ``output`` first.
 
         ``timeout_s`` bounds the whole notebook, in seconds: past it the kernel is interrupted (then
         killed if it does not stop) and ReportFailed names the limit. A failing cell raises papermill's
-        PapermillExecutionError; the executed notebook, error included, is still written.
+        PapermillExecutionError.
         """
-        import papermill  # noqa: F401 - loaded (1.5 s) while a kernel starting meanwhile imports the library
+        # papermill, loaded here (1.5 s) while a kernel starting meanwhile imports the library
+        from firestats.run import engine
 
         self.ran += 1
         watch = None
@@ -221,7 +213,9 @@ class Kernel:
             if self.reports > 1:
                 self._reset(notebook.parent)
             watch = _Watch(self, timeout_s)
-            return self._execute(notebook, parameters, output, timeout_s)
+            # The watch stops the report at its limit; nbclient's limit per cell is only a backstop.
+            return engine.execute(notebook, parameters, KERNEL, self.manager, self.client, timeout_s + 2 * GRACE_S,
+                                  output, seen)
         except BaseException as exc:
             self.dirty = True
             if watch and watch.fired:
@@ -230,8 +224,6 @@ class Kernel:
         finally:
             if watch:
                 watch.cancel()
-            if self.manager is not None:
-                self.manager.close_clients()
             if self.reports > 1 and (self.dirty or self.ran >= self.reports):
                 self._renew()
             elif self.reports > 1:
@@ -244,19 +236,6 @@ class Kernel:
             self.launch()
         except Exception:  # noqa: BLE001 - ready() starts it again before the next report, and names the cause
             self.close()
-
-    def _execute(self, notebook: Path, parameters: dict[str, Any], output: Path, timeout_s: int) -> NotebookNode:
-        import papermill
-
-        return papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, km=self.manager,
-            cwd=str(notebook.parent), progress_bar=False, log_output=False,
-            # The watch stops the report at its limit; nbclient's limit per cell is only a backstop.
-            execution_timeout=timeout_s + 2 * GRACE_S,
-            # Writing the whole notebook before and after every cell (papermill's default) took a
-            # tenth of a report's time; it is written once at the end, failed or not.
-            request_save_on_cell_execute=False,
-        )
 
     def _reset(self, cwd: Path) -> None:
         """Put the kernel back as a fresh one would be, in ``cwd``; replace it if something could not be."""
@@ -297,12 +276,12 @@ class Kernel:
         """Stop the kernel, if one runs (``wait`` for its end: a process about to exit); the next report
         starts a fresh one."""
         manager, self.manager, self.ran, self.dirty, self.pending = self.manager, None, 0, False, None
-        if self.control is not None:
-            self.control.stop_channels()
-            self.control = None
+        for client in (self.control, self.client):
+            if client is not None:
+                client.stop_channels()
+        self.control = self.client = None
         if manager is None:
             return
-        manager.close_clients()
         # Stopping polls for the process's end for a tenth of a second: the caller writes the
         # HTML meanwhile. asyncio.run closes the thread's event loop, so nothing stays open.
         stopping = threading.Thread(target=asyncio.run, args=(_stop(manager),))

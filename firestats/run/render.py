@@ -6,7 +6,7 @@ import re
 import tempfile
 from contextlib import nullcontext
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from firestats.vocabulary.hierarchy import whose
 from firestats.wording import overview_title, report_title
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
 
     from nbconvert import HTMLExporter
@@ -67,6 +68,7 @@ def _as_character(reference: re.Match) -> str:
 def _exporter() -> HTMLExporter:
     """nbconvert's exporter with the firestats template, made once per process: compiling the templates took
     half of each page's rendering in a batch worker."""
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter, TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from traitlets.config import Config
@@ -82,6 +84,15 @@ def _exporter() -> HTMLExporter:
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _REFERENCE.sub(_as_character, _OUTPUT_AREA.sub(r'\1 tabindex="0"', html)), resources
 
+        @pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            """A Markdown cell as HTML: a cell without attachments, by its text alone, rendered once a process (the
+            notebook's headings are the same on every page, and a parser made for each cell again took some 10 ms of
+            every page: nearly half its rendering)."""
+            if context.get("cell", {}).get("attachments") or self.embed_images:
+                return super().markdown2html(context, source)
+            return rendered(source)
+
     config = Config()
     # Cells tagged remove-cell (the notebook's own introduction for JupyterLab users) stay out.
     config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
@@ -96,6 +107,7 @@ def _exporter() -> HTMLExporter:
         language_code="zh",
         optimistic_validation=True,  # the notebook validated once, not again after each of the twelve preprocessors
     )
+    rendered = lru_cache(maxsize=1024)(partial(HTMLExporter.markdown2html, exporter, {}))
     # The lab template names this filter, which HTMLExporter registers per page; no code is shown here.
     exporter.register_filter("highlight_code", Highlight2HTML(pygments_lexer="ipython3", parent=exporter))
     return exporter
@@ -112,15 +124,16 @@ def one_line(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {lines[-1] if lines else ''}")
 
 
-def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Kernel,
-         folder: OutputFolder) -> NotebookNode:
-    """Execute a notebook for ``target`` on ``kernel``; if a cell fails, the executed
-    notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed raised."""
+def _run(notebook: Path, params: dict, target: Path, timeout_s: int, kernel: Kernel, folder: OutputFolder,
+         seen: Callable[[NotebookNode], None] | None = None) -> NotebookNode:
+    """Execute a notebook for ``target`` on ``kernel``, each output shown to ``seen`` as it comes; if a cell fails,
+    the executed notebook is kept beside the target as ``NAME.failed.ipynb`` (error included) and ReportFailed
+    raised."""
     failed = target.with_suffix(KEPT_SUFFIX)
     with tempfile.TemporaryDirectory(prefix="firestats-") as tmp:
         executed_path = Path(tmp) / notebook.name
         try:
-            executed = kernel.run(notebook, params, executed_path, timeout_s)
+            executed = kernel.run(notebook, params, executed_path, timeout_s, seen)
         except BaseException as exc:
             kept = failed if executed_path.is_file() else None
             if kept:
@@ -153,7 +166,7 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
     >>> fs.render_station(fs.Request.of("城东", 2025, "data/processed"), "reports")  # doctest: +SKIP
     PosixPath('reports/2025/城东站.html')
     """
-    from firestats.publish.exports import beside, published
+    from firestats.publish.exports import Early, published
 
     folder = OutputFolder(out_dir)  # refused now, before a kernel starts, if it cannot be written
     notebook = Path(notebook)
@@ -168,9 +181,10 @@ def render_station(request: Request, out_dir: Path | str, notebook: Path = STATI
         check_partitions(data_dir, index, whose(request, index.station_years()), request.period.years_compared())
         preflight(folder, request.station, request.period, request.level)
         target = report_path(out_dir, request.station, request.period, request.level)
-        executed = _run(notebook, request.parameters(), target, timeout_s, running, folder)
+        exports = Early(target, request)
+        executed = _run(notebook, request.parameters(), target, timeout_s, running, folder, exports.seen)
     publication = published(executed) or _computed(request)
-    for path, data in beside(target, publication, request).items():
+    for path, data in exports.files(publication).items():
         folder.write(path, data)
     executed.metadata["title"] = report_title(publication["station_name"], request.period)
     folder.write(target, to_html(executed).encode("utf-8"))  # last: the HTML's presence means all is written

@@ -1,0 +1,91 @@
+"""A report's notebook run by papermill on a warm kernel, less the work a report throws away.
+
+``papermill.execute_notebook`` ends by serialising and validating the executed notebook for its output path
+even when it has none (7 ms of a warm report), and its engine starts a client for each notebook: channels
+connected, readiness awaited, channels closed (10 ms); nbclient checks each output against the notebook schema as
+it arrives (jsonschema, 0.3 ms an output: 8 ms a report). Here papermill's own steps run in its order, its engine
+executes the cells on the kernel's one client, the kernel's outputs are kept as they come, and the notebook is
+written only when a cell failed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nbformat import from_dict
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine
+from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors, remove_error_markers
+from papermill.inspection import _infer_parameters
+from papermill.iorw import load_notebook_node
+from papermill.log import logger
+from papermill.parameterize import parameterize_notebook
+from papermill.utils import chdir
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from nbformat import NotebookNode
+
+
+# The fields an output of each kind takes from its message, in the order nbformat's output_from_msg gives them.
+_FIELDS = {"display_data": ("metadata", "data"), "execute_result": ("metadata", "data", "execution_count"),
+           "stream": ("name", "text"), "error": ("ename", "evalue", "traceback")}
+
+
+class _Client(PapermillNotebookClient):
+    """papermill's notebook client on a client of the kernel made before (nbclient starts one only when it has none,
+    and closes none it did not start), keeping outputs unchecked and showing each to ``seen`` as it comes."""
+
+    def __init__(self, nb_man: Any, kc: Any, seen: Callable[[NotebookNode], None] | None = None, **kw: Any) -> None:
+        super().__init__(nb_man, **kw)
+        self.kc, self.seen = kc, seen
+
+    def output(self, outs: list, msg: dict[str, Any], display_id: str | None, cell_index: int) -> NotebookNode | None:
+        """An output as nbformat's output_from_msg makes it, less its check against the schema: the kernel's
+        messages are its own (ipykernel's), and a page or failed notebook is validated whole when written. What
+        is not a plain output of the kernel's (one updated by id, cleared, caught by a widget) goes to nbclient."""
+        fields = _FIELDS.get(msg["msg_type"])
+        if (fields is None or display_id or self.clear_before_next_output
+                or self.output_hook_stack[msg["parent_header"].get("msg_id")]):
+            out = super().output(outs, msg, display_id, cell_index)
+        else:
+            out = from_dict({"output_type": msg["msg_type"], **{field: msg["content"][field] for field in fields}})
+            outs.append(out)
+        if out is not None and self.seen is not None:
+            self.seen(out)
+        return out
+
+
+class Engine(NBClientEngine):
+    """papermill's nbclient engine, on the kernel client the caller passes as ``kc``."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, *, km: Any = None, kc: Any = None,
+                                 seen: Callable[[NotebookNode], None] | None = None,
+                                 execution_timeout: float | None = None, **kwargs: Any) -> NotebookNode:
+        """Run the managed notebook's cells on ``kc``, each within ``execution_timeout`` seconds, each output shown
+        to ``seen`` as it comes."""
+        return _Client(nb_man, kc, seen, km=km, kernel_name=kernel_name, timeout=execution_timeout,
+                       log=logger).execute()
+
+
+def execute(notebook: Path, parameters: dict[str, Any], kernel_name: str, manager: Any, client: Any,
+            timeout_s: float, output: Path, seen: Callable[[NotebookNode], None] | None = None) -> NotebookNode:
+    """Run ``notebook`` with ``parameters`` injected on ``client``'s kernel, as papermill.execute_notebook does
+    (each cell within ``timeout_s`` seconds, in the notebook's folder), each output shown to ``seen`` as it comes;
+    the executed notebook is written to ``output`` only when a cell fails, with papermill's note of the error,
+    before its PapermillExecutionError."""
+    nb = load_notebook_node(str(notebook))
+    known = {p.name for p in _infer_parameters(nb, name=kernel_name)}
+    for name in parameters:
+        if name not in known:
+            logger.warning(f"Passed unknown parameter: {name}")
+    nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name)
+    nb = remove_error_markers(prepare_notebook_metadata(nb, str(notebook), str(output)))
+    with chdir(notebook.parent):
+        nb = Engine.execute_notebook(nb, kernel_name, progress_bar=False, km=manager, kc=client, seen=seen,
+                                     execution_timeout=timeout_s)
+    raise_for_execution_errors(nb, str(output))
+    return nb

@@ -18,8 +18,8 @@ _FACE = {
     "Dataset": "dataset", "load": "dataset", "open_report": "dataset",
     "StoreIndex": "partitions",
     "read_index": "layout", "read_quality": "layout", "check_partitions": "layout", "find_prepared": "layout",
-    "match_station": "layout", "resolved": "layout", "no_records": "layout",
-    "describe": "quality", "problem_rows": "quality", "skipped_files": "quality", "unread_sheets": "quality",
+    "match_station": "layout", "resolved": "layout", "no_records": "layout", "skipped_files": "layout",
+    "unread_sheets": "layout", "describe": "quality", "problem_rows": "quality",
 }
 __all__ = sorted(_FACE)
 

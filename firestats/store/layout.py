@@ -158,6 +158,16 @@ def read_quality(data_dir: Path | str) -> dict[str, Any]:
     return read_json(data_dir, QUALITY)
 
 
+def unread_sheets(summary: dict[str, Any]) -> list[str]:
+    """The workbook sheets a quality summary says were not read (cells but no header row)."""
+    return [sheet for f in summary["files"] for sheet in f.get("ignored_sheets", [])]
+
+
+def skipped_files(summary: dict[str, Any]) -> list[str]:
+    """The files found in a folder that were not exports, each with why (``name: reason``)."""
+    return [f"{f['source_file']}: {f['skipped']}" for f in summary["files"] if f.get("skipped")]
+
+
 def read_index(data_dir: Path | str) -> StoreIndex:
     """A prepared folder's index: its stations, the months each has records in, and its partition files."""
     data_dir = Path(data_dir)

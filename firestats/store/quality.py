@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 
 import pandas as pd
 
 from firestats.catalogue import action_word, shown_in, table_heading, term
 from firestats.ingest.mapping import Mapping
 from firestats.store.dataset import Dataset
+from firestats.store.layout import skipped_files, unread_sheets
 from firestats.vocabulary.messages import _, console_language
 from firestats.vocabulary.problems import ACCOUNT_KEYS, FLAGGED, MERGED, QUARANTINE, reason_text
 
@@ -63,16 +63,6 @@ def problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
     problems; a copy whose values differ is flagged)."""
     expected = (problems["action"] == MERGED) & problems["reason"].isin(EXPECTED_MERGES)
     return problems[~expected]
-
-
-def unread_sheets(summary: dict[str, Any]) -> list[str]:
-    """The workbook sheets a quality summary says were not read (cells but no header row)."""
-    return [sheet for f in summary["files"] for sheet in f.get("ignored_sheets", [])]
-
-
-def skipped_files(summary: dict[str, Any]) -> list[str]:
-    """The files found in a folder that were not exports, each with why (``name: reason``)."""
-    return [f"{f['source_file']}: {f['skipped']}" for f in summary["files"] if f.get("skipped")]
 
 
 def describe(dataset: Dataset, examples: int = 3, mapping: Mapping | None = None) -> list[str]:

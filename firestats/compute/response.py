@@ -26,6 +26,8 @@ SEGMENTS = {
     "total": ("received_at", "arrived_at"),
     "dispatch_to_arrival": ("dispatched_at", "arrived_at"),
 }
+# The segments a standard grades, under its exclusions: a report's response figures, in their order.
+GRADED = ("call_processing", "turnout", "travel", "total")
 # Which export columns a segment needs, as a reader knows them (for "the export has no … column").
 NEEDS = {"dispatch_to_arrival": ("dispatched_at", "arrived_at"), "call_processing": ("received_at", "dispatched_at"),
          "turnout": ("dispatched_at", "departed_at"), "travel": ("departed_at", "arrived_at"),
@@ -197,8 +199,7 @@ def response_figures(incidents: pd.DataFrame, seconds: pd.DataFrame, standard_na
     seconds = seconds[~excluded(seconds, incidents, standard)]
     kept = incidents.loc[seconds.index]
     figures = {
-        "segments": {name: summary(seconds[name], interval)
-                     for name in ("call_processing", "turnout", "travel", "total")},
+        "segments": {name: summary(seconds[name], interval) for name in GRADED},
         "standard": {"key": standard["key"], "name": standard["name"]},
         "compliance": compliance(seconds, kept, standard),
     }

@@ -18,7 +18,7 @@ from firestats.compute.activities import LISTED, whole
 from firestats.compute.assessments import _rates_by, _rates_of, score
 from firestats.compute.incidents import typed_counts
 from firestats.compute.places import place_of
-from firestats.compute.response import excluded, grouped_percentiles, profile, segment_seconds
+from firestats.compute.response import GRADED, excluded, grouped_percentiles, profile, segment_seconds
 from firestats.compute.scoring import ScoreTable, load_table
 from firestats.ingest.assessments import PRESENT
 from firestats.periods import Period
@@ -33,7 +33,6 @@ from firestats.vocabulary.activities import spec
 Grouping = Callable[[pd.DataFrame], pd.Series]
 SUMMED = ("rescued", "evacuated")  # people (人): whole numbers, None where no incident of the group has a value
 LOSS = "loss_averted_10k_yuan"  # 万元, to 4 decimals
-SEGMENTS = ("call_processing", "turnout", "travel", "total")  # under the standard's exclusions
 
 
 def by_station(frame: pd.DataFrame) -> pd.Series:
@@ -95,7 +94,7 @@ class Rows:
         self.types = _among(incidents["type"], {kind: i for i, kind in enumerate(INCIDENT_TYPES)})
         self.sums = {column: _floats(incidents[column]) for column in (*SUMMED, LOSS)}
         seconds = segment_seconds(incidents)
-        self.seconds = {name: seconds[name].to_numpy(dtype=float) for name in ("dispatch_to_arrival", *SEGMENTS)}
+        self.seconds = {name: seconds[name].to_numpy(dtype=float) for name in ("dispatch_to_arrival", *GRADED)}
         self.excluded = excluded(seconds, incidents, profile(rules.standard)).to_numpy()
         received = incidents["received_at"].dt
         self.dated = {"monthly": (received.month.to_numpy(), list(period.months))}
@@ -141,7 +140,7 @@ class Rows:
             figures["response"]["dispatch_to_arrival"] = {
                 **_summary(n[i], median[i], p90[i]), "within_share": int(within[i]) / int(n[i]) if n[i] else None}
         counted = np.where(self.excluded, -1, codes)
-        for segment in SEGMENTS:
+        for segment in GRADED:
             n, (median, p90) = grouped_percentiles(self.seconds[segment], counted, count, (50, 90))
             for i, name in enumerate(names):
                 out[name]["response"]["segments"][segment] = _summary(n[i], median[i], p90[i])

@@ -158,6 +158,36 @@ def test_a_kernels_reports_share_its_client_and_only_a_failed_notebook_is_writte
     assert [o.ename for c in kept.cells for o in c.get("outputs", ()) if o.output_type == "error"] == ["ValueError"]
 
 
+QUEUED = ("import time\ntime.sleep(0.3)\nended = time.time()",
+          # When this cell's request was sent: before the cell above ended, when cells are queued at once.
+          "print(get_ipython().kernel.get_parent('shell')['header']['date'].timestamp() < ended)",
+          "raise ValueError('坏数据')",
+          "open('after-error', 'w').close()")
+
+
+def test_a_notebooks_cells_are_queued_at_once_and_those_after_an_error_never_run(tmp_path):
+    """The cells are sent to the kernel all at once, as JupyterLab's Run All sends them (no cell waits for this
+    process to hear that the one before it ended); a cell's error stops the rest: the kernel aborts them, papermill
+    notes the failing cell, and the kernel then runs the next report."""
+    from papermill.exceptions import PapermillExecutionError
+
+    kernel = Kernel(tmp_path, (), reports=10)
+    try:
+        with pytest.raises(PapermillExecutionError, match="坏数据"):
+            kernel.run(_notebook(tmp_path, "queued.ipynb", *QUEUED), {}, tmp_path / "queued.out.ipynb", 60)
+        quick = kernel.run(_notebook(tmp_path, "quick.ipynb", "print(station)"), {}, tmp_path / "q.ipynb", 60)
+    finally:
+        kernel.close(wait=True)
+    import nbformat
+
+    kept = nbformat.read(tmp_path / "queued.out.ipynb", as_version=4)
+    code = [cell for cell in kept.cells if cell.cell_type == "code"]
+    assert code[-3].outputs[0]["text"] == "True\n"
+    assert [o.output_type for o in code[-2].outputs] == ["error"] and code[-2].metadata.papermill.exception
+    assert code[-1].outputs == [] and code[-1].execution_count is None
+    assert not (tmp_path / "after-error").exists() and quick.cells[-1].outputs[0]["text"] == "城东站\n"
+
+
 @pytest.mark.parametrize("kind, content", [
     ("display_data", {"data": {"text/html": "<b>1</b>", "application/vnd.firestats.figures+json": {"a": {"b": 1}}},
                       "metadata": {"isolated": True}}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from firestats.settings import settings
@@ -15,6 +16,8 @@ from firestats.settings import settings
 _WEIGHED = {"rescued": ["rescued"], "casualties": ["deaths", "injuries"], "loss": ["loss_averted_10k_yuan"],
             "vehicles": ["vehicles"], "personnel": ["personnel"]}
 _NOT_NOTABLE = ("虚假警",)  # a false alarm is never a 典型警情, however rare its wording
+# What the heaviest incidents are ranked and named by, besides what they weigh.
+_NAMED = ("received_at", "arrived_at", "cleared_at", "type", "subtype", "district", "address")
 
 
 @dataclass(frozen=True)
@@ -51,74 +54,90 @@ def _describe(rows: pd.DataFrame) -> pd.DataFrame:
     """Date, type, subtype and a one-line description of each incident (address text as given)."""
     if rows.empty:
         return pd.DataFrame(columns=["date", "type", "subtype", "description"])
-    on_scene = (rows["cleared_at"] - rows["arrived_at"]).dt.total_seconds() / 60
-    place = rows["district"].fillna("").astype(str) + rows["address"].fillna("").astype(str)
-    description = (
-        place + " " + rows["subtype"].fillna(rows["type"]).astype(str)
-        + rows["rescued"].fillna(0).astype(int).map(lambda n: f"，营救{n}人" if n else "").astype("string")
-        + on_scene.map(lambda m: f"，现场处置{m:.0f}分钟" if pd.notna(m) else "").astype("string")
-    )
+    minutes = (rows["cleared_at"] - rows["arrived_at"]).dt.total_seconds() / 60
+    # A few rows: written one by one, not by a dozen pandas steps over pyarrow strings.
+    texts = [None if pd.isna(kind := subtype if pd.notna(subtype) else main) else
+             "".join(("" if pd.isna(part) else str(part)) for part in (district, address)) + f" {kind}"
+             + (f"，营救{int(rescued)}人" if pd.notna(rescued) and rescued else "")
+             + ("" if pd.isna(on_scene) else f"，现场处置{on_scene:.0f}分钟")
+             for district, address, subtype, main, rescued, on_scene in zip(
+                 rows["district"], rows["address"], rows["subtype"], rows["type"], rows["rescued"], minutes)]
     return pd.DataFrame({"date": rows["received_at"].dt.strftime("%Y-%m-%d"), "type": rows["type"],
-                         "subtype": rows["subtype"], "description": description.str.strip()})
+                         "subtype": rows["subtype"], "description": pd.Series(texts, index=rows.index).str.strip()})
 
 
 def most_rescued(incidents: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     """The incidents with the most people rescued (only those with anyone rescued)."""
     top = top or settings()["notable"]["top"]
-    rows = incidents[incidents["rescued"].fillna(0) > 0].nlargest(top, "rescued")
-    return _describe(rows)
+    rescued = incidents["rescued"]
+    return _describe(incidents.loc[rescued[rescued.fillna(0) > 0].nlargest(top).index])
 
 
 def longest_on_scene(incidents: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     """The incidents with the longest time from arrival to clearing."""
     top = top or settings()["notable"]["top"]
-    minutes = (incidents["cleared_at"] - incidents["arrived_at"]).dt.total_seconds()
-    return _describe(incidents.loc[minutes.dropna().nlargest(top).index])
+    seconds = (incidents["cleared_at"] - incidents["arrived_at"]).dt.total_seconds()
+    return _describe(incidents.loc[seconds.dropna().nlargest(top).index])
 
 
-def _rare(incidents: pd.DataFrame, kinds: dict[str, int]) -> pd.DataFrame:
-    """The incidents of a kind rare in the detachment: at most settings' notable.rare_at_most of it that year."""
+def _rare(kind: pd.Series, types: pd.Series, kinds: dict[str, int]) -> np.ndarray:
+    """Which incidents are of a kind rare in the detachment: at most settings' notable.rare_at_most of it that year
+    (false alarms never)."""
     at_most = settings()["notable"]["rare_at_most"]
-    kind = kind_of(incidents)
-    rare = kind.map(lambda k: kinds.get(k, 0) <= at_most).astype(bool)
-    return incidents[rare & ~incidents["type"].isin(_NOT_NOTABLE)]
+    return (_counted(kind, kinds) <= at_most) & ~types.isin(_NOT_NOTABLE).to_numpy()
+
+
+def _counted(kind: pd.Series, kinds: dict[str, int]) -> np.ndarray:
+    """The detachment's incidents of each incident's kind that year (0 for a kind it did not count)."""
+    return kind.map(kinds).to_numpy(dtype=float, na_value=0.0)
 
 
 def rare_counts(incidents: pd.DataFrame, kinds: dict[str, int], dates: int = 3) -> pd.DataFrame:
     """Incidents of each rare kind: kind, count (incidents) and the dates of the first ``dates`` of them."""
-    rare = _rare(incidents, kinds).sort_values("received_at")
-    grouped = rare.groupby(kind_of(rare), sort=False)["received_at"]
+    kind = kind_of(incidents)
+    rare = _rare(kind, incidents["type"], kinds)
+    received = incidents["received_at"][rare].sort_values()  # the two columns counted, not every column's rows
+    grouped = received.groupby(kind[rare].loc[received.index], sort=False)
     return pd.DataFrame({"kind": list(grouped.groups), "n": grouped.size().to_list(),
                          "first": ["、".join(f"{d:%m月%d日}" for d in days.head(dates)) for _, days in grouped]})
 
 
-def weights(incidents: pd.DataFrame, kinds: dict[str, int]) -> pd.Series:
+def weights(incidents: pd.DataFrame, kinds: dict[str, int]) -> np.ndarray:
     """What each incident weighs (0 up to the sum of settings' notable.weights): each measure against the period's
     heaviest (its rescued, casualties, losses averted, vehicles, crew, minutes on scene), and its kind's rarity
     against the rarest (one over the detachment's incidents of that kind that year)."""
     weight = settings()["notable"]["weights"]
-    measures = {name: incidents[columns].astype("Float64").fillna(0).sum(axis=1).astype(float)
+    measures = {name: sum(incidents[column].to_numpy(dtype=float, na_value=0.0) for column in columns)
                 for name, columns in _WEIGHED.items() if set(columns) <= set(incidents.columns)}
-    on_scene = (incidents["cleared_at"] - incidents["arrived_at"]).dt.total_seconds()
-    measures["on_scene"] = on_scene.where(on_scene > 0).fillna(0)
-    measures["rarity"] = 1 / kind_of(incidents).map(lambda k: max(kinds.get(k, 0), 1)).astype(float)
-    total = pd.Series(0.0, index=incidents.index)
+    on_scene = _seconds(incidents["arrived_at"], incidents["cleared_at"])
+    measures["on_scene"] = np.where(on_scene > 0, on_scene, 0.0)  # NaN compares false: none on scene
+    measures["rarity"] = 1 / np.maximum(_counted(kind_of(incidents), kinds), 1)
+    total = np.zeros(len(incidents))
     for name, values in measures.items():
-        heaviest = values.max()
+        heaviest = values.max(initial=0.0)
         if heaviest > 0:
             total += weight.get(name, 0) * values / heaviest
     return total
+
+
+def _seconds(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """Seconds from ``start`` to ``end`` of each row (NaN where either is missing), as pandas' total_seconds."""
+    return (end - start).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
 
 
 def weighed_named(incidents: pd.DataFrame, kinds: dict[str, int], top: int | None = None) -> list[dict[str, str]]:
     """The heaviest incidents of the period (settings: notable.top; false alarms aside, ties by date), each with its
     date, place and kind."""
     top = top or settings()["notable"]["top"]
-    candidates = incidents[~incidents["type"].isin(_NOT_NOTABLE)]
+    used = [c for c in incidents.columns if c in _NAMED or any(c in columns for columns in _WEIGHED.values())]
+    candidates = incidents[used][~incidents["type"].isin(_NOT_NOTABLE).to_numpy()]  # the columns weighed alone
     if candidates.empty:
         return []
-    ranked = candidates.assign(_weight=weights(candidates, kinds)).sort_values(
-        ["_weight", "received_at"], ascending=[False, True]).head(top)
+    # Heaviest first, then earliest (a missing time last), then in the records' order: a stable sort of the
+    # weights and times alone, and only the rows named taken.
+    received = candidates["received_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    received = np.where(candidates["received_at"].isna().to_numpy(), np.iinfo(np.int64).max, received)
+    ranked = candidates.iloc[np.lexsort((received, -weights(candidates, kinds)))[:top]]
     place = ranked["district"].fillna(ranked["address"]).fillna("")
     return [{"date": f"{when:%Y-%m-%d}", "place": str(where), "kind": str(kind)}
             for when, where, kind in zip(ranked["received_at"], place, kind_of(ranked))]

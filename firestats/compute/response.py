@@ -9,7 +9,9 @@ graded with are the same setting. All times are seconds; shares are fractions 0.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -81,13 +83,29 @@ def recorded(incidents: pd.DataFrame) -> list[str]:
 def summary(seconds: pd.Series, interval: bool = True) -> dict[str, Any]:
     """n, median, 90th percentile and mean in seconds (None when n is 0), and the 90th percentile's
     seeded bootstrap 95% interval ``p90_interval_s`` when n reaches the minimum (else None)."""
-    values = seconds.dropna().to_numpy(dtype=float)
+    return summaries({"": seconds}, interval)[""]
+
+
+def summaries(segments: dict[str, pd.Series], interval: bool = True) -> dict[str, dict[str, Any]]:
+    """Each segment's :func:`summary`, the bootstraps of their intervals run side by side: numpy draws and sorts
+    without holding the GIL, and a report's four took a tenth of its time one after another."""
+    values = {name: seconds.dropna().to_numpy(dtype=float) for name, seconds in segments.items()}
+    found = {name: _described(v) for name, v in values.items()}
+    wanted = [name for name, v in values.items() if interval and v.size >= min_percentile_n()]
+    if wanted:
+        with ThreadPoolExecutor(min(len(wanted), os.cpu_count() or 1)) as pool:
+            for name, bounds in zip(wanted, pool.map(p90_interval, [values[name] for name in wanted])):
+                found[name]["p90_interval_s"] = bounds
+    return found
+
+
+def _described(values: np.ndarray) -> dict[str, Any]:
+    """n, median, 90th percentile and mean of ``values`` in seconds (None when there are none), no interval yet."""
     if values.size == 0:
         return {"n": 0, "median_s": None, "p90_s": None, "mean_s": None, "p90_interval_s": None}
     median, p90 = np.percentile(values, [50, 90])
-    enough = interval and values.size >= min_percentile_n()
     return {"n": int(values.size), "median_s": float(median), "p90_s": float(p90), "mean_s": float(values.mean()),
-            "p90_interval_s": p90_interval(values) if enough else None}
+            "p90_interval_s": None}
 
 
 def p90_interval(values: np.ndarray) -> list[float]:
@@ -199,7 +217,7 @@ def response_figures(incidents: pd.DataFrame, seconds: pd.DataFrame, standard_na
     seconds = seconds[~excluded(seconds, incidents, standard)]
     kept = incidents.loc[seconds.index]
     figures = {
-        "segments": {name: summary(seconds[name], interval) for name in GRADED},
+        "segments": summaries({name: seconds[name] for name in GRADED}, interval),
         "standard": {"key": standard["key"], "name": standard["name"]},
         "compliance": compliance(seconds, kept, standard),
     }

@@ -136,6 +136,17 @@ def test_the_90th_percentile_interval_is_seeded_and_holds_the_estimate():
     assert response.summary(values.head(5))["p90_interval_s"] is None  # below the minimum n: no interval
 
 
+def test_segments_bootstrapped_side_by_side_get_each_its_own_interval():
+    """The segments' bootstraps run on threads at once; each is its own seeded draw, as if run alone."""
+    rng = np.random.default_rng(4)
+    segments = {name: pd.Series(rng.gamma(3 + i, 40, 300 + 50 * i)) for i, name in enumerate(response.GRADED)}
+    found = response.summaries(segments | {"few": pd.Series([1.0, 2.0])})
+    for name, seconds in segments.items():
+        assert found[name] == response.summary(seconds)
+        assert found[name]["p90_interval_s"] == response.p90_interval(seconds.to_numpy())
+    assert found["few"]["p90_interval_s"] is None and found["few"]["n"] == 2
+
+
 def test_a_mapping_names_a_standard_the_settings_know():
     assert parse_mapping(UNITS, "units").standard == "nfpa1710"
     with pytest.raises(MappingError, match="not a profile"):

@@ -191,7 +191,7 @@ def test_notebook_runs_with_its_defaults_as_in_jupyterlab(prepared, tmp_path, sh
     assert executed.metadata.kernelspec.name == "firestats"
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("data:image/svg+xml," in o.get("data", {}).get("text/html", "") for o in outputs) == charts
+    assert sum(o.get("data", {}).get("text/html", "").count("data:image/svg+xml,") for o in outputs) == charts
     assert title in outputs[0]["data"]["text/html"]
 
 
@@ -208,6 +208,18 @@ def test_report_shows_training_and_activities_without_personal_data(batch):
         assert not [v for v in people[column].unique() if v in html], column
     assert not [p for p in people["person"].unique() if p in body]  # names are masked by default
     assert "[电话已隐去]" in body or "13912345678" not in body
+
+
+def test_the_training_section_shows_its_parts_under_their_headings_only_with_records(prepared):
+    from dataclasses import replace
+
+    report = station_report(Request.of("城北站", 2024, prepared))
+    shown = report.training().data
+    headings = ["各科目成绩", "每周一测", "各月成绩", "人员成绩趋势（月平均分）"]
+    assert [shown.index(f"<h3>{h}</h3>") for h in headings] == sorted(shown.index(f"<h3>{h}</h3>") for h in headings)
+    assert shown.count("data:image/svg+xml,") == 2  # the items' rates and the weekly tests
+    none = replace(report, this=replace(report.this, figures={**report.figures, "assessments": None}))
+    assert "<h3>" not in none.training().data and "无训练考核记录" in none.training().data
 
 
 def _number(figures: dict, key: str):

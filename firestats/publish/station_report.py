@@ -354,6 +354,17 @@ class StationReport:
 
     # --- training assessments ------------------------------------------------------------
 
+    def training(self) -> HTML:
+        """The whole 训练考核 section: the summary, then (with records) the rates by item, the weekly tests, the rates
+        by month and each person's trend, each under its heading. One cell, not five: each cost the kernel some 6 ms,
+        and a period without assessment records showed four headings over nothing."""
+        parts = [self.training_summary().data]
+        if self.typed.assessments is not None:
+            parts += [f"<h3>{title}</h3>{part().data}" for title, part in (
+                ("各科目成绩", self.training_by_item), ("每周一测", self.weekly_chart),
+                ("各月成绩", self.training_by_month), ("人员成绩趋势（月平均分）", self.people_trend))]
+        return HTML("".join(parts))
+
     def training_summary(self) -> HTML:
         """Tests held, participants and overall rates, with the score table named."""
         a = self.typed.assessments

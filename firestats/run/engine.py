@@ -16,8 +16,6 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import run_sync
-from nbclient.client import timestamp
-from nbclient.exceptions import CellExecutionComplete, CellExecutionError, CellTimeoutError
 from nbformat import from_dict
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
@@ -56,6 +54,11 @@ class _Client(PapermillNotebookClient):
         run_sync(self._run_queued)()
 
     async def _run_queued(self) -> None:
+        # nbclient's names are imported where used, after papermill has imported nbclient itself: imported first, at
+        # the top of this module (where isort puts them), they made a cold `firestats report` 3-4 s slower, the
+        # worker spending half of jsonschema's grammar build in the OS (measured, not understood).
+        from nbclient.exceptions import CellExecutionError
+
         cells = self.nb.cells
         sent = {index: self.kc.execute(cell.source, store_history=True, stop_on_error=True)
                 for index, cell in enumerate(cells) if cell.cell_type == "code" and cell.source.strip()}
@@ -73,6 +76,9 @@ class _Client(PapermillNotebookClient):
     async def _collect(self, cell: NotebookNode, index: int, msg_id: str) -> None:
         """Take the outputs the kernel publishes for the request ``msg_id`` into ``cell`` up to its end, as nbclient
         does for one cell it sent, then its reply; raise its error (nbclient's CellExecutionError)."""
+        from nbclient.client import timestamp
+        from nbclient.exceptions import CellExecutionComplete
+
         if self.record_timing:
             cell.metadata["execution"] = {}
         cell.outputs, self.clear_before_next_output = [], False
@@ -90,6 +96,8 @@ class _Client(PapermillNotebookClient):
     async def _message(self, channel: str, msg_id: str, cell: NotebookNode, deadline: float | None) -> dict[str, Any]:
         """The next message on ``channel`` answering ``msg_id``, others kept for their own cells; the kernel is
         looked at each second (DeadKernelError when it died) and ``cell`` timed out past ``deadline``."""
+        from nbclient.exceptions import CellTimeoutError
+
         if kept := self.early.get((channel, msg_id)):
             return kept.pop(0)
         while True:

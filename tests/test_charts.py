@@ -1,11 +1,14 @@
 """Every chart is well-formed SVG whose Chinese text the reader's Chinese fonts draw, with nothing cut off."""
 
 import time
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from firestats.compute import incidents as metrics
@@ -14,7 +17,7 @@ from firestats.compute.figures import Rates
 from firestats.compute.station import compute
 from firestats.periods import Period
 from firestats.publish import charts, raster
-from firestats.publish.html import heat_table
+from firestats.publish.html import URL_SAFE, heat_table, url_quoted
 from firestats.publish.svg import FAMILIES
 from firestats.settings import settings
 from firestats.store.dataset import load
@@ -140,3 +143,8 @@ def test_the_maps_hexagons_count_the_points_as_matplotlibs_hexbin_does():
     assert mine == sorted(zip(np.round(theirs.get_offsets()[:, 0], 6), np.round(theirs.get_offsets()[:, 1], 6),
                               theirs.get_array().astype(int)))
     assert 0 < sum(ours[2]) < 3000
+
+
+@given(st.text(max_size=300))
+def test_a_chart_is_quoted_into_its_data_url_as_urllib_quotes_it(text):
+    assert url_quoted(text) == quote(text, safe=URL_SAFE)

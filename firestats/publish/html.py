@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
+import numpy as np
 from IPython.display import HTML
 
 from firestats.catalogue import table_heading
@@ -66,11 +66,29 @@ HEAT_WHITE_TEXT = 0.55
 # Characters an SVG may keep as they are in a data: URL inside a double-quoted attribute; the rest
 # (quotes, <, >, &, %, #, line breaks, Chinese) are percent-encoded: a third smaller than base64.
 URL_SAFE = " /:;=,.-_()'!*+?@[]{}|~$"
+# Which bytes a data: URL keeps as they are: urllib's always safe and the above.
+_KEPT = np.zeros(256, dtype=bool)
+_KEPT[list(f"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~{URL_SAFE}".encode())] = True
+_HEX = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+
+
+def url_quoted(text: str) -> str:
+    """``text`` percent-encoded for a data: URL, as ``urllib.parse.quote(text, safe=URL_SAFE)`` writes it, in numpy:
+    urllib's byte by byte took a report's charts some 5 ms."""
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    escaped = ~_KEPT[raw]
+    # Each byte's place in the output: two more for every escaped byte before it.
+    at = np.arange(raw.size) + 2 * (np.cumsum(escaped) - escaped)
+    out = np.empty(raw.size + 2 * int(escaped.sum()), dtype=np.uint8)
+    out[at[~escaped]] = raw[~escaped]
+    where, byte = at[escaped], raw[escaped]
+    out[where], out[where + 1], out[where + 2] = ord("%"), _HEX[byte >> 4], _HEX[byte & 15]
+    return out.tobytes().decode("ascii")
 
 
 def chart(fig: Canvas, alt: str) -> HTML:
     """A chart as an embedded SVG image, so the HTML needs no other file."""
-    data = quote(charts.to_svg(fig), safe=URL_SAFE)
+    data = url_quoted(charts.to_svg(fig))
     return HTML(f'<figure class="fs-chart"><img src="data:image/svg+xml,{data}" alt="{escape(alt)}"></figure>')
 
 

@@ -147,4 +147,4 @@ def test_the_maps_hexagons_count_the_points_as_matplotlibs_hexbin_does():
 
 @given(st.text(max_size=300))
 def test_a_chart_is_quoted_into_its_data_url_as_urllib_quotes_it(text):
-    assert url_quoted(text) == quote(text, safe=URL_SAFE)
+    assert url_quoted(text.encode()) == quote(text.encode(), safe=URL_SAFE)

@@ -72,10 +72,10 @@ _KEPT[list(f"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~{
 _HEX = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
 
 
-def url_quoted(text: str) -> str:
-    """``text`` percent-encoded for a data: URL, as ``urllib.parse.quote(text, safe=URL_SAFE)`` writes it, in numpy:
+def url_quoted(data: bytes) -> str:
+    """``data`` percent-encoded for a data: URL, as ``urllib.parse.quote(data, safe=URL_SAFE)`` writes it, in numpy:
     urllib's byte by byte took a report's charts some 5 ms."""
-    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    raw = np.frombuffer(data, dtype=np.uint8)
     escaped = ~_KEPT[raw]
     # Each byte's place in the output: two more for every escaped byte before it.
     at = np.arange(raw.size) + 2 * (np.cumsum(escaped) - escaped)

@@ -20,7 +20,6 @@ from firestats.catalogue import (
     action_word,
     catalogue,
     definition,
-    heading,
     label,
     shown_in,
     table_heading,
@@ -29,7 +28,6 @@ from firestats.catalogue import (
     unit_word,
 )
 from firestats.compute import compare, findings
-from firestats.compute.assessments import KINDS
 from firestats.compute.figures import Figures
 from firestats.compute.response import NEEDS, recorded
 from firestats.compute.side_by_side import compared
@@ -59,7 +57,7 @@ from firestats.store import open_report
 from firestats.vocabulary.activities import spec as activity_spec
 from firestats.vocabulary.hierarchy import Level, level_of, whose
 from firestats.vocabulary.problems import reason_text
-from firestats.wording import change_in, number, report_title, share, value_in
+from firestats.wording import change_in, number, report_title, value_in
 
 
 @dataclass
@@ -355,60 +353,11 @@ class StationReport:
     # --- training assessments ------------------------------------------------------------
 
     def training(self) -> HTML:
-        """The whole 训练考核 section: the summary, then (with records) the rates by item, the weekly tests, the rates
-        by month and each person's trend, each under its heading. One cell, not five: each cost the kernel some 6 ms,
-        and a period without assessment records showed four headings over nothing."""
-        parts = [self.training_summary().data]
-        if self.typed.assessments is not None:
-            parts += [f"<h3>{title}</h3>{part().data}" for title, part in (
-                ("各科目成绩", self.training_by_item), ("每周一测", self.weekly_chart),
-                ("各月成绩", self.training_by_month), ("人员成绩趋势（月平均分）", self.people_trend))]
-        return HTML("".join(parts))
-
-    def training_summary(self) -> HTML:
-        """Tests held, participants and overall rates, with the score table named."""
+        """The whole 训练考核 section (:func:`training_view.section`): one cell, not five, each of which cost the kernel
+        some 6 ms, and a period without assessment records no longer shows four headings over nothing."""
         a = self.typed.assessments
-        if a is None:
-            return HTML(f'<p class="fs-note">{self.period.this}无训练考核记录。</p>')
-        t = a.score_table
-        notice = "" if t.official else "（示例评分表，非官方标准，仅供演示；请替换为本单位评分标准）"
-        counts = {"participants": a.participants, "results": a.results, "absent": a.absent, "exempt": a.exempt}
-        rates = {"pass_rate": a.overall.pass_rate, "excellent_rate": a.overall.excellent_rate}
-        rows = [*([heading(f"assessments.tests.{kind}"), a.tests[kind]] for kind in KINDS),
-                *([heading(f"assessments.{key}"), n] for key, n in counts.items()),
-                *([heading(f"assessments.overall.{key}"), share(rate)] for key, rate in rates.items())]
-        weakest = "、".join(a.weakest_items) or "—"
-        return HTML(table([table_heading("item"), table_heading("value")], rows)
-                    + f'<p class="fs-note">评分表：{text(t.title)}（{text(t.version)}）{text(notice)}</p>'
-                    + f"<p><strong>薄弱科目</strong>（及格率最低）：{text(weakest)}</p>")
-
-    def training_by_item(self) -> HTML:
-        """Pass and excellent rates by item, as a table and a chart."""
-        a = self.typed.assessments
-        if a is None:
-            return HTML("")
-        html = training_view.rates_table(a.by_item, "subject", "{}", self.language)
-        return HTML(html + chart(charts.item_rates(a.by_item), "各科目及格率与优秀率").data)
-
-    def training_by_month(self) -> HTML:
-        """Pass and excellent rates by month."""
-        a = self.typed.assessments
-        if a is None:
-            return HTML("")
-        return HTML(training_view.rates_table(a.by_month, "month", "{}月", self.language))
-
-    def weekly_chart(self) -> HTML:
-        """The weekly tests across the year."""
-        if self.typed.assessments is None:
-            return HTML("")
-        return chart(charts.weekly_rates(self.this.weekly, self.year), "每周一测及格率与优秀率")
-
-    def people_trend(self) -> HTML:
-        """Each person's mean points per month, and competition placings."""
-        a = self.typed.assessments
-        if a is None or self.level:  # a level's hundreds of people are on its stations' own pages
-            return HTML("" if a is None else '<p class="fs-note">各人成绩见各站报告。</p>')
-        return HTML(training_view.people_table(a, self.language))
+        weekly = None if a is None else self.this.weekly
+        return HTML(training_view.section(a, weekly, self.year, self.period.this, self.level is None, self.language))
 
     # --- activity ledgers ------------------------------------------------------------------
 

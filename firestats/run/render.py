@@ -46,8 +46,18 @@ def _on(kernel: Kernel | None, notebook: Path, preload: str) -> AbstractContextM
 
 
 def to_html(nb: NotebookNode) -> str:
-    """Render an executed notebook as self-contained HTML: Chinese, code hidden, nothing loaded from the network."""
-    html, _ = _exporter().from_notebook_node(nb)
+    """Render an executed notebook as self-contained HTML: Chinese, code hidden, nothing loaded from the network.
+
+    ``nb`` is handed over: nbconvert renders it as it is (its cells may change), not a deep copy of it, which took
+    half of every page's rendering (some 8 ms); a report's executed notebook is of no use once its page is written.
+    """
+    from nbformat import NotebookNode
+
+    class HandedOver(NotebookNode):
+        def __deepcopy__(self, memo: dict) -> NotebookNode:
+            return self
+
+    html, _ = _exporter().from_notebook_node(HandedOver(nb))
     return html
 
 

@@ -54,7 +54,7 @@ def _describe(rows: pd.DataFrame) -> pd.DataFrame:
     """Date, type, subtype and a one-line description of each incident (address text as given)."""
     if rows.empty:
         return pd.DataFrame(columns=["date", "type", "subtype", "description"])
-    minutes = (rows["cleared_at"] - rows["arrived_at"]).dt.total_seconds() / 60
+    minutes = _on_scene_s(rows) / 60
     # A few rows: written one by one, not by a dozen pandas steps over pyarrow strings.
     texts = [None if pd.isna(kind := subtype if pd.notna(subtype) else main) else
              "".join(("" if pd.isna(part) else str(part)) for part in (district, address)) + f" {kind}"
@@ -76,8 +76,7 @@ def most_rescued(incidents: pd.DataFrame, top: int | None = None) -> pd.DataFram
 def longest_on_scene(incidents: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     """The incidents with the longest time from arrival to clearing."""
     top = top or settings()["notable"]["top"]
-    seconds = (incidents["cleared_at"] - incidents["arrived_at"]).dt.total_seconds()
-    return _describe(incidents.loc[seconds.dropna().nlargest(top).index])
+    return _describe(incidents.loc[_on_scene_s(incidents).dropna().nlargest(top).index])
 
 
 def _rare(kind: pd.Series, types: pd.Series, kinds: dict[str, int]) -> np.ndarray:
@@ -109,7 +108,7 @@ def weights(incidents: pd.DataFrame, kinds: dict[str, int]) -> np.ndarray:
     weight = settings()["notable"]["weights"]
     measures = {name: sum(incidents[column].to_numpy(dtype=float, na_value=0.0) for column in columns)
                 for name, columns in _WEIGHED.items() if set(columns) <= set(incidents.columns)}
-    on_scene = _seconds(incidents["arrived_at"], incidents["cleared_at"])
+    on_scene = _on_scene_s(incidents).to_numpy(dtype=float, na_value=np.nan)
     measures["on_scene"] = np.where(on_scene > 0, on_scene, 0.0)  # NaN compares false: none on scene
     measures["rarity"] = 1 / np.maximum(_counted(kind_of(incidents), kinds), 1)
     total = np.zeros(len(incidents))
@@ -120,9 +119,9 @@ def weights(incidents: pd.DataFrame, kinds: dict[str, int]) -> np.ndarray:
     return total
 
 
-def _seconds(start: pd.Series, end: pd.Series) -> np.ndarray:
-    """Seconds from ``start`` to ``end`` of each row (NaN where either is missing), as pandas' total_seconds."""
-    return (end - start).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+def _on_scene_s(incidents: pd.DataFrame) -> pd.Series:
+    """Each incident's seconds on scene, from arrival to clearing (NaN where either time is missing)."""
+    return (incidents["cleared_at"] - incidents["arrived_at"]).dt.total_seconds()
 
 
 def weighed_named(incidents: pd.DataFrame, kinds: dict[str, int], top: int | None = None) -> list[dict[str, str]]:

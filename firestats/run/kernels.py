@@ -41,7 +41,7 @@ KERNEL = "python3"
 # kept in memory, as nbclient does for the kernels it starts: a report's cells need no file, and every cell
 # committed to one SQLite file shared by all of a batch's kernels. ipykernel sleeps half a millisecond before each
 # reply, for clients that stop listening at the reply; the engine reads a cell's outputs up to IOPub's idle, which
-# follows them all, so the sleep only delayed each of a report's 21 cells.
+# follows them all, so the sleep only delayed each of a report's cells.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:", "--Kernel._execute_sleep=0")
 # The kernel the shipped notebooks name, for JupyterLab and plain papermill (`firestats install-kernel`).
 NOTEBOOK_KERNEL, NOTEBOOK_KERNEL_NAME = "firestats", "Python (firestats)"
